@@ -1,0 +1,110 @@
+// The append-only, hash-chained audit trail. Events say what was done (counts, hashes, field
+// names, legal basis), never the personal data itself.
+import type { Pool } from 'pg';
+import { chainHash, GENESIS_HASH, type ChainedEvent } from '../lib/audit-chain';
+
+// One writer at a time extends the chain (a transaction-scoped advisory lock).
+const AUDIT_CHAIN_LOCK = 7_311_002;
+
+export interface AuditInput {
+  /** Unique per logical event: a retried activity writes its event once. */
+  eventKey: string;
+  requestId?: string | null;
+  actor: string;
+  action: string;
+  store?: string | null;
+  collection?: string | null;
+  details?: Record<string, unknown>;
+}
+
+export async function appendAudit(db: Pool, input: AuditInput): Promise<{ seq: number; hash: string }> {
+  const client = await db.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_CHAIN_LOCK]);
+    const existing = await client.query<{ seq: string; hash: string }>('SELECT seq, hash FROM audit_events WHERE event_key = $1', [input.eventKey]);
+    if (existing.rows[0]) {
+      await client.query('COMMIT');
+      return { seq: Number(existing.rows[0].seq), hash: existing.rows[0].hash };
+    }
+    const last = await client.query<{ seq: string; hash: string }>('SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1');
+    const prevHash = last.rows[0]?.hash ?? GENESIS_HASH;
+    const event: ChainedEvent = {
+      seq: last.rows[0] ? Number(last.rows[0].seq) + 1 : 1,
+      eventKey: input.eventKey,
+      requestId: input.requestId ?? null,
+      at: new Date().toISOString(),
+      actor: input.actor,
+      action: input.action,
+      store: input.store ?? null,
+      collection: input.collection ?? null,
+      details: input.details ?? {},
+    };
+    const hash = chainHash(prevHash, event);
+    await client.query(
+      `INSERT INTO audit_events (seq, event_key, request_id, at, actor, action, store, collection, details, prev_hash, hash)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+      [event.seq, event.eventKey, event.requestId, event.at, event.actor, event.action, event.store, event.collection, event.details, prevHash, hash],
+    );
+    await client.query('COMMIT');
+    return { seq: event.seq, hash };
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
+export interface ChainReport {
+  ok: boolean;
+  events: number;
+  lastHash: string;
+  firstBroken?: { seq: number; reason: string };
+}
+
+interface AuditRow {
+  seq: string;
+  event_key: string;
+  request_id: string | null;
+  at: Date;
+  actor: string;
+  action: string;
+  store: string | null;
+  collection: string | null;
+  details: Record<string, unknown>;
+  prev_hash: string;
+  hash: string;
+}
+
+/** Recomputes the whole chain in seq order, streaming in pages; names the first broken link. */
+export async function verifyAuditChain(db: Pool, pageSize = 5000): Promise<ChainReport> {
+  let prevHash = GENESIS_HASH;
+  let expectedSeq = 1;
+  let events = 0;
+  for (;;) {
+    const { rows } = await db.query<AuditRow>('SELECT * FROM audit_events WHERE seq >= $1 ORDER BY seq LIMIT $2', [expectedSeq, pageSize]);
+    if (!rows.length) return { ok: true, events, lastHash: prevHash };
+    for (const row of rows) {
+      const seq = Number(row.seq);
+      const broken = (reason: string): ChainReport => ({ ok: false, events, lastHash: prevHash, firstBroken: { seq, reason } });
+      if (seq !== expectedSeq) return { ok: false, events, lastHash: prevHash, firstBroken: { seq: expectedSeq, reason: `event ${expectedSeq} is missing` } };
+      if (row.prev_hash !== prevHash) return broken('prev_hash does not match the hash of the event before it');
+      const recomputed = chainHash(prevHash, {
+        seq,
+        eventKey: row.event_key,
+        requestId: row.request_id,
+        at: row.at.toISOString(),
+        actor: row.actor,
+        action: row.action,
+        store: row.store,
+        collection: row.collection,
+        details: row.details,
+      });
+      if (recomputed !== row.hash) return broken('content does not match its hash (the event was altered)');
+      prevHash = row.hash;
+      expectedSeq++;
+      events++;
+    }
+  }
+}

@@ -1,0 +1,15 @@
+import type { Transporter } from 'nodemailer';
+import type { Pool } from 'pg';
+import type { Config } from '../schemas/config';
+import type { DataMap } from '../schemas/datamap';
+
+/** What every activity may use; built once per worker process. */
+export interface ActivityDeps {
+  engineDb: Pool;
+  dataMap: DataMap;
+  mailer: Transporter;
+  config: Pick<
+    Config,
+    'MAIL_FROM' | 'PUBLIC_BASE_URL' | 'SIGNING_SECRET' | 'EXPORT_DIR' | 'EXPORT_LINK_TTL_DAYS' | 'VERIFICATION_TTL_HOURS'
+  >;
+}

@@ -1,0 +1,121 @@
+// Export and access: one activity per collection writes its files; one packs them into a ZIP.
+import archiver from 'archiver';
+import { randomUUID } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { finished } from 'node:stream/promises';
+import { createHash } from 'node:crypto';
+import { listCollections, type CollectionEntry } from '../schemas/datamap';
+import type { CollectionExportResult, ExportPackage } from '../schemas/workflow';
+import { appendAudit } from './audit';
+import type { ActivityDeps } from './deps';
+import { manifestCollection, type Manifest } from './manifest';
+import { accessReportHtml } from './report';
+import { loadRequest } from './requests';
+import { exportCollectionFiles, sampleRows, storePool } from './stores/postgres';
+import { loadPredicates } from './subject';
+
+/** Deflate level for archives: 6 is zlib's default balance of size and speed. */
+export const ZIP_LEVEL = 6;
+const REPORT_SAMPLE_ROWS = 100;
+
+export const stagingDir = (deps: ActivityDeps, requestId: string) => path.join(deps.config.EXPORT_DIR, 'staging', requestId);
+export const archivePath = (deps: ActivityDeps, requestId: string) => path.join(deps.config.EXPORT_DIR, `${requestId}.zip`);
+
+export function findCollection(deps: ActivityDeps, store: string, collection: string): CollectionEntry {
+  const entry = listCollections(deps.dataMap).find((c) => c.store === store && c.collection === collection);
+  if (!entry) throw new Error(`collection ${store}.${collection} is not in the data map`);
+  return entry;
+}
+
+export async function exportCollection(deps: ActivityDeps, requestId: string, store: string, collection: string): Promise<CollectionExportResult> {
+  const entry = findCollection(deps, store, collection);
+  const preds = await loadPredicates(deps.engineDb, requestId, store, collection);
+  const dir = stagingDir(deps, requestId);
+  await mkdir(dir, { recursive: true });
+  const base = `${store}.${collection}`;
+  const files = await exportCollectionFiles(storePool(deps.dataMap.stores[store].url), entry, preds, {
+    json: path.join(dir, `${base}.json`),
+    csv: path.join(dir, `${base}.csv`),
+    jsonName: `data/${store}/${collection}.json`,
+    csvName: `data/${store}/${collection}.csv`,
+  });
+  await appendAudit(deps.engineDb, {
+    eventKey: `${requestId}:read:${store}.${collection}`,
+    requestId,
+    actor: 'worker',
+    action: 'collection.read',
+    store,
+    collection,
+    details: { rows: files.rows, files: [files.json, files.csv].map((f) => ({ name: f.name, bytes: f.bytes, sha256: f.sha256 })) },
+  });
+  return { store, collection, rows: files.rows, files: [files.json, files.csv] };
+}
+
+export async function packageExport(deps: ActivityDeps, requestId: string, results: CollectionExportResult[]): Promise<ExportPackage> {
+  const db = deps.engineDb;
+  const existing = await db.query('SELECT id, bytes, sha256, manifest FROM exports WHERE request_id = $1', [requestId]);
+  if (existing.rows[0]) {
+    const m = existing.rows[0].manifest as Manifest;
+    return { exportId: existing.rows[0].id, bytes: Number(existing.rows[0].bytes), sha256: existing.rows[0].sha256, collections: m.totals.collections, rows: m.totals.rows };
+  }
+  const request = await loadRequest(db, requestId);
+  const entries = results.map((r) => ({ r, entry: findCollection(deps, r.store, r.collection) }));
+  const manifest: Manifest = {
+    format: 'dsar-engine/export@1',
+    requestId,
+    requestType: request.type,
+    generatedAt: new Date().toISOString(),
+    totals: { collections: results.length, rows: results.reduce((n, r) => n + r.rows, 0) },
+    collections: entries.map(({ r, entry }) => manifestCollection(deps.dataMap, entry, r)),
+  };
+
+  const finalPath = archivePath(deps, requestId);
+  const partial = `${finalPath}.partial`;
+  await mkdir(path.dirname(finalPath), { recursive: true });
+  const archive = archiver('zip', { zlib: { level: ZIP_LEVEL } });
+  const hash = createHash('sha256');
+  const tap = new PassThrough();
+  tap.on('data', (chunk: Buffer) => hash.update(chunk));
+  const out = createWriteStream(partial);
+  archive.pipe(tap).pipe(out);
+  const staging = stagingDir(deps, requestId);
+  for (const { r } of entries) {
+    for (const [i, f] of r.files.entries()) {
+      archive.file(path.join(staging, `${r.store}.${r.collection}.${i === 0 ? 'json' : 'csv'}`), { name: f.name });
+    }
+  }
+  archive.append(JSON.stringify(manifest, null, 2), { name: 'manifest.json' });
+  if (request.type === 'access') {
+    const samples = new Map<string, Record<string, unknown>[]>();
+    for (const { r, entry } of entries) {
+      const preds = await loadPredicates(db, requestId, r.store, r.collection);
+      samples.set(`${r.store}.${r.collection}`, await sampleRows(storePool(deps.dataMap.stores[r.store].url), entry, preds, REPORT_SAMPLE_ROWS));
+    }
+    archive.append(accessReportHtml(manifest, samples, REPORT_SAMPLE_ROWS), { name: 'report.html' });
+  }
+  await archive.finalize();
+  await finished(out);
+  await rename(partial, finalPath);
+  const bytes = (await stat(finalPath)).size;
+  const sha256 = hash.digest('hex');
+
+  const expiresAt = new Date(Date.now() + deps.config.EXPORT_LINK_TTL_DAYS * 86_400_000);
+  const inserted = await db.query(
+    `INSERT INTO exports (id, request_id, path, bytes, sha256, manifest, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
+     ON CONFLICT (request_id) DO NOTHING RETURNING id`,
+    [randomUUID(), requestId, finalPath, bytes, sha256, manifest, expiresAt],
+  );
+  const exportId = inserted.rows[0]?.id ?? (await db.query('SELECT id FROM exports WHERE request_id = $1', [requestId])).rows[0].id;
+  await appendAudit(db, {
+    eventKey: `${requestId}:export.packaged`,
+    requestId,
+    actor: 'worker',
+    action: 'export.packaged',
+    details: { exportId, bytes, sha256, collections: manifest.totals.collections, rows: manifest.totals.rows, expiresAt: expiresAt.toISOString() },
+  });
+  await rm(staging, { recursive: true, force: true });
+  return { exportId, bytes, sha256, collections: manifest.totals.collections, rows: manifest.totals.rows };
+}

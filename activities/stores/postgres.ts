@@ -1,0 +1,156 @@
+// PostgreSQL connector: finds a subject's rows and streams them out with COPY.
+// Values never enter SQL text: they are bound as parameters, or loaded into a temporary
+// table through a parameter (COPY itself takes no parameters). Identifiers come from the
+// validated data map and are quoted.
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { Transform, type TransformCallback } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { escapeIdentifier as q, Pool, type PoolClient } from 'pg';
+import { to as copyTo } from 'pg-copy-streams';
+import type { CollectionEntry } from '../../schemas/datamap';
+import type { FileDigest } from '../../schemas/workflow';
+import { CopyJsonToArray } from './json-lines';
+import type { Predicate } from './selector';
+
+const pools = new Map<string, Pool>();
+
+/** One pool per store URL, shared by all activities of a worker process. */
+export function storePool(url: string): Pool {
+  let pool = pools.get(url);
+  if (!pool) {
+    pool = new Pool({ connectionString: url, max: 8 });
+    pool.on('error', () => undefined); // an idle client's failure surfaces on the next query
+    pools.set(url, pool);
+  }
+  return pool;
+}
+
+export async function closeStorePools(): Promise<void> {
+  await Promise.all([...pools.values()].map((p) => p.end()));
+  pools.clear();
+}
+
+const tableRef = (e: CollectionEntry) => `${q(e.schema)}.${q(e.table)}`;
+const columnExpr = (p: Predicate) => (p.caseInsensitive ? `lower(t.${q(p.column)})` : `t.${q(p.column)}`);
+
+/** `WHERE` text with bound parameters ($n) for a subject's rows. */
+function boundWhere(preds: Predicate[], firstParam = 1): { sql: string; params: string[][] } {
+  return {
+    sql: preds.map((p, i) => `${columnExpr(p)} = ANY($${firstParam + i})`).join(' OR '),
+    params: preds.map((p) => p.values),
+  };
+}
+
+/** Distinct values of `columns` in a subject's rows (for `provides` and `references`). */
+export async function distinctValues(pool: Pool, entry: CollectionEntry, preds: Predicate[], columns: string[]): Promise<Record<string, string[]>> {
+  const out: Record<string, string[]> = {};
+  if (!preds.length) return out;
+  const where = boundWhere(preds);
+  for (const column of columns) {
+    const { rows } = await pool.query<{ v: string }>(
+      `SELECT DISTINCT t.${q(column)}::text AS v FROM ${tableRef(entry)} t WHERE (${where.sql}) AND t.${q(column)} IS NOT NULL`,
+      where.params,
+    );
+    out[column] = rows.map((r) => r.v);
+  }
+  return out;
+}
+
+export async function countRows(pool: Pool, entry: CollectionEntry, preds: Predicate[]): Promise<number> {
+  if (!preds.length) return 0;
+  const where = boundWhere(preds);
+  const { rows } = await pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${tableRef(entry)} t WHERE ${where.sql}`, where.params);
+  return Number(rows[0].n);
+}
+
+/**
+ * Loads each predicate's values into a temporary table (typed like the column, via
+ * jsonb_populate_recordset) and returns a WHERE clause over them, for use inside COPY.
+ */
+async function loadSelection(client: PoolClient, entry: CollectionEntry, preds: Predicate[]): Promise<string> {
+  const clauses: string[] = [];
+  for (const [i, p] of preds.entries()) {
+    const sel = `dsar_sel_${i}`;
+    await client.query(`CREATE TEMP TABLE ${sel} ON COMMIT DROP AS SELECT ${columnExpr(p)} AS v FROM ${tableRef(entry)} t WHERE false`);
+    await client.query(`INSERT INTO ${sel} SELECT * FROM jsonb_populate_recordset(NULL::${sel}, $1::jsonb)`, [
+      JSON.stringify(p.values.map((v) => ({ v }))),
+    ]);
+    await client.query(`ANALYZE ${sel}`);
+    clauses.push(`${columnExpr(p)} IN (SELECT v FROM ${sel})`);
+  }
+  return clauses.join(' OR ');
+}
+
+/** Passes bytes through while computing their SHA-256 and length. */
+class Digest extends Transform {
+  private hash = createHash('sha256');
+  bytes = 0;
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    this.hash.update(chunk);
+    this.bytes += chunk.length;
+    done(null, chunk);
+  }
+  hex(): string {
+    return this.hash.digest('hex');
+  }
+}
+
+async function copyToFile(client: PoolClient, sql: string, file: string, via?: Transform): Promise<{ bytes: number; sha256: string }> {
+  const digest = new Digest();
+  const source = client.query(copyTo(sql));
+  const stages = via ? [source, via, digest] : [source, digest];
+  await pipeline([...stages, createWriteStream(file)] as unknown as [NodeJS.ReadableStream, NodeJS.WritableStream]);
+  return { bytes: digest.bytes, sha256: digest.hex() };
+}
+
+export interface CollectionFiles {
+  rows: number;
+  json: FileDigest;
+  csv: FileDigest;
+}
+
+/**
+ * Writes a subject's rows of one collection as a JSON array and a CSV file, streaming: the
+ * JSON is built by PostgreSQL (row_to_json) and the CSV by COPY, in one repeatable-read
+ * snapshot so both files hold the same rows.
+ */
+export async function exportCollectionFiles(
+  pool: Pool,
+  entry: CollectionEntry,
+  preds: Predicate[],
+  files: { json: string; csv: string; jsonName: string; csvName: string },
+): Promise<CollectionFiles> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+    const where = preds.length ? await loadSelection(client, entry, preds) : 'false';
+    const select = `FROM ${tableRef(entry)} t WHERE ${where} ORDER BY t.${q(entry.spec.key)}`;
+    const jsonFramer = new CopyJsonToArray();
+    const json = await copyToFile(client, `COPY (SELECT row_to_json(t) ${select}) TO STDOUT`, files.json, jsonFramer);
+    const csv = await copyToFile(client, `COPY (SELECT t.* ${select}) TO STDOUT WITH (FORMAT csv, HEADER true)`, files.csv);
+    await client.query('COMMIT');
+    return {
+      rows: jsonFramer.rows,
+      json: { name: files.jsonName, ...json },
+      csv: { name: files.csvName, ...csv },
+    };
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
+
+/** The first `limit` rows of a subject in key order (for the human-readable access report). */
+export async function sampleRows(pool: Pool, entry: CollectionEntry, preds: Predicate[], limit: number): Promise<Record<string, unknown>[]> {
+  if (!preds.length) return [];
+  const where = boundWhere(preds);
+  const { rows } = await pool.query(
+    `SELECT t.* FROM ${tableRef(entry)} t WHERE ${where.sql} ORDER BY t.${q(entry.spec.key)} LIMIT ${Math.max(0, Math.floor(limit))}`,
+    where.params,
+  );
+  return rows;
+}

@@ -1,0 +1,36 @@
+// Persisting what a subject resolved to, so every later step acts on the same rows.
+import type { Pool } from 'pg';
+import type { CollectionSelector, Predicate } from './stores/selector';
+
+export async function saveSelectors(db: Pool, requestId: string, selectors: CollectionSelector[]): Promise<void> {
+  const client = await db.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query('DELETE FROM subject_identities WHERE request_id = $1', [requestId]);
+    for (const s of selectors) {
+      for (const p of s.predicates) {
+        await client.query(
+          `INSERT INTO subject_identities (request_id, store, collection, column_name, case_insensitive, value)
+           SELECT $1, $2, $3, $4, $5, unnest($6::text[]) ON CONFLICT DO NOTHING`,
+          [requestId, s.store, s.collection, p.column, p.caseInsensitive, p.values],
+        );
+      }
+    }
+    await client.query('COMMIT');
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
+export async function loadPredicates(db: Pool, requestId: string, store: string, collection: string): Promise<Predicate[]> {
+  const { rows } = await db.query<{ column_name: string; case_insensitive: boolean; values: string[] }>(
+    `SELECT column_name, case_insensitive, array_agg(value ORDER BY value) AS values
+       FROM subject_identities WHERE request_id = $1 AND store = $2 AND collection = $3
+      GROUP BY column_name, case_insensitive ORDER BY column_name`,
+    [requestId, store, collection],
+  );
+  return rows.map((r) => ({ column: r.column_name, caseInsensitive: r.case_insensitive, values: r.values }));
+}

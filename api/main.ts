@@ -1,0 +1,43 @@
+// Production entry: `npm run api` (or `dsar api`).
+import { Client, Connection } from '@temporalio/client';
+import { Pool } from 'pg';
+import { migrate } from '../db/migrate';
+import { ConfigError, loadConfig } from '../schemas/config';
+import { buildApp } from './app';
+import { startPendingWorkflows } from './workflows';
+
+const PENDING_SWEEP_MS = 60_000;
+
+export async function runApi(env: Record<string, string | undefined> = process.env): Promise<() => Promise<void>> {
+  const config = loadConfig(env);
+  const engineDb = new Pool({ connectionString: config.DATABASE_URL, max: 10 });
+  await migrate(engineDb);
+  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const deps = { config, engineDb, temporal };
+  const app = await buildApp(deps);
+  await app.listen({ host: config.HOST, port: config.PORT });
+  const sweep = setInterval(() => {
+    startPendingWorkflows(deps, engineDb).catch((err) => app.log.warn({ err: (err as Error).message }, 'pending workflow sweep failed'));
+  }, PENDING_SWEEP_MS);
+  sweep.unref();
+  return async () => {
+    clearInterval(sweep);
+    await app.close();
+    await connection.close();
+    await engineDb.end();
+  };
+}
+
+if (require.main === module) {
+  runApi()
+    .then((stop) => {
+      const shutdown = () => void stop().then(() => process.exit(0));
+      process.once('SIGINT', shutdown);
+      process.once('SIGTERM', shutdown);
+    })
+    .catch((err) => {
+      console.error(err instanceof ConfigError ? err.message : err);
+      process.exit(1);
+    });
+}

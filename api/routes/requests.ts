@@ -1,0 +1,180 @@
+// Self-service intake and status: POST /v1/requests, GET /v1/requests/:id, POST /v1/requests/:id/verify.
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { sha256Hex } from '../../lib/hash';
+import { canonicalJson } from '../../lib/canonical-json';
+import {
+  IDEMPOTENCY_KEY_HEADER,
+  IdempotencyKey,
+  RequestAccepted,
+  RequestId,
+  RequestIntake,
+  RequestView,
+  SUPPORTED_REQUEST_TYPES,
+  VerifyBody,
+  type Channel,
+  type CollectionProgress,
+} from '../../schemas/request';
+import { UPDATE_VERIFY } from '../../schemas/workflow';
+import type { ApiDeps } from '../deps';
+import { conflict, gone, notFound, unauthorized, unprocessable, unavailable } from '../errors';
+import { ensureWorkflowStarted, queryState } from '../workflows';
+
+const ErrorBody = z.object({ error: z.string(), message: z.string(), issues: z.array(z.object({ path: z.string(), message: z.string() })).optional() });
+
+interface RequestRow {
+  id: string;
+  type: RequestIntake['type'];
+  channel: Channel;
+  status: z.infer<typeof RequestView>['status'];
+  received_at: Date;
+  due_at: Date;
+  verified_at: Date | null;
+  completed_at: Date | null;
+  progress: CollectionProgress[] | null;
+}
+
+export function requestRoutes(app: FastifyInstance, deps: ApiDeps): void {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const db = deps.engineDb;
+
+  r.post('/v1/requests', {
+    schema: {
+      summary: 'Submit a data-subject request',
+      description: 'Accepted at once (202); the subject is emailed a one-time verification link. Send an Idempotency-Key to make retries safe.',
+      tags: ['requests'],
+      body: RequestIntake,
+      headers: z.object({ [IDEMPOTENCY_KEY_HEADER]: IdempotencyKey.optional() }),
+      response: { 202: RequestAccepted, 400: ErrorBody, 422: ErrorBody },
+    },
+  }, async (req, reply) => {
+    const intake = req.body;
+    if (!SUPPORTED_REQUEST_TYPES.includes(intake.type)) {
+      throw unprocessable('type', `${intake.type} requests are not accepted by this deployment yet; supported: ${SUPPORTED_REQUEST_TYPES.join(', ')}`);
+    }
+    const key = req.headers[IDEMPOTENCY_KEY_HEADER] as string | undefined;
+    const { row, replayed } = await createRequest(deps, intake, 'self_service', key);
+    try {
+      await ensureWorkflowStarted(deps, row.id, row.type);
+    } catch (err) {
+      // Accepted and stored: the pending-workflow sweep starts it once Temporal answers again.
+      req.log.warn({ requestId: row.id, err: (err as Error).message }, 'workflow start deferred');
+    }
+    if (replayed) reply.header('idempotent-replayed', 'true');
+    return reply.code(202).send({
+      id: row.id,
+      type: row.type,
+      status: row.status,
+      receivedAt: row.received_at.toISOString(),
+      dueAt: row.due_at.toISOString(),
+      links: { self: `/v1/requests/${row.id}` },
+    });
+  });
+
+  r.get('/v1/requests/:id', {
+    schema: {
+      summary: 'Status and per-store progress of a request',
+      tags: ['requests'],
+      params: z.object({ id: RequestId }),
+      response: { 200: RequestView, 400: ErrorBody, 404: ErrorBody },
+    },
+  }, async (req) => {
+    const { rows } = await db.query<RequestRow>(
+      'SELECT id, type, channel, status, received_at, due_at, verified_at, completed_at, progress FROM requests WHERE id = $1',
+      [req.params.id],
+    );
+    const row = rows[0];
+    if (!row) throw notFound('request');
+    let live = null;
+    try {
+      live = await queryState(deps, row.id);
+    } catch (err) {
+      req.log.warn({ requestId: row.id, err: (err as Error).message }, 'workflow query failed; answering from the projection');
+    }
+    return {
+      id: row.id,
+      type: row.type,
+      channel: row.channel,
+      status: live?.status ?? row.status,
+      receivedAt: row.received_at.toISOString(),
+      dueAt: row.due_at.toISOString(),
+      verifiedAt: row.verified_at?.toISOString() ?? null,
+      completedAt: row.completed_at?.toISOString() ?? null,
+      progress: live?.progress ?? row.progress ?? [],
+    };
+  });
+
+  r.post('/v1/requests/:id/verify', {
+    schema: {
+      summary: 'Confirm a request with the one-time code from the verification email',
+      tags: ['requests'],
+      params: z.object({ id: RequestId }),
+      body: VerifyBody,
+      response: { 200: z.object({ id: z.uuid(), status: z.string() }), 400: ErrorBody, 401: ErrorBody, 409: ErrorBody, 410: ErrorBody },
+    },
+  }, async (req) => {
+    const { rows } = await db.query<{ request_id: string; expires_at: Date; used_at: Date | null }>(
+      'SELECT request_id, expires_at, used_at FROM verification_tokens WHERE token_hash = $1',
+      [sha256Hex(req.body.token)],
+    );
+    const token = rows[0];
+    if (!token || token.request_id !== req.params.id) throw unauthorized('verification code is not valid for this request');
+    if (token.used_at) throw gone('verification code was already used');
+    if (token.expires_at.getTime() <= Date.now()) throw gone('verification code has expired; submit a new request');
+    let status: string;
+    try {
+      const result = await deps.temporal.workflow.getHandle(req.params.id).executeUpdate<{ status: string }, []>(UPDATE_VERIFY);
+      status = result.status;
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError) throw conflict(err.cause?.message ?? 'request can no longer be verified');
+      req.log.warn({ requestId: req.params.id, err: (err as Error).message }, 'verify update failed');
+      throw unavailable('could not reach the request workflow; try again shortly');
+    }
+    await db.query('UPDATE verification_tokens SET used_at = now() WHERE token_hash = $1', [sha256Hex(req.body.token)]);
+    return { id: req.params.id, status: status === 'awaiting_verification' ? 'in_progress' : status };
+  });
+}
+
+/** Stores a request (idempotently by key); returns the stored row and whether it existed. */
+async function createRequest(deps: ApiDeps, intake: RequestIntake, channel: Channel, key?: string): Promise<{ row: RequestRow; replayed: boolean }> {
+  const bodyHash = sha256Hex(canonicalJson(intake));
+  const client = await deps.engineDb.connect();
+  try {
+    await client.query('BEGIN');
+    const id = randomUUID();
+    const { rows } = await client.query<RequestRow>(
+      `INSERT INTO requests (id, type, channel, status, subject_email, subject_hash, received_at, due_at)
+       VALUES ($1, $2, $3, 'received', $4, $5, now(), now() + make_interval(days => $6))
+       RETURNING id, type, channel, status, received_at, due_at, verified_at, completed_at, progress`,
+      [id, intake.type, channel, intake.email, sha256Hex(intake.email), deps.config.RESPONSE_DAYS],
+    );
+    if (key) {
+      const claimed = await client.query(
+        'INSERT INTO idempotency_keys (channel, key, body_hash, request_id) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING',
+        [channel, key, bodyHash, id],
+      );
+      if (!claimed.rowCount) {
+        await client.query('ROLLBACK');
+        const prior = await client.query<RequestRow & { body_hash: string }>(
+          `SELECT r.id, r.type, r.channel, r.status, r.received_at, r.due_at, r.verified_at, r.completed_at, r.progress, k.body_hash
+             FROM idempotency_keys k JOIN requests r ON r.id = k.request_id WHERE k.channel = $1 AND k.key = $2`,
+          [channel, key],
+        );
+        if (prior.rows[0].body_hash !== bodyHash) {
+          throw unprocessable(`headers.${IDEMPOTENCY_KEY_HEADER}`, 'this key was already used for a different request');
+        }
+        return { row: prior.rows[0], replayed: true };
+      }
+    }
+    await client.query('COMMIT');
+    return { row: rows[0], replayed: false };
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}

@@ -1,0 +1,44 @@
+// How the API starts and talks to request workflows (it never does the work itself).
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import type { Pool } from 'pg';
+import type { RequestType } from '../schemas/request';
+import { DSAR_WORKFLOW, QUERY_STATE, type DsarRequestInput, type DsarRequestState } from '../schemas/workflow';
+import type { ApiDeps } from './deps';
+
+/** Starts the request's workflow; starting it again is harmless (workflow ID = request ID). */
+export async function ensureWorkflowStarted(deps: ApiDeps, requestId: string, type: RequestType): Promise<void> {
+  const input: DsarRequestInput = { requestId, type, verificationTimeout: `${deps.config.VERIFICATION_TTL_HOURS} hours` as const };
+  try {
+    await deps.temporal.workflow.start(DSAR_WORKFLOW, {
+      workflowId: requestId,
+      taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
+      args: [input],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+    });
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+  }
+}
+
+export async function queryState(deps: ApiDeps, requestId: string): Promise<DsarRequestState | null> {
+  try {
+    return await deps.temporal.workflow.getHandle(requestId).query<DsarRequestState>(QUERY_STATE);
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return null;
+    throw err;
+  }
+}
+
+/**
+ * Requests accepted while Temporal was unreachable are still `received` with no workflow:
+ * start them now. Safe to run from any number of API instances.
+ */
+export async function startPendingWorkflows(deps: ApiDeps, db: Pool, olderThanSeconds = 30): Promise<number> {
+  const { rows } = await db.query<{ id: string; type: RequestType }>(
+    `SELECT id, type FROM requests WHERE status = 'received' AND received_at < now() - make_interval(secs => $1) LIMIT 100`,
+    [olderThanSeconds],
+  );
+  for (const r of rows) await ensureWorkflowStarted(deps, r.id, r.type);
+  return rows.length;
+}

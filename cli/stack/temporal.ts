@@ -1,0 +1,109 @@
+// Finds the `temporal` CLI (for its dev server), building it once from its Go module if needed.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+
+export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
+export const TOOLS_BIN = path.join(PROJECT_ROOT, '.tools', 'bin');
+/** Later tags carry a `replace` directive that `go install` refuses. */
+export const TEMPORAL_CLI_VERSIONS = ['v1.5.1', 'v1.4.1'];
+
+function onPath(binary: string): string | null {
+  const r = spawnSync('sh', ['-c', `command -v ${binary}`], { encoding: 'utf8' });
+  return r.status === 0 && r.stdout.trim() ? r.stdout.trim() : null;
+}
+
+/** TEMPORAL_CLI_PATH, then PATH, then the project's tool cache. Null if none. */
+export function findTemporalCli(): string | null {
+  const fromEnv = process.env.TEMPORAL_CLI_PATH;
+  if (fromEnv && existsSync(fromEnv)) return fromEnv;
+  const cached = path.join(TOOLS_BIN, 'temporal');
+  if (existsSync(cached)) return cached;
+  return onPath('temporal');
+}
+
+export class MissingToolError extends Error {}
+
+/** Returns a usable `temporal` binary, running `go install` into .tools/bin the first time. */
+export async function ensureTemporalCli(log: (line: string) => void = console.log): Promise<string> {
+  const found = findTemporalCli();
+  if (found) return found;
+  if (!onPath('go')) {
+    throw new MissingToolError(
+      'The Temporal CLI was not found and Go is not installed to build it.\n' +
+        'Install one of them, then run again:\n' +
+        '  - the Temporal CLI: https://docs.temporal.io/cli (put `temporal` on PATH or set TEMPORAL_CLI_PATH), or\n' +
+        '  - Go 1.22+ (https://go.dev/dl/): dsar-engine then builds the CLI once into .tools/bin, or\n' +
+        '  - point at an existing server with TEMPORAL_ADDRESS=host:7233.',
+    );
+  }
+  await mkdir(TOOLS_BIN, { recursive: true });
+  const failures: string[] = [];
+  for (const version of TEMPORAL_CLI_VERSIONS) {
+    log(`Building the Temporal CLI ${version} once with go install (a few minutes)…`);
+    const r = spawnSync('go', ['install', `github.com/temporalio/cli/cmd/temporal@${version}`], {
+      env: { ...process.env, GOBIN: TOOLS_BIN, GOFLAGS: '-mod=mod' },
+      stdio: ['ignore', 'inherit', 'pipe'],
+      encoding: 'utf8',
+    });
+    if (r.status === 0 && existsSync(path.join(TOOLS_BIN, 'temporal'))) return path.join(TOOLS_BIN, 'temporal');
+    failures.push(`${version}: ${(r.stderr || '').trim().split('\n').slice(-3).join(' | ')}`);
+  }
+  throw new MissingToolError(`Could not build the Temporal CLI:\n  ${failures.join('\n  ')}`);
+}
+
+export interface DevServer {
+  address: string;
+  uiUrl: string;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** Starts `temporal server start-dev` with its Web UI and a persistent SQLite file. */
+export async function startTemporalDevServer(opts: { binary: string; port: number; uiPort: number; dbFile: string; log?: (line: string) => void }): Promise<DevServer> {
+  await mkdir(path.dirname(opts.dbFile), { recursive: true });
+  const child = spawn(
+    opts.binary,
+    ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(opts.port), '--ui-port', String(opts.uiPort), '--db-filename', opts.dbFile, '--log-level', 'warn'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  child.stdout?.on('data', (d: Buffer) => opts.log?.(d.toString()));
+  child.stderr?.on('data', (d: Buffer) => opts.log?.(d.toString()));
+  const address = `127.0.0.1:${opts.port}`;
+  await waitForPort(opts.port, 60_000, child);
+  return {
+    address,
+    uiUrl: `http://127.0.0.1:${opts.uiPort}`,
+    process: child,
+    stop: () => stopChild(child),
+  };
+}
+
+export async function waitForPort(port: number, timeoutMs: number, child?: ChildProcess): Promise<void> {
+  const net = await import('node:net');
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child && child.exitCode !== null) throw new Error(`process exited with code ${child.exitCode} before listening on ${port}`);
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = net.connect(port, '127.0.0.1');
+      s.once('connect', () => (s.destroy(), resolve(true)));
+      s.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`nothing listened on port ${port} within ${timeoutMs} ms`);
+}
+
+export function stopChild(child: ChildProcess, graceMs = 10_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const kill = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    child.once('exit', () => {
+      clearTimeout(kill);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}

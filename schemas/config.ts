@@ -1,0 +1,49 @@
+// Process configuration from the environment, validated at start (DESIGN §9).
+import { z } from 'zod';
+
+const Url = (what: string) => z.string({ error: `${what} is required` }).min(1, `${what} is required`);
+const PositiveInt = z.coerce.number().int().positive();
+
+export const Config = z.object({
+  DATABASE_URL: Url('DATABASE_URL (the engine database)'),
+  TEMPORAL_ADDRESS: Url('TEMPORAL_ADDRESS (host:port of the Temporal frontend)'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('dsar'),
+  SMTP_URL: Url('SMTP_URL (e.g. smtp://user:pass@mail.example.com:587)'),
+  MAIL_FROM: z.string().min(3).default('Privacy Team <privacy@localhost>'),
+  PUBLIC_BASE_URL: z.url({ error: 'PUBLIC_BASE_URL must be an absolute URL' }).default('http://localhost:3000'),
+  SIGNING_SECRET: z
+    .string({ error: 'SIGNING_SECRET is required (at least 32 characters; signs download links)' })
+    .min(32, 'SIGNING_SECRET must be at least 32 characters'),
+  DATAMAP_PATH: z.string().min(1).default('demo/datamap.yml'),
+  EXPORT_DIR: z.string().min(1).default('.data/exports'),
+  EXPORT_LINK_TTL_DAYS: PositiveInt.default(7),
+  VERIFICATION_TTL_HOURS: PositiveInt.default(72),
+  RESPONSE_DAYS: PositiveInt.default(30),
+  HOST: z.string().default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+export type Config = z.infer<typeof Config>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`configuration is incomplete:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads the configuration; every missing or wrong setting is named in the error. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const result = Config.safeParse(present);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((i) => {
+        const name = String(i.path[0] ?? '');
+        return i.message.includes(name) ? i.message : `${name}: ${i.message}`;
+      }),
+    );
+  }
+  return result.data;
+}

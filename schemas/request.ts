@@ -1,0 +1,77 @@
+import { z } from 'zod';
+
+export const REQUEST_TYPES = ['access', 'export', 'correction', 'deletion'] as const;
+export const RequestType = z.enum(REQUEST_TYPES);
+export type RequestType = z.infer<typeof RequestType>;
+
+/** Types whose whole path runs today; the others are refused at intake with a clear 422. */
+export const SUPPORTED_REQUEST_TYPES: readonly RequestType[] = ['access', 'export'];
+
+export const CHANNELS = ['self_service', 'admin', 'inbox'] as const;
+export const Channel = z.enum(CHANNELS);
+export type Channel = z.infer<typeof Channel>;
+
+export const REQUEST_STATUSES = [
+  'received',
+  'awaiting_verification',
+  'in_progress',
+  'completed',
+  'denied',
+  'expired_unverified',
+  'failed',
+] as const;
+export const RequestStatus = z.enum(REQUEST_STATUSES);
+export type RequestStatus = z.infer<typeof RequestStatus>;
+
+export const EMAIL_MAX = 254;
+export const SubjectEmail = z
+  .email({ error: 'must be a valid email address' })
+  .max(EMAIL_MAX)
+  .transform((s) => s.trim().toLowerCase());
+
+/** Body of POST /v1/requests. */
+export const RequestIntake = z
+  .object({
+    type: RequestType,
+    email: SubjectEmail,
+  })
+  .strict();
+export type RequestIntake = z.infer<typeof RequestIntake>;
+
+export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
+export const IdempotencyKey = z.string().min(8).max(200).regex(/^[\x21-\x7e]+$/, 'printable ASCII only');
+
+export const RequestId = z.uuid({ error: 'must be a request id (UUID)' });
+
+export const VerifyBody = z.object({ token: z.string().min(10).max(200) }).strict();
+
+export const CollectionProgress = z.object({
+  store: z.string(),
+  collection: z.string(),
+  state: z.enum(['pending', 'running', 'done', 'failed']),
+  rows: z.number().int().nonnegative().optional(),
+  attempts: z.number().int().nonnegative().optional(),
+});
+export type CollectionProgress = z.infer<typeof CollectionProgress>;
+
+export const RequestView = z.object({
+  id: z.uuid(),
+  type: RequestType,
+  channel: Channel,
+  status: RequestStatus,
+  receivedAt: z.string(),
+  dueAt: z.string(),
+  verifiedAt: z.string().nullable(),
+  completedAt: z.string().nullable(),
+  progress: z.array(CollectionProgress),
+});
+export type RequestView = z.infer<typeof RequestView>;
+
+export const RequestAccepted = z.object({
+  id: z.uuid(),
+  type: RequestType,
+  status: RequestStatus,
+  receivedAt: z.string(),
+  dueAt: z.string(),
+  links: z.object({ self: z.string() }),
+});

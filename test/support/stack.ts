@@ -1,0 +1,145 @@
+// The real stack for integration tests: embedded PostgreSQL, the Temporal CLI dev server (via
+// @temporalio/testing, existing-path), an in-process SMTP server, the worker and the API.
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, Runtime, DefaultLogger, type Worker, type WorkflowBundle } from '@temporalio/worker';
+import type { FastifyInstance } from 'fastify';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Pool } from 'pg';
+import type { ActivityDeps } from '../../activities/deps';
+import { createMailer } from '../../activities/email';
+import { closeStorePools } from '../../activities/stores/postgres';
+import { buildApp } from '../../api/app';
+import { ensureTemporalCli, PROJECT_ROOT } from '../../cli/stack/temporal';
+import { startEmbeddedPostgres, type EmbeddedPg } from '../../cli/stack/postgres';
+import { migrate } from '../../db/migrate';
+import { applyDemoSchema, seedDemo } from '../../demo/seed';
+import { Config } from '../../schemas/config';
+import { parseDataMap } from '../../schemas/datamap';
+import { createDsarWorker, WORKFLOWS_PATH } from '../../worker/create';
+import { freePort } from './ports';
+import { startSmtpCatcher, type SmtpCatcher } from './smtp';
+
+let loggerInstalled = false;
+function quietRuntime() {
+  if (loggerInstalled) return;
+  loggerInstalled = true;
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+}
+
+export interface Databases {
+  pg: EmbeddedPg | null;
+  engineUrl: string;
+  appUrl: string;
+  engineDb: Pool;
+  appDb: Pool;
+  tmp: string;
+  stop(): Promise<void>;
+}
+
+/** Engine and demo databases on an embedded server of this test file's own, seeded. */
+export async function startDatabases(seed = { extraAccounts: 20, usagePerExtraAccount: 30 }): Promise<Databases> {
+  const tmp = await mkdtemp(path.join(os.tmpdir(), 'dsar-test-'));
+  const pg = await startEmbeddedPostgres({ dataDir: path.join(tmp, 'pg'), port: await freePort(), fast: true });
+  const suffix = path.basename(tmp).replace(/[^a-z0-9]/gi, '').toLowerCase();
+  await pg.createDatabase(`engine_${suffix}`);
+  await pg.createDatabase(`app_${suffix}`);
+  const engineUrl = pg.url(`engine_${suffix}`);
+  const appUrl = pg.url(`app_${suffix}`);
+  const engineDb = new Pool({ connectionString: engineUrl });
+  const appDb = new Pool({ connectionString: appUrl });
+  await migrate(engineDb);
+  await applyDemoSchema(appDb);
+  await seedDemo(appDb, seed);
+  return {
+    pg,
+    engineUrl,
+    appUrl,
+    engineDb,
+    appDb,
+    tmp,
+    async stop() {
+      await engineDb.end();
+      await appDb.end();
+      await closeStorePools();
+      await pg.stop();
+      await rm(tmp, { recursive: true, force: true });
+    },
+  };
+}
+
+let bundlePromise: Promise<WorkflowBundle> | null = null;
+/** One workflow bundle per test process. */
+export function workflowBundle(): Promise<WorkflowBundle> {
+  bundlePromise ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') });
+  return bundlePromise;
+}
+
+export const TEST_SECRET = 'test-signing-secret-0123456789abcdef';
+
+export interface Stack {
+  db: Databases;
+  env: TestWorkflowEnvironment;
+  smtp: SmtpCatcher;
+  app: FastifyInstance;
+  config: Config;
+  deps: ActivityDeps;
+  taskQueue: string;
+  /** Starts (or restarts) the in-process worker. */
+  startWorker(): Promise<void>;
+  stopWorker(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startStack(): Promise<Stack> {
+  quietRuntime();
+  const [db, smtp, temporalCli] = await Promise.all([startDatabases(), startSmtpCatcher(), ensureTemporalCli()]);
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: { executable: { type: 'existing-path', path: temporalCli }, ip: '127.0.0.1' },
+  });
+  const taskQueue = `dsar-test-${path.basename(db.tmp)}`;
+  const config = Config.parse({
+    DATABASE_URL: db.engineUrl,
+    TEMPORAL_ADDRESS: env.address,
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    SMTP_URL: smtp.url,
+    SIGNING_SECRET: TEST_SECRET,
+    PUBLIC_BASE_URL: 'http://dsar.test',
+    EXPORT_DIR: path.join(db.tmp, 'exports'),
+    LOG_LEVEL: 'silent',
+  });
+  const dataMap = parseDataMap(await readFile(path.join(PROJECT_ROOT, 'demo', 'datamap.yml'), 'utf8'), { APP_DATABASE_URL: db.appUrl });
+  const deps: ActivityDeps = { engineDb: db.engineDb, dataMap, mailer: createMailer(smtp.url), config };
+  const app = await buildApp({ config, engineDb: db.engineDb, temporal: env.client }, { logger: false });
+  const bundle = await workflowBundle();
+
+  let worker: Worker | null = null;
+  let running: Promise<void> | null = null;
+  const stack: Stack = {
+    db,
+    env,
+    smtp,
+    app,
+    config,
+    deps,
+    taskQueue,
+    async startWorker() {
+      worker = await createDsarWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, deps, workflowBundle: bundle });
+      running = worker.run();
+    },
+    async stopWorker() {
+      if (worker && worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+      worker = null;
+    },
+    async stop() {
+      await stack.stopWorker();
+      await app.close();
+      await env.teardown();
+      await smtp.close();
+      await db.stop();
+    },
+  };
+  return stack;
+}

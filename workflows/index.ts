@@ -1,0 +1,1 @@
+export { dsarRequest } from './dsar-request';
