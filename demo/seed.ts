@@ -96,7 +96,7 @@ export async function addUsageRows(db: Queryable, accountId: string | number, ro
   if (rows <= 0) return;
   await db.query(
     `INSERT INTO usage_logs (account_id, ts, method, endpoint, status, latency_ms, ip, user_agent)
-     SELECT $1::bigint, now() - make_interval(secs => (g * 7919 % 10368000)),
+     SELECT $1::bigint, now() - make_interval(secs => (g::bigint * 7919 % 10368000)::double precision),
             (ARRAY['GET','POST','DELETE'])[1 + g % 3],
             (ARRAY['/v1/charts','/v1/charts/render','/v1/datasets','/v1/usage'])[1 + g % 4],
             (ARRAY[200,200,200,201,400,429])[1 + g % 6], 5 + g % 400,

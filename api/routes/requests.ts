@@ -23,6 +23,8 @@ import type { ApiDeps } from '../deps';
 import { conflict, gone, notFound, unauthorized, unprocessable, unavailable } from '../errors';
 import { ensureWorkflowStarted, queryState } from '../workflows';
 
+const CLOSED_STATUSES = new Set(['completed', 'denied', 'expired_unverified', 'failed']);
+
 const ErrorBody = z.object({ error: z.string(), message: z.string(), issues: z.array(z.object({ path: z.string(), message: z.string() })).optional() });
 
 interface RequestRow {
@@ -124,6 +126,8 @@ export function requestRoutes(app: FastifyInstance, deps: ApiDeps): void {
     if (!token || token.request_id !== req.params.id) throw unauthorized('verification code is not valid for this request');
     if (token.used_at) throw gone('verification code was already used');
     if (token.expires_at.getTime() <= Date.now()) throw gone('verification code has expired; submit a new request');
+    const { rows: [request] } = await db.query<{ status: string }>('SELECT status FROM requests WHERE id = $1', [req.params.id]);
+    if (CLOSED_STATUSES.has(request.status)) throw conflict(`request is ${request.status} and can no longer be verified`);
     let status: string;
     try {
       const result = await deps.temporal.workflow.getHandle(req.params.id).executeUpdate<{ status: string }, []>(UPDATE_VERIFY);

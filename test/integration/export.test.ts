@@ -154,3 +154,31 @@ describe('tokens and links', () => {
     assert.equal((await verify(stack, b.body.id, codeFrom(mailA.text))).status, 401);
   });
 });
+
+describe('verification window', () => {
+  test('an unverified request closes when the window passes, with a notice and nothing disclosed', async () => {
+    const { rows: [req] } = await stack.db.engineDb.query(
+      `INSERT INTO requests (id, type, channel, status, subject_email, subject_hash, received_at, due_at)
+       VALUES (gen_random_uuid(), 'export', 'self_service', 'received', 'alice@example.com', 'h', now(), now() + interval '30 days') RETURNING id`,
+    );
+    const handle = await stack.env.client.workflow.start('dsarRequest', {
+      workflowId: req.id,
+      taskQueue: stack.taskQueue,
+      args: [{ requestId: req.id, type: 'export', verificationTimeout: '2 seconds' }],
+    });
+    const result = await handle.result();
+    assert.equal(result.status, 'expired_unverified');
+    const notice = await stack.smtp.waitFor((m) => m.text.includes(req.id) && /closed/.test(m.subject));
+    assert.deepEqual(notice.to, ['alice@example.com']);
+    const read = await stack.db.engineDb.query('SELECT count(*)::int AS n FROM subject_identities WHERE request_id = $1', [req.id]);
+    assert.equal(read.rows[0].n, 0, 'the subject was never looked up');
+    const exp = await stack.db.engineDb.query('SELECT count(*)::int AS n FROM exports WHERE request_id = $1', [req.id]);
+    assert.equal(exp.rows[0].n, 0);
+    const { rows: [row] } = await stack.db.engineDb.query('SELECT status, completed_at FROM requests WHERE id = $1', [req.id]);
+    assert.equal(row.status, 'expired_unverified');
+    assert.ok(row.completed_at);
+    const mail = stack.smtp.mails.find((m) => m.text.includes(req.id) && /Confirm/.test(m.subject))!;
+    const late = await verify(stack, req.id, codeFrom(mail.text));
+    assert.equal(late.status, 409, 'a closed request cannot be verified afterwards');
+  });
+});

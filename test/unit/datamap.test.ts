@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { resolutionOrder, unreachableCollections } from '../../activities/stores/selector';
+import { DataMapError, listCollections, parseDataMap } from '../../schemas/datamap';
+
+const demoText = readFileSync(path.join(__dirname, '..', '..', 'demo', 'datamap.yml'), 'utf8');
+const env = { APP_DATABASE_URL: 'postgres://u:p@localhost/app' };
+
+function issuesOf(text: string, e: Record<string, string> = env) {
+  try {
+    parseDataMap(text, e);
+  } catch (err) {
+    assert.ok(err instanceof DataMapError, String(err));
+    return err.issues;
+  }
+  assert.fail('expected the data map to be refused');
+}
+
+test('the demo data map is valid and every collection is reachable from an identity', () => {
+  const map = parseDataMap(demoText, env);
+  assert.equal(map.stores.app_db.url, env.APP_DATABASE_URL);
+  assert.deepEqual(unreachableCollections(map), []);
+  const levels = resolutionOrder(map).map((l) => l.map((c) => c.collection));
+  assert.deepEqual(levels[0], ['accounts']);
+  assert.deepEqual(levels[1].sort(), ['api_keys', 'billing_records', 'support_tickets', 'usage_logs']);
+});
+
+test('a reference to an unknown collection names its path', () => {
+  const issues = issuesOf(demoText.replace('references: { account_id: accounts.id }\n        purposes: [operate', 'references: { account_id: acounts.id }\n        purposes: [operate'));
+  assert.equal(issues[0].path, 'stores.app_db.collections.usage_logs.references.account_id');
+  assert.match(issues[0].message, /unknown collection "acounts"/);
+});
+
+test('a malformed reference names its path', () => {
+  const issues = issuesOf(demoText.replace('references: { account_id: accounts.id }\n        purposes: [operate', 'references: { account_id: accounts }\n        purposes: [operate'));
+  assert.equal(issues[0].path, 'stores.app_db.collections.usage_logs.references.account_id');
+});
+
+test('a missing environment variable in the map is named', () => {
+  const issues = issuesOf(demoText, {});
+  assert.deepEqual(issues, [{ path: 'stores.app_db.url', message: 'environment variable APP_DATABASE_URL is not set' }]);
+});
+
+test('bad durations, unknown identities, retain without basis and SQL in identifiers are refused', () => {
+  const bad = `
+identities: [email]
+stores:
+  db:
+    kind: postgres
+    url: postgres://x
+    collections:
+      users:
+        identity: { email: email }
+        provides: { user_id: id }
+        retention: { maxAge: 90 days, timestamp: ts }
+      logs:
+        references: { "user_id; drop table x": users.id }
+        onErasure: { action: retain }
+`;
+  const paths = issuesOf(bad).map((i) => i.path).sort();
+  assert.ok(paths.includes('stores.db.collections.users.retention.maxAge'), paths.join());
+  assert.ok(paths.some((p) => p.startsWith('stores.db.collections.logs.references')), paths.join());
+});
+
+test('an unknown store kind and a collection no subject can be found in are refused', () => {
+  const paths = issuesOf(`
+identities: [email]
+stores:
+  s3: { kind: ftp, url: x, collections: {} }
+`).map((i) => i.path);
+  assert.ok(paths.some((p) => p.startsWith('stores.s3')), paths.join());
+  const orphan = issuesOf(`
+identities: [email]
+stores:
+  db: { kind: postgres, url: x, collections: { notes: { key: id } } }
+`);
+  assert.equal(orphan[0].path, 'stores.db.collections.notes');
+});
+
+test('collections are listed with their table and schema', () => {
+  const all = listCollections(parseDataMap(demoText, env));
+  assert.equal(all.length, 5);
+  assert.ok(all.every((c) => c.schema === 'public' && c.table === c.collection));
+});

@@ -1,0 +1,78 @@
+import assert from 'node:assert/strict';
+import { Readable } from 'node:stream';
+import { buffer } from 'node:stream/consumers';
+import { test } from 'node:test';
+import { CopyJsonToArray } from '../../activities/stores/json-lines';
+import { chainHash, GENESIS_HASH } from '../../lib/audit-chain';
+import { canonicalJson } from '../../lib/canonical-json';
+import { checkToken, signToken } from '../../lib/signed-token';
+import { ConfigError, loadConfig } from '../../schemas/config';
+import { addIsoDuration, describeIsoDuration, parseIsoDuration } from '../../schemas/duration';
+
+async function frame(chunks: string[]) {
+  const t = new CopyJsonToArray();
+  const out = await buffer(Readable.from(chunks.map((c) => Buffer.from(c))).pipe(t));
+  return { text: out.toString(), rows: t.rows };
+}
+
+test('COPY text output of JSON rows becomes a JSON array, backslashes undoubled across chunk edges', async () => {
+  // COPY doubles each backslash: the JSON {"a":"x\"y","b":"c\\d"} arrives as below.
+  const line = String.raw`{"a":"x\\"y","b":"c\\\\d"}` + '\n';
+  for (let cut = 0; cut <= line.length; cut++) {
+    const { text, rows } = await frame([line.slice(0, cut), line.slice(cut), '{"n":2}\n']);
+    assert.equal(rows, 2);
+    assert.deepEqual(JSON.parse(text), [{ a: 'x"y', b: 'c\\d' }, { n: 2 }], `cut at ${cut}`);
+  }
+});
+
+test('no rows gives an empty JSON array', async () => {
+  const { text, rows } = await frame([]);
+  assert.equal(rows, 0);
+  assert.deepEqual(JSON.parse(text), []);
+});
+
+test('signed tokens: valid, tampered, wrong secret, expired, malformed', () => {
+  const secret = 's'.repeat(32);
+  const exp = Math.floor(Date.now() / 1000) + 60;
+  const token = signToken(secret, 'download', { e: 'abc', exp });
+  assert.deepEqual(checkToken(secret, 'download', token), { ok: true, payload: { e: 'abc', exp } });
+  const [body, mac] = token.split('.');
+  const tampered = `${Buffer.from(JSON.stringify({ e: 'other', exp })).toString('base64url')}.${mac}`;
+  assert.equal(checkToken(secret, 'download', tampered).ok, false);
+  assert.deepEqual(checkToken('t'.repeat(32), 'download', token), { ok: false, reason: 'bad_signature' });
+  assert.deepEqual(checkToken(secret, 'other-purpose', token), { ok: false, reason: 'bad_signature' });
+  assert.deepEqual(checkToken(secret, 'download', token, (exp + 1) * 1000), { ok: false, reason: 'expired' });
+  assert.deepEqual(checkToken(secret, 'download', body), { ok: false, reason: 'malformed' });
+});
+
+test('canonical JSON sorts keys at every level, so the audit hash ignores key order', () => {
+  assert.equal(canonicalJson({ b: 1, a: { d: [2, { z: 1, y: 2 }], c: null } }), '{"a":{"c":null,"d":[2,{"y":2,"z":1}]},"b":1}');
+  const e = { seq: 1, eventKey: 'k', requestId: null, at: '2026-01-01T00:00:00.000Z', actor: 'a', action: 'x', store: null, collection: null, details: { n: 1, m: 2 } };
+  assert.equal(chainHash(GENESIS_HASH, e), chainHash(GENESIS_HASH, { ...e, details: { m: 2, n: 1 } }));
+  assert.notEqual(chainHash(GENESIS_HASH, e), chainHash(GENESIS_HASH, { ...e, details: { m: 2, n: 2 } }));
+});
+
+test('ISO durations: parse, add with month-end clamping, describe', () => {
+  assert.deepEqual(parseIsoDuration('P7Y')?.years, 7);
+  assert.equal(parseIsoDuration('90 days'), null);
+  assert.equal(parseIsoDuration('P'), null);
+  assert.equal(addIsoDuration(new Date('2026-01-31T10:00:00Z'), 'P1M').toISOString(), '2026-02-28T10:00:00.000Z');
+  assert.equal(addIsoDuration(new Date('2028-02-29T00:00:00Z'), 'P1Y').toISOString(), '2029-02-28T00:00:00.000Z');
+  assert.equal(addIsoDuration(new Date('2026-01-01T00:00:00Z'), 'P90D').toISOString(), '2026-04-01T00:00:00.000Z');
+  assert.equal(describeIsoDuration('P7Y'), '7 years');
+  assert.equal(describeIsoDuration('PT24H'), '24 hours');
+});
+
+test('configuration names every missing setting', () => {
+  assert.throws(() => loadConfig({}), (err: unknown) => {
+    assert.ok(err instanceof ConfigError);
+    for (const name of ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'SMTP_URL', 'SIGNING_SECRET']) {
+      assert.ok(err.problems.some((p) => p.includes(name)), `${name} is named: ${err.problems.join(' | ')}`);
+    }
+    return true;
+  });
+  assert.throws(() => loadConfig({ DATABASE_URL: 'x', TEMPORAL_ADDRESS: 'x', SMTP_URL: 'x', SIGNING_SECRET: 'short' }), /SIGNING_SECRET must be at least 32/);
+  const ok = loadConfig({ DATABASE_URL: 'x', TEMPORAL_ADDRESS: 'x', SMTP_URL: 'x', SIGNING_SECRET: 'x'.repeat(32), PORT: '8080' });
+  assert.equal(ok.PORT, 8080);
+  assert.equal(ok.EXPORT_LINK_TTL_DAYS, 7);
+});
