@@ -10,6 +10,6 @@ export interface ActivityDeps {
   mailer: Transporter;
   config: Pick<
     Config,
-    'MAIL_FROM' | 'PUBLIC_BASE_URL' | 'SIGNING_SECRET' | 'EXPORT_DIR' | 'EXPORT_LINK_TTL_DAYS' | 'VERIFICATION_TTL_HOURS'
+    'MAIL_FROM' | 'MASKING_SALT' | 'PUBLIC_BASE_URL' | 'SIGNING_SECRET' | 'EXPORT_DIR' | 'EXPORT_LINK_TTL_DAYS' | 'VERIFICATION_TTL_HOURS'
   >;
 }

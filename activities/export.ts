@@ -36,7 +36,7 @@ export async function exportCollection(deps: ActivityDeps, requestId: string, st
   const dir = stagingDir(deps, requestId);
   await mkdir(dir, { recursive: true });
   const base = `${store}.${collection}`;
-  const files = await exportCollectionFiles(storePool(deps.dataMap.stores[store].url), entry, preds, {
+  const files = await exportCollectionFiles(storePool(entry.url), entry, preds, {
     json: path.join(dir, `${base}.json`),
     csv: path.join(dir, `${base}.csv`),
     jsonName: `data/${store}/${collection}.json`,
@@ -92,7 +92,7 @@ export async function packageExport(deps: ActivityDeps, requestId: string, resul
     const samples = new Map<string, Record<string, unknown>[]>();
     for (const { r, entry } of entries) {
       const preds = await loadPredicates(db, requestId, r.store, r.collection);
-      samples.set(`${r.store}.${r.collection}`, await sampleRows(storePool(deps.dataMap.stores[r.store].url), entry, preds, REPORT_SAMPLE_ROWS));
+      samples.set(`${r.store}.${r.collection}`, await sampleRows(storePool(entry.url), entry, preds, REPORT_SAMPLE_ROWS));
     }
     archive.append(accessReportHtml(manifest, samples, REPORT_SAMPLE_ROWS), { name: 'report.html' });
   }

@@ -1,8 +1,8 @@
 // The worker's activities: every side effect of a request, each idempotent on retry.
 import { randomBytes } from 'node:crypto';
-import { listCollections } from '../schemas/datamap';
+import { listTargets, type Target } from '../schemas/datamap';
 import type { RequestStatus } from '../schemas/request';
-import type { CollectionExportResult, CollectionRef } from '../schemas/workflow';
+import type { CollectionExportResult, ErasureOutcome, SweepResult } from '../schemas/workflow';
 import { sha256Hex } from '../lib/hash';
 import { signToken } from '../lib/signed-token';
 import { appendAudit } from './audit';
@@ -12,8 +12,12 @@ import { exportCollection, packageExport } from './export';
 import { withHeartbeat } from './heartbeat';
 import { loadRequest, updateProjection } from './requests';
 import { resolveSubject } from './stores/resolve';
-import { saveSelectors } from './subject';
-import { exportReadyMail, unverifiedClosedMail, verificationMail } from './templates';
+import { saveSubject } from './subject';
+import { deletionDoneMail, exportReadyMail, unverifiedClosedMail, verificationMail } from './templates';
+import { eraseCollection, purgeCollection } from './erase';
+import { eraseAtProcessor, eraseRedisKeys, openManualTask, recordManualTaskDone } from './erase-stores';
+import { planDeletion } from './plan';
+import { recordSweep, sweepCollection, sweepExports, sweepTargets } from './sweep';
 
 export const DOWNLOAD_TOKEN_PURPOSE = 'export-download';
 
@@ -72,11 +76,11 @@ export function createActivities(deps: ActivityDeps) {
       await sendOnce(db, deps.mailer, from, { key: `${requestId}:unverified-closed`, requestId, kind: 'unverified_closed', to: request.subjectEmail, ...unverifiedClosedMail({ requestId }) });
     },
 
-    /** Finds the subject in every store; returns the collections to process (no personal data). */
-    async resolveSubject(requestId: string): Promise<CollectionRef[]> {
+    /** Finds the subject in every store; returns the targets to process (no personal data). */
+    async resolveSubject(requestId: string): Promise<Target[]> {
       const request = await loadRequest(db, requestId);
-      const selectors = await resolveSubject(deps.dataMap, { email: [request.subjectEmail] });
-      await saveSelectors(db, requestId, selectors);
+      const { selectors, identities } = await resolveSubject(deps.dataMap, { email: [request.subjectEmail] });
+      await saveSubject(db, requestId, selectors, identities);
       const found = new Set(selectors.map((s) => `${s.store}.${s.collection}`));
       await appendAudit(db, {
         eventKey: `${requestId}:subject.resolved`,
@@ -88,13 +92,41 @@ export function createActivities(deps: ActivityDeps) {
           identityValues: Object.fromEntries(selectors.map((s) => [`${s.store}.${s.collection}`, s.predicates.reduce((n, p) => n + p.values.length, 0)])),
         },
       });
-      return listCollections(deps.dataMap).map((c) => ({ store: c.store, collection: c.collection }));
+      return listTargets(deps.dataMap);
     },
 
     exportCollection: (requestId: string, store: string, collection: string) =>
       withHeartbeat(() => exportCollection(deps, requestId, store, collection)),
 
     packageExport: (requestId: string, results: CollectionExportResult[]) => withHeartbeat(() => packageExport(deps, requestId, results)),
+
+    eraseCollection: (requestId: string, store: string, collection: string) => withHeartbeat(() => eraseCollection(deps, requestId, store, collection)),
+    purgeCollection: (requestId: string, store: string, collection: string) => withHeartbeat(() => purgeCollection(deps, requestId, store, collection)),
+    eraseRedisKeys: (requestId: string, store: string) => eraseRedisKeys(deps, requestId, store),
+    eraseAtProcessor: (requestId: string, store: string) => eraseAtProcessor(deps, requestId, store),
+    openManualTask: (requestId: string, store: string) => openManualTask(deps, requestId, store),
+    recordManualTaskDone: (requestId: string, store: string, by: string, note: string) => recordManualTaskDone(deps, requestId, store, by, note),
+
+    planDeletion: (planId: string) => planDeletion(deps, planId),
+
+    sweepTargets: async () => sweepTargets(deps),
+    sweepCollection: (store: string, collection: string) => withHeartbeat(() => sweepCollection(deps, store, collection)),
+    sweepExports: () => sweepExports(deps),
+    recordSweep: (runId: string, results: SweepResult[]) => recordSweep(deps, runId, results),
+
+    /** The subject's confirmation: what was deleted, what is kept and why, when the purge runs. */
+    async sendDeletionNotice(requestId: string, outcomes: ErasureOutcome[], purgeAt?: string): Promise<void> {
+      const request = await loadRequest(db, requestId);
+      const place = (o: ErasureOutcome) => `${o.store} ${o.collection}`.replace(/_/g, ' ');
+      const mail = deletionDoneMail({
+        requestId,
+        deleted: outcomes.filter((o) => o.deleted > 0 && o.kind !== 'http').map((o) => ({ place: place(o), rows: o.deleted })),
+        retained: outcomes.filter((o) => o.action === 'retain' && o.retained > 0).map((o) => ({ place: place(o), rows: o.retained, basis: o.basis ?? '', until: o.retainedUntil })),
+        purgeAt: purgeAt ? new Date(purgeAt) : undefined,
+        held: outcomes.some((o) => o.action === 'held'),
+      });
+      await sendOnce(db, deps.mailer, from, { key: `${requestId}:deletion-done`, requestId, kind: 'deletion_done', to: request.subjectEmail, ...mail });
+    },
 
     /** Mails a signed, expiring download link for the request's archive. */
     async sendExportLink(requestId: string): Promise<void> {

@@ -1,12 +1,16 @@
 // Persisting what a subject resolved to, so every later step acts on the same rows.
 import type { Pool } from 'pg';
-import type { CollectionSelector, Predicate } from './stores/selector';
+import type { CollectionSelector, IdentityValues, Predicate } from './stores/selector';
 
-export async function saveSelectors(db: Pool, requestId: string, selectors: CollectionSelector[]): Promise<void> {
+export async function saveSubject(db: Pool, requestId: string, selectors: CollectionSelector[], identities: IdentityValues): Promise<void> {
   const client = await db.connect();
   try {
     await client.query('BEGIN');
     await client.query('DELETE FROM subject_identities WHERE request_id = $1', [requestId]);
+    await client.query('DELETE FROM subject_identity_values WHERE request_id = $1', [requestId]);
+    for (const [identity, values] of Object.entries(identities)) {
+      await client.query('INSERT INTO subject_identity_values (request_id, identity, value) SELECT $1, $2, unnest($3::text[]) ON CONFLICT DO NOTHING', [requestId, identity, values]);
+    }
     for (const s of selectors) {
       for (const p of s.predicates) {
         await client.query(
@@ -33,4 +37,12 @@ export async function loadPredicates(db: Pool, requestId: string, store: string,
     [requestId, store, collection],
   );
   return rows.map((r) => ({ column: r.column_name, caseInsensitive: r.case_insensitive, values: r.values }));
+}
+
+export async function loadIdentities(db: Pool, requestId: string): Promise<IdentityValues> {
+  const { rows } = await db.query<{ identity: string; values: string[] }>(
+    'SELECT identity, array_agg(value ORDER BY value) AS values FROM subject_identity_values WHERE request_id = $1 GROUP BY identity',
+    [requestId],
+  );
+  return Object.fromEntries(rows.map((r) => [r.identity, r.values]));
 }

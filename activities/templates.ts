@@ -55,3 +55,32 @@ export function unverifiedClosedMail(p: { requestId: string }) {
     ].join('\n'),
   };
 }
+
+export interface DeletionSummary {
+  deleted: { place: string; rows: number }[];
+  retained: { place: string; rows: number; basis: string; until?: string }[];
+  purgeAt?: Date;
+  held: boolean;
+}
+
+export function deletionDoneMail(p: { requestId: string } & DeletionSummary) {
+  const lines = [`Your deletion request ${p.requestId} has been carried out.`, ''];
+  if (p.held) {
+    lines.push('Some of your data is under a legal hold (it may be needed for legal claims) and could not be deleted yet.', 'We will delete it when the hold ends.', '');
+  }
+  if (p.deleted.length) {
+    lines.push('Deleted now:');
+    p.deleted.forEach((d) => lines.push(`  - ${d.place}: ${d.rows} records`));
+    lines.push('');
+  }
+  if (p.purgeAt) {
+    lines.push(`Your account is deactivated now and will be permanently purged on ${day(p.purgeAt)}.`, '');
+  }
+  if (p.retained.length) {
+    lines.push('Kept because the law requires it (restricted: used for nothing else, then deleted):');
+    p.retained.forEach((r) => lines.push(`  - ${r.place}: ${r.rows} records — ${r.basis}${r.until ? `, until ${r.until.slice(0, 10)} at the latest` : ''}`));
+    lines.push('');
+  }
+  lines.push('We have also told the service providers who process your data on our behalf.');
+  return { subject: 'Your data has been deleted', text: lines.join('\n') };
+}

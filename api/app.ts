@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ApiDeps } from './deps';
 import { installErrorHandler } from './errors';
+import { adminRoutes } from './routes/admin';
 import { downloadRoutes } from './routes/downloads';
 import { requestRoutes } from './routes/requests';
 
@@ -16,7 +17,7 @@ const WEB_DIR = path.join(__dirname, '..', 'web');
 export async function buildApp(deps: ApiDeps, opts: { logger?: boolean } = {}): Promise<FastifyInstance> {
   const app = Fastify({
     bodyLimit: BODY_LIMIT_BYTES,
-    maxParamLength: 600,
+    routerOptions: { maxParamLength: 600 },
     logger: opts.logger === false ? false : {
       level: deps.config.LOG_LEVEL,
       // URLs can carry one-time codes and download tokens: log the route, not the URL.
@@ -31,7 +32,8 @@ export async function buildApp(deps: ApiDeps, opts: { logger?: boolean } = {}): 
 
   await app.register(swagger, {
     openapi: {
-      info: { title: 'dsar-engine', version: '0.1.0', description: 'Data-subject request intake, status and downloads.' },
+      info: { title: 'dsar-engine', version: '0.1.0', description: 'Data-subject request intake, status and downloads; privacy-team administration.' },
+      components: { securitySchemes: { adminKey: { type: 'http', scheme: 'bearer', description: 'an admin API key (dsar admin-key create)' } } },
     },
     transform: jsonSchemaTransform,
   });
@@ -44,5 +46,6 @@ export async function buildApp(deps: ApiDeps, opts: { logger?: boolean } = {}): 
   );
   requestRoutes(app, deps);
   downloadRoutes(app, deps);
+  adminRoutes(app, deps);
   return app;
 }

@@ -11,6 +11,7 @@ const PENDING_SWEEP_MS = 60_000;
 export async function runApi(env: Record<string, string | undefined> = process.env): Promise<() => Promise<void>> {
   const config = loadConfig(env);
   const engineDb = new Pool({ connectionString: config.DATABASE_URL, max: 10 });
+  engineDb.on('error', (err) => console.warn(`engine database connection lost: ${err.message}`));
   await migrate(engineDb);
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });

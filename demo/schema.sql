@@ -47,7 +47,9 @@ CREATE TABLE IF NOT EXISTS billing_records (
   amount_cents    integer NOT NULL,
   currency        text NOT NULL DEFAULT 'EUR',
   issued_at       timestamptz NOT NULL,
-  status          text NOT NULL DEFAULT 'paid'
+  status          text NOT NULL DEFAULT 'paid',
+  -- set when an erasure request restricts the record: kept only for the legal obligation, until then
+  restricted_until timestamptz
 );
 CREATE INDEX IF NOT EXISTS billing_records_account ON billing_records (account_id);
 

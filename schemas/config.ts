@@ -15,6 +15,8 @@ export const Config = z.object({
   SIGNING_SECRET: z
     .string({ error: 'SIGNING_SECRET is required (at least 32 characters; signs download links)' })
     .min(32, 'SIGNING_SECRET must be at least 32 characters'),
+  /** Salt for hashed masks; derived from SIGNING_SECRET when unset. Keep it stable. */
+  MASKING_SALT: z.string().min(16).optional(),
   DATAMAP_PATH: z.string().min(1).default('demo/datamap.yml'),
   EXPORT_DIR: z.string().min(1).default('.data/exports'),
   EXPORT_LINK_TTL_DAYS: PositiveInt.default(7),

@@ -27,9 +27,19 @@ export const ErasureSpec = z
     action: z.enum(['delete', 'mask', 'retain', 'purge']),
     after: IsoDuration.optional(),
     mask: z.record(Identifier, z.enum(['hash', 'null', 'redact'])).optional(),
-    softDelete: z.object({ set: z.record(Identifier, z.union([z.string(), z.number(), z.boolean(), z.null()])) }).strict().optional(),
+    softDelete: z
+      .object({
+        set: z.record(Identifier, z.union([z.string(), z.number(), z.boolean(), z.null()])),
+        /** A timestamptz column set to now(): the retention sweep purges rows past `after` by it. */
+        timestamp: Identifier.optional(),
+      })
+      .strict()
+      .optional(),
+    /** retain: a timestamptz column set to the row's expiry; non-null marks the row restricted. */
+    restrictColumn: Identifier.optional(),
   })
   .strict();
+export type ErasureSpec = z.infer<typeof ErasureSpec>;
 
 /** `references: { account_id: accounts.id }`: this collection's column → another collection's column. */
 const ReferenceTarget = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$/, 'must be "collection.column"');
@@ -62,7 +72,66 @@ export const PostgresStore = z
   .strict();
 export type PostgresStore = z.infer<typeof PostgresStore>;
 
-export const Store = z.discriminatedUnion('kind', [PostgresStore]);
+/** Keys in a Redis instance, by pattern per identity: `chart:{account_id}:*`. Removed on erasure. */
+export const RedisStore = z
+  .object({
+    kind: z.literal('redis'),
+    url: z.string().min(1),
+    description: z.string().optional(),
+    keys: z.array(z.string().regex(/\{[A-Za-z_][A-Za-z0-9_]*\}/, 'must contain an {identity} placeholder')).min(1),
+    categories: z.array(z.string().min(1)).default([]),
+    purposes: z.array(z.string().min(1)).default([]),
+    recipients: z.array(z.string().min(1)).default([]),
+    retention: z.object({ maxAge: IsoDuration }).strict().optional(),
+  })
+  .strict();
+export type RedisStore = z.infer<typeof RedisStore>;
+
+const HttpCall = z
+  .object({
+    method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']),
+    /** Appended to baseUrl; `{identity}` placeholders are URL-encoded values. */
+    path: z.string().startsWith('/'),
+    success: z.array(z.number().int().min(100).max(599)).min(1).default([200, 201, 202, 204]),
+    /** Statuses meaning "nothing held for this subject" (e.g. 404 on delete). */
+    absent: z.array(z.number().int().min(100).max(599)).default([]),
+  })
+  .strict();
+
+/** A third-party processor reached through its API (GDPR Art. 19/28, CCPA §7022). */
+export const HttpStore = z
+  .object({
+    kind: z.literal('http'),
+    baseUrl: z.string().url(),
+    description: z.string().optional(),
+    identity: Identifier,
+    headers: z.record(z.string(), z.string()).default({}),
+    timeoutMs: z.number().int().positive().default(10_000),
+    categories: z.array(z.string().min(1)).default([]),
+    purposes: z.array(z.string().min(1)).default([]),
+    recipients: z.array(z.string().min(1)).default([]),
+    export: HttpCall.optional(),
+    erase: HttpCall.optional(),
+    correct: HttpCall.optional(),
+  })
+  .strict();
+export type HttpStore = z.infer<typeof HttpStore>;
+
+/** A store no API reaches: the privacy team acts by hand and marks the task done. */
+export const ManualStore = z
+  .object({
+    kind: z.literal('manual'),
+    description: z.string().min(1),
+    instructions: z.string().min(1),
+    for: z.array(z.enum(['access', 'export', 'correction', 'deletion'])).min(1),
+    categories: z.array(z.string().min(1)).default([]),
+    purposes: z.array(z.string().min(1)).default([]),
+    recipients: z.array(z.string().min(1)).default([]),
+  })
+  .strict();
+export type ManualStore = z.infer<typeof ManualStore>;
+
+export const Store = z.discriminatedUnion('kind', [PostgresStore, RedisStore, HttpStore, ManualStore]);
 export type Store = z.infer<typeof Store>;
 
 export const DataMap = z
@@ -74,6 +143,17 @@ export const DataMap = z
   .superRefine((map, ctx) => {
     const known = new Set(map.identities);
     for (const [storeName, store] of Object.entries(map.stores)) {
+      if (store.kind === 'redis') {
+        store.keys.forEach((pattern, i) => {
+          for (const [, id] of pattern.matchAll(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g)) {
+            if (!known.has(id)) ctx.addIssue({ code: 'custom', path: ['stores', storeName, 'keys', i], message: `unknown identity "${id}"; declare it in identities` });
+          }
+        });
+      }
+      if (store.kind === 'http' && !known.has(store.identity)) {
+        ctx.addIssue({ code: 'custom', path: ['stores', storeName, 'identity'], message: `unknown identity "${store.identity}"; declare it in identities` });
+      }
+      if (store.kind !== 'postgres') continue;
       for (const [name, coll] of Object.entries(store.collections)) {
         const at = ['stores', storeName, 'collections', name];
         if (!coll.identity && !coll.references) {
@@ -100,6 +180,9 @@ export const DataMap = z
         }
         if (coll.onErasure?.action === 'retain' && !coll.retention?.basis) {
           ctx.addIssue({ code: 'custom', path: [...at, 'retention', 'basis'], message: 'retain needs a legal basis in retention.basis' });
+        }
+        if (coll.onErasure?.action === 'purge' && !coll.onErasure.softDelete) {
+          ctx.addIssue({ code: 'custom', path: [...at, 'onErasure', 'softDelete'], message: 'purge needs `softDelete` (what deactivates the row at once)' });
         }
       }
     }
@@ -140,31 +223,51 @@ export function parseDataMap(text: string, env: Record<string, string | undefine
   } catch (err) {
     throw new DataMapError([{ path: '(document)', message: `not valid YAML/JSON: ${(err as Error).message}` }]);
   }
-  const result = DataMap.safeParse(raw);
+  const envIssues: DataMapError['issues'] = [];
+  const interpolated = interpolateEnv(raw, env, [], envIssues);
+  if (envIssues.length) throw new DataMapError(envIssues);
+  const result = DataMap.safeParse(interpolated);
   if (!result.success) {
     throw new DataMapError(result.error.issues.map((i) => ({ path: i.path.join('.') || '(root)', message: i.message })));
   }
-  const envIssues: DataMapError['issues'] = [];
-  const data = interpolateEnv(result.data, env, [], envIssues) as DataMap;
-  if (envIssues.length) throw new DataMapError(envIssues);
-  return data;
+  return result.data;
 }
 
 export interface CollectionEntry {
   store: string;
+  url: string;
   collection: string;
   spec: PostgresCollection;
   table: string;
   schema: string;
 }
 
-/** Every collection of the map in declaration order. */
+/** Every PostgreSQL collection of the map in declaration order. */
 export function listCollections(map: DataMap): CollectionEntry[] {
   const out: CollectionEntry[] = [];
   for (const [store, s] of Object.entries(map.stores)) {
+    if (s.kind !== 'postgres') continue;
     for (const [collection, spec] of Object.entries(s.collections)) {
-      out.push({ store, collection, spec, table: spec.table ?? collection, schema: spec.schema ?? 'public' });
+      out.push({ store, url: s.url, collection, spec, table: spec.table ?? collection, schema: spec.schema ?? 'public' });
     }
+  }
+  return out;
+}
+
+/** One unit of work per request: a PostgreSQL collection, or a whole Redis/HTTP/manual store. */
+export interface Target {
+  store: string;
+  collection: string;
+  kind: Store['kind'];
+}
+
+export const STORE_TARGET_NAME: Record<Exclude<Store['kind'], 'postgres'>, string> = { redis: 'keys', http: 'processor', manual: 'manual_task' };
+
+export function listTargets(map: DataMap): Target[] {
+  const out: Target[] = [];
+  for (const [store, s] of Object.entries(map.stores)) {
+    if (s.kind === 'postgres') Object.keys(s.collections).forEach((collection) => out.push({ store, collection, kind: 'postgres' }));
+    else out.push({ store, collection: STORE_TARGET_NAME[s.kind], kind: s.kind });
   }
   return out;
 }

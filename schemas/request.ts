@@ -5,7 +5,7 @@ export const RequestType = z.enum(REQUEST_TYPES);
 export type RequestType = z.infer<typeof RequestType>;
 
 /** Types whose whole path runs today; the others are refused at intake with a clear 422. */
-export const SUPPORTED_REQUEST_TYPES: readonly RequestType[] = ['access', 'export'];
+export const SUPPORTED_REQUEST_TYPES: readonly RequestType[] = ['access', 'export', 'deletion'];
 
 export const CHANNELS = ['self_service', 'admin', 'inbox'] as const;
 export const Channel = z.enum(CHANNELS);
@@ -48,7 +48,7 @@ export const VerifyBody = z.object({ token: z.string().min(10).max(200) }).stric
 export const CollectionProgress = z.object({
   store: z.string(),
   collection: z.string(),
-  state: z.enum(['pending', 'running', 'done', 'failed']),
+  state: z.enum(['pending', 'running', 'waiting', 'done', 'failed']),
   rows: z.number().int().nonnegative().optional(),
   attempts: z.number().int().nonnegative().optional(),
 });

@@ -20,6 +20,18 @@ export interface DsarRequestState {
   status: RequestStatus;
   progress: CollectionProgress[];
   exportId?: string;
+  /** deletion: per store/collection what was done (counts, bases; no data). */
+  outcomes?: ErasureOutcome[];
+  /** deletion: when the soft-deleted account is hard-purged (durable timer). */
+  purgeAt?: string;
+  purgedAt?: string;
+}
+
+export interface ManualTaskCompletion {
+  store: string;
+  /** Who completed it (an admin key's name), never the subject. */
+  by: string;
+  note: string;
 }
 
 export interface CollectionRef {
@@ -48,3 +60,51 @@ export interface ExportPackage {
 
 export const QUERY_STATE = 'state';
 export const UPDATE_VERIFY = 'verify';
+export const UPDATE_COMPLETE_MANUAL_TASK = 'completeManualTask';
+
+export interface ErasureOutcome {
+  store: string;
+  collection: string;
+  kind: 'postgres' | 'redis' | 'http' | 'manual';
+  action: 'delete' | 'mask' | 'retain' | 'purge' | 'held' | 'notify' | 'manual';
+  deleted: number;
+  masked: number;
+  retained: number;
+  softDeleted: number;
+  /** Re-query after erasure: rows or keys still present where deletion (or masking) was due. Must be 0. */
+  remainingDue: number;
+  longestStatementMs: number;
+  maskedFields?: string[];
+  basis?: string;
+  retentionPeriod?: string;
+  retainedUntil?: string;
+  purgeAfter?: string;
+  note?: string;
+}
+
+export interface PlanEntry {
+  store: string;
+  collection: string;
+  kind: 'postgres' | 'redis' | 'http' | 'manual';
+  action: 'delete' | 'mask' | 'retain' | 'purge' | 'held' | 'notify' | 'manual';
+  /** Rows (PostgreSQL), keys (Redis) or API calls (processor) the action would touch. */
+  rows: number;
+  basis?: string;
+  retainedUntil?: string;
+  purgeAfter?: string;
+  maskedFields?: string[];
+}
+
+export const PLAN_WORKFLOW = 'deletionPlan';
+export const SWEEP_WORKFLOW = 'retentionSweep';
+
+export interface SweepResult {
+  store: string;
+  collection: string;
+  rule: 'retention' | 'purge_grace' | 'export_expiry';
+  olderThan: string;
+  deleted: number;
+  heldSkipped: number;
+  statements: number;
+  longestStatementMs: number;
+}

@@ -16,8 +16,12 @@ export async function loadDataMap(file: string, env: Record<string, string | und
 }
 
 export async function buildActivityDeps(config: Config, env: Record<string, string | undefined> = process.env): Promise<ActivityDeps> {
+  const engineDb = new Pool({ connectionString: config.DATABASE_URL, max: 10 });
+  // An idle client's lost connection (a database restart, a failover) must not crash the
+  // worker: the next query reconnects, and a failed activity is retried by Temporal.
+  engineDb.on('error', () => undefined);
   return {
-    engineDb: new Pool({ connectionString: config.DATABASE_URL, max: 10 }),
+    engineDb,
     dataMap: await loadDataMap(config.DATAMAP_PATH, env),
     mailer: createMailer(config.SMTP_URL),
     config,

@@ -1,5 +1,8 @@
 // Production entry: `npm run worker` (or `dsar worker`). Configuration comes from the environment.
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
+import { closeRedisClients } from '../activities/stores/redis';
+import { ensureRetentionSchedule } from './schedules';
 import { closeStorePools } from '../activities/stores/postgres';
 import { unreachableCollections } from '../activities/stores/selector';
 import { migrate } from '../db/migrate';
@@ -15,6 +18,16 @@ export async function runWorker(env: Record<string, string | undefined> = proces
   for (const name of unreachableCollections(deps.dataMap)) {
     console.warn(`data map: ${name} cannot be reached from any identity and will never be searched`);
   }
+  const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  try {
+    await ensureRetentionSchedule(new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE }), config.TEMPORAL_TASK_QUEUE);
+  } catch (err) {
+    // Schedules need a server that has them (not every test server does); the sweep can
+    // also be applied later with `dsar schedules apply`.
+    console.warn(`retention schedule not applied: ${(err as Error).message}`);
+  } finally {
+    await clientConnection.close();
+  }
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const worker = await createDsarWorker({ connection, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE, deps });
   try {
@@ -23,6 +36,7 @@ export async function runWorker(env: Record<string, string | undefined> = proces
     await connection.close();
     await deps.engineDb.end();
     await closeStorePools();
+    await closeRedisClients();
   }
 }
 

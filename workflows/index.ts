@@ -1,1 +1,3 @@
 export { dsarRequest } from './dsar-request';
+export { deletionPlan } from './deletion-plan';
+export { retentionSweep } from './retention-sweep';

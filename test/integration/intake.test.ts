@@ -40,7 +40,7 @@ describe('bad input gets a 4xx naming the field, never a 500, and stores nothing
   }
 
   test('a request type this deployment does not run yet is refused with 422, not silently accepted', async () => {
-    const res = await post(JSON.stringify({ type: 'deletion', email: 'a@example.com' }));
+    const res = await post(JSON.stringify({ type: 'correction', email: 'a@example.com' }));
     assert.equal(res.statusCode, 422);
     assert.equal(res.json().issues[0].path, 'type');
   });

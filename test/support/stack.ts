@@ -19,7 +19,11 @@ import { Config } from '../../schemas/config';
 import { parseDataMap } from '../../schemas/datamap';
 import { createDsarWorker, WORKFLOWS_PATH } from '../../worker/create';
 import { freePort } from './ports';
+import { startProcessor, type FakeProcessor } from './processor';
+import { startRedis, type RedisServer } from './redis';
 import { startSmtpCatcher, type SmtpCatcher } from './smtp';
+import { createTimeSkippingEnv } from './time-skipping';
+import { closeRedisClients } from '../../activities/stores/redis';
 
 let loggerInstalled = false;
 function quietRuntime() {
@@ -80,6 +84,8 @@ export const TEST_SECRET = 'test-signing-secret-0123456789abcdef';
 
 export interface Stack {
   db: Databases;
+  redis: RedisServer | null;
+  processor: FakeProcessor | null;
   env: TestWorkflowEnvironment;
   smtp: SmtpCatcher;
   app: FastifyInstance;
@@ -92,12 +98,29 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-export async function startStack(): Promise<Stack> {
-  quietRuntime();
-  const [db, smtp, temporalCli] = await Promise.all([startDatabases(), startSmtpCatcher(), ensureTemporalCli()]);
-  const env = await TestWorkflowEnvironment.createLocal({
-    server: { executable: { type: 'existing-path', path: temporalCli }, ip: '127.0.0.1' },
+export interface StackOptions {
+  /** Temporal's Java test server with time skipping instead of the CLI dev server. */
+  timeSkipping?: boolean;
+  /** Add a Redis cache, an HTTP processor and a manual store to the demo data map. */
+  extraStores?: boolean;
+}
+
+async function startTemporal(timeSkipping: boolean): Promise<TestWorkflowEnvironment> {
+  if (timeSkipping) return createTimeSkippingEnv();
+  return TestWorkflowEnvironment.createLocal({
+    server: { executable: { type: 'existing-path', path: await ensureTemporalCli() }, ip: '127.0.0.1' },
   });
+}
+
+export async function startStack(opts: StackOptions = {}): Promise<Stack> {
+  quietRuntime();
+  const [db, smtp, env, redis, processor] = await Promise.all([
+    startDatabases(),
+    startSmtpCatcher(),
+    startTemporal(opts.timeSkipping ?? false),
+    opts.extraStores ? startRedis() : null,
+    opts.extraStores ? startProcessor() : null,
+  ]);
   const taskQueue = `dsar-test-${path.basename(db.tmp)}`;
   const config = Config.parse({
     DATABASE_URL: db.engineUrl,
@@ -109,7 +132,14 @@ export async function startStack(): Promise<Stack> {
     EXPORT_DIR: path.join(db.tmp, 'exports'),
     LOG_LEVEL: 'silent',
   });
-  const dataMap = parseDataMap(await readFile(path.join(PROJECT_ROOT, 'demo', 'datamap.yml'), 'utf8'), { APP_DATABASE_URL: db.appUrl });
+  let mapText = await readFile(path.join(PROJECT_ROOT, 'demo', 'datamap.yml'), 'utf8');
+  if (opts.extraStores) mapText += `\n${await readFile(path.join(PROJECT_ROOT, 'test', 'fixtures', 'extra-stores.yml'), 'utf8')}`;
+  const dataMap = parseDataMap(mapText, {
+    APP_DATABASE_URL: db.appUrl,
+    REDIS_URL: redis?.url,
+    BILLING_PROVIDER_URL: processor?.url,
+    BILLING_PROVIDER_TOKEN: processor?.token,
+  });
   const deps: ActivityDeps = { engineDb: db.engineDb, dataMap, mailer: createMailer(smtp.url), config };
   const app = await buildApp({ config, engineDb: db.engineDb, temporal: env.client }, { logger: false });
   const bundle = await workflowBundle();
@@ -118,6 +148,8 @@ export async function startStack(): Promise<Stack> {
   let running: Promise<void> | null = null;
   const stack: Stack = {
     db,
+    redis,
+    processor,
     env,
     smtp,
     app,
@@ -138,6 +170,9 @@ export async function startStack(): Promise<Stack> {
       await app.close();
       await env.teardown();
       await smtp.close();
+      await closeRedisClients();
+      await redis?.stop();
+      await processor?.stop();
       await db.stop();
     },
   };

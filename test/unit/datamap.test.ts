@@ -20,7 +20,7 @@ function issuesOf(text: string, e: Record<string, string> = env) {
 
 test('the demo data map is valid and every collection is reachable from an identity', () => {
   const map = parseDataMap(demoText, env);
-  assert.equal(map.stores.app_db.url, env.APP_DATABASE_URL);
+  assert.equal(listCollections(map)[0].url, env.APP_DATABASE_URL);
   assert.deepEqual(unreachableCollections(map), []);
   const levels = resolutionOrder(map).map((l) => l.map((c) => c.collection));
   assert.deepEqual(levels[0], ['accounts']);

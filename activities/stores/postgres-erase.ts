@@ -1,0 +1,145 @@
+// PostgreSQL erasure: batched deletes and masks (≤ ERASE_BATCH rows per statement, so no
+// statement holds its locks for long), soft-delete, restriction of retained rows, and the
+// re-query that proves it. Every function is safe to run again after a crash.
+import { escapeIdentifier as q, type Pool, type QueryResult } from 'pg';
+import type { CollectionEntry, ErasureSpec } from '../../schemas/datamap';
+import type { Predicate } from './selector';
+
+export const ERASE_BATCH = 10_000;
+export const MASK_PREFIX = 'sha256:';
+export const REDACTED = '[redacted]';
+
+export interface BatchStats {
+  rows: number;
+  statements: number;
+  longestStatementMs: number;
+}
+
+const tableRef = (e: CollectionEntry) => `${q(e.schema)}.${q(e.table)}`;
+const columnExpr = (p: Predicate) => (p.caseInsensitive ? `lower(t.${q(p.column)})` : `t.${q(p.column)}`);
+
+/** A subject's rows: `(col1 = ANY($n) OR …)` with the values bound from `firstParam` on. */
+export function subjectWhere(preds: Predicate[], firstParam: number): { sql: string; params: string[][] } {
+  if (!preds.length) return { sql: 'false', params: [] };
+  return { sql: `(${preds.map((p, i) => `${columnExpr(p)} = ANY($${firstParam + i})`).join(' OR ')})`, params: preds.map((p) => p.values) };
+}
+
+/** Rows NOT belonging to any of the held subjects; NULL-safe. */
+export function notHeldWhere(held: Predicate[], firstParam: number): { sql: string; params: string[][] } {
+  if (!held.length) return { sql: 'true', params: [] };
+  const w = subjectWhere(held, firstParam);
+  return { sql: `NOT coalesce(${w.sql}, false)`, params: w.params };
+}
+
+async function timed<T>(stats: BatchStats, run: () => Promise<T>): Promise<T> {
+  const t0 = performance.now();
+  const r = await run();
+  stats.statements++;
+  stats.longestStatementMs = Math.max(stats.longestStatementMs, performance.now() - t0);
+  return r;
+}
+
+/** Deletes every row matching `where` in batches of at most `batch` rows, each its own statement. */
+export async function deleteWhere(pool: Pool, entry: CollectionEntry, where: string, params: unknown[], batch = ERASE_BATCH): Promise<BatchStats> {
+  const stats: BatchStats = { rows: 0, statements: 0, longestStatementMs: 0 };
+  const sql = `DELETE FROM ${tableRef(entry)} WHERE ctid = ANY(ARRAY(SELECT t.ctid FROM ${tableRef(entry)} t WHERE ${where} LIMIT ${batch}))`;
+  for (;;) {
+    const r = await timed(stats, () => pool.query(sql, params));
+    stats.rows += r.rowCount ?? 0;
+    if ((r.rowCount ?? 0) < batch) return stats;
+  }
+}
+
+export function deleteSubjectRows(pool: Pool, entry: CollectionEntry, preds: Predicate[], batch = ERASE_BATCH): Promise<BatchStats> {
+  const w = subjectWhere(preds, 1);
+  return deleteWhere(pool, entry, w.sql, w.params, batch);
+}
+
+function maskExpr(column: string, how: 'hash' | 'null' | 'redact', saltParam: string): string {
+  const c = q(column);
+  if (how === 'null') return 'NULL';
+  if (how === 'redact') return `CASE WHEN ${c} IS NULL THEN NULL ELSE '${REDACTED}' END`;
+  // Already-masked values are left alone, so a retried batch does not hash a hash.
+  return `CASE WHEN ${c} IS NULL OR ${c}::text LIKE '${MASK_PREFIX}%' THEN ${c} ELSE '${MASK_PREFIX}' || encode(sha256(convert_to(${saltParam} || ${c}::text, 'UTF8')), 'hex') END`;
+}
+
+export interface MaskOptions {
+  mask?: ErasureSpec['mask'];
+  salt: string;
+  /** retain: set this column to the row's expiry (timestamp + maxAge), marking it restricted. */
+  restrict?: { column: string; timestampColumn: string; maxAge: string };
+}
+
+/** Rewrites masked fields (and the restriction column) of a subject's rows, keyset-batched. */
+export async function maskSubjectRows(pool: Pool, entry: CollectionEntry, preds: Predicate[], opts: MaskOptions, batch = ERASE_BATCH): Promise<BatchStats> {
+  const stats: BatchStats = { rows: 0, statements: 0, longestStatementMs: 0 };
+  const sets = Object.entries(opts.mask ?? {}).map(([col, how]) => `${q(col)} = ${maskExpr(col, how, '$2::text')}`);
+  if (opts.restrict) {
+    sets.push(`${q(opts.restrict.column)} = ${q(opts.restrict.timestampColumn)} + $3::interval`);
+  }
+  if (!sets.length || !preds.length) return stats;
+  const key = q(entry.spec.key);
+  const w = subjectWhere(preds, 3);
+  let last: string | null = null;
+  for (;;) {
+    const page: QueryResult<{ k: string }> = await pool.query<{ k: string }>(
+      `SELECT t.${key}::text AS k FROM ${tableRef(entry)} t WHERE ${w.sql} AND ($1::text IS NULL OR t.${key} > $2) ORDER BY t.${key} LIMIT ${batch}`,
+      [last, last, ...w.params],
+    );
+    if (!page.rows.length) return stats;
+    const keys: string[] = page.rows.map((r) => r.k);
+    const r = await timed(stats, () =>
+      pool.query(`UPDATE ${tableRef(entry)} SET ${sets.join(', ')} WHERE ${key} = ANY($1)`, [keys, opts.salt, opts.restrict?.maxAge ?? null]),
+    );
+    stats.rows += r.rowCount ?? 0;
+    last = keys[keys.length - 1];
+    if (keys.length < batch) return stats;
+  }
+}
+
+/** Deactivates a subject's rows at once (e.g. status = 'deleted') before the hard purge. */
+export async function softDeleteSubjectRows(pool: Pool, entry: CollectionEntry, preds: Predicate[], set: Record<string, unknown>, timestampColumn?: string): Promise<number> {
+  const cols = Object.keys(set);
+  if (!cols.length || !preds.length) return 0;
+  const w = subjectWhere(preds, cols.length + 1);
+  const assignments = cols.map((c, i) => `${q(c)} = $${i + 1}`);
+  // keep the first deactivation time on a retry, so the grace period is not extended
+  if (timestampColumn) assignments.push(`${q(timestampColumn)} = coalesce(${q(timestampColumn)}, now())`);
+  const r = await pool.query(
+    `UPDATE ${tableRef(entry)} t SET ${assignments.join(', ')} WHERE ${w.sql}`,
+    [...cols.map((c) => set[c]), ...w.params],
+  );
+  return r.rowCount ?? 0;
+}
+
+export async function countSubjectRows(pool: Pool, entry: CollectionEntry, preds: Predicate[], extra = 'true'): Promise<number> {
+  if (!preds.length) return 0;
+  const w = subjectWhere(preds, 1);
+  const { rows } = await pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${tableRef(entry)} t WHERE ${w.sql} AND ${extra}`, w.params);
+  return Number(rows[0].n);
+}
+
+/** Subject rows whose masked fields still hold a value that is not masked (must be 0). */
+export async function countUnmasked(pool: Pool, entry: CollectionEntry, preds: Predicate[], mask: ErasureSpec['mask']): Promise<number> {
+  const checks = Object.entries(mask ?? {}).map(([col, how]) =>
+    how === 'null' ? `t.${q(col)} IS NOT NULL` : how === 'redact' ? `t.${q(col)}::text <> '${REDACTED}'` : `t.${q(col)}::text NOT LIKE '${MASK_PREFIX}%'`,
+  );
+  if (!checks.length) return 0;
+  return countSubjectRows(pool, entry, preds, `(${checks.join(' OR ')})`);
+}
+
+/** The earliest and latest expiry among a subject's restricted rows. */
+export async function restrictedUntil(pool: Pool, entry: CollectionEntry, preds: Predicate[], column: string): Promise<{ earliest: Date | null; latest: Date | null }> {
+  if (!preds.length) return { earliest: null, latest: null };
+  const w = subjectWhere(preds, 1);
+  const { rows } = await pool.query(`SELECT min(t.${q(column)}) AS earliest, max(t.${q(column)}) AS latest FROM ${tableRef(entry)} t WHERE ${w.sql}`, w.params);
+  return rows[0];
+}
+
+/** When the last of a subject's rows would expire under a retention rule (for plans). */
+export async function latestExpiry(pool: Pool, entry: CollectionEntry, preds: Predicate[], timestampColumn: string, maxAge: string): Promise<Date | null> {
+  if (!preds.length) return null;
+  const w = subjectWhere(preds, 2);
+  const { rows } = await pool.query(`SELECT max(t.${q(timestampColumn)}) + $1::interval AS until FROM ${tableRef(entry)} t WHERE ${w.sql}`, [maxAge, ...w.params]);
+  return rows[0].until;
+}

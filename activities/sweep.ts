@@ -1,0 +1,82 @@
+// The retention sweep (run daily by a Temporal Schedule): rows past their retention period,
+// soft-deleted accounts past their grace period (safety net for the request's own timer) and
+// expired export archives. Rows of subjects under a legal hold are skipped and counted.
+import { rm } from 'node:fs/promises';
+import { escapeIdentifier as q } from 'pg';
+import { listCollections, type CollectionEntry } from '../schemas/datamap';
+import type { SweepResult } from '../schemas/workflow';
+import { appendAudit } from './audit';
+import type { ActivityDeps } from './deps';
+import { findCollection } from './export';
+import { storePool } from './stores/postgres';
+import { deleteWhere, notHeldWhere, subjectWhere } from './stores/postgres-erase';
+import { resolveSubject } from './stores/resolve';
+import type { Predicate } from './stores/selector';
+
+/** Which collections the sweep visits, and by which rule. */
+export function sweepTargets(deps: ActivityDeps): { store: string; collection: string }[] {
+  return listCollections(deps.dataMap)
+    .filter((c) => c.spec.retention || (c.spec.onErasure?.action === 'purge' && c.spec.onErasure.softDelete?.timestamp))
+    .map((c) => ({ store: c.store, collection: c.collection }));
+}
+
+/** The predicates of every subject under an active legal hold, for one collection. */
+async function heldPredicates(deps: ActivityDeps, entry: CollectionEntry): Promise<Predicate[]> {
+  const { rows } = await deps.engineDb.query<{ subject_email: string }>('SELECT DISTINCT subject_email FROM legal_holds WHERE released_at IS NULL');
+  const out: Predicate[] = [];
+  for (const hold of rows) {
+    const { selectors } = await resolveSubject(deps.dataMap, { email: [hold.subject_email] });
+    out.push(...(selectors.find((s) => s.store === entry.store && s.collection === entry.collection)?.predicates ?? []));
+  }
+  return out;
+}
+
+async function sweepRule(entry: CollectionEntry, held: Predicate[], rule: SweepResult['rule'], column: string, age: string): Promise<SweepResult> {
+  const pool = storePool(entry.url);
+  const due = `t.${q(column)} < now() - $1::interval`;
+  const notHeld = notHeldWhere(held, 2);
+  let heldSkipped = 0;
+  if (held.length) {
+    const h = subjectWhere(held, 2);
+    const { rows } = await pool.query(`SELECT count(*)::bigint AS n FROM ${q(entry.schema)}.${q(entry.table)} t WHERE ${due} AND coalesce(${h.sql}, false)`, [age, ...h.params]);
+    heldSkipped = Number(rows[0].n);
+  }
+  const s = await deleteWhere(pool, entry, `${due} AND ${notHeld.sql}`, [age, ...notHeld.params]);
+  return { store: entry.store, collection: entry.collection, rule, olderThan: age, deleted: s.rows, heldSkipped, statements: s.statements, longestStatementMs: Math.round(s.longestStatementMs) };
+}
+
+export async function sweepCollection(deps: ActivityDeps, store: string, collection: string): Promise<SweepResult[]> {
+  const entry = findCollection(deps, store, collection);
+  const held = await heldPredicates(deps, entry);
+  const out: SweepResult[] = [];
+  if (entry.spec.retention) out.push(await sweepRule(entry, held, 'retention', entry.spec.retention.timestamp, entry.spec.retention.maxAge));
+  const erasure = entry.spec.onErasure;
+  if (erasure?.action === 'purge' && erasure.softDelete?.timestamp && erasure.after) {
+    out.push(await sweepRule(entry, held, 'purge_grace', erasure.softDelete.timestamp, erasure.after));
+  }
+  return out;
+}
+
+/** Removes expired export archives from disk and marks them deleted. */
+export async function sweepExports(deps: ActivityDeps): Promise<SweepResult> {
+  const { rows } = await deps.engineDb.query<{ id: string; path: string }>('SELECT id, path FROM exports WHERE expires_at < now() AND deleted_at IS NULL');
+  for (const r of rows) {
+    await rm(r.path, { force: true });
+    await deps.engineDb.query('UPDATE exports SET deleted_at = now() WHERE id = $1', [r.id]);
+  }
+  return { store: 'engine', collection: 'exports', rule: 'export_expiry', olderThan: `P${deps.config.EXPORT_LINK_TTL_DAYS}D`, deleted: rows.length, heldSkipped: 0, statements: rows.length, longestStatementMs: 0 };
+}
+
+export async function recordSweep(deps: ActivityDeps, runId: string, results: SweepResult[]): Promise<void> {
+  await appendAudit(deps.engineDb, {
+    eventKey: `sweep:${runId}`,
+    actor: 'schedule',
+    action: 'retention.sweep',
+    details: {
+      runId,
+      deleted: results.reduce((n, r) => n + r.deleted, 0),
+      heldSkipped: results.reduce((n, r) => n + r.heldSkipped, 0),
+      collections: results.map((r) => ({ target: `${r.store}.${r.collection}`, rule: r.rule, olderThan: r.olderThan, deleted: r.deleted, heldSkipped: r.heldSkipped, longestStatementMs: r.longestStatementMs })),
+    },
+  });
+}
