@@ -18,10 +18,25 @@ const workers: ChildProcess[] = [];
 
 before(async () => {
   stack = await startStack();
-  const { rows: [acc] } = await stack.db.appDb.query("INSERT INTO accounts (email, name) VALUES ('heavy@example.com', 'Heavy User') RETURNING id");
-  await addAccountData(stack.db.appDb, acc.id, 0);
-  await addUsageRows(stack.db.appDb, acc.id, HEAVY_ROWS);
+  for (const email of ['heavy@example.com', 'heavy-delete@example.com']) {
+    const { rows: [acc] } = await stack.db.appDb.query("INSERT INTO accounts (email, name) VALUES ($1, 'Heavy User') RETURNING id", [email]);
+    await addAccountData(stack.db.appDb, acc.id, 0);
+    await addUsageRows(stack.db.appDb, acc.id, HEAVY_ROWS);
+  }
 });
+
+/** Kills the worker as soon as the usage log step is running. */
+async function killDuringUsageLogs(id: string, worker: ChildProcess) {
+  const handle = stack.env.client.workflow.getHandle(id);
+  await waitUntil('the usage log step to start', async () => {
+    const state = await handle.query<DsarRequestState>(QUERY_STATE);
+    return state.progress.some((p) => p.collection === 'usage_logs' && p.state === 'running');
+  });
+  worker.kill('SIGKILL');
+  await new Promise((r) => worker.once('exit', r));
+  const { rows: [killedAt] } = await stack.db.engineDb.query('SELECT status FROM requests WHERE id = $1', [id]);
+  assert.equal(killedAt.status, 'in_progress', 'the worker died mid-request');
+}
 after(async () => {
   workers.forEach((w) => w.kill('SIGKILL'));
   await stack?.stop();
@@ -59,15 +74,7 @@ async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs 
 test('a worker killed mid-export is replaced and the request completes with one ZIP and one email', { timeout: 180_000 }, async () => {
   const first = spawnWorker();
   const id = await submitAndVerify(stack, 'export', 'heavy@example.com');
-  const handle = stack.env.client.workflow.getHandle(id);
-  await waitUntil('the usage log read to start', async () => {
-    const state = await handle.query<DsarRequestState>(QUERY_STATE);
-    return state.progress.some((p) => p.collection === 'usage_logs' && p.state === 'running');
-  });
-  first.kill('SIGKILL');
-  await new Promise((r) => first.once('exit', r));
-  const { rows: [killedAt] } = await stack.db.engineDb.query('SELECT status FROM requests WHERE id = $1', [id]);
-  assert.equal(killedAt.status, 'in_progress', 'the worker died mid-request');
+  await killDuringUsageLogs(id, first);
 
   spawnWorker();
   await waitForStatus(stack, id, 'completed', 120_000);
@@ -96,4 +103,29 @@ test('a worker killed mid-export is replaced and the request completes with one 
 
   const reads = await stack.db.engineDb.query("SELECT count(*)::int AS n FROM audit_events WHERE request_id = $1 AND action = 'collection.read' AND collection = 'usage_logs'", [id]);
   assert.equal(reads.rows[0].n, 1, 'the read is audited once');
+});
+
+test('a worker killed mid-deletion is replaced: every row is gone, one completion email', { timeout: 180_000 }, async () => {
+  const email = 'heavy-delete@example.com';
+  const { rows: [acc] } = await stack.db.appDb.query('SELECT id FROM accounts WHERE email = $1', [email]);
+  const first = spawnWorker();
+  const id = await submitAndVerify(stack, 'deletion', email);
+  await killDuringUsageLogs(id, first);
+  const { rows: [mid] } = await stack.db.appDb.query('SELECT count(*)::int AS n FROM usage_logs WHERE account_id = $1', [acc.id]);
+  assert.ok(mid.n > 0, 'killed before the usage logs were all deleted');
+
+  spawnWorker();
+  await waitForStatus(stack, id, 'completed', 120_000);
+  const left = await stack.db.appDb.query('SELECT count(*)::int AS n FROM usage_logs WHERE account_id = $1', [acc.id]);
+  assert.equal(left.rows[0].n, 0);
+  const { rows: [account] } = await stack.db.appDb.query('SELECT status FROM accounts WHERE id = $1', [acc.id]);
+  assert.equal(account.status, 'deleted');
+  await new Promise((r) => setTimeout(r, 1000));
+  assert.equal(stack.smtp.mails.filter((m) => m.text.includes(id) && /deleted/.test(m.subject)).length, 1, 'one completion email');
+  const { rows: erased } = await stack.db.engineDb.query(
+    "SELECT details FROM audit_events WHERE request_id = $1 AND action = 'collection.erased' AND collection = 'usage_logs'",
+    [id],
+  );
+  assert.equal(erased.length, 1, 'one erasure event');
+  assert.equal(erased[0].details.remainingDue, 0);
 });

@@ -22,8 +22,15 @@ export function javaTestServer(): string {
   return WRAPPER;
 }
 
-export function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
-  return TestWorkflowEnvironment.createTimeSkipping({
+/**
+ * The test server starts with time skipping unlocked, so any idle moment would jump to the
+ * next timer or timeout; the SDK expects it locked and unlocks it only in `sleep` and while a
+ * client awaits a result. Lock it at once so time moves only when a test says so.
+ */
+export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: javaTestServer() }, extraArgs: ['--enable-time-skipping'] },
   });
+  await env.connection.testService!.lockTimeSkipping({});
+  return env;
 }

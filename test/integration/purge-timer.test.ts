@@ -1,0 +1,62 @@
+// The 30-day account purge is a durable timer in the request workflow: tested with Temporal's
+// Java test server skipping time, not by waiting.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { QUERY_STATE, type DsarRequestState } from '../../schemas/workflow';
+import { startStack, type Stack } from '../support/stack';
+
+let stack: Stack;
+before(async () => {
+  stack = await startStack({ timeSkipping: true });
+  await stack.startWorker();
+});
+after(async () => stack?.stop());
+
+test('the account is deactivated at once and gone after 30 days; billing records stay', { timeout: 120_000 }, async () => {
+  const email = 'alice@example.com';
+  const { rows: [acc] } = await stack.db.appDb.query('SELECT id FROM accounts WHERE email = $1', [email]);
+  const { rows: [req] } = await stack.db.engineDb.query(
+    `INSERT INTO requests (id, type, channel, status, subject_email, subject_hash, received_at, due_at)
+     VALUES (gen_random_uuid(), 'deletion', 'admin', 'received', $1, 'h', now(), now() + interval '30 days') RETURNING id`,
+    [email],
+  );
+  const handle = await stack.env.client.workflow.start('dsarRequest', {
+    workflowId: req.id,
+    taskQueue: stack.taskQueue,
+    args: [{ requestId: req.id, type: 'deletion', verificationTimeout: '1 hour', preVerified: true }],
+  });
+
+  const notice = await stack.smtp.waitFor((m) => m.text.includes(req.id) && /deleted/.test(m.subject), 60_000);
+  const purgeDay = /permanently purged on (\d{4}-\d{2}-\d{2})/.exec(notice.text)?.[1];
+  assert.ok(purgeDay, 'the notice says when the purge happens');
+  const status = async () => (await stack.db.appDb.query('SELECT status FROM accounts WHERE id = $1', [acc.id])).rows[0]?.status;
+  assert.equal(await status(), 'deleted', 'deactivated at once');
+
+  // Wait until the workflow sleeps on its purge timer: skipping time while a workflow task is
+  // still being processed would time that task out.
+  const timerDeadline = Date.now() + 30_000;
+  while (!(await handle.fetchHistory()).events?.some((e) => e.timerStartedEventAttributes)) {
+    if (Date.now() > timerDeadline) throw new Error('the purge timer was never started');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  // Time moves only when the test says so (see createTimeSkippingEnv).
+  await stack.env.sleep('29 days');
+  assert.equal(await status(), 'deleted', 'still there, deactivated, within the grace period');
+
+  const { purgeAt } = await handle.query<DsarRequestState>(QUERY_STATE);
+  await stack.env.sleep(Date.parse(purgeAt!) - (await stack.env.currentTimeMs()) + 1000); // just past the timer
+  const deadline = Date.now() + 30_000;
+  while ((await stack.db.engineDb.query("SELECT 1 FROM audit_events WHERE request_id = $1 AND action = 'request.purged'", [req.id])).rowCount === 0) {
+    if (Date.now() > deadline) throw new Error('the purge did not run');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const result = await handle.result();
+  assert.equal(await status(), undefined, 'purged after 30 days');
+  assert.ok(result.purgedAt);
+  assert.equal(result.purgedAt!.slice(0, 10), purgeDay);
+  const billing = await stack.db.appDb.query('SELECT count(*)::int AS n FROM billing_records WHERE account_id = $1', [acc.id]);
+  assert.equal(billing.rows[0].n, 12, 'billing records are kept 7 years');
+  const { rows: [purged] } = await stack.db.engineDb.query("SELECT details FROM audit_events WHERE request_id = $1 AND action = 'collection.purged'", [req.id]);
+  assert.deepEqual([purged.details.deleted, purged.details.remainingDue], [1, 0]);
+  assert.equal(stack.smtp.mails.filter((m) => m.text.includes(req.id)).length, 1, 'one email: the completion notice');
+});
