@@ -1,7 +1,8 @@
 // The `dsar` command: the local stack, the processes, and a client for the API and the audit trail.
 //   dsar dev | worker | api | migrate
 //   dsar submit --type export --email a@b.c      dsar verify <id> <code>      dsar status <id>
-//   dsar audit verify [--json]
+//   dsar audit verify [--json]      dsar plan --email a@b.c      dsar admin-key create --name n
+//   dsar schedules apply
 // Expected failures print one line and exit 1; DSAR_DEBUG=1 adds the stack trace.
 // Heavy modules (the Temporal worker, fastify, embedded PostgreSQL) load only for the commands
 // that need them, so the client commands answer fast.
@@ -137,6 +138,65 @@ export function buildProgram(io: CliIo = {}): Command {
     .action(async (requestId: string, o: { api: string; json?: boolean }) => {
       const view = (await callApi(o.api, 'GET', `/v1/requests/${encodeURIComponent(requestId)}`, undefined, {}, err)) as RequestView;
       out(o.json ? JSON.stringify(view, null, 2) : formatStatus(view));
+    });
+
+  const keyOption = () => new Option('--key <key>', 'an admin API key (env DSAR_ADMIN_KEY)').default(env.DSAR_ADMIN_KEY);
+  const adminHeaders = (key?: string) => {
+    if (!key) throw new CliError('an admin API key is needed: --key or DSAR_ADMIN_KEY (create one with `dsar admin-key create`)');
+    return { authorization: `Bearer ${key}` };
+  };
+
+  program
+    .command('plan')
+    .description('dry run: what a deletion for this subject would do, per store and collection (changes nothing)')
+    .requiredOption('--email <email>', "the data subject's email address")
+    .option('--json', 'print the API answer as JSON')
+    .addOption(keyOption())
+    .addOption(apiOption())
+    .action(async (o: { email: string; json?: boolean; key?: string; api: string }) => {
+      const plan = (await callApi(o.api, 'POST', '/v1/plans', { email: o.email, type: 'deletion' }, adminHeaders(o.key), err)) as {
+        entries: { store: string; collection: string; action: string; rows: number; basis?: string; retainedUntil?: string; purgeAfter?: string }[];
+      };
+      if (o.json) return out(JSON.stringify(plan, null, 2));
+      const rows = plan.entries.map((e) => [e.store, e.collection, e.action, String(e.rows), [e.basis, e.retainedUntil && `until ${e.retainedUntil.slice(0, 10)}`, e.purgeAfter && `purge after ${e.purgeAfter}`].filter(Boolean).join('; ')]);
+      const header = ['STORE', 'COLLECTION', 'ACTION', 'ROWS', 'NOTE'];
+      const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+      const line = (r: string[]) => r.map((c, i) => (i === 3 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
+      out([line(header), ...rows.map(line)].join('\n'));
+    });
+
+  const adminKey = program.command('admin-key').description('admin API keys (stored only as SHA-256)');
+  adminKey
+    .command('create')
+    .description('create an admin API key and show it once (DATABASE_URL)')
+    .requiredOption('--name <name>', 'who or what uses the key, e.g. privacy-lead')
+    .addOption(new Option('--role <role>', 'admin may act; auditor may only read').choices(['admin', 'auditor']).default('admin'))
+    .action(async (o: { name: string; role: 'admin' | 'auditor' }) => {
+      const { createAdminKey } = require('../api/admin-keys') as typeof import('../api/admin-keys');
+      const { migrate } = require('../db/migrate') as typeof import('../db/migrate');
+      const { key } = await withEngineDb(env, async (db) => {
+        await migrate(db);
+        return createAdminKey(db, o.name, o.role);
+      });
+      out(`${key}\n(${o.role} key "${o.name}": shown this once; only its SHA-256 is stored)`);
+    });
+
+  const schedules = program.command('schedules').description('Temporal Schedules (the daily retention sweep)');
+  schedules
+    .command('apply')
+    .description('create or update the retention sweep schedule (TEMPORAL_ADDRESS)')
+    .action(async () => {
+      if (!env.TEMPORAL_ADDRESS) throw new CliError('TEMPORAL_ADDRESS is not set (host:port of the Temporal frontend)');
+      const { Client, Connection } = require('@temporalio/client') as typeof import('@temporalio/client');
+      const { ensureRetentionSchedule, RETENTION_SCHEDULE_ID, RETENTION_CRON } = require('../worker/schedules') as typeof import('../worker/schedules');
+      const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
+      try {
+        const client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE || 'default' });
+        const result = await ensureRetentionSchedule(client, env.TEMPORAL_TASK_QUEUE || 'dsar');
+        out(`${RETENTION_SCHEDULE_ID} ${result} (cron "${RETENTION_CRON}", UTC)`);
+      } finally {
+        await connection.close();
+      }
     });
 
   const audit = program.command('audit').description('the tamper-evident audit trail');
