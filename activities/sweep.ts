@@ -31,18 +31,43 @@ async function heldPredicates(deps: ActivityDeps, entry: CollectionEntry): Promi
   return out;
 }
 
+/** Sweeps run this many batch streams at once, each over its own time range. */
+export const SWEEP_LANES = 2;
+
 async function sweepRule(entry: CollectionEntry, held: Predicate[], rule: SweepResult['rule'], column: string, age: string): Promise<SweepResult> {
   const pool = storePool(entry.url);
-  const due = `t.${q(column)} < now() - $1::interval`;
-  const notHeld = notHeldWhere(held, 2);
+  const table = `${q(entry.schema)}.${q(entry.table)}`;
+  const col = `t.${q(column)}`;
+  // One cutoff for the whole run, so every batch applies the same rule.
+  const { rows: [bounds] } = await pool.query<{ cutoff: Date; lo: Date | null }>(
+    `SELECT now() - $1::interval AS cutoff, (SELECT min(${col}) FROM ${table} t) AS lo`,
+    [age],
+  );
+  const notHeld = notHeldWhere(held, 3);
   let heldSkipped = 0;
   if (held.length) {
     const h = subjectWhere(held, 2);
-    const { rows } = await pool.query(`SELECT count(*)::bigint AS n FROM ${q(entry.schema)}.${q(entry.table)} t WHERE ${due} AND coalesce(${h.sql}, false)`, [age, ...h.params]);
+    const { rows } = await pool.query(`SELECT count(*)::bigint AS n FROM ${table} t WHERE ${col} < $1 AND coalesce(${h.sql}, false)`, [bounds.cutoff, ...h.params]);
     heldSkipped = Number(rows[0].n);
   }
-  const s = await deleteWhere(pool, entry, `${due} AND ${notHeld.sql}`, [age, ...notHeld.params]);
-  return { store: entry.store, collection: entry.collection, rule, olderThan: age, deleted: s.rows, heldSkipped, statements: s.statements, longestStatementMs: Math.round(s.longestStatementMs) };
+  const total = { rows: 0, statements: 0, longestStatementMs: 0 };
+  if (bounds.lo && bounds.lo < bounds.cutoff) {
+    // Equal time slices between the oldest row and the cutoff, swept side by side.
+    const lo = bounds.lo.getTime();
+    const span = bounds.cutoff.getTime() - lo;
+    const edges = Array.from({ length: SWEEP_LANES + 1 }, (_, i) => new Date(lo + Math.floor((span * i) / SWEEP_LANES)));
+    const lanes = await Promise.all(
+      edges.slice(0, -1).map((from, i) =>
+        deleteWhere(pool, entry, `${col} >= $1 AND ${col} < $2 AND ${notHeld.sql}`, [from, i === SWEEP_LANES - 1 ? bounds.cutoff : edges[i + 1], ...notHeld.params], { advance: column }),
+      ),
+    );
+    for (const l of lanes) {
+      total.rows += l.rows;
+      total.statements += l.statements;
+      total.longestStatementMs = Math.max(total.longestStatementMs, l.longestStatementMs);
+    }
+  }
+  return { store: entry.store, collection: entry.collection, rule, olderThan: age, deleted: total.rows, heldSkipped, statements: total.statements, longestStatementMs: Math.round(total.longestStatementMs) };
 }
 
 export async function sweepCollection(deps: ActivityDeps, store: string, collection: string): Promise<SweepResult[]> {

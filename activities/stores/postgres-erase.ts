@@ -39,20 +39,47 @@ async function timed<T>(stats: BatchStats, run: () => Promise<T>): Promise<T> {
   return r;
 }
 
-/** Deletes every row matching `where` in batches of at most `batch` rows, each its own statement. */
-export async function deleteWhere(pool: Pool, entry: CollectionEntry, where: string, params: unknown[], batch = ERASE_BATCH): Promise<BatchStats> {
+/**
+ * Deletes every row matching `where` in batches of at most `batch` rows, each its own statement.
+ * With `advance` (an indexed column), batches go in that column's order and each starts where
+ * the last ended, so an index scan does not wade through the dead entries of earlier batches.
+ */
+export async function deleteWhere(
+  pool: Pool,
+  entry: CollectionEntry,
+  where: string,
+  params: unknown[],
+  opts: { batch?: number; advance?: string } = {},
+): Promise<BatchStats> {
+  const batch = opts.batch ?? ERASE_BATCH;
   const stats: BatchStats = { rows: 0, statements: 0, longestStatementMs: 0 };
-  const sql = `DELETE FROM ${tableRef(entry)} WHERE ctid = ANY(ARRAY(SELECT t.ctid FROM ${tableRef(entry)} t WHERE ${where} LIMIT ${batch}))`;
+  if (!opts.advance) {
+    const sql = `DELETE FROM ${tableRef(entry)} WHERE ctid = ANY(ARRAY(SELECT t.ctid FROM ${tableRef(entry)} t WHERE ${where} LIMIT ${batch}))`;
+    for (;;) {
+      const r = await timed(stats, () => pool.query(sql, params));
+      stats.rows += r.rowCount ?? 0;
+      if ((r.rowCount ?? 0) < batch) return stats;
+    }
+  }
+  const col = `t.${q(opts.advance)}`;
+  const step = (from: string) => `WITH batch AS (SELECT t.ctid, ${col} AS c FROM ${tableRef(entry)} t WHERE ${where}${from} ORDER BY ${col} LIMIT ${batch}),
+    gone AS (DELETE FROM ${tableRef(entry)} WHERE ctid = ANY(ARRAY(SELECT ctid FROM batch)) RETURNING 1)
+    SELECT (SELECT count(*) FROM gone)::int AS n, (SELECT max(c) FROM batch) AS last`;
+  const first = step('');
+  const next = step(` AND ${col} >= $${params.length + 1}`);
+  let last: unknown = null;
   for (;;) {
-    const r = await timed(stats, () => pool.query(sql, params));
-    stats.rows += r.rowCount ?? 0;
-    if ((r.rowCount ?? 0) < batch) return stats;
+    const r = await timed(stats, () => (last === null ? pool.query(first, params) : pool.query(next, [...params, last])));
+    const { n, last: reached } = r.rows[0] as { n: number; last: unknown };
+    stats.rows += n;
+    if (n < batch) return stats;
+    last = reached;
   }
 }
 
-export function deleteSubjectRows(pool: Pool, entry: CollectionEntry, preds: Predicate[], batch = ERASE_BATCH): Promise<BatchStats> {
+export function deleteSubjectRows(pool: Pool, entry: CollectionEntry, preds: Predicate[], opts: { batch?: number; advance?: string } = {}): Promise<BatchStats> {
   const w = subjectWhere(preds, 1);
-  return deleteWhere(pool, entry, w.sql, w.params, batch);
+  return deleteWhere(pool, entry, w.sql, w.params, opts);
 }
 
 function maskExpr(column: string, how: 'hash' | 'null' | 'redact', saltParam: string): string {

@@ -1,0 +1,83 @@
+// Erasure benchmark: deleting one subject's N usage rows (default 1,000,000) among other
+// subjects' rows, the engine's way (batches of ≤ 10,000 rows, each its own statement, then the
+// re-query proof) against one raw `DELETE … WHERE account_id = $1` of the same rows, measured
+// in the same run on freshly seeded, vacuumed copies of the same data.
+//
+//   npx tsx bench/erasure.ts [--rows 1000000] [--others 1000000]
+//
+// Target (issue): engine rows/s ≥ 0.5 × raw rows/s, no statement over 1 s.
+import { createTransport } from 'nodemailer';
+import type { ActivityDeps } from '../activities/deps';
+import { eraseCollection } from '../activities/erase';
+import { addUsageRows } from '../demo/seed';
+import { parseDataMap } from '../schemas/datamap';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { closeStorePools } from '../activities/stores/postgres';
+import { arg, rate, seconds, startBenchDb, timedMs } from './lib';
+
+async function main() {
+  const rows = arg('rows', 1_000_000);
+  const others = arg('others', 1_000_000);
+  const db = await startBenchDb();
+  try {
+    const { rows: [subject] } = await db.app.query("INSERT INTO accounts (email, name) VALUES ('bench@example.com', 'Bench') RETURNING id");
+    const { rows: neighbours } = await db.app.query("INSERT INTO accounts (email, name) SELECT 'n' || g || '@example.net', 'N' FROM generate_series(1, 100) g RETURNING id");
+    const t = await timedMs(async () => {
+      for (const n of neighbours) await addUsageRows(db.app, n.id, Math.floor(others / neighbours.length));
+    });
+    console.log(`seeded ${others.toLocaleString('en-US')} rows of 100 other subjects in ${seconds(t.ms)} s`);
+    const reseed = async () => {
+      await addUsageRows(db.app, subject.id, rows);
+      await db.app.query('VACUUM ANALYZE usage_logs');
+    };
+
+    const deps: ActivityDeps = {
+      engineDb: db.engine,
+      dataMap: parseDataMap(readFileSync(path.join(__dirname, '..', 'demo', 'datamap.yml'), 'utf8'), { APP_DATABASE_URL: db.appUrl }),
+      mailer: createTransport({ jsonTransport: true }),
+      config: { MAIL_FROM: 'x', PUBLIC_BASE_URL: 'http://x', SIGNING_SECRET: 'x'.repeat(32), EXPORT_DIR: '/tmp', EXPORT_LINK_TTL_DAYS: 7, VERIFICATION_TTL_HOURS: 1 },
+    };
+    const requestId = '00000000-0000-4000-8000-000000000001';
+    await db.engine.query(
+      `INSERT INTO requests (id, type, channel, status, subject_email, subject_hash, received_at, due_at) VALUES ($1, 'deletion', 'admin', 'in_progress', 'bench@example.com', 'h', now(), now())`,
+      [requestId],
+    );
+    await db.engine.query(`INSERT INTO subject_identities (request_id, store, collection, column_name, value) VALUES ($1, 'app_db', 'usage_logs', 'account_id', $2)`, [requestId, String(subject.id)]);
+
+    const raw: number[] = [];
+    const engine: { ms: number; longest: number; deleted: number }[] = [];
+    for (let round = 0; round < 2; round++) {
+      await reseed();
+      const r = await timedMs(() => db.app.query('DELETE FROM usage_logs WHERE account_id = $1', [subject.id]));
+      if (r.value.rowCount !== rows) throw new Error(`raw DELETE removed ${r.value.rowCount}`);
+      raw.push(r.ms);
+      await reseed();
+      const e = await timedMs(() => eraseCollection(deps, requestId, 'app_db', 'usage_logs'));
+      if (e.value.deleted !== rows && round === 0) throw new Error(`engine erased ${e.value.deleted}`);
+      if (e.value.remainingDue !== 0) throw new Error('rows remained after erasure');
+      engine.push({ ms: e.ms, longest: e.value.longestStatementMs, deleted: e.value.deleted });
+      const left = await db.app.query('SELECT count(*)::int AS n FROM usage_logs WHERE account_id <> $1', [subject.id]);
+      if (left.rows[0].n !== others - (others % neighbours.length)) throw new Error("a neighbour's rows were touched");
+    }
+    const rawMs = Math.min(...raw);
+    const best = engine.reduce((a, b) => (b.ms < a.ms ? b : a));
+    const longest = Math.max(...engine.map((e) => e.longest));
+    const ratio = rawMs / best.ms;
+    console.log('');
+    console.log(`erasing ${rows.toLocaleString('en-US')} usage rows of one subject (best of 2 rounds each)`);
+    console.log(`  raw DELETE (one statement)      ${seconds(rawMs).padStart(7)} s   ${rate(rows, rawMs).padStart(12)} rows/s`);
+    console.log(`  engine (batches of 10,000)      ${seconds(best.ms).padStart(7)} s   ${rate(rows, best.ms).padStart(12)} rows/s   (includes the re-query proof)`);
+    console.log(`  ratio engine/raw                ${ratio.toFixed(2)}×   target ≥ 0.5×  ${ratio >= 0.5 ? 'PASS' : 'MISS'}`);
+    console.log(`  longest engine statement        ${Math.round(longest)} ms   target ≤ 1000 ms  ${longest <= 1000 ? 'PASS' : 'MISS'}`);
+    console.log(`  raw DELETE as one statement     ${Math.round(rawMs)} ms (what a single statement would hold locks for)`);
+  } finally {
+    await closeStorePools();
+    await db.stop();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,59 @@
+// Shared by the benchmarks: a throwaway embedded PostgreSQL with the demo product schema.
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Pool } from 'pg';
+import { startEmbeddedPostgres } from '../cli/stack/postgres';
+import { migrate } from '../db/migrate';
+import { applyDemoSchema } from '../demo/seed';
+import { freePort } from '../test/support/ports';
+
+export interface BenchDb {
+  appUrl: string;
+  engineUrl: string;
+  app: Pool;
+  engine: Pool;
+  stop(): Promise<void>;
+}
+
+export async function startBenchDb(): Promise<BenchDb> {
+  const tmp = await mkdtemp(path.join(os.tmpdir(), 'dsar-bench-'));
+  const pg = await startEmbeddedPostgres({ dataDir: path.join(tmp, 'pg'), port: await freePort(), fast: true });
+  await pg.createDatabase('app');
+  await pg.createDatabase('engine');
+  const app = new Pool({ connectionString: pg.url('app'), max: 4 });
+  const engine = new Pool({ connectionString: pg.url('engine'), max: 4 });
+  app.on('error', () => undefined);
+  engine.on('error', () => undefined);
+  await applyDemoSchema(app);
+  await migrate(engine);
+  return {
+    appUrl: pg.url('app'),
+    engineUrl: pg.url('engine'),
+    app,
+    engine,
+    async stop() {
+      await app.end();
+      await engine.end();
+      await pg.stop();
+      await rm(tmp, { recursive: true, force: true });
+    },
+  };
+}
+
+export const seconds = (ms: number) => (ms / 1000).toFixed(2);
+export const rate = (rows: number, ms: number) => Math.round(rows / (ms / 1000)).toLocaleString('en-US');
+
+export function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  if (i === -1) return fallback;
+  const v = Number(String(process.argv[i + 1]).replace(/[_,]/g, ''));
+  if (!Number.isInteger(v) || v < 1) throw new Error(`--${name} needs a positive integer`);
+  return v;
+}
+
+export async function timedMs<T>(run: () => Promise<T>): Promise<{ ms: number; value: T }> {
+  const t0 = performance.now();
+  const value = await run();
+  return { ms: performance.now() - t0, value };
+}
