@@ -53,8 +53,11 @@ export async function eraseCollection(deps: ActivityDeps, requestId: string, sto
   if (hold) {
     outcome = { ...base, action: 'held', retained: await countSubjectRows(pool, entry, preds), basis: `legal hold ${hold.id}` };
   } else if (spec.action === 'delete') {
+    const t0 = performance.now();
     const s = await deleteSubjectRows(pool, entry, preds);
-    outcome = { ...base, action: 'delete', deleted: s.rows, longestStatementMs: s.longestStatementMs, remainingDue: await countSubjectRows(pool, entry, preds) };
+    const t1 = performance.now();
+    const remainingDue = await countSubjectRows(pool, entry, preds);
+    outcome = { ...base, action: 'delete', deleted: s.rows, longestStatementMs: s.longestStatementMs, remainingDue, eraseMs: Math.round(t1 - t0), proofMs: Math.round(performance.now() - t1) };
   } else if (spec.action === 'mask') {
     const s = await maskSubjectRows(pool, entry, preds, { mask: spec.mask, salt: maskingSalt(deps) });
     outcome = { ...base, action: 'mask', masked: s.rows, maskedFields: Object.keys(spec.mask ?? {}), longestStatementMs: s.longestStatementMs, remainingDue: await countUnmasked(pool, entry, preds, spec.mask) };

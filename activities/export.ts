@@ -7,6 +7,7 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { createHash } from 'node:crypto';
+import { crc32, deflateRawSync } from 'node:zlib';
 import { listCollections, type CollectionEntry } from '../schemas/datamap';
 import type { CollectionExportResult, ExportPackage } from '../schemas/workflow';
 import { appendAudit } from './audit';
@@ -16,6 +17,7 @@ import { accessReportHtml } from './report';
 import { loadRequest } from './requests';
 import { exportCollectionFiles, sampleRows, storePool } from './stores/postgres';
 import { loadPredicates } from './subject';
+import { writeRawZip, type RawEntry } from './zip';
 
 /** Deflate level for archives: 6 is zlib's default balance of size and speed. */
 export const ZIP_LEVEL = 6;
@@ -36,12 +38,19 @@ export async function exportCollection(deps: ActivityDeps, requestId: string, st
   const dir = stagingDir(deps, requestId);
   await mkdir(dir, { recursive: true });
   const base = `${store}.${collection}`;
-  const files = await exportCollectionFiles(storePool(entry.url), entry, preds, {
-    json: path.join(dir, `${base}.json`),
-    csv: path.join(dir, `${base}.csv`),
-    jsonName: `data/${store}/${collection}.json`,
-    csvName: `data/${store}/${collection}.csv`,
-  });
+  // staged deflated (`.z`): packaging copies them into the archive as they are
+  const files = await exportCollectionFiles(
+    storePool(entry.url),
+    entry,
+    preds,
+    {
+      json: path.join(dir, `${base}.json.z`),
+      csv: path.join(dir, `${base}.csv.z`),
+      jsonName: `data/${store}/${collection}.json`,
+      csvName: `data/${store}/${collection}.csv`,
+    },
+    ZIP_LEVEL,
+  );
   await appendAudit(deps.engineDb, {
     eventKey: `${requestId}:read:${store}.${collection}`,
     requestId,
@@ -75,32 +84,27 @@ export async function packageExport(deps: ActivityDeps, requestId: string, resul
   const finalPath = archivePath(deps, requestId);
   const partial = `${finalPath}.partial`;
   await mkdir(path.dirname(finalPath), { recursive: true });
-  const archive = archiver('zip', { zlib: { level: ZIP_LEVEL } });
-  const hash = createHash('sha256');
-  const tap = new PassThrough();
-  tap.on('data', (chunk: Buffer) => hash.update(chunk));
-  const out = createWriteStream(partial);
-  archive.pipe(tap).pipe(out);
   const staging = stagingDir(deps, requestId);
-  for (const { r } of entries) {
-    for (const [i, f] of r.files.entries()) {
-      archive.file(path.join(staging, `${r.store}.${r.collection}.${i === 0 ? 'json' : 'csv'}`), { name: f.name });
-    }
-  }
-  archive.append(JSON.stringify(manifest, null, 2), { name: 'manifest.json' });
+  const staged = entries.flatMap(({ r }) => r.files.map((f, i) => ({ f, file: path.join(staging, `${r.store}.${r.collection}.${i === 0 ? 'json' : 'csv'}`) })));
+  const extras = [{ name: 'manifest.json', data: Buffer.from(JSON.stringify(manifest, null, 2)) }];
   if (request.type === 'access') {
     const samples = new Map<string, Record<string, unknown>[]>();
     for (const { r, entry } of entries) {
       const preds = await loadPredicates(db, requestId, r.store, r.collection);
       samples.set(`${r.store}.${r.collection}`, await sampleRows(storePool(entry.url), entry, preds, REPORT_SAMPLE_ROWS));
     }
-    archive.append(accessReportHtml(manifest, samples, REPORT_SAMPLE_ROWS), { name: 'report.html' });
+    extras.push({ name: 'report.html', data: Buffer.from(accessReportHtml(manifest, samples, REPORT_SAMPLE_ROWS)) });
   }
-  await archive.finalize();
-  await finished(out);
+  const { bytes, sha256 } = staged.every(({ f }) => f.crc32 !== undefined && f.compressedBytes !== undefined)
+    ? await writeRawZip(partial, [
+        ...staged.map(({ f, file }): RawEntry => ({ name: f.name, method: 8, crc32: f.crc32!, size: f.bytes, compressedSize: f.compressedBytes!, source: `${file}.z` })),
+        ...extras.map(({ name, data }): RawEntry => {
+          const z = deflateRawSync(data, { level: ZIP_LEVEL });
+          return { name, method: 8, crc32: crc32(data), size: data.length, compressedSize: z.length, source: z };
+        }),
+      ])
+    : await zipWithArchiver(partial, staged, extras); // staged uncompressed by a worker from before staging was deflated
   await rename(partial, finalPath);
-  const bytes = (await stat(finalPath)).size;
-  const sha256 = hash.digest('hex');
 
   const expiresAt = new Date(Date.now() + deps.config.EXPORT_LINK_TTL_DAYS * 86_400_000);
   const inserted = await db.query(
@@ -118,4 +122,19 @@ export async function packageExport(deps: ActivityDeps, requestId: string, resul
   });
   await rm(staging, { recursive: true, force: true });
   return { exportId, bytes, sha256, collections: manifest.totals.collections, rows: manifest.totals.rows };
+}
+
+/** The archive from uncompressed staging files, deflated here (results staged before `.z` files). */
+async function zipWithArchiver(file: string, staged: { f: { name: string }; file: string }[], extras: { name: string; data: Buffer }[]) {
+  const archive = archiver('zip', { zlib: { level: ZIP_LEVEL } });
+  const hash = createHash('sha256');
+  const tap = new PassThrough();
+  tap.on('data', (chunk: Buffer) => hash.update(chunk));
+  const out = createWriteStream(file);
+  archive.pipe(tap).pipe(out);
+  for (const { f, file: staged_ } of staged) archive.file(staged_, { name: f.name });
+  for (const { name, data } of extras) archive.append(data, { name });
+  await archive.finalize();
+  await finished(out);
+  return { bytes: (await stat(file)).size, sha256: hash.digest('hex') };
 }

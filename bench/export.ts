@@ -12,7 +12,7 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import archiver from 'archiver';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createWriteStream, readFileSync, writeFileSync } from 'node:fs';
+import { createWriteStream, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -33,9 +33,18 @@ import { startSmtpCatcher } from '../test/support/smtp';
 // ---------------------------------------------------------------------------------------------
 // arguments
 
-function parseArgs(argv: string[]): { rows: number; keep: boolean } {
+interface Args {
+  rows: number;
+  keep: boolean;
+  workerEntry: string;
+  workerNodeArgs: string[];
+}
+
+function parseArgs(argv: string[]): Args {
   let rows = 1_000_000;
   let keep = false;
+  let workerEntry = path.join('worker', 'main.ts');
+  let workerNodeArgs: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--rows' || a.startsWith('--rows=')) {
@@ -43,12 +52,22 @@ function parseArgs(argv: string[]): { rows: number; keep: boolean } {
       rows = Number(String(v).replace(/[_,]/g, ''));
       if (!Number.isInteger(rows) || rows < 1) throw new Error(`--rows needs a positive integer, got ${v}`);
     } else if (a === '--keep') keep = true;
+    else if (a === '--worker' || a.startsWith('--worker=')) workerEntry = a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[++i];
+    else if (a === '--worker-node-args' || a.startsWith('--worker-node-args=')) {
+      workerNodeArgs = (a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[++i]).split(/\s+/).filter(Boolean);
+    }
     else if (a === '--help' || a === '-h') {
-      console.log('usage: npx tsx bench/export.ts [--rows 1000000] [--keep]   (--keep leaves the temp dir for inspection)');
+      console.log(
+        'usage: npx tsx bench/export.ts [--rows 1000000] [--keep] [--worker worker/main.ts] [--worker-node-args "…"]\n' +
+          '  --keep    leave the temp dir (database, archives) for inspection\n' +
+          '  --worker  the worker entry to run as the child process (for trying variants; default worker/main.ts;\n' +
+          '            a .js entry runs on plain node, a .ts entry with --import tsx)\n' +
+          '  --worker-node-args  extra node flags for the worker, e.g. "--max-semi-space-size=4"',
+      );
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
   }
-  return { rows, keep };
+  return { rows, keep, workerEntry, workerNodeArgs };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -94,15 +113,6 @@ function resetPeak(pid: number): boolean {
 }
 
 const CLK_TCK = 100; // USER_HZ on Linux
-/** user+system CPU seconds of one process. */
-function procCpuSeconds(pid: number): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLK_TCK; // utime, stime (fields 14, 15)
-  } catch {
-    return NaN;
-  }
-}
 
 /** Busy and total jiffies over all CPUs (for "how many cores were busy"). */
 function machineCpu(): { busy: number; total: number } {
@@ -114,6 +124,51 @@ function machineCpu(): { busy: number; total: number } {
 }
 const coresBusy = (a: ReturnType<typeof machineCpu>, b: ReturnType<typeof machineCpu>, ms: number) =>
   (b.busy - a.busy) / CLK_TCK / (ms / 1000);
+
+/**
+ * CPU seconds per process group, counting only this bench's own process tree (other
+ * PostgreSQL or Temporal servers on the machine are left out): the worker and its children,
+ * PostgreSQL (live processes plus the postmaster's reaped children, so closed connections still
+ * count), the Temporal dev server, and this process.
+ */
+function cpuByGroup(workerPid: number): Record<string, number> {
+  const procs = new Map<number, { ppid: number; comm: string; own: number; reaped: number }>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const text = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
+      procs.set(Number(name), {
+        comm: text.slice(text.indexOf('(') + 1, text.lastIndexOf(')')),
+        ppid: Number(f[1]),
+        own: (Number(f[11]) + Number(f[12])) / CLK_TCK, // utime + stime
+        reaped: (Number(f[13]) + Number(f[14])) / CLK_TCK, // cutime + cstime
+      });
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  const under = (pid: number, root: number) => {
+    for (let p = pid, hops = 0; p > 1 && hops < 64; p = procs.get(p)?.ppid ?? 0, hops++) if (p === root) return true;
+    return false;
+  };
+  const out: Record<string, number> = { worker: 0, postgres: 0, temporal: 0, bench: 0, other: 0 };
+  for (const [pid, p] of procs) {
+    if (workerPid && under(pid, workerPid)) out.worker += p.own;
+    else if (pid === process.pid) out.bench += p.own;
+    else if (!under(pid, process.pid)) continue;
+    else if (p.comm === 'postgres') out.postgres += p.own + p.reaped;
+    else if (p.comm === 'temporal') out.temporal += p.own;
+    else out.other += p.own;
+  }
+  return out;
+}
+const cpuDelta = (a: Record<string, number>, b: Record<string, number>) => Object.fromEntries(Object.keys(a).map((k) => [k, b[k] - a[k]]));
+const fmtCpu = (d: Record<string, number>) =>
+  Object.entries(d)
+    .filter(([k, v]) => v >= 0.05 && k !== 'other')
+    .map(([k, v]) => `${k} ${v.toFixed(1)} s`)
+    .join(', ');
 
 interface ZipEntryInfo {
   name: string;
@@ -156,11 +211,15 @@ class Cleanup {
 // ---------------------------------------------------------------------------------------------
 // the raw baseline
 
-async function rawCopyToZip(appUrl: string, accountId: string, file: string): Promise<{ ms: number; rows: number; bytes: number; cpu: number; cores: number }> {
+async function rawCopyToZip(
+  appUrl: string,
+  accountId: string,
+  file: string,
+): Promise<{ ms: number; rows: number; bytes: number; cores: number; cpu: Record<string, number> }> {
   const client = new Client({ connectionString: appUrl });
   await client.connect();
   try {
-    const cpu0 = process.cpuUsage();
+    const cpu0 = cpuByGroup(0);
     const m0 = machineCpu();
     const t0 = performance.now();
     // the id is an integer from our own INSERT … RETURNING; COPY takes no parameters
@@ -174,8 +233,8 @@ async function rawCopyToZip(appUrl: string, accountId: string, file: string): Pr
     await archive.finalize();
     await Promise.all([finished(out), copied]);
     const ms = performance.now() - t0;
-    const cpu = process.cpuUsage(cpu0);
-    return { ms, rows: copy.rowCount, bytes: (await stat(file)).size, cpu: (cpu.user + cpu.system) / 1e6, cores: coresBusy(m0, machineCpu(), ms) };
+    const cores = coresBusy(m0, machineCpu(), ms);
+    return { ms, rows: copy.rowCount, bytes: (await stat(file)).size, cores, cpu: cpuDelta(cpu0, cpuByGroup(0)) };
   } finally {
     await client.end();
   }
@@ -191,8 +250,9 @@ interface WorkerChild {
   stop(): Promise<void>;
 }
 
-function spawnWorker(env: Record<string, string>): WorkerChild {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join('worker', 'main.ts')], {
+function spawnWorker(entry: string, nodeArgs: string[], env: Record<string, string>): WorkerChild {
+  // a compiled .js entry runs on plain node; TypeScript runs through tsx, as `npm run worker` does
+  const child = spawn(process.execPath, [...nodeArgs, ...(entry.endsWith('.js') ? [] : ['--import', 'tsx']), entry], {
     cwd: PROJECT_ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -296,7 +356,7 @@ async function activityTimeline(env: TestWorkflowEnvironment, workflowId: string
 // the run
 
 async function main(): Promise<number> {
-  const { rows: N, keep } = parseArgs(process.argv.slice(2));
+  const { rows: N, keep, workerEntry, workerNodeArgs } = parseArgs(process.argv.slice(2));
   const cleanup = new Cleanup();
   let interrupted = false;
   const onSignal = (sig: NodeJS.Signals) => {
@@ -313,7 +373,7 @@ async function main(): Promise<number> {
   cleanup.add('remove temp dir', () => (keep ? log(`kept ${tmp}`) : rm(tmp, { recursive: true, force: true })));
 
   try {
-    log(`rows=${fmtInt(N)}  ZIP_LEVEL=${ZIP_LEVEL}  cpus=${os.cpus().length}  node=${process.version}  tmp=${tmp}`);
+    log(`rows=${fmtInt(N)}  worker=${[...workerNodeArgs, workerEntry].join(' ')}  ZIP_LEVEL=${ZIP_LEVEL}  cpus=${os.cpus().length}  node=${process.version}  tmp=${tmp}`);
 
     // --- PostgreSQL, Temporal, SMTP in parallel -------------------------------------------------
     const startT = performance.now();
@@ -361,18 +421,22 @@ async function main(): Promise<number> {
     );
     if (Number(c.subject) !== N) throw new Error(`expected ${N} usage rows for the subject, found ${c.subject}`);
 
-    // --- raw baseline ---------------------------------------------------------------------------
+    // --- raw baseline (run again after the engine; the ratio uses the mean of both) -------------
     const rawZip = path.join(tmp, 'raw.zip');
-    const raw = await rawCopyToZip(appUrl, accountId, rawZip);
-    if (raw.rows !== N) throw new Error(`raw COPY returned ${raw.rows} rows, expected ${N}`);
-    log(`raw COPY → zip: ${fmtInt(raw.rows)} rows in ${fmtS(raw.ms)} (${fmtInt(raw.rows / (raw.ms / 1000))} rows/s), ${fmtMB(raw.bytes)}`);
+    const runRaw = async (when: string) => {
+      const r = await rawCopyToZip(appUrl, accountId, rawZip);
+      if (r.rows !== N) throw new Error(`raw COPY returned ${r.rows} rows, expected ${N}`);
+      log(`raw COPY → zip (${when}): ${fmtInt(r.rows)} rows in ${fmtS(r.ms)} (${fmtInt(r.rows / (r.ms / 1000))} rows/s), ${fmtMB(r.bytes)}`);
+      return r;
+    };
+    const raw1 = await runRaw('before the engine');
 
     // --- the worker -----------------------------------------------------------------------------
     const taskQueue = `dsar-bench-${path.basename(tmp)}`;
     const exportDir = path.join(tmp, 'exports');
     await mkdir(exportDir, { recursive: true });
     const workerStart = performance.now();
-    const worker = spawnWorker({
+    const worker = spawnWorker(workerEntry, workerNodeArgs, {
       DATABASE_URL: engineUrl,
       APP_DATABASE_URL: appUrl,
       TEMPORAL_ADDRESS: env.address,
@@ -417,7 +481,7 @@ async function main(): Promise<number> {
     const peakReset = resetPeak(worker.pid);
 
     // --- the measured export --------------------------------------------------------------------
-    const cpu0 = procCpuSeconds(worker.pid);
+    const cpu0 = cpuByGroup(worker.pid);
     const m0 = machineCpu();
     const sampler = sampleRss(worker.pid, 100);
     let run: Awaited<ReturnType<typeof runExport>>;
@@ -427,8 +491,15 @@ async function main(): Promise<number> {
       sampler.stop();
     }
     const engineCores = coresBusy(m0, machineCpu(), run.ms);
-    const workerCpu = procCpuSeconds(worker.pid) - cpu0;
+    const engineCpu = cpuDelta(cpu0, cpuByGroup(worker.pid));
     const endMem = procMemory(worker.pid);
+    const raw2 = await runRaw('after the engine');
+    const raw = {
+      ...raw2,
+      ms: (raw1.ms + raw2.ms) / 2,
+      cores: (raw1.cores + raw2.cores) / 2,
+      cpu: Object.fromEntries(Object.keys(raw1.cpu).map((k) => [k, (raw1.cpu[k] + raw2.cpu[k]) / 2])),
+    };
     const samples = sampler.samples;
     const sampledPeak = Math.max(...samples.map((s) => s.rss));
     const hwmPeak = peakReset ? (endMem?.hwm ?? NaN) : NaN;
@@ -471,6 +542,7 @@ async function main(): Promise<number> {
     const row = (a: string, b: string, c = '', d = '') => console.log(`${a.padEnd(34)}${b.padStart(16)}${c.padStart(20)}${d.padStart(22)}`);
     row('', 'rows', 'seconds', 'rows/s');
     row('raw COPY csv → zip (this process)', fmtInt(raw.rows), (raw.ms / 1000).toFixed(2), fmtInt(rawRate));
+    console.log(`  raw = mean of a run before (${fmtS(raw1.ms)}) and after (${fmtS(raw2.ms)}) the engine export`);
     row('engine export, end to end', fmtInt(engineRowsTotal), (run.ms / 1000).toFixed(2), fmtInt(engineRateTotal));
     row('  (usage_logs rows only)', fmtInt(N), '', fmtInt(engineRateUsage));
     console.log(
@@ -513,17 +585,15 @@ async function main(): Promise<number> {
       const pack = pkgSpan.closed - pkgSpan.started;
       console.log(
         `  usage_logs read (COPY json + COPY csv → staging files): ${fmtS(read)} = ${fmtInt(N / (read / 1000))} rows/s; ` +
-          `packaging (deflate ${fmtMB(engineEntries.reduce((n, e) => n + e.size, 0))}): ${fmtS(pack)}; ` +
+          `packaging (ZIP of ${fmtMB(engineEntries.reduce((n, e) => n + e.size, 0))} uncompressed): ${fmtS(pack)}; ` +
           `other steps: ${fmtS(run.ms - read - pack)}`,
       );
       const f = usageRead.files;
       console.log(`  staging files: ${f.map((x) => `${x.name} ${fmtMB(x.bytes)}`).join(', ')}`);
     }
     console.log(line);
-    console.log(
-      `CPU: raw used ${raw.cpu.toFixed(1)} s in this process, ${raw.cores.toFixed(2)} cores busy on average (node + postgres); ` +
-        `engine used ${workerCpu.toFixed(1)} s in the worker, ${engineCores.toFixed(2)} cores busy on average`,
-    );
+    console.log(`CPU time  raw (mean): ${fmtCpu(raw.cpu)}; ${raw.cores.toFixed(2)} of ${os.cpus().length} cores busy on average`);
+    console.log(`          engine:     ${fmtCpu(engineCpu)}; ${engineCores.toFixed(2)} of ${os.cpus().length} cores busy on average`);
     console.log(`seed: ${fmtS(seed.ms)} (+ VACUUM ANALYZE ${fmtS(vacuum.ms)})`);
     console.log(line);
     return 0;

@@ -181,6 +181,18 @@ export function buildProgram(io: CliIo = {}): Command {
       out(`${key}\n(${o.role} key "${o.name}": shown this once; only its SHA-256 is stored)`);
     });
 
+  program
+    .command('bundle')
+    .description('bundle the workflow code ahead of time; point WORKFLOW_BUNDLE_PATH at the file for leaner workers')
+    .argument('[file]', 'where to write it', 'dist/workflow-bundle.js')
+    .action(async (file: string) => {
+      const { mkdir } = require('node:fs/promises') as typeof import('node:fs/promises');
+      const { writeWorkflowBundle } = require('../worker/bundle') as typeof import('../worker/bundle');
+      await mkdir(require('node:path').dirname(file), { recursive: true });
+      const bytes = await writeWorkflowBundle(file);
+      out(`${file}: ${Math.round(bytes / 1024)} KiB (set WORKFLOW_BUNDLE_PATH=${file})`);
+    });
+
   const schedules = program.command('schedules').description('Temporal Schedules (the daily retention sweep)');
   schedules
     .command('apply')

@@ -17,6 +17,8 @@ export const Config = z.object({
     .min(32, 'SIGNING_SECRET must be at least 32 characters'),
   /** Salt for hashed masks; derived from SIGNING_SECRET when unset. Keep it stable. */
   MASKING_SALT: z.string().min(16).optional(),
+  /** A workflow bundle built ahead of time with `dsar bundle`; otherwise bundled at start. */
+  WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
   DATAMAP_PATH: z.string().min(1).default('demo/datamap.yml'),
   EXPORT_DIR: z.string().min(1).default('.data/exports'),
   EXPORT_LINK_TTL_DAYS: PositiveInt.default(7),

@@ -43,6 +43,9 @@ export interface FileDigest {
   name: string;
   bytes: number;
   sha256: string;
+  /** Staged as raw deflate (the ZIP entry's data): CRC-32 of the content and deflated size. */
+  crc32?: number;
+  compressedBytes?: number;
 }
 
 export interface CollectionExportResult extends CollectionRef {
@@ -74,6 +77,9 @@ export interface ErasureOutcome {
   /** Re-query after erasure: rows or keys still present where deletion (or masking) was due. Must be 0. */
   remainingDue: number;
   longestStatementMs: number;
+  /** delete: time spent deleting, and re-querying for the proof. */
+  eraseMs?: number;
+  proofMs?: number;
   maskedFields?: string[];
   basis?: string;
   retentionPeriod?: string;

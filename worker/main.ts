@@ -8,6 +8,7 @@ import { unreachableCollections } from '../activities/stores/selector';
 import { migrate } from '../db/migrate';
 import { ConfigError, loadConfig } from '../schemas/config';
 import { DataMapError } from '../schemas/datamap';
+import { loadWorkflowBundle } from './bundle';
 import { createDsarWorker } from './create';
 import { buildActivityDeps } from './deps';
 
@@ -29,7 +30,8 @@ export async function runWorker(env: Record<string, string | undefined> = proces
     await clientConnection.close();
   }
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-  const worker = await createDsarWorker({ connection, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE, deps });
+  const workflowBundle = await loadWorkflowBundle(config.WORKFLOW_BUNDLE_PATH);
+  const worker = await createDsarWorker({ connection, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE, deps, workflowBundle });
   try {
     await worker.run(); // returns after SIGINT/SIGTERM (the SDK's default shutdown signals)
   } finally {

@@ -15,7 +15,11 @@ export class CopyJsonToArray extends Transform {
   private atRowStart = true;
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
-    const out: Buffer[] = [];
+    // one output buffer per chunk: each row gains a 2-byte separator and loses its newline
+    let rowsHere = 1;
+    for (let k = chunk.indexOf(NEWLINE); k !== -1; k = chunk.indexOf(NEWLINE, k + 1)) rowsHere++;
+    const out = Buffer.allocUnsafe(chunk.length + rowsHere * 2);
+    let o = 0;
     let i = 0;
     if (this.pendingBackslash && chunk.length) {
       this.pendingBackslash = false;
@@ -23,37 +27,36 @@ export class CopyJsonToArray extends Transform {
     }
     while (i < chunk.length) {
       if (this.atRowStart) {
-        out.push(Buffer.from(this.rows === 0 ? '[\n' : ',\n'));
+        out[o++] = this.rows === 0 ? 0x5b : 0x2c; // '[' or ','
+        out[o++] = NEWLINE;
         this.atRowStart = false;
       }
       const nl = chunk.indexOf(NEWLINE, i);
       const end = nl === -1 ? chunk.length : nl;
-      this.copyUnescaped(chunk, i, end, out);
+      o = this.copyUnescaped(chunk, i, end, out, o);
       if (nl === -1) break;
       this.rows++;
       this.atRowStart = true;
       i = nl + 1;
     }
-    done(null, Buffer.concat(out));
+    done(null, out.subarray(0, o));
   }
 
   override _flush(done: TransformCallback): void {
     done(null, Buffer.from(this.rows === 0 ? '[]\n' : '\n]\n'));
   }
 
-  private copyUnescaped(chunk: Buffer, start: number, end: number, out: Buffer[]): void {
+  /** Copies chunk[start, end) to out at o, undoubling backslashes; returns the new o. */
+  private copyUnescaped(chunk: Buffer, start: number, end: number, out: Buffer, o: number): number {
     let from = start;
     for (;;) {
       const bs = chunk.indexOf(BACKSLASH, from);
-      if (bs === -1 || bs >= end) {
-        if (from < end) out.push(chunk.subarray(from, end));
-        return;
-      }
+      if (bs === -1 || bs >= end) return o + chunk.copy(out, o, from, end);
       // keep text up to and including the first backslash, skip the second
-      out.push(chunk.subarray(from, bs + 1));
+      o += chunk.copy(out, o, from, bs + 1);
       if (bs + 1 >= end) {
         if (bs + 1 >= chunk.length) this.pendingBackslash = true;
-        return;
+        return o;
       }
       from = bs + 2;
     }

@@ -77,9 +77,59 @@ export async function deleteWhere(
   }
 }
 
-export function deleteSubjectRows(pool: Pool, entry: CollectionEntry, preds: Predicate[], opts: { batch?: number; advance?: string } = {}): Promise<BatchStats> {
+/**
+ * The second column of an index that starts with `column`, if any: with it a subject's rows
+ * can be deleted in that column's order, each batch starting where the last ended.
+ */
+export async function orderingColumn(pool: Pool, entry: CollectionEntry, column: string): Promise<string | null> {
+  const { rows } = await pool.query<{ col: string }>(
+    `SELECT a2.attname AS col
+       FROM pg_index i
+       JOIN pg_attribute a1 ON a1.attrelid = i.indrelid AND a1.attnum = i.indkey[0]
+       JOIN pg_attribute a2 ON a2.attrelid = i.indrelid AND a2.attnum = i.indkey[1]
+      WHERE i.indrelid = to_regclass($1) AND a1.attname = $2 AND i.indnatts >= 2 AND i.indpred IS NULL
+      LIMIT 1`,
+    [`${q(entry.schema)}.${q(entry.table)}`, column],
+  );
+  return rows[0]?.col ?? null;
+}
+
+/** Parallel batch streams for a large subject erasure (each over its own range). */
+export const ERASE_LANES = 2;
+
+/**
+ * Deletes a subject's rows in batches. A subject found by one value of one column, with an
+ * index on (that column, X), is deleted along X in ERASE_LANES ranges side by side; otherwise
+ * in plain batches.
+ */
+export async function deleteSubjectRows(pool: Pool, entry: CollectionEntry, preds: Predicate[], opts: { batch?: number } = {}): Promise<BatchStats> {
   const w = subjectWhere(preds, 1);
-  return deleteWhere(pool, entry, w.sql, w.params, opts);
+  const single = preds.length === 1 && preds[0].values.length === 1 && !preds[0].caseInsensitive;
+  const along = single ? await orderingColumn(pool, entry, preds[0].column) : null;
+  if (!along) return deleteWhere(pool, entry, w.sql, w.params, opts);
+  const col = `t.${q(along)}`;
+  const { rows: [range] } = await pool.query(`SELECT min(${col}) AS lo, max(${col}) AS hi, pg_typeof(min(${col}))::text AS type FROM ${tableRef(entry)} t WHERE ${w.sql}`, w.params);
+  const numericOrTime = /^(timestamp|date|bigint|integer|smallint|numeric)/.test(range.type ?? '');
+  if (range.lo === null || !numericOrTime) return deleteWhere(pool, entry, w.sql, w.params, { ...opts, advance: along });
+  const lo = Number(range.lo instanceof Date ? range.lo.getTime() : range.lo);
+  const hi = Number(range.hi instanceof Date ? range.hi.getTime() : range.hi);
+  const asValue = (v: number) => (range.lo instanceof Date ? new Date(v) : String(Math.floor(v)));
+  const edges = Array.from({ length: ERASE_LANES + 1 }, (_, i) => lo + ((hi - lo) * i) / ERASE_LANES);
+  const p = w.params.length;
+  const lanes = await Promise.all(
+    edges.slice(0, -1).map((from, i) => {
+      const last = i === ERASE_LANES - 1;
+      const range = last ? `${col} >= $${p + 1}` : `${col} >= $${p + 1} AND ${col} < $${p + 2}`;
+      const bounds = last ? [asValue(from)] : [asValue(from), asValue(edges[i + 1])];
+      return deleteWhere(pool, entry, `${w.sql} AND ${range}`, [...w.params, ...bounds], { ...opts, advance: along });
+    }),
+  );
+  // rows whose ordering column is NULL are in no range
+  const rest = await deleteWhere(pool, entry, `${w.sql} AND ${col} IS NULL`, w.params, opts);
+  return lanes.concat(rest).reduce(
+    (a, l) => ({ rows: a.rows + l.rows, statements: a.statements + l.statements, longestStatementMs: Math.max(a.longestStatementMs, l.longestStatementMs) }),
+    { rows: 0, statements: 0, longestStatementMs: 0 },
+  );
 }
 
 function maskExpr(column: string, how: 'hash' | 'null' | 'redact', saltParam: string): string {

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { createDeflateRaw, crc32 } from 'node:zlib';
 import { escapeIdentifier as q, Pool, type PoolClient } from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import type { CollectionEntry } from '../../schemas/datamap';
@@ -82,12 +83,14 @@ async function loadSelection(client: PoolClient, entry: CollectionEntry, preds: 
   return clauses.join(' OR ');
 }
 
-/** Passes bytes through while computing their SHA-256 and length. */
+/** Passes bytes through while computing their SHA-256, CRC-32 (for the ZIP entry) and length. */
 class Digest extends Transform {
   private hash = createHash('sha256');
   bytes = 0;
+  crc32 = 0;
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     this.hash.update(chunk);
+    this.crc32 = crc32(chunk, this.crc32);
     this.bytes += chunk.length;
     done(null, chunk);
   }
@@ -96,12 +99,42 @@ class Digest extends Transform {
   }
 }
 
-async function copyToFile(client: PoolClient, sql: string, file: string, via?: Transform): Promise<{ bytes: number; sha256: string }> {
+/** Counts the bytes that pass (the compressed size). */
+class Count extends Transform {
+  bytes = 0;
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    this.bytes += chunk.length;
+    done(null, chunk);
+  }
+}
+
+type StagedDigest = Omit<FileDigest, 'name'> & Required<Pick<FileDigest, 'crc32' | 'compressedBytes'>>;
+
+/**
+ * COPY → [framer] → digest → raw deflate → file: the staging file already holds the ZIP entry's
+ * data, deflated while PostgreSQL produces it, so packaging only copies it into the archive.
+ */
+async function copyToFile(client: PoolClient, sql: string, file: string, level: number, via?: Transform): Promise<StagedDigest> {
   const digest = new Digest();
+  const count = new Count();
   const source = client.query(copyTo(sql));
-  const stages = via ? [source, via, digest] : [source, digest];
-  await pipeline([...stages, createWriteStream(file)] as unknown as [NodeJS.ReadableStream, NodeJS.WritableStream]);
-  return { bytes: digest.bytes, sha256: digest.hex() };
+  const stages = [source, ...(via ? [via] : []), digest, createDeflateRaw({ level }), count, createWriteStream(file)];
+  await pipeline(stages as unknown as [NodeJS.ReadableStream, NodeJS.WritableStream]);
+  return { bytes: digest.bytes, sha256: digest.hex(), crc32: digest.crc32, compressedBytes: count.bytes };
+}
+
+/**
+ * A second connection if one comes within `waitMs`, else null. Never waits longer: every
+ * export holds one connection while asking for a second, so waiting could deadlock the pool.
+ */
+async function spareClient(pool: Pool, waitMs = 250): Promise<PoolClient | null> {
+  if (pool.idleCount === 0 && pool.totalCount >= (pool.options.max ?? 10)) return null;
+  const pending = pool.connect();
+  let timer: NodeJS.Timeout | undefined;
+  const got = await Promise.race([pending, new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), waitMs)))]);
+  clearTimeout(timer);
+  if (!got) pending.then((c) => c.release(), () => undefined);
+  return got;
 }
 
 export interface CollectionFiles {
@@ -111,35 +144,59 @@ export interface CollectionFiles {
 }
 
 /**
- * Writes a subject's rows of one collection as a JSON array and a CSV file, streaming: the
- * JSON is built by PostgreSQL (row_to_json) and the CSV by COPY, in one repeatable-read
- * snapshot so both files hold the same rows.
+ * Writes a subject's rows of one collection as a JSON array and a CSV file, streaming and
+ * deflated (`level`) for the archive: the JSON is built by PostgreSQL (row_to_json, over the
+ * sorted rows so the sort carries rows rather than JSON text) and the CSV by COPY. Both read
+ * one repeatable-read snapshot, so both files hold the same rows: on two connections at once
+ * (the second imports the first's exported snapshot) when the pool has one to spare, else one
+ * after the other.
  */
 export async function exportCollectionFiles(
   pool: Pool,
   entry: CollectionEntry,
   preds: Predicate[],
   files: { json: string; csv: string; jsonName: string; csvName: string },
+  level: number,
 ): Promise<CollectionFiles> {
+  const selectSql = (where: string) => `SELECT t.* FROM ${tableRef(entry)} t WHERE ${where} ORDER BY t.${q(entry.spec.key)}`;
+  const jsonSql = (where: string) => `COPY (SELECT row_to_json(s) FROM (${selectSql(where)}) s) TO STDOUT`;
+  const csvSql = (where: string) => `COPY (${selectSql(where)}) TO STDOUT WITH (FORMAT csv, HEADER true)`;
+  const selection = (c: PoolClient) => (preds.length ? loadSelection(c, entry, preds) : Promise.resolve('false'));
+  const jsonFramer = new CopyJsonToArray();
+  const result = (json: StagedDigest, csv: StagedDigest): CollectionFiles => ({
+    rows: jsonFramer.rows,
+    json: { name: files.jsonName, ...json },
+    csv: { name: files.csvName, ...csv },
+  });
+
   const client = await pool.connect();
+  let second: PoolClient | null = null;
   try {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
-    const where = preds.length ? await loadSelection(client, entry, preds) : 'false';
-    const select = `FROM ${tableRef(entry)} t WHERE ${where} ORDER BY t.${q(entry.spec.key)}`;
-    const jsonFramer = new CopyJsonToArray();
-    const json = await copyToFile(client, `COPY (SELECT row_to_json(t) ${select}) TO STDOUT`, files.json, jsonFramer);
-    const csv = await copyToFile(client, `COPY (SELECT t.* ${select}) TO STDOUT WITH (FORMAT csv, HEADER true)`, files.csv);
+    second = await spareClient(pool);
+    if (second) {
+      const { rows } = await client.query<{ s: string }>('SELECT pg_export_snapshot() AS s');
+      await second.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+      await second.query(`SET TRANSACTION SNAPSHOT ${client.escapeLiteral(rows[0].s)}`);
+      const [w1, w2] = await Promise.all([selection(client), selection(second)]);
+      const [json, csv] = await Promise.all([
+        copyToFile(client, jsonSql(w1), files.json, level, jsonFramer),
+        copyToFile(second, csvSql(w2), files.csv, level),
+      ]);
+      await Promise.all([client.query('COMMIT'), second.query('COMMIT')]);
+      return result(json, csv);
+    }
+    const where = await selection(client);
+    const json = await copyToFile(client, jsonSql(where), files.json, level, jsonFramer);
+    const csv = await copyToFile(client, csvSql(where), files.csv, level);
     await client.query('COMMIT');
-    return {
-      rows: jsonFramer.rows,
-      json: { name: files.jsonName, ...json },
-      csv: { name: files.csvName, ...csv },
-    };
+    return result(json, csv);
   } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
+    await Promise.all([client.query('ROLLBACK').catch(() => undefined), second?.query('ROLLBACK').catch(() => undefined)]);
     throw err;
   } finally {
     client.release();
+    second?.release();
   }
 }
 
