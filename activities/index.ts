@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { listTargets, type Target } from '../schemas/datamap';
 import type { RequestStatus } from '../schemas/request';
-import type { CollectionExportResult, ErasureOutcome, SweepResult } from '../schemas/workflow';
+import type { CollectionExportResult, CorrectionOutcome, Denial, ErasureOutcome, Extension, SweepResult } from '../schemas/workflow';
 import { sha256Hex } from '../lib/hash';
 import { signToken } from '../lib/signed-token';
 import { appendAudit } from './audit';
@@ -13,10 +13,12 @@ import { withHeartbeat } from './heartbeat';
 import { loadRequest, updateProjection } from './requests';
 import { resolveSubject } from './stores/resolve';
 import { saveSubject } from './subject';
-import { deletionDoneMail, exportReadyMail, unverifiedClosedMail, verificationMail } from './templates';
+import { correctionDoneMail, deletionDoneMail, exportReadyMail, unverifiedClosedMail, verificationMail } from './templates';
 import { eraseCollection, purgeCollection } from './erase';
 import { eraseAtProcessor, eraseRedisKeys, openManualTask, recordManualTaskDone } from './erase-stores';
 import { planDeletion } from './plan';
+import { correctCollection, correctionTargets, notifyProcessorOfCorrection } from './correct';
+import { applyExtension, escalateOverdue, sendDeadlineReminder, sendDenialNotice } from './deadline';
 import { recordSweep, sweepCollection, sweepExports, sweepTargets } from './sweep';
 
 export const DOWNLOAD_TOKEN_PURPOSE = 'export-download';
@@ -108,6 +110,22 @@ export function createActivities(deps: ActivityDeps) {
     recordManualTaskDone: (requestId: string, store: string, by: string, note: string) => recordManualTaskDone(deps, requestId, store, by, note),
 
     planDeletion: (planId: string) => planDeletion(deps, planId),
+
+    correctionTargets: (requestId: string) => correctionTargets(deps, requestId),
+    correctCollection: (requestId: string, store: string, collection: string) => correctCollection(deps, requestId, store, collection),
+    notifyProcessorOfCorrection: (requestId: string, store: string) => notifyProcessorOfCorrection(deps, requestId, store),
+    async sendCorrectionNotice(requestId: string, outcomes: CorrectionOutcome[]): Promise<void> {
+      const request = await loadRequest(db, requestId);
+      const changes = outcomes
+        .map((o) => ({ place: `${o.store} ${o.collection}`.replace(/_/g, ' '), fields: [...new Set(o.changes.filter((c) => c.rows > 0).map((c) => c.field))], rows: o.changes.reduce((n, c) => n + c.rows, 0) }))
+        .filter((c) => c.fields.length);
+      await sendOnce(db, deps.mailer, from, { key: `${requestId}:correction-done`, requestId, kind: 'correction_done', to: request.subjectEmail, ...correctionDoneMail({ requestId, changes }) });
+    },
+
+    sendDeadlineReminder: (requestId: string, dueAt: string) => sendDeadlineReminder(deps, requestId, dueAt),
+    escalateOverdue: (requestId: string, dueAt: string) => escalateOverdue(deps, requestId, dueAt),
+    applyExtension: (requestId: string, ext: Extension) => applyExtension(deps, requestId, ext),
+    sendDenialNotice: (requestId: string, denial: Denial) => sendDenialNotice(deps, requestId, denial),
 
     sweepTargets: async () => sweepTargets(deps),
     sweepCollection: (store: string, collection: string) => withHeartbeat(() => sweepCollection(deps, store, collection)),

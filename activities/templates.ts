@@ -84,3 +84,62 @@ export function deletionDoneMail(p: { requestId: string } & DeletionSummary) {
   lines.push('We have also told the service providers who process your data on our behalf.');
   return { subject: 'Your data has been deleted', text: lines.join('\n') };
 }
+
+export function reminderMail(p: { requestId: string; type: RequestType; dueAt: Date; status: string }) {
+  return {
+    subject: `[dsar] due in 7 days: ${p.type} request ${p.requestId}`,
+    text: [`Request ${p.requestId} (${p.type}) is due on ${p.dueAt.toISOString()} and is ${p.status}.`, 'Complete it, or extend it lawfully (with a reason) before the due date.'].join('\n'),
+  };
+}
+
+export function overdueMail(p: { requestId: string; type: RequestType; dueAt: Date; status: string }) {
+  return {
+    subject: `[dsar] OVERDUE: ${p.type} request ${p.requestId}`,
+    text: [`Request ${p.requestId} (${p.type}) was due on ${p.dueAt.toISOString()} and is still ${p.status}.`, 'It is now flagged overdue in every listing until it completes.'].join('\n'),
+  };
+}
+
+export function extensionMail(p: { requestId: string; newDueAt: Date; reason: string }) {
+  return {
+    subject: 'We need more time to answer your privacy request',
+    text: [
+      `We have extended the time to answer your request ${p.requestId}.`,
+      `We will answer by ${day(p.newDueAt)}.`,
+      `Why: ${p.reason}`,
+      '',
+      'The law allows this extension for complex or numerous requests. You may complain to a data protection supervisory authority if you disagree.',
+    ].join('\n'),
+  };
+}
+
+const DENIAL_PHRASE: Record<string, string> = {
+  manifestly_unfounded: 'the request is manifestly unfounded',
+  excessive: 'the request is excessive (for example, repetitive)',
+  identity_not_verified: 'we could not verify your identity',
+  legal_exemption: 'a legal exemption applies',
+};
+
+export function denialMail(p: { requestId: string; reason: string; details: string; authority: string }) {
+  return {
+    subject: 'Your privacy request was declined',
+    text: [
+      `We have declined your request ${p.requestId} because ${DENIAL_PHRASE[p.reason] ?? p.reason}.`,
+      p.details,
+      '',
+      `If you disagree, you can complain to ${p.authority}, and you may seek a judicial remedy.`,
+      'You are also welcome to reply to this email or to make a new request.',
+    ].join('\n'),
+  };
+}
+
+export function correctionDoneMail(p: { requestId: string; changes: { place: string; fields: string[]; rows: number }[] }) {
+  const lines = [`Your correction request ${p.requestId} has been carried out.`, ''];
+  if (p.changes.length) {
+    lines.push('We corrected:');
+    p.changes.forEach((c) => lines.push(`  - ${c.place}: ${c.fields.join(', ')}${c.rows ? ` (${c.rows} records)` : ''}`));
+  } else {
+    lines.push('The data we hold already matched what you asked for; nothing needed to change.');
+  }
+  lines.push('', 'We have also told the service providers who process your data on our behalf.');
+  return { subject: 'Your data has been corrected', text: lines.join('\n') };
+}

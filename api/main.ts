@@ -3,6 +3,7 @@ import { Client, Connection } from '@temporalio/client';
 import { Pool } from 'pg';
 import { migrate } from '../db/migrate';
 import { ConfigError, loadConfig } from '../schemas/config';
+import { loadDataMap } from '../worker/deps';
 import { buildApp } from './app';
 import { startPendingWorkflows } from './workflows';
 
@@ -15,7 +16,7 @@ export async function runApi(env: Record<string, string | undefined> = process.e
   await migrate(engineDb);
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
-  const deps = { config, engineDb, temporal };
+  const deps = { config, engineDb, temporal, dataMap: await loadDataMap(config.DATAMAP_PATH, env) };
   const app = await buildApp(deps);
   await app.listen({ host: config.HOST, port: config.PORT });
   const sweep = setInterval(() => {

@@ -1,13 +1,25 @@
 // How the API starts and talks to request workflows (it never does the work itself).
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import type { Pool } from 'pg';
+import type { Jurisdiction } from '../schemas/deadline';
 import type { RequestType } from '../schemas/request';
 import { DSAR_WORKFLOW, QUERY_STATE, type DsarRequestInput, type DsarRequestState } from '../schemas/workflow';
 import type { ApiDeps } from './deps';
 
 /** Starts the request's workflow; starting it again is harmless (workflow ID = request ID). */
-export async function ensureWorkflowStarted(deps: ApiDeps, requestId: string, type: RequestType): Promise<void> {
-  const input: DsarRequestInput = { requestId, type, verificationTimeout: `${deps.config.VERIFICATION_TTL_HOURS} hours` as const };
+export async function ensureWorkflowStarted(
+  deps: ApiDeps,
+  r: { id: string; type: RequestType; received_at: Date; jurisdiction: Jurisdiction },
+): Promise<void> {
+  const requestId = r.id;
+  const input: DsarRequestInput = {
+    requestId,
+    type: r.type,
+    receivedAt: r.received_at.toISOString(),
+    jurisdiction: r.jurisdiction,
+    policyDays: deps.config.RESPONSE_DAYS,
+    verificationTimeout: `${deps.config.VERIFICATION_TTL_HOURS} hours` as const,
+  };
   try {
     await deps.temporal.workflow.start(DSAR_WORKFLOW, {
       workflowId: requestId,
@@ -35,10 +47,10 @@ export async function queryState(deps: ApiDeps, requestId: string): Promise<Dsar
  * start them now. Safe to run from any number of API instances.
  */
 export async function startPendingWorkflows(deps: ApiDeps, db: Pool, olderThanSeconds = 30): Promise<number> {
-  const { rows } = await db.query<{ id: string; type: RequestType }>(
-    `SELECT id, type FROM requests WHERE status = 'received' AND received_at < now() - make_interval(secs => $1) LIMIT 100`,
+  const { rows } = await db.query<{ id: string; type: RequestType; received_at: Date; jurisdiction: Jurisdiction }>(
+    `SELECT id, type, received_at, jurisdiction FROM requests WHERE status = 'received' AND received_at < now() - make_interval(secs => $1) LIMIT 100`,
     [olderThanSeconds],
   );
-  for (const r of rows) await ensureWorkflowStarted(deps, r.id, r.type);
+  for (const r of rows) await ensureWorkflowStarted(deps, r);
   return rows.length;
 }

@@ -15,6 +15,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { closeStorePools } from '../activities/stores/postgres';
 import { arg, rate, seconds, startBenchDb, timedMs } from './lib';
+import { benchConfig } from './lib';
 
 async function main() {
   const rows = arg('rows', 1_000_000);
@@ -43,7 +44,7 @@ async function main() {
       engineDb: db.engine,
       dataMap: parseDataMap(readFileSync(path.join(__dirname, '..', 'demo', 'datamap.yml'), 'utf8'), { APP_DATABASE_URL: db.appUrl }),
       mailer: createTransport({ jsonTransport: true }),
-      config: { MAIL_FROM: 'x', PUBLIC_BASE_URL: 'http://x', SIGNING_SECRET: 'x'.repeat(32), EXPORT_DIR: '/tmp', EXPORT_LINK_TTL_DAYS: 7, VERIFICATION_TTL_HOURS: 1 },
+      config: benchConfig(),
     };
     const requestId = '00000000-0000-4000-8000-000000000001';
     await db.engine.query(

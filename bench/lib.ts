@@ -6,6 +6,7 @@ import { Pool } from 'pg';
 import { startEmbeddedPostgres } from '../cli/stack/postgres';
 import { migrate } from '../db/migrate';
 import { applyDemoSchema } from '../demo/seed';
+import { Config } from '../schemas/config';
 import { freePort } from '../test/support/ports';
 
 export interface BenchDb {
@@ -56,4 +57,9 @@ export async function timedMs<T>(run: () => Promise<T>): Promise<{ ms: number; v
   const t0 = performance.now();
   const value = await run();
   return { ms: performance.now() - t0, value };
+}
+
+/** Activity configuration for benchmarks that call activities directly (no mail is sent). */
+export function benchConfig() {
+  return Config.parse({ DATABASE_URL: 'unused', TEMPORAL_ADDRESS: 'unused', SMTP_URL: 'unused', SIGNING_SECRET: 'x'.repeat(32), EXPORT_DIR: os.tmpdir() });
 }

@@ -14,6 +14,7 @@ import { closeStorePools } from '../activities/stores/postgres';
 import { sweepCollection } from '../activities/sweep';
 import { parseDataMap } from '../schemas/datamap';
 import { arg, rate, seconds, startBenchDb, timedMs } from './lib';
+import { benchConfig } from './lib';
 
 const ACCOUNTS = 1000;
 
@@ -51,7 +52,7 @@ async function main() {
       engineDb: db.engine,
       dataMap: parseDataMap(readFileSync(path.join(__dirname, '..', 'demo', 'datamap.yml'), 'utf8'), { APP_DATABASE_URL: db.appUrl }),
       mailer: createTransport({ jsonTransport: true }),
-      config: { MAIL_FROM: 'x', PUBLIC_BASE_URL: 'http://x', SIGNING_SECRET: 'x'.repeat(32), EXPORT_DIR: '/tmp', EXPORT_LINK_TTL_DAYS: 7, VERIFICATION_TTL_HOURS: 1 },
+      config: benchConfig(),
     };
     const engine = await timedMs(() => sweepCollection(deps, 'app_db', 'usage_logs'));
     const result = engine.value.find((r) => r.rule === 'retention')!;

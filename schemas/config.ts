@@ -11,6 +11,12 @@ export const Config = z.object({
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('dsar'),
   SMTP_URL: Url('SMTP_URL (e.g. smtp://user:pass@mail.example.com:587)'),
   MAIL_FROM: z.string().min(3).default('Privacy Team <privacy@localhost>'),
+  /** Where deadline reminders and escalations go. */
+  PRIVACY_TEAM_EMAIL: z.string().min(3).default('privacy-team@localhost'),
+  /** The jurisdiction applied when a request names none. */
+  DEFAULT_JURISDICTION: z.enum(['policy', 'gdpr', 'ccpa']).default('policy'),
+  /** Where subjects may complain (named in denial notices). */
+  SUPERVISORY_AUTHORITY: z.string().min(3).default('your data protection supervisory authority (for example, where you live or work)'),
   PUBLIC_BASE_URL: z.url({ error: 'PUBLIC_BASE_URL must be an absolute URL' }).default('http://localhost:3000'),
   SIGNING_SECRET: z
     .string({ error: 'SIGNING_SECRET is required (at least 32 characters; signs download links)' })

@@ -5,7 +5,7 @@ export const RequestType = z.enum(REQUEST_TYPES);
 export type RequestType = z.infer<typeof RequestType>;
 
 /** Types whose whole path runs today; the others are refused at intake with a clear 422. */
-export const SUPPORTED_REQUEST_TYPES: readonly RequestType[] = ['access', 'export', 'deletion'];
+export const SUPPORTED_REQUEST_TYPES: readonly RequestType[] = ['access', 'export', 'correction', 'deletion'];
 
 export const CHANNELS = ['self_service', 'admin', 'inbox'] as const;
 export const Channel = z.enum(CHANNELS);
@@ -34,8 +34,20 @@ export const RequestIntake = z
   .object({
     type: RequestType,
     email: SubjectEmail,
+    /** Which law's deadline applies; the deployment's default when absent. */
+    jurisdiction: z.enum(['policy', 'gdpr', 'ccpa']).optional(),
+    /** correction: field → new value, for fields the data map marks correctable. */
+    corrections: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a field name'), z.string().min(1).max(1000)).optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((r, ctx) => {
+    if (r.type === 'correction' && (!r.corrections || !Object.keys(r.corrections).length)) {
+      ctx.addIssue({ code: 'custom', path: ['corrections'], message: 'a correction request needs at least one field to correct' });
+    }
+    if (r.type !== 'correction' && r.corrections) {
+      ctx.addIssue({ code: 'custom', path: ['corrections'], message: 'only correction requests carry corrections' });
+    }
+  });
 export type RequestIntake = z.infer<typeof RequestIntake>;
 
 export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
@@ -61,6 +73,9 @@ export const RequestView = z.object({
   status: RequestStatus,
   receivedAt: z.string(),
   dueAt: z.string(),
+  jurisdiction: z.enum(['policy', 'gdpr', 'ccpa']),
+  extendedDueAt: z.string().nullable(),
+  overdue: z.boolean(),
   verifiedAt: z.string().nullable(),
   completedAt: z.string().nullable(),
   progress: z.array(CollectionProgress),

@@ -1,5 +1,6 @@
 // Types shared by the workflow and its callers. Pure: safe to import from workflow code.
 import type { Duration } from '@temporalio/common';
+import type { Jurisdiction } from './deadline';
 import type { CollectionProgress, RequestStatus, RequestType } from './request';
 
 export const TASK_QUEUE_DEFAULT = 'dsar';
@@ -8,6 +9,10 @@ export const DSAR_WORKFLOW = 'dsarRequest';
 export interface DsarRequestInput {
   requestId: string;
   type: RequestType;
+  /** The deadline is computed from these in the workflow (deterministic). Defaults: now, policy, 30. */
+  receivedAt?: string;
+  jurisdiction?: Jurisdiction;
+  policyDays?: number;
   /** How long the subject has to verify, e.g. '7 days' (ms-format string or ms number). */
   verificationTimeout: Duration;
   /** True when the request arrived already authenticated (e.g. a signed-in self-service call). */
@@ -19,9 +24,17 @@ export interface DsarRequestState {
   type: RequestType;
   status: RequestStatus;
   progress: CollectionProgress[];
+  dueAt?: string;
+  /** Set once an extension moved the due date. */
+  extendedDueAt?: string;
+  extensions?: number;
+  overdue?: boolean;
+  denial?: Denial;
   exportId?: string;
   /** deletion: per store/collection what was done (counts, bases; no data). */
   outcomes?: ErasureOutcome[];
+  /** correction: what changed where (field names and counts; no values). */
+  corrections?: CorrectionOutcome[];
   /** deletion: when the soft-deleted account is hard-purged (durable timer). */
   purgeAt?: string;
   purgedAt?: string;
@@ -63,6 +76,23 @@ export interface ExportPackage {
 
 export const QUERY_STATE = 'state';
 export const UPDATE_VERIFY = 'verify';
+export const UPDATE_EXTEND = 'extend';
+export const UPDATE_DENY = 'deny';
+
+export interface Extension {
+  newDueAt: string;
+  reason: string;
+  by: string;
+}
+
+export const DENIAL_REASONS = ['manifestly_unfounded', 'excessive', 'identity_not_verified', 'legal_exemption'] as const;
+export type DenialReason = (typeof DENIAL_REASONS)[number];
+export interface Denial {
+  reason: DenialReason;
+  /** Explanation sent to the subject. */
+  details: string;
+  by: string;
+}
 export const UPDATE_COMPLETE_MANUAL_TASK = 'completeManualTask';
 
 export interface ErasureOutcome {
@@ -113,4 +143,10 @@ export interface SweepResult {
   heldSkipped: number;
   statements: number;
   longestStatementMs: number;
+}
+
+export interface CorrectionOutcome {
+  store: string;
+  collection: string;
+  changes: { field: string; column: string; rows: number; oldSha256: string[]; newSha256: string }[];
 }

@@ -1,14 +1,30 @@
 // The request workflow (DESIGN §6). Deterministic: no I/O, no clocks but the SDK's, no
 // randomness here; every side effect is an activity.
-import { condition, defineQuery, defineUpdate, proxyActivities, setHandler, sleep, type RetryPolicy } from '@temporalio/workflow';
+import {
+  CancellationScope,
+  condition,
+  defineQuery,
+  defineUpdate,
+  isCancellation,
+  proxyActivities,
+  setHandler,
+  sleep,
+  type RetryPolicy,
+} from '@temporalio/workflow';
+import { checkExtension, computeDeadline, reminderAt } from '../schemas/deadline';
 import type { DsarActivities } from '../activities';
 import type { Target } from '../schemas/datamap';
 import { addIsoDuration } from '../schemas/duration';
 import type { CollectionProgress } from '../schemas/request';
 import {
+  DENIAL_REASONS,
   QUERY_STATE,
   UPDATE_COMPLETE_MANUAL_TASK,
+  UPDATE_DENY,
+  UPDATE_EXTEND,
   UPDATE_VERIFY,
+  type Denial,
+  type Extension,
   type CollectionExportResult,
   type DsarRequestInput,
   type DsarRequestState,
@@ -24,18 +40,26 @@ const dataSteps = proxyActivities<DsarActivities>({ startToCloseTimeout: '2 hour
 
 export const stateQuery = defineQuery<DsarRequestState>(QUERY_STATE);
 export const verifyUpdate = defineUpdate<{ status: DsarRequestState['status'] }>(UPDATE_VERIFY);
+export const extendUpdate = defineUpdate<{ dueAt: string }, [Extension]>(UPDATE_EXTEND);
+export const denyUpdate = defineUpdate<{ status: DsarRequestState['status'] }, [Denial]>(UPDATE_DENY);
 export const completeManualTaskUpdate = defineUpdate<{ store: string; completed: boolean }, [ManualTaskCompletion]>(UPDATE_COMPLETE_MANUAL_TASK);
 
 const CLOSED_TO_VERIFICATION = new Set(['expired_unverified', 'denied', 'failed']);
+const FINISHED = new Set(['completed', 'expired_unverified', 'denied', 'failed']);
 /** A store that still has rows due after erasure is erased again, at most this often. */
 const ERASE_ATTEMPTS = 3;
 
 export async function dsarRequest(input: DsarRequestInput): Promise<DsarRequestState> {
   const { requestId } = input;
-  const state: DsarRequestState = { requestId, type: input.type, status: 'received', progress: [] };
+  const state: DsarRequestState = { requestId, type: input.type, status: 'received', progress: [], extensions: 0, overdue: false };
+  // Workflow time (deterministic); the API passes the instant it stored as received.
+  const deadline = computeDeadline(new Date(input.receivedAt ?? Date.now()), input.jurisdiction ?? 'policy', input.policyDays);
+  state.dueAt = deadline.dueAt.toISOString();
   let verified = input.preVerified === true;
+  let clockVersion = 0;
   const manualDone = new Map<string, ManualTaskCompletion>();
   const openManualTasks = new Set<string>();
+  const work = new CancellationScope();
 
   setHandler(stateQuery, () => state);
   setHandler(
@@ -47,6 +71,41 @@ export async function dsarRequest(input: DsarRequestInput): Promise<DsarRequestS
     {
       validator: () => {
         if (CLOSED_TO_VERIFICATION.has(state.status)) throw new Error(`request is ${state.status} and can no longer be verified`);
+      },
+    },
+  );
+  setHandler(
+    extendUpdate,
+    async (ext) => {
+      state.extendedDueAt = ext.newDueAt;
+      state.dueAt = ext.newDueAt;
+      state.extensions = (state.extensions ?? 0) + 1;
+      state.overdue = false;
+      clockVersion++;
+      await steps.applyExtension(requestId, ext);
+      return { dueAt: state.dueAt };
+    },
+    {
+      validator: (ext) => {
+        if (FINISHED.has(state.status)) throw new Error(`request is ${state.status}`);
+        const current = { ...deadline, dueAt: new Date(state.dueAt!) };
+        const check = checkExtension(current, new Date(Date.now()), new Date(ext.newDueAt), state.extensions ?? 0, ext.reason ?? '');
+        if (!check.ok) throw new Error(check.reason);
+      },
+    },
+  );
+  setHandler(
+    denyUpdate,
+    (denial) => {
+      state.denial = denial;
+      work.cancel();
+      return { status: 'denied' };
+    },
+    {
+      validator: (denial) => {
+        if (FINISHED.has(state.status) || state.denial) throw new Error(`request is ${state.denial ? 'denied' : state.status} and can no longer be denied`);
+        if (!DENIAL_REASONS.includes(denial.reason)) throw new Error(`reason must be one of ${DENIAL_REASONS.join(', ')}`);
+        if (!denial.details?.trim()) throw new Error('details are required: the subject is told why');
       },
     },
   );
@@ -63,17 +122,44 @@ export async function dsarRequest(input: DsarRequestInput): Promise<DsarRequestS
     },
   );
 
-  await steps.recordStep({ requestId, status: 'received', action: 'request.received', details: { type: input.type } });
+  // The deadline clock runs from receipt, beside the work, until the request is finished.
+  const clock = deadlineClock(requestId, state, () => clockVersion);
+  let afterCompletion: (() => Promise<void>) | undefined;
+  try {
+    afterCompletion = await work.run(() => handle(input, state, { isVerified: () => verified, manualDone, openManualTasks }));
+  } catch (err) {
+    if (!(state.denial && isCancellation(err))) throw err;
+  }
+  if (state.denial) {
+    state.status = 'denied';
+    await steps.sendDenialNotice(requestId, state.denial);
+    await steps.recordStep({ requestId, status: 'denied', action: 'request.denied', actor: `admin:${state.denial.by}`, completed: true, details: { reason: state.denial.reason } });
+  }
+  await clock; // finished: the clock's timers are cancelled
+  if (afterCompletion && !state.denial) await afterCompletion();
+  return state;
+}
 
-  if (!verified) {
+interface Signals {
+  isVerified(): boolean;
+  manualDone: Map<string, ManualTaskCompletion>;
+  openManualTasks: Set<string>;
+}
+
+/** The request's work; may return a step to run after completion (the purge timer). */
+async function handle(input: DsarRequestInput, state: DsarRequestState, signals: Signals): Promise<(() => Promise<void>) | undefined> {
+  const { requestId } = input;
+  await steps.recordStep({ requestId, status: 'received', action: 'request.received', details: { type: input.type, jurisdiction: input.jurisdiction ?? 'policy', dueAt: state.dueAt } });
+
+  if (!signals.isVerified()) {
     state.status = 'awaiting_verification';
     await steps.sendVerification(requestId);
     await steps.recordStep({ requestId, status: state.status, action: 'verification.requested' });
-    if (!(await condition(() => verified, input.verificationTimeout))) {
+    if (!(await condition(signals.isVerified, input.verificationTimeout))) {
       state.status = 'expired_unverified';
       await steps.sendUnverifiedNotice(requestId);
       await steps.recordStep({ requestId, status: state.status, action: 'request.expired_unverified', completed: true });
-      return state;
+      return undefined;
     }
   }
 
@@ -82,14 +168,31 @@ export async function dsarRequest(input: DsarRequestInput): Promise<DsarRequestS
   const targets = await steps.resolveSubject(requestId);
 
   if (input.type === 'deletion') {
-    await runDeletion(requestId, targets, state, {
-      open: (store) => openManualTasks.add(store),
+    return runDeletion(requestId, targets, state, {
+      open: (store) => signals.openManualTasks.add(store),
       wait: async (store) => {
-        await condition(() => manualDone.has(store));
-        return manualDone.get(store)!;
+        await condition(() => signals.manualDone.has(store));
+        return signals.manualDone.get(store)!;
       },
     });
-    return state;
+  }
+
+  if (input.type === 'correction') {
+    const toCorrect = await steps.correctionTargets(requestId);
+    state.progress = toCorrect.map((t): CollectionProgress => ({ store: t.store, collection: t.collection, state: 'pending' }));
+    state.corrections = await Promise.all(
+      toCorrect.map(async (t, i) => {
+        state.progress[i].state = 'running';
+        const o = t.kind === 'http' ? await steps.notifyProcessorOfCorrection(requestId, t.store) : await dataSteps.correctCollection(requestId, t.store, t.collection);
+        state.progress[i].state = 'done';
+        state.progress[i].rows = o.changes.reduce((n, c) => n + c.rows, 0);
+        return o;
+      }),
+    );
+    await steps.sendCorrectionNotice(requestId, state.corrections);
+    state.status = 'completed';
+    await steps.recordStep({ requestId, status: state.status, action: 'request.completed', completed: true, progress: state.progress, details: { fields: [...new Set(state.corrections.flatMap((o) => o.changes.map((c) => c.field)))] } });
+    return undefined;
   }
 
   const readable = targets.filter((t) => t.kind === 'postgres');
@@ -106,9 +209,33 @@ export async function dsarRequest(input: DsarRequestInput): Promise<DsarRequestS
     action: 'request.completed',
     completed: true,
     progress: state.progress,
-    details: { collections: pkg.collections, rows: pkg.rows, archiveSha256: pkg.sha256 },
+    details: { collections: pkg.collections, rows: pkg.rows, archiveSha256: pkg.sha256, overdue: state.overdue },
   });
-  return state;
+  return undefined;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Reminds the privacy team 7 days before the due date and escalates when it passes; an
+ * extension moves both (a new version restarts the loop); finishing the request ends it.
+ */
+async function deadlineClock(requestId: string, state: DsarRequestState, version: () => number): Promise<void> {
+  const finished = () => FINISHED.has(state.status) || state.denial !== undefined;
+  const interrupted = (v: number) => () => finished() || version() !== v;
+  for (;;) {
+    if (finished()) return;
+    const v = version();
+    const due = Date.parse(state.dueAt!);
+    const remind = reminderAt(new Date(due)).getTime();
+    if (Date.now() < remind && (await condition(interrupted(v), remind - Date.now()))) continue;
+    if (Date.now() < due && due - Date.now() < 7 * DAY_MS + 1000) await steps.sendDeadlineReminder(requestId, state.dueAt!);
+    if (finished() || version() !== v) continue;
+    if (Date.now() < due && (await condition(interrupted(v), due - Date.now()))) continue;
+    state.overdue = true;
+    await steps.escalateOverdue(requestId, state.dueAt!);
+    await condition(interrupted(v));
+  }
 }
 
 async function exportOne(requestId: string, p: CollectionProgress): Promise<CollectionExportResult> {
@@ -124,7 +251,7 @@ interface ManualTasks {
   wait(store: string): Promise<ManualTaskCompletion>;
 }
 
-async function runDeletion(requestId: string, targets: Target[], state: DsarRequestState, manual: ManualTasks): Promise<void> {
+async function runDeletion(requestId: string, targets: Target[], state: DsarRequestState, manual: ManualTasks): Promise<(() => Promise<void>) | undefined> {
   state.progress = targets.map((t): CollectionProgress => ({ store: t.store, collection: t.collection, state: 'pending' }));
   const outcomes = await Promise.all(targets.map((t, i) => eraseOne(requestId, t, state.progress[i], manual)));
   state.outcomes = outcomes;
@@ -151,8 +278,10 @@ async function runDeletion(requestId: string, targets: Target[], state: DsarRequ
     },
   });
 
-  if (!purgeAt) return;
-  await sleep(purgeAt.getTime() - now.getTime()); // the grace period: a durable timer
+  if (!purgeAt) return undefined;
+  // After completion (so a denial can no longer cancel it): the grace period, a durable timer.
+  return async () => {
+  await sleep(Math.max(0, purgeAt.getTime() - Date.now()));
   for (const o of purges) {
     const r = await dataSteps.purgeCollection(requestId, o.store, o.collection);
     o.deleted += r.deleted;
@@ -166,6 +295,7 @@ async function runDeletion(requestId: string, targets: Target[], state: DsarRequ
     progress: state.progress,
     details: { purged: purges.map((o) => `${o.store}.${o.collection}`), remainingDue: purges.reduce((n, o) => n + o.remainingDue, 0) },
   });
+  };
 }
 
 async function eraseOne(requestId: string, t: Target, p: CollectionProgress, manual: ManualTasks): Promise<ErasureOutcome> {

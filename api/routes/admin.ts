@@ -6,14 +6,40 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { appendAudit } from '../../activities/audit';
 import { sha256Hex } from '../../lib/hash';
-import { RequestId, SubjectEmail } from '../../schemas/request';
-import { PLAN_WORKFLOW, UPDATE_COMPLETE_MANUAL_TASK, type ManualTaskCompletion, type PlanEntry } from '../../schemas/workflow';
+import { CHANNELS, REQUEST_STATUSES, REQUEST_TYPES, RequestId, SubjectEmail } from '../../schemas/request';
+import { JURISDICTIONS } from '../../schemas/deadline';
+import {
+  DENIAL_REASONS,
+  PLAN_WORKFLOW,
+  UPDATE_COMPLETE_MANUAL_TASK,
+  UPDATE_DENY,
+  UPDATE_EXTEND,
+  type Denial,
+  type Extension,
+  type ManualTaskCompletion,
+  type PlanEntry,
+} from '../../schemas/workflow';
+import { liveState, loadRequestRow, REQUEST_COLUMNS, requestView, type RequestRow } from '../views';
 import { requireRole } from '../auth';
 import type { ApiDeps } from '../deps';
-import { conflict, notFound } from '../errors';
+import { badRequest, conflict, notFound, unprocessable } from '../errors';
 
 const Reason = z.string().trim().min(3, 'give a reason').max(2000);
 const Identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/);
+const csv = (values: readonly string[]) =>
+  z.string().refine((s) => s.split(',').every((v) => values.includes(v)), `comma-separated, each one of: ${values.join(', ')}`).optional();
+const ListQuery = z
+  .object({
+    status: csv(REQUEST_STATUSES),
+    type: csv(REQUEST_TYPES),
+    jurisdiction: csv(JURISDICTIONS),
+    channel: csv(CHANNELS),
+    overdue: z.enum(['true', 'false']).optional(),
+    dueBefore: z.iso.datetime({ offset: true }).optional(),
+    cursor: z.uuid().optional(),
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+  })
+  .strict();
 
 export function adminRoutes(app: FastifyInstance, deps: ApiDeps): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
@@ -63,6 +89,94 @@ export function adminRoutes(app: FastifyInstance, deps: ApiDeps): void {
     }
     return { id: req.params.id, store: req.params.store, completed: true };
   });
+
+  r.get('/v1/admin/requests', {
+    preHandler: anyRole,
+    schema: {
+      summary: 'List requests, newest first, with filters; pages are stable (cursor = last id seen)',
+      tags: ['admin'],
+      security,
+      querystring: ListQuery,
+    },
+  }, async (req) => {
+    const f = req.query;
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const add = (sql: string, v: unknown) => {
+      params.push(v);
+      where.push(sql.replace('?', `$${params.length}`));
+    };
+    if (f.status) add('status = ANY(?)', f.status.split(','));
+    if (f.type) add('type = ANY(?)', f.type.split(','));
+    if (f.jurisdiction) add('jurisdiction = ANY(?)', f.jurisdiction.split(','));
+    if (f.channel) add('channel = ANY(?)', f.channel.split(','));
+    if (f.overdue !== undefined) add('overdue = ?', f.overdue === 'true');
+    if (f.dueBefore) add('coalesce(extended_due_at, due_at) < ?', new Date(f.dueBefore));
+    if (f.cursor) {
+      const { rows: [c] } = await db.query('SELECT received_at FROM requests WHERE id = $1', [f.cursor]);
+      if (!c) throw badRequest('query.cursor', 'unknown cursor');
+      params.push(c.received_at, f.cursor);
+      where.push(`(received_at, id) < ($${params.length - 1}, $${params.length})`);
+    }
+    params.push(f.limit + 1);
+    const { rows } = await db.query<RequestRow>(
+      `SELECT ${REQUEST_COLUMNS} FROM requests ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY received_at DESC, id DESC LIMIT $${params.length}`,
+      params,
+    );
+    const page = rows.slice(0, f.limit);
+    return { requests: page.map((row) => requestView(row, null)), nextCursor: rows.length > f.limit ? page[page.length - 1].id : null };
+  });
+
+  r.get('/v1/admin/requests/:id', {
+    preHandler: anyRole,
+    schema: { summary: 'One request with live per-store progress', tags: ['admin'], security, params: z.object({ id: RequestId }) },
+  }, async (req) => {
+    const row = await loadRequestRow(db, req.params.id);
+    if (!row) throw notFound('request');
+    const live = await liveState(deps, row.id, req.log);
+    return { ...requestView(row, live), outcomes: live?.outcomes ?? null, corrections: live?.corrections ?? null, denial: live?.denial ? { reason: live.denial.reason } : null };
+  });
+
+  r.post('/v1/admin/requests/:id/extend', {
+    preHandler: admin,
+    schema: {
+      summary: 'Extend the due date lawfully (reason required; the subject is told)',
+      tags: ['admin'],
+      security,
+      params: z.object({ id: RequestId }),
+      body: z.object({ newDueAt: z.iso.datetime({ offset: true }), reason: Reason }).strict(),
+    },
+  }, async (req) => {
+    const ext: Extension = { newDueAt: new Date(req.body.newDueAt).toISOString(), reason: req.body.reason, by: req.adminKey!.name };
+    const result = await update<{ dueAt: string }>(req.params.id, UPDATE_EXTEND, ext);
+    return { id: req.params.id, dueAt: result.dueAt, extended: true };
+  });
+
+  r.post('/v1/admin/requests/:id/deny', {
+    preHandler: admin,
+    schema: {
+      summary: 'Deny a request (manifestly unfounded, excessive, identity not verified, legal exemption)',
+      tags: ['admin'],
+      security,
+      params: z.object({ id: RequestId }),
+      body: z.object({ reason: z.enum(DENIAL_REASONS), details: Reason }).strict(),
+    },
+  }, async (req) => {
+    const denial: Denial = { reason: req.body.reason, details: req.body.details, by: req.adminKey!.name };
+    await update(req.params.id, UPDATE_DENY, denial);
+    return { id: req.params.id, status: 'denied' };
+  });
+
+  async function update<T>(id: string, name: string, arg: unknown): Promise<T> {
+    if (!(await loadRequestRow(db, id))) throw notFound('request');
+    try {
+      return await deps.temporal.workflow.getHandle(id).executeUpdate<T, [unknown]>(name, { args: [arg] });
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError) throw unprocessable('(body)', err.cause?.message ?? 'refused');
+      if (err instanceof WorkflowNotFoundError || /workflow execution already completed/i.test((err as Error).message)) throw conflict('the request is already finished');
+      throw err;
+    }
+  }
 
   r.post('/v1/admin/legal-holds', {
     preHandler: admin,

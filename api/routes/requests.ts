@@ -16,28 +16,18 @@ import {
   SUPPORTED_REQUEST_TYPES,
   VerifyBody,
   type Channel,
-  type CollectionProgress,
 } from '../../schemas/request';
 import { UPDATE_VERIFY } from '../../schemas/workflow';
 import type { ApiDeps } from '../deps';
 import { conflict, gone, notFound, unauthorized, unprocessable, unavailable } from '../errors';
-import { ensureWorkflowStarted, queryState } from '../workflows';
+import { liveState, loadRequestRow, REQUEST_COLUMNS, refuseUncorrectable, requestView, type RequestRow } from '../views';
+import { computeDeadline } from '../../schemas/deadline';
+import { ensureWorkflowStarted } from '../workflows';
 
 const CLOSED_STATUSES = new Set(['completed', 'denied', 'expired_unverified', 'failed']);
 
 const ErrorBody = z.object({ error: z.string(), message: z.string(), issues: z.array(z.object({ path: z.string(), message: z.string() })).optional() });
 
-interface RequestRow {
-  id: string;
-  type: RequestIntake['type'];
-  channel: Channel;
-  status: z.infer<typeof RequestView>['status'];
-  received_at: Date;
-  due_at: Date;
-  verified_at: Date | null;
-  completed_at: Date | null;
-  progress: CollectionProgress[] | null;
-}
 
 export function requestRoutes(app: FastifyInstance, deps: ApiDeps): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
@@ -58,9 +48,10 @@ export function requestRoutes(app: FastifyInstance, deps: ApiDeps): void {
       throw unprocessable('type', `${intake.type} requests are not accepted by this deployment yet; supported: ${SUPPORTED_REQUEST_TYPES.join(', ')}`);
     }
     const key = req.headers[IDEMPOTENCY_KEY_HEADER] as string | undefined;
+    if (intake.type === 'correction') refuseUncorrectable(deps, intake.corrections ?? {});
     const { row, replayed } = await createRequest(deps, intake, 'self_service', key);
     try {
-      await ensureWorkflowStarted(deps, row.id, row.type);
+      await ensureWorkflowStarted(deps, row);
     } catch (err) {
       // Accepted and stored: the pending-workflow sweep starts it once Temporal answers again.
       req.log.warn({ requestId: row.id, err: (err as Error).message }, 'workflow start deferred');
@@ -84,29 +75,9 @@ export function requestRoutes(app: FastifyInstance, deps: ApiDeps): void {
       response: { 200: RequestView, 400: ErrorBody, 404: ErrorBody },
     },
   }, async (req) => {
-    const { rows } = await db.query<RequestRow>(
-      'SELECT id, type, channel, status, received_at, due_at, verified_at, completed_at, progress FROM requests WHERE id = $1',
-      [req.params.id],
-    );
-    const row = rows[0];
+    const row = await loadRequestRow(db, req.params.id);
     if (!row) throw notFound('request');
-    let live = null;
-    try {
-      live = await queryState(deps, row.id);
-    } catch (err) {
-      req.log.warn({ requestId: row.id, err: (err as Error).message }, 'workflow query failed; answering from the projection');
-    }
-    return {
-      id: row.id,
-      type: row.type,
-      channel: row.channel,
-      status: live?.status ?? row.status,
-      receivedAt: row.received_at.toISOString(),
-      dueAt: row.due_at.toISOString(),
-      verifiedAt: row.verified_at?.toISOString() ?? null,
-      completedAt: row.completed_at?.toISOString() ?? null,
-      progress: live?.progress ?? row.progress ?? [],
-    };
+    return requestView(row, await liveState(deps, row.id, req.log));
   });
 
   r.post('/v1/requests/:id/verify', {
@@ -149,12 +120,16 @@ async function createRequest(deps: ApiDeps, intake: RequestIntake, channel: Chan
   try {
     await client.query('BEGIN');
     const id = randomUUID();
+    const deadline = computeDeadline(new Date(), intake.jurisdiction ?? deps.config.DEFAULT_JURISDICTION, deps.config.RESPONSE_DAYS);
     const { rows } = await client.query<RequestRow>(
-      `INSERT INTO requests (id, type, channel, status, subject_email, subject_hash, received_at, due_at)
-       VALUES ($1, $2, $3, 'received', $4, $5, now(), now() + make_interval(days => $6))
-       RETURNING id, type, channel, status, received_at, due_at, verified_at, completed_at, progress`,
-      [id, intake.type, channel, intake.email, sha256Hex(intake.email), deps.config.RESPONSE_DAYS],
+      `INSERT INTO requests (id, type, channel, status, subject_email, subject_hash, received_at, due_at, legal_due_at, jurisdiction)
+       VALUES ($1, $2, $3, 'received', $4, $5, $6, $7, $8, $9)
+       RETURNING ${REQUEST_COLUMNS}`,
+      [id, intake.type, channel, intake.email, sha256Hex(intake.email), deadline.receivedAt, deadline.dueAt, deadline.legalDueAt, deadline.jurisdiction],
     );
+    for (const [field, value] of Object.entries(intake.corrections ?? {})) {
+      await client.query('INSERT INTO request_corrections (request_id, field, new_value) VALUES ($1, $2, $3)', [id, field, value]);
+    }
     if (key) {
       const claimed = await client.query(
         'INSERT INTO idempotency_keys (channel, key, body_hash, request_id) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING',
@@ -163,7 +138,7 @@ async function createRequest(deps: ApiDeps, intake: RequestIntake, channel: Chan
       if (!claimed.rowCount) {
         await client.query('ROLLBACK');
         const prior = await client.query<RequestRow & { body_hash: string }>(
-          `SELECT r.id, r.type, r.channel, r.status, r.received_at, r.due_at, r.verified_at, r.completed_at, r.progress, k.body_hash
+          `SELECT ${REQUEST_COLUMNS.split(', ').map((c) => `r.${c}`).join(', ')}, k.body_hash
              FROM idempotency_keys k JOIN requests r ON r.id = k.request_id WHERE k.channel = $1 AND k.key = $2`,
           [channel, key],
         );

@@ -5,7 +5,8 @@ import { createAdminKey } from '../../api/admin-keys';
 import { QUERY_STATE, type DsarRequestState, type PlanEntry } from '../../schemas/workflow';
 import { ensureRetentionSchedule, RETENTION_SCHEDULE_ID } from '../../worker/schedules';
 import { addAccountData } from '../../demo/seed';
-import { submitAndVerify, waitForStatus } from '../support/flow';
+import { codeFrom, submit, submitAndVerify, verify, waitForStatus } from '../support/flow';
+import { createHash } from 'node:crypto';
 import { startStack, type Stack } from '../support/stack';
 
 let stack: Stack;
@@ -188,5 +189,43 @@ describe('retention sweep', () => {
     const desc = await stack.env.client.schedule.getHandle(RETENTION_SCHEDULE_ID).describe();
     assert.equal(desc.action.type, 'startWorkflow');
     assert.equal(desc.action.workflowType, 'retentionSweep');
+  });
+});
+
+describe('correction request', () => {
+  test('a correction changes the field in every collection that holds it, and nowhere else; the audit holds hashes only', async () => {
+    const email = 'bob@example.com';
+    const id = await accountId(email);
+    const neighbour = await accountId('user1@example.net');
+    const snapshot = async (acc: string) => ({
+      accounts: (await stack.db.appDb.query('SELECT email, name, company, plan, status FROM accounts WHERE id = $1', [acc])).rows,
+      billing: (await stack.db.appDb.query('SELECT billing_email, billing_name, amount_cents FROM billing_records WHERE account_id = $1 ORDER BY id', [acc])).rows,
+    });
+    const before = await snapshot(id);
+    const neighbourBefore = await snapshot(neighbour);
+    const newName = 'Robert Keller-Smith';
+    const { body } = await submit(stack, { type: 'correction', email, corrections: { name: newName } });
+    const mail = await stack.smtp.waitFor((m) => m.text.includes(body.id) && /Confirm/.test(m.subject));
+    assert.equal((await verify(stack, body.id, codeFrom(mail.text))).status, 200);
+    await waitForStatus(stack, body.id, 'completed');
+
+    const after = await snapshot(id);
+    assert.equal(after.accounts[0].name, newName);
+    assert.ok(after.billing.every((b) => b.billing_name === newName), 'the billing name (category user.name) too');
+    assert.deepEqual({ ...after.accounts[0], name: undefined }, { ...before.accounts[0], name: undefined }, 'nothing else changed');
+    assert.deepEqual(after.billing.map((b) => [b.billing_email, b.amount_cents]), before.billing.map((b) => [b.billing_email, b.amount_cents]));
+    assert.deepEqual(await snapshot(neighbour), neighbourBefore, "a neighbour's rows are untouched");
+
+    const patch = stack.processor!.calls.find((c) => c.method === 'PATCH' && c.path === `/v1/customers/${id}`);
+    assert.ok(patch, 'the processor is told (Art. 19)');
+    const { rows: audit } = await stack.db.engineDb.query('SELECT details FROM audit_events WHERE request_id = $1', [body.id]);
+    const text = JSON.stringify(audit);
+    assert.ok(!text.includes(newName) && !text.includes('Bob Keller'), 'no values in the audit');
+    const accountsChange = audit.flatMap((a) => a.details.changes ?? []).find((c: { column: string }) => c.column === 'name');
+    assert.equal(accountsChange.newSha256, createHash('sha256').update(newName).digest('hex'));
+    assert.deepEqual(accountsChange.oldSha256, [createHash('sha256').update('Bob Keller').digest('hex')]);
+    const done = await stack.smtp.waitFor((m) => m.text.includes(body.id) && /corrected/.test(m.subject));
+    assert.match(done.text, /app db accounts: name/);
+    assert.match(done.text, /app db billing records: name/);
   });
 });

@@ -39,10 +39,15 @@ describe('bad input gets a 4xx naming the field, never a 500, and stores nothing
     });
   }
 
-  test('a request type this deployment does not run yet is refused with 422, not silently accepted', async () => {
-    const res = await post(JSON.stringify({ type: 'correction', email: 'a@example.com' }));
-    assert.equal(res.statusCode, 422);
-    assert.equal(res.json().issues[0].path, 'type');
+  test('a correction without fields, or of a field no store marks correctable, is refused', async () => {
+    const none = await post(JSON.stringify({ type: 'correction', email: 'a@example.com' }));
+    assert.equal(none.statusCode, 400);
+    assert.equal(none.json().issues[0].path, 'corrections');
+    const plan = await post(JSON.stringify({ type: 'correction', email: 'a@example.com', corrections: { plan: 'enterprise' } }));
+    assert.equal(plan.statusCode, 400);
+    assert.equal(plan.json().issues[0].path, 'corrections.plan');
+    const misplaced = await post(JSON.stringify({ type: 'export', email: 'a@example.com', corrections: { name: 'x' } }));
+    assert.equal(misplaced.statusCode, 400);
   });
 
   test('status of a malformed id is 400, of an unknown id 404', async () => {

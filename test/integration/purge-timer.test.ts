@@ -35,7 +35,9 @@ test('the account is deactivated at once and gone after 30 days; billing records
   // Wait until the workflow sleeps on its purge timer: skipping time while a workflow task is
   // still being processed would time that task out.
   const timerDeadline = Date.now() + 30_000;
-  while (!(await handle.fetchHistory()).events?.some((e) => e.timerStartedEventAttributes)) {
+  const purgeTimerStarted = async () =>
+    (await handle.fetchHistory()).events?.some((e) => Number(e.timerStartedEventAttributes?.startToFireTimeout?.seconds ?? 0) > 25 * 86_400);
+  while (!(await purgeTimerStarted())) {
     if (Date.now() > timerDeadline) throw new Error('the purge timer was never started');
     await new Promise((r) => setTimeout(r, 100));
   }

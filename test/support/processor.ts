@@ -7,6 +7,7 @@ export interface ProcessorCallRecord {
   method: string;
   path: string;
   authorization?: string;
+  body?: string;
 }
 
 export interface FakeProcessor {
@@ -23,8 +24,11 @@ export async function startProcessor(): Promise<FakeProcessor> {
   let failures = 0;
   const token = 'processor-test-token';
   const server = createServer((req, res) => {
-    calls.push({ method: req.method ?? '', path: req.url ?? '', authorization: req.headers.authorization });
-    req.resume();
+    const record: ProcessorCallRecord = { method: req.method ?? '', path: req.url ?? '', authorization: req.headers.authorization };
+    calls.push(record);
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => (record.body = body));
     if (req.headers.authorization !== `Bearer ${token}`) return res.writeHead(401).end();
     if (failures > 0) {
       failures--;

@@ -141,7 +141,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     BILLING_PROVIDER_TOKEN: processor?.token,
   });
   const deps: ActivityDeps = { engineDb: db.engineDb, dataMap, mailer: createMailer(smtp.url), config };
-  const app = await buildApp({ config, engineDb: db.engineDb, temporal: env.client }, { logger: false });
+  const app = await buildApp({ config, engineDb: db.engineDb, temporal: env.client, dataMap }, { logger: false });
   const bundle = await workflowBundle();
 
   let worker: Worker | null = null;
