@@ -63,3 +63,18 @@ export async function timedMs<T>(run: () => Promise<T>): Promise<{ ms: number; v
 export function benchConfig() {
   return Config.parse({ DATABASE_URL: 'unused', TEMPORAL_ADDRESS: 'unused', SMTP_URL: 'unused', SIGNING_SECRET: 'x'.repeat(32), EXPORT_DIR: os.tmpdir() });
 }
+
+/** The issue's targets for batched deletes, printed the same way by every benchmark. */
+export function printDeleteTargets(ratio: number, longestMs: number, rawMs: number, label = 'ratio engine/raw'): void {
+  console.log(`  ${label.padEnd(30)}  ${ratio.toFixed(2)}×   target ≥ 0.5×  ${ratio >= 0.5 ? 'PASS' : 'MISS'}`);
+  console.log(`  longest engine statement        ${Math.round(longestMs)} ms   target ≤ 1000 ms  ${longestMs <= 1000 ? 'PASS' : 'MISS'}`);
+  console.log(`  raw DELETE as one statement     ${Math.round(rawMs)} ms (what a single statement would hold locks for)`);
+}
+
+/** Runs a benchmark's main, exiting 1 on a functional failure. */
+export function runBench(main: () => Promise<void>): void {
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

@@ -190,8 +190,7 @@ async function handle(input: DsarRequestInput, state: DsarRequestState, signals:
       }),
     );
     await steps.sendCorrectionNotice(requestId, state.corrections);
-    state.status = 'completed';
-    await steps.recordStep({ requestId, status: state.status, action: 'request.completed', completed: true, progress: state.progress, details: { fields: [...new Set(state.corrections.flatMap((o) => o.changes.map((c) => c.field)))] } });
+    await complete(state, { fields: [...new Set(state.corrections.flatMap((o) => o.changes.map((c) => c.field)))] });
     return undefined;
   }
 
@@ -202,16 +201,21 @@ async function handle(input: DsarRequestInput, state: DsarRequestState, signals:
   state.exportId = pkg.exportId;
   await steps.sendExportLink(requestId);
 
+  await complete(state, { collections: pkg.collections, rows: pkg.rows, archiveSha256: pkg.sha256 });
+  return undefined;
+}
+
+/** The request is answered: status, projection and the audit event that closes it. */
+async function complete(state: DsarRequestState, details: Record<string, unknown>): Promise<void> {
   state.status = 'completed';
   await steps.recordStep({
-    requestId,
+    requestId: state.requestId,
     status: state.status,
     action: 'request.completed',
     completed: true,
     progress: state.progress,
-    details: { collections: pkg.collections, rows: pkg.rows, archiveSha256: pkg.sha256, overdue: state.overdue },
+    details: { ...details, overdue: state.overdue },
   });
-  return undefined;
 }
 
 const DAY_MS = 86_400_000;
@@ -262,20 +266,12 @@ async function runDeletion(requestId: string, targets: Target[], state: DsarRequ
   state.purgeAt = purgeAt?.toISOString();
 
   await steps.sendDeletionNotice(requestId, outcomes, state.purgeAt);
-  state.status = 'completed';
-  await steps.recordStep({
-    requestId,
-    status: state.status,
-    action: 'request.completed',
-    completed: true,
-    progress: state.progress,
-    details: {
-      deleted: outcomes.reduce((n, o) => n + o.deleted, 0),
-      masked: outcomes.reduce((n, o) => n + o.masked, 0),
-      retained: outcomes.reduce((n, o) => n + o.retained, 0),
-      remainingDue: outcomes.reduce((n, o) => n + o.remainingDue, 0),
-      purgeAt: state.purgeAt,
-    },
+  await complete(state, {
+    deleted: outcomes.reduce((n, o) => n + o.deleted, 0),
+    masked: outcomes.reduce((n, o) => n + o.masked, 0),
+    retained: outcomes.reduce((n, o) => n + o.retained, 0),
+    remainingDue: outcomes.reduce((n, o) => n + o.remainingDue, 0),
+    purgeAt: state.purgeAt,
   });
 
   if (!purgeAt) return undefined;
