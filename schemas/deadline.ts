@@ -1,10 +1,8 @@
-// The response deadline rules (pure: safe in workflow code). All dates are UTC instants; the
-// calendar arithmetic is done on UTC calendar days.
-import { z } from 'zod';
+// The response deadline rules (pure, and free of zod: this module is bundled into workflow
+// code). All dates are UTC instants; the calendar arithmetic is done on UTC calendar days.
 
 export const JURISDICTIONS = ['policy', 'gdpr', 'ccpa'] as const;
-export const Jurisdiction = z.enum(JURISDICTIONS);
-export type Jurisdiction = z.infer<typeof Jurisdiction>;
+export type Jurisdiction = (typeof JURISDICTIONS)[number];
 
 /** The company's own response promise, which may be stricter than the law. */
 export const POLICY_DAYS_DEFAULT = 30;
