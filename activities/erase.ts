@@ -1,26 +1,16 @@
-// Deletion (GDPR Art. 17, CCPA delete): what each collection's `onErasure` says, then a
-// re-query that proves it. Outcomes carry counts, field names and legal bases — no data.
-import { createHmac } from 'node:crypto';
+// Deletion (GDPR Art. 17, CCPA delete): each target's connector does what the data map says,
+// then re-queries to prove it. Outcomes carry counts, field names and legal bases — no data.
 import type { Pool } from 'pg';
+import type { Target } from '../schemas/datamap';
 import type { ErasureOutcome } from '../schemas/workflow';
 import { appendAudit } from './audit';
 import type { ActivityDeps } from './deps';
-import { findCollection } from './export';
+import { NOTHING_DONE } from './stores/connector';
 import { storePool } from './stores/postgres';
-import {
-  countSubjectRows,
-  countUnmasked,
-  deleteSubjectRows,
-  maskSubjectRows,
-  restrictedUntil,
-  softDeleteSubjectRows,
-} from './stores/postgres-erase';
-import { loadPredicates } from './subject';
-
-/** The per-deployment salt for hashed masks; derived from the signing secret unless set. */
-export function maskingSalt(deps: ActivityDeps): string {
-  return deps.config.MASKING_SALT ?? createHmac('sha256', deps.config.SIGNING_SECRET).update('dsar-engine masking salt').digest('hex');
-}
+import { collectionEntry } from './stores/postgres-connector';
+import { countSubjectRows, deleteSubjectRows } from './stores/postgres-erase';
+import { connectorFor } from './stores/registry';
+import { loadPredicates, persistedSubject } from './subject';
 
 /** The active legal hold on a subject (by the hash of their address), if any. */
 export async function activeHoldForSubject(db: Pool, subjectHash: string): Promise<{ id: string } | null> {
@@ -41,59 +31,20 @@ export async function activeHold(db: Pool, requestId: string): Promise<{ id: str
   return rows[0] ?? null;
 }
 
-export async function eraseCollection(deps: ActivityDeps, requestId: string, store: string, collection: string): Promise<ErasureOutcome> {
-  const entry = findCollection(deps, store, collection);
-  const preds = await loadPredicates(deps.engineDb, requestId, store, collection);
-  const pool = storePool(entry.url);
-  const spec = entry.spec.onErasure ?? { action: 'delete' as const };
-  const base = { store, collection, kind: 'postgres' as const, deleted: 0, masked: 0, retained: 0, softDeleted: 0, remainingDue: 0, longestStatementMs: 0 };
-  let outcome: ErasureOutcome;
-
+export async function eraseTarget(deps: ActivityDeps, requestId: string, target: Target): Promise<ErasureOutcome> {
+  const ctx = { deps, target, subject: persistedSubject(deps.engineDb, requestId) };
+  const connector = connectorFor(target.kind);
   const hold = await activeHold(deps.engineDb, requestId);
-  if (hold) {
-    outcome = { ...base, action: 'held', retained: await countSubjectRows(pool, entry, preds), basis: `legal hold ${hold.id}` };
-  } else if (spec.action === 'delete') {
-    const t0 = performance.now();
-    const s = await deleteSubjectRows(pool, entry, preds);
-    const t1 = performance.now();
-    const remainingDue = await countSubjectRows(pool, entry, preds);
-    outcome = { ...base, action: 'delete', deleted: s.rows, longestStatementMs: s.longestStatementMs, remainingDue, eraseMs: Math.round(t1 - t0), proofMs: Math.round(performance.now() - t1) };
-  } else if (spec.action === 'mask') {
-    const s = await maskSubjectRows(pool, entry, preds, { mask: spec.mask, salt: maskingSalt(deps) });
-    outcome = { ...base, action: 'mask', masked: s.rows, maskedFields: Object.keys(spec.mask ?? {}), longestStatementMs: s.longestStatementMs, remainingDue: await countUnmasked(pool, entry, preds, spec.mask) };
-  } else if (spec.action === 'retain') {
-    const retention = entry.spec.retention!;
-    const s = await maskSubjectRows(pool, entry, preds, {
-      mask: spec.mask,
-      salt: maskingSalt(deps),
-      restrict: spec.restrictColumn ? { column: spec.restrictColumn, timestampColumn: retention.timestamp, maxAge: retention.maxAge } : undefined,
-    });
-    const until = spec.restrictColumn ? await restrictedUntil(pool, entry, preds, spec.restrictColumn) : { latest: null };
-    outcome = {
-      ...base,
-      action: 'retain',
-      retained: await countSubjectRows(pool, entry, preds),
-      masked: spec.mask ? s.rows : 0,
-      maskedFields: Object.keys(spec.mask ?? {}),
-      basis: retention.basis,
-      retentionPeriod: retention.maxAge,
-      retainedUntil: until.latest ? new Date(until.latest).toISOString() : undefined,
-      longestStatementMs: s.longestStatementMs,
-      remainingDue: await countUnmasked(pool, entry, preds, spec.mask),
-    };
-  } else {
-    // purge: deactivate now, hard-delete after the grace period (a durable timer in the workflow)
-    const softDeleted = await softDeleteSubjectRows(pool, entry, preds, spec.softDelete!.set, spec.softDelete!.timestamp);
-    outcome = { ...base, action: 'purge', softDeleted, purgeAfter: spec.after };
-  }
-
+  const outcome: ErasureOutcome = hold
+    ? { ...NOTHING_DONE, ...target, action: 'held', retained: (await connector.plan(ctx)).rows, basis: `legal hold ${hold.id}` }
+    : await connector.erase(ctx);
   await appendAudit(deps.engineDb, {
-    eventKey: `${requestId}:erase:${store}.${collection}`,
+    eventKey: `${requestId}:erase:${target.store}.${target.collection}`,
     requestId,
     actor: 'worker',
     action: 'collection.erased',
-    store,
-    collection,
+    store: target.store,
+    collection: target.collection,
     details: { ...outcome, store: undefined, collection: undefined },
   });
   return outcome;
@@ -101,7 +52,7 @@ export async function eraseCollection(deps: ActivityDeps, requestId: string, sto
 
 /** The hard purge after the grace period; proves nothing of the subject is left. */
 export async function purgeCollection(deps: ActivityDeps, requestId: string, store: string, collection: string): Promise<{ deleted: number; remaining: number }> {
-  const entry = findCollection(deps, store, collection);
+  const entry = collectionEntry(deps, store, collection);
   const preds = await loadPredicates(deps.engineDb, requestId, store, collection);
   const pool = storePool(entry.url);
   if (await activeHold(deps.engineDb, requestId)) return { deleted: 0, remaining: await countSubjectRows(pool, entry, preds) };

@@ -17,6 +17,7 @@ import { accessReportHtml } from './report';
 import { loadRequest } from './requests';
 import { exportCollectionFiles, sampleRows, storePool } from './stores/postgres';
 import { loadPredicates } from './subject';
+import { collectionEntry } from './stores/postgres-connector';
 import { writeRawZip, type RawEntry } from './zip';
 
 /** Deflate level for archives: 6 is zlib's default balance of size and speed. */
@@ -26,11 +27,8 @@ const REPORT_SAMPLE_ROWS = 100;
 export const stagingDir = (deps: ActivityDeps, requestId: string) => path.join(deps.config.EXPORT_DIR, 'staging', requestId);
 export const archivePath = (deps: ActivityDeps, requestId: string) => path.join(deps.config.EXPORT_DIR, `${requestId}.zip`);
 
-export function findCollection(deps: ActivityDeps, store: string, collection: string): CollectionEntry {
-  const entry = listCollections(deps.dataMap).find((c) => c.store === store && c.collection === collection);
-  if (!entry) throw new Error(`collection ${store}.${collection} is not in the data map`);
-  return entry;
-}
+/** The data map entry of a PostgreSQL collection. */
+export const findCollection = collectionEntry;
 
 export async function exportCollection(deps: ActivityDeps, requestId: string, store: string, collection: string): Promise<CollectionExportResult> {
   const entry = findCollection(deps, store, collection);

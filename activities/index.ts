@@ -14,10 +14,10 @@ import { loadRequest, updateProjection } from './requests';
 import { resolveSubject } from './stores/resolve';
 import { saveSubject } from './subject';
 import { correctionDoneMail, deletionDoneMail, exportReadyMail, unverifiedClosedMail, verificationMail } from './templates';
-import { eraseCollection, purgeCollection } from './erase';
-import { eraseAtProcessor, eraseRedisKeys, openManualTask, recordManualTaskDone } from './erase-stores';
+import { eraseTarget, purgeCollection } from './erase';
+import { openManualTask, recordManualTaskDone } from './erase-stores';
 import { planDeletion } from './plan';
-import { correctCollection, correctionTargets, notifyProcessorOfCorrection } from './correct';
+import { correctionTargets, correctTarget } from './correct';
 import { applyExtension, escalateOverdue, sendDeadlineReminder, sendDenialNotice } from './deadline';
 import { recordSweep, sweepCollection, sweepExports, sweepTargets } from './sweep';
 
@@ -102,18 +102,15 @@ export function createActivities(deps: ActivityDeps) {
 
     packageExport: (requestId: string, results: CollectionExportResult[]) => withHeartbeat(() => packageExport(deps, requestId, results)),
 
-    eraseCollection: (requestId: string, store: string, collection: string) => withHeartbeat(() => eraseCollection(deps, requestId, store, collection)),
+    eraseTarget: (requestId: string, target: Target) => withHeartbeat(() => eraseTarget(deps, requestId, target)),
     purgeCollection: (requestId: string, store: string, collection: string) => withHeartbeat(() => purgeCollection(deps, requestId, store, collection)),
-    eraseRedisKeys: (requestId: string, store: string) => eraseRedisKeys(deps, requestId, store),
-    eraseAtProcessor: (requestId: string, store: string) => eraseAtProcessor(deps, requestId, store),
     openManualTask: (requestId: string, store: string) => openManualTask(deps, requestId, store),
     recordManualTaskDone: (requestId: string, store: string, by: string, note: string) => recordManualTaskDone(deps, requestId, store, by, note),
 
     planDeletion: (planId: string) => planDeletion(deps, planId),
 
     correctionTargets: (requestId: string) => correctionTargets(deps, requestId),
-    correctCollection: (requestId: string, store: string, collection: string) => correctCollection(deps, requestId, store, collection),
-    notifyProcessorOfCorrection: (requestId: string, store: string) => notifyProcessorOfCorrection(deps, requestId, store),
+    correctTarget: (requestId: string, target: Target) => withHeartbeat(() => correctTarget(deps, requestId, target)),
     async sendCorrectionNotice(requestId: string, outcomes: CorrectionOutcome[]): Promise<void> {
       const request = await loadRequest(db, requestId);
       const changes = outcomes

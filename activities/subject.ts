@@ -1,5 +1,6 @@
 // Persisting what a subject resolved to, so every later step acts on the same rows.
 import type { Pool } from 'pg';
+import type { SubjectView } from './stores/connector';
 import type { CollectionSelector, IdentityValues, Predicate } from './stores/selector';
 
 export async function saveSubject(db: Pool, requestId: string, selectors: CollectionSelector[], identities: IdentityValues): Promise<void> {
@@ -45,4 +46,20 @@ export async function loadIdentities(db: Pool, requestId: string): Promise<Ident
     [requestId],
   );
   return Object.fromEntries(rows.map((r) => [r.identity, r.values]));
+}
+
+/** The subject as resolved once for a request and stored (what erasure and correction act on). */
+export function persistedSubject(db: Pool, requestId: string): SubjectView {
+  return {
+    predicates: (store, collection) => loadPredicates(db, requestId, store, collection),
+    identities: () => loadIdentities(db, requestId),
+  };
+}
+
+/** A subject resolved in memory (for a plan, which stores nothing about the subject). */
+export function resolvedSubject(selectors: CollectionSelector[], identities: IdentityValues): SubjectView {
+  return {
+    predicates: async (store, collection) => selectors.find((s) => s.store === store && s.collection === collection)?.predicates ?? [],
+    identities: async () => identities,
+  };
 }

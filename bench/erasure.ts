@@ -8,7 +8,7 @@
 // Target (issue): engine rows/s ≥ 0.5 × raw rows/s, no statement over 1 s.
 import { createTransport } from 'nodemailer';
 import type { ActivityDeps } from '../activities/deps';
-import { eraseCollection } from '../activities/erase';
+import { eraseTarget } from '../activities/erase';
 import { addUsageRows } from '../demo/seed';
 import { parseDataMap } from '../schemas/datamap';
 import { readFileSync } from 'node:fs';
@@ -61,7 +61,7 @@ async function main() {
       if (r.value.rowCount !== rows) throw new Error(`raw DELETE removed ${r.value.rowCount}`);
       raw.push(r.ms);
       await reseed();
-      const e = await timedMs(() => eraseCollection(deps, requestId, 'app_db', 'usage_logs'));
+      const e = await timedMs(() => eraseTarget(deps, requestId, { store: 'app_db', collection: 'usage_logs', kind: 'postgres' }));
       if (e.value.deleted !== rows && round === 0) throw new Error(`engine erased ${e.value.deleted}`);
       if (e.value.remainingDue !== 0) throw new Error('rows remained after erasure');
       engine.push({ ms: e.ms, longest: e.value.longestStatementMs, deleted: e.value.deleted, eraseMs: e.value.eraseMs ?? e.ms, proofMs: e.value.proofMs ?? 0 });

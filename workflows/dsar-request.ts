@@ -183,7 +183,7 @@ async function handle(input: DsarRequestInput, state: DsarRequestState, signals:
     state.corrections = await Promise.all(
       toCorrect.map(async (t, i) => {
         state.progress[i].state = 'running';
-        const o = t.kind === 'http' ? await steps.notifyProcessorOfCorrection(requestId, t.store) : await dataSteps.correctCollection(requestId, t.store, t.collection);
+        const o = await dataSteps.correctTarget(requestId, t);
         state.progress[i].state = 'done';
         state.progress[i].rows = o.changes.reduce((n, c) => n + c.rows, 0);
         return o;
@@ -297,15 +297,12 @@ async function runDeletion(requestId: string, targets: Target[], state: DsarRequ
 async function eraseOne(requestId: string, t: Target, p: CollectionProgress, manual: ManualTasks): Promise<ErasureOutcome> {
   p.state = 'running';
   let outcome: ErasureOutcome;
-  if (t.kind === 'postgres') {
-    outcome = await dataSteps.eraseCollection(requestId, t.store, t.collection);
+  if (t.kind !== 'manual') {
+    outcome = await dataSteps.eraseTarget(requestId, t);
+    // rows written meanwhile (the product is live): erase again, a few times at most
     for (let attempt = 1; outcome.remainingDue > 0 && attempt < ERASE_ATTEMPTS; attempt++) {
-      outcome = await dataSteps.eraseCollection(requestId, t.store, t.collection);
+      outcome = await dataSteps.eraseTarget(requestId, t);
     }
-  } else if (t.kind === 'redis') {
-    outcome = await steps.eraseRedisKeys(requestId, t.store);
-  } else if (t.kind === 'http') {
-    outcome = await steps.eraseAtProcessor(requestId, t.store);
   } else {
     await steps.openManualTask(requestId, t.store);
     manual.open(t.store);
