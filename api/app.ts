@@ -1,3 +1,5 @@
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -30,6 +32,13 @@ export async function buildApp(deps: ApiDeps, opts: { logger?: boolean } = {}): 
   // Only JSON is accepted; plain text would otherwise reach the schemas as a string.
   app.removeContentTypeParser('text/plain');
 
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: { defaultSrc: ["'self'"], scriptSrc: ["'self'"], styleSrc: ["'self'", "'unsafe-inline'"], imgSrc: ["'self'", 'data:'], connectSrc: ["'self'"] },
+    },
+  });
+  // Limits apply per route (`config.rateLimit`), not globally.
+  await app.register(rateLimit, { global: false });
   await app.register(swagger, {
     openapi: {
       info: { title: 'dsar-engine', version: '0.1.0', description: 'Data-subject request intake, status and downloads; privacy-team administration.' },
@@ -37,12 +46,15 @@ export async function buildApp(deps: ApiDeps, opts: { logger?: boolean } = {}): 
     },
     transform: jsonSchemaTransform,
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
 
   app.get('/healthz', { schema: { hide: true } }, async () => ({ ok: true }));
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   app.get('/verify', { schema: { hide: true } }, async (_req, reply) =>
     reply.type('text/html').header('referrer-policy', 'no-referrer').send(await readFile(path.join(WEB_DIR, 'verify.html'))),
+  );
+  app.get('/web/verify.js', { schema: { hide: true } }, async (_req, reply) =>
+    reply.type('text/javascript').send(await readFile(path.join(WEB_DIR, 'verify.js'))),
   );
   requestRoutes(app, deps);
   downloadRoutes(app, deps);

@@ -10,7 +10,7 @@ import { badRequest } from './errors';
 import { queryState } from './workflows';
 
 export const REQUEST_COLUMNS =
-  'id, type, channel, status, received_at, due_at, extended_due_at, jurisdiction, overdue, verified_at, completed_at, progress';
+  'id, type, channel, status, received_at, due_at, extended_due_at, jurisdiction, overdue, pre_verified, verified_at, completed_at, progress';
 
 export interface RequestRow {
   id: string;
@@ -22,6 +22,7 @@ export interface RequestRow {
   extended_due_at: Date | null;
   jurisdiction: Jurisdiction;
   overdue: boolean;
+  pre_verified: boolean;
   verified_at: Date | null;
   completed_at: Date | null;
   progress: CollectionProgress[] | null;

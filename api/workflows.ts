@@ -9,7 +9,7 @@ import type { ApiDeps } from './deps';
 /** Starts the request's workflow; starting it again is harmless (workflow ID = request ID). */
 export async function ensureWorkflowStarted(
   deps: ApiDeps,
-  r: { id: string; type: RequestType; received_at: Date; jurisdiction: Jurisdiction },
+  r: { id: string; type: RequestType; received_at: Date; jurisdiction: Jurisdiction; pre_verified?: boolean },
 ): Promise<void> {
   const requestId = r.id;
   const input: DsarRequestInput = {
@@ -19,6 +19,7 @@ export async function ensureWorkflowStarted(
     jurisdiction: r.jurisdiction,
     policyDays: deps.config.RESPONSE_DAYS,
     verificationTimeout: `${deps.config.VERIFICATION_TTL_HOURS} hours` as const,
+    preVerified: r.pre_verified === true,
   };
   try {
     await deps.temporal.workflow.start(DSAR_WORKFLOW, {
@@ -47,8 +48,8 @@ export async function queryState(deps: ApiDeps, requestId: string): Promise<Dsar
  * start them now. Safe to run from any number of API instances.
  */
 export async function startPendingWorkflows(deps: ApiDeps, db: Pool, olderThanSeconds = 30): Promise<number> {
-  const { rows } = await db.query<{ id: string; type: RequestType; received_at: Date; jurisdiction: Jurisdiction }>(
-    `SELECT id, type, received_at, jurisdiction FROM requests WHERE status = 'received' AND received_at < now() - make_interval(secs => $1) LIMIT 100`,
+  const { rows } = await db.query<{ id: string; type: RequestType; received_at: Date; jurisdiction: Jurisdiction; pre_verified: boolean }>(
+    `SELECT id, type, received_at, jurisdiction, pre_verified FROM requests WHERE status = 'received' AND received_at < now() - make_interval(secs => $1) LIMIT 100`,
     [olderThanSeconds],
   );
   for (const r of rows) await ensureWorkflowStarted(deps, r);

@@ -30,6 +30,14 @@ export const Config = z.object({
   EXPORT_LINK_TTL_DAYS: PositiveInt.default(7),
   VERIFICATION_TTL_HOURS: PositiveInt.default(72),
   RESPONSE_DAYS: PositiveInt.default(30),
+  /** Anonymous intake (POST /v1/requests) per client IP per day. */
+  INTAKE_RATE_LIMIT_PER_DAY: PositiveInt.default(20),
+  /** Requests per subject (email) per day, whatever the channel. */
+  SUBJECT_REQUESTS_PER_DAY: PositiveInt.default(5),
+  /** Verification attempts per client IP per hour (repeated failures are cut off). */
+  VERIFY_ATTEMPTS_PER_HOUR: PositiveInt.default(30),
+  /** HMAC secret the product signs self-service tokens with (HS256 JWT); unset disables them. */
+  SELF_SERVICE_TOKEN_SECRET: z.string().min(32, 'SELF_SERVICE_TOKEN_SECRET must be at least 32 characters').optional(),
   HOST: z.string().default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -19,7 +19,8 @@ import {
 } from '../../schemas/request';
 import { UPDATE_VERIFY } from '../../schemas/workflow';
 import type { ApiDeps } from '../deps';
-import { conflict, gone, notFound, unauthorized, unprocessable, unavailable } from '../errors';
+import { ApiError, conflict, gone, notFound, unauthorized, unprocessable, unavailable } from '../errors';
+import { SUBJECT_TOKEN_HEADER, vouchedEmail } from '../self-service-token';
 import { liveState, loadRequestRow, REQUEST_COLUMNS, refuseUncorrectable, requestView, type RequestRow } from '../views';
 import { computeDeadline } from '../../schemas/deadline';
 import { ensureWorkflowStarted } from '../workflows';
@@ -34,12 +35,21 @@ export function requestRoutes(app: FastifyInstance, deps: ApiDeps): void {
   const db = deps.engineDb;
 
   r.post('/v1/requests', {
+    config: {
+      rateLimit: {
+        max: deps.config.INTAKE_RATE_LIMIT_PER_DAY,
+        timeWindow: '1 day',
+        // requests vouched for by the product are limited per subject instead
+        allowList: (req) => typeof req.headers[SUBJECT_TOKEN_HEADER] === 'string',
+        errorResponseBuilder: (_req, ctx) => new ApiError(429, 'rate_limited', `too many requests from this address; try again in ${ctx.after}`),
+      },
+    },
     schema: {
       summary: 'Submit a data-subject request',
       description: 'Accepted at once (202); the subject is emailed a one-time verification link. Send an Idempotency-Key to make retries safe.',
       tags: ['requests'],
       body: RequestIntake,
-      headers: z.object({ [IDEMPOTENCY_KEY_HEADER]: IdempotencyKey.optional() }),
+      headers: z.object({ [IDEMPOTENCY_KEY_HEADER]: IdempotencyKey.optional(), [SUBJECT_TOKEN_HEADER]: z.string().max(4096).optional() }),
       response: { 202: RequestAccepted, 400: ErrorBody, 422: ErrorBody },
     },
   }, async (req, reply) => {
@@ -49,7 +59,15 @@ export function requestRoutes(app: FastifyInstance, deps: ApiDeps): void {
     }
     const key = req.headers[IDEMPOTENCY_KEY_HEADER] as string | undefined;
     if (intake.type === 'correction') refuseUncorrectable(deps, intake.corrections ?? {});
-    const { row, replayed } = await createRequest(deps, intake, 'self_service', key);
+    const token = req.headers[SUBJECT_TOKEN_HEADER] as string | undefined;
+    let preVerified = false;
+    if (token !== undefined) {
+      if ((await vouchedEmail(token, deps.config.SELF_SERVICE_TOKEN_SECRET)) !== intake.email) {
+        throw unauthorized('the self-service token vouches for another subject');
+      }
+      preVerified = true;
+    }
+    const { row, replayed } = await createRequest(deps, intake, 'self_service', key, preVerified);
     try {
       await ensureWorkflowStarted(deps, row);
     } catch (err) {
@@ -81,6 +99,13 @@ export function requestRoutes(app: FastifyInstance, deps: ApiDeps): void {
   });
 
   r.post('/v1/requests/:id/verify', {
+    config: {
+      rateLimit: {
+        max: deps.config.VERIFY_ATTEMPTS_PER_HOUR,
+        timeWindow: '1 hour',
+        errorResponseBuilder: (_req, ctx) => new ApiError(429, 'rate_limited', `too many verification attempts; try again in ${ctx.after}`),
+      },
+    },
     schema: {
       summary: 'Confirm a request with the one-time code from the verification email',
       tags: ['requests'],
@@ -114,18 +139,28 @@ export function requestRoutes(app: FastifyInstance, deps: ApiDeps): void {
 }
 
 /** Stores a request (idempotently by key); returns the stored row and whether it existed. */
-async function createRequest(deps: ApiDeps, intake: RequestIntake, channel: Channel, key?: string): Promise<{ row: RequestRow; replayed: boolean }> {
+async function createRequest(deps: ApiDeps, intake: RequestIntake, channel: Channel, key?: string, preVerified = false): Promise<{ row: RequestRow; replayed: boolean }> {
   const bodyHash = sha256Hex(canonicalJson(intake));
   const client = await deps.engineDb.connect();
   try {
     await client.query('BEGIN');
     const id = randomUUID();
+    // Serialise intake per subject, so the per-subject limit holds under concurrent requests.
+    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [sha256Hex(intake.email)]);
+    const recent = await client.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM requests WHERE subject_hash = $1 AND received_at > now() - interval '1 day'",
+      [sha256Hex(intake.email)],
+    );
+    const replay = key ? await client.query('SELECT 1 FROM idempotency_keys WHERE channel = $1 AND key = $2', [channel, key]) : null;
+    if (!replay?.rowCount && recent.rows[0].n >= deps.config.SUBJECT_REQUESTS_PER_DAY) {
+      throw new ApiError(429, 'rate_limited', 'too many requests for this subject today; try again tomorrow', [{ path: 'email', message: 'daily limit reached' }]);
+    }
     const deadline = computeDeadline(new Date(), intake.jurisdiction ?? deps.config.DEFAULT_JURISDICTION, deps.config.RESPONSE_DAYS);
     const { rows } = await client.query<RequestRow>(
-      `INSERT INTO requests (id, type, channel, status, subject_email, subject_hash, received_at, due_at, legal_due_at, jurisdiction)
-       VALUES ($1, $2, $3, 'received', $4, $5, $6, $7, $8, $9)
+      `INSERT INTO requests (id, type, channel, status, subject_email, subject_hash, received_at, due_at, legal_due_at, jurisdiction, pre_verified)
+       VALUES ($1, $2, $3, 'received', $4, $5, $6, $7, $8, $9, $10)
        RETURNING ${REQUEST_COLUMNS}`,
-      [id, intake.type, channel, intake.email, sha256Hex(intake.email), deadline.receivedAt, deadline.dueAt, deadline.legalDueAt, deadline.jurisdiction],
+      [id, intake.type, channel, intake.email, sha256Hex(intake.email), deadline.receivedAt, deadline.dueAt, deadline.legalDueAt, deadline.jurisdiction, preVerified],
     );
     for (const [field, value] of Object.entries(intake.corrections ?? {})) {
       await client.query('INSERT INTO request_corrections (request_id, field, new_value) VALUES ($1, $2, $3)', [id, field, value]);

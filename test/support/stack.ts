@@ -81,6 +81,7 @@ export function workflowBundle(): Promise<WorkflowBundle> {
 }
 
 export const TEST_SECRET = 'test-signing-secret-0123456789abcdef';
+export const TEST_PRODUCT_SECRET = 'product-shared-secret-0123456789abcdef';
 
 export interface Stack {
   db: Databases;
@@ -131,6 +132,11 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     PUBLIC_BASE_URL: 'http://dsar.test',
     EXPORT_DIR: path.join(db.tmp, 'exports'),
     LOG_LEVEL: 'silent',
+    // generous limits: the tests' many requests come from one address (intake-security tests the limits)
+    INTAKE_RATE_LIMIT_PER_DAY: '100000',
+    SUBJECT_REQUESTS_PER_DAY: '1000',
+    VERIFY_ATTEMPTS_PER_HOUR: '100000',
+    SELF_SERVICE_TOKEN_SECRET: TEST_PRODUCT_SECRET,
   });
   let mapText = await readFile(path.join(PROJECT_ROOT, 'demo', 'datamap.yml'), 'utf8');
   if (opts.extraStores) mapText += `\n${await readFile(path.join(PROJECT_ROOT, 'test', 'fixtures', 'extra-stores.yml'), 'utf8')}`;
