@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { ApiDeps } from './deps';
 import { installErrorHandler } from './errors';
 import { adminRoutes } from './routes/admin';
+import { inboxRoutes } from './routes/inbox';
 import { downloadRoutes } from './routes/downloads';
 import { requestRoutes } from './routes/requests';
 
@@ -59,5 +60,6 @@ export async function buildApp(deps: ApiDeps, opts: { logger?: boolean } = {}): 
   requestRoutes(app, deps);
   downloadRoutes(app, deps);
   adminRoutes(app, deps);
+  inboxRoutes(app, deps);
   return app;
 }

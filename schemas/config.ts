@@ -38,6 +38,8 @@ export const Config = z.object({
   VERIFY_ATTEMPTS_PER_HOUR: PositiveInt.default(30),
   /** HMAC secret the product signs self-service tokens with (HS256 JWT); unset disables them. */
   SELF_SERVICE_TOKEN_SECRET: z.string().min(32, 'SELF_SERVICE_TOKEN_SECRET must be at least 32 characters').optional(),
+  /** Shared secret of POST /v1/inbox/messages (mail providers' inbound webhooks); unset disables it. */
+  INBOX_WEBHOOK_SECRET: z.string().min(32, 'INBOX_WEBHOOK_SECRET must be at least 32 characters').optional(),
   HOST: z.string().default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

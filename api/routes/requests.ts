@@ -139,7 +139,7 @@ export function requestRoutes(app: FastifyInstance, deps: ApiDeps): void {
 }
 
 /** Stores a request (idempotently by key); returns the stored row and whether it existed. */
-async function createRequest(deps: ApiDeps, intake: RequestIntake, channel: Channel, key?: string, preVerified = false): Promise<{ row: RequestRow; replayed: boolean }> {
+export async function createRequest(deps: ApiDeps, intake: RequestIntake, channel: Channel, key?: string, preVerified = false): Promise<{ row: RequestRow; replayed: boolean }> {
   const bodyHash = sha256Hex(canonicalJson(intake));
   const client = await deps.engineDb.connect();
   try {

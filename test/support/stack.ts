@@ -82,6 +82,7 @@ export function workflowBundle(): Promise<WorkflowBundle> {
 
 export const TEST_SECRET = 'test-signing-secret-0123456789abcdef';
 export const TEST_PRODUCT_SECRET = 'product-shared-secret-0123456789abcdef';
+export const TEST_INBOX_SECRET = 'inbox-webhook-secret-0123456789abcdef';
 
 export interface Stack {
   db: Databases;
@@ -137,6 +138,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     SUBJECT_REQUESTS_PER_DAY: '1000',
     VERIFY_ATTEMPTS_PER_HOUR: '100000',
     SELF_SERVICE_TOKEN_SECRET: TEST_PRODUCT_SECRET,
+    INBOX_WEBHOOK_SECRET: TEST_INBOX_SECRET,
   });
   let mapText = await readFile(path.join(PROJECT_ROOT, 'demo', 'datamap.yml'), 'utf8');
   if (opts.extraStores) mapText += `\n${await readFile(path.join(PROJECT_ROOT, 'test', 'fixtures', 'extra-stores.yml'), 'utf8')}`;

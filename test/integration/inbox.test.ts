@@ -1,0 +1,101 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { createAdminKey } from '../../api/admin-keys';
+import { codeFrom, verify, waitForStatus } from '../support/flow';
+import { startStack, TEST_INBOX_SECRET, type Stack } from '../support/stack';
+
+let stack: Stack;
+let admin: Record<string, string>;
+before(async () => {
+  stack = await startStack();
+  await stack.startWorker();
+  admin = { authorization: `Bearer ${(await createAdminKey(stack.db.engineDb, 'lead', 'admin')).key}` };
+});
+after(async () => stack?.stop());
+
+let n = 0;
+function mail(h: { from?: string; replyTo?: string; subject: string; body: string; messageId?: string }): string {
+  const lines = [
+    ...(h.from ? [`From: ${h.from}`] : []),
+    'To: privacy@dsar.test',
+    ...(h.replyTo ? [`Reply-To: ${h.replyTo}`] : []),
+    `Subject: ${h.subject}`,
+    `Message-ID: ${h.messageId ?? `<m${++n}.${Date.now()}@mail.test>`}`,
+    'Date: Mon, 23 Nov 2026 10:00:00 +0000',
+    'MIME-Version: 1.0',
+    'Content-Type: text/plain; charset=utf-8',
+    '',
+    h.body,
+  ];
+  return lines.join('\r\n');
+}
+
+const send = (raw: string, secret = TEST_INBOX_SECRET) =>
+  stack.app.inject({ method: 'POST', url: '/v1/inbox/messages', payload: raw, headers: { 'content-type': 'message/rfc822', authorization: `Bearer ${secret}` } });
+const mailsTo = (addr: string) => stack.smtp.mails.filter((m) => m.to.includes(addr));
+
+test('the webhook needs its secret', async () => {
+  assert.equal((await send(mail({ from: 'alice@example.com', subject: 'x', body: 'delete my data' }), 'wrong')).statusCode, 401);
+});
+
+test('a mail becomes one request of the right type; the same Message-ID again creates nothing new', async () => {
+  const raw = mail({ from: 'Alice <alice@example.com>', subject: 'Auskunftsersuchen', body: 'Bitte teilen Sie mir mit, welche Daten Sie speichern.', messageId: '<dup-1@mail.test>' });
+  const first = await send(raw);
+  assert.equal(first.statusCode, 202, first.body);
+  assert.equal(first.json().status, 'request');
+  const again = await send(raw);
+  assert.equal(again.statusCode, 200);
+  assert.deepEqual([again.json().duplicate, again.json().requestId], [true, first.json().requestId]);
+  const { rows } = await stack.db.engineDb.query("SELECT type, channel FROM requests WHERE id = $1", [first.json().requestId]);
+  assert.deepEqual(rows[0], { type: 'access', channel: 'inbox' });
+  assert.equal(Number((await stack.db.engineDb.query("SELECT count(*) AS n FROM inbox_messages WHERE message_id = '<dup-1@mail.test>'")).rows[0].n), 1);
+});
+
+test('a spoofed From with a Reply-To elsewhere: the link goes only to the address on record, nothing to the Reply-To', async () => {
+  const res = await send(mail({ from: 'bob@example.com', replyTo: 'collector@evil.test', subject: 'Export', body: 'Please export my data in a machine-readable format.' }));
+  assert.equal(res.json().status, 'request');
+  await stack.smtp.waitFor((m) => m.text.includes(res.json().requestId));
+  await new Promise((r) => setTimeout(r, 500));
+  assert.equal(mailsTo('collector@evil.test').length, 0);
+  assert.ok(stack.smtp.mails.filter((m) => m.text.includes(res.json().requestId)).every((m) => m.to.length === 1 && m.to[0] === 'bob@example.com'));
+});
+
+test('a look-alike domain learns nothing: the same answer as for any address, and an empty export at most', async () => {
+  const lookalike = await send(mail({ from: 'carol@examp1e.com', subject: 'Copy of my data', body: 'Send me a copy of my data.' }));
+  const unknown = await send(mail({ from: 'nobody@nowhere.test', subject: 'Copy of my data', body: 'Send me a copy of my data.' }));
+  assert.deepEqual([lookalike.statusCode, lookalike.json().status], [unknown.statusCode, unknown.json().status]);
+  const id = lookalike.json().requestId;
+  const v = await stack.smtp.waitFor((m) => m.text.includes(id));
+  assert.deepEqual(v.to, ['carol@examp1e.com']);
+  assert.equal((await verify(stack, id, codeFrom(v.text))).status, 200);
+  await waitForStatus(stack, id, 'completed');
+  const ready = await stack.smtp.waitFor((m) => m.text.includes(id) && /ready/.test(m.subject));
+  assert.match(ready.text, /0 records/);
+  assert.equal(mailsTo('carol@example.com').filter((m) => m.text.includes(id)).length, 0);
+});
+
+test('unclear mail goes to triage and is classified or rejected by the privacy team; opt-outs are recorded', async () => {
+  const unclear = await send(mail({ from: 'user9@example.net', subject: 'Hello', body: 'Can you help me with my account?' }));
+  assert.equal(unclear.json().status, 'triage');
+  const other = await send(mail({ from: 'user9@example.net', subject: 'Hi again', body: 'Why was I charged twice?' }));
+  const list = await stack.app.inject({ method: 'GET', url: '/v1/admin/inbox?status=triage', headers: admin });
+  assert.deepEqual(list.json().messages.map((m: { id: string }) => m.id).sort(), [unclear.json().id, other.json().id].sort());
+  const classified = await stack.app.inject({ method: 'POST', url: `/v1/admin/inbox/${unclear.json().id}/classify`, payload: { type: 'access' }, headers: admin });
+  assert.equal(classified.statusCode, 200, classified.body);
+  await stack.smtp.waitFor((m) => m.text.includes(classified.json().requestId));
+  const rejected = await stack.app.inject({ method: 'POST', url: `/v1/admin/inbox/${other.json().id}/reject`, payload: { reason: 'billing question, forwarded to support' }, headers: admin });
+  assert.equal(rejected.statusCode, 200);
+  const optOut = await send(mail({ from: 'user10@example.net', subject: 'Do not sell my personal information', body: 'Opt out please.' }));
+  assert.deepEqual([optOut.json().status, optOut.json().requestId], ['opt_out', undefined]);
+});
+
+test('a message without a usable sender is quarantined with the reason, not dropped', async () => {
+  const res = await send(mail({ subject: 'Delete my data', body: 'Please delete my data.' }));
+  assert.equal(res.statusCode, 202);
+  assert.equal(res.json().status, 'quarantine');
+  const q = await stack.app.inject({ method: 'GET', url: '/v1/admin/inbox?status=quarantine', headers: admin });
+  assert.equal(q.json().messages[0].reason, 'no usable sender address');
+  const garbage = await send('\u0000\u0001 not a mail at all');
+  assert.ok([202, 200].includes(garbage.statusCode));
+  assert.equal(garbage.json().status, 'quarantine');
+});
