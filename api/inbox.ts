@@ -18,6 +18,9 @@ export interface InboxOutcome {
   requestId?: string;
 }
 
+/** PostgreSQL text cannot hold NUL; mail headers sometimes do. */
+const storable = (s: string) => s.replace(/\u0000/g, '\ufffd');
+
 /** Request types a mail can start on its own (a correction needs the new values: triage). */
 const DIRECT = new Set(['access', 'export', 'deletion']);
 
@@ -28,16 +31,16 @@ export async function receiveMail(deps: ApiDeps, raw: Buffer, source: 'webhook' 
   try {
     parsed = await simpleParser(raw, { skipImageLinks: true, maxHtmlLengthToParse: 2_000_000 });
   } catch (err) {
-    problem = `unparseable MIME: ${(err as Error).message}`.slice(0, 500);
+    problem = storable(`unparseable MIME: ${(err as Error).message}`).slice(0, 500);
   }
-  const messageId = parsed?.messageId?.trim() || `sha256:${sha256Hex(raw)}`;
+  const messageId = storable(parsed?.messageId?.trim() || `sha256:${sha256Hex(raw)}`).slice(0, 998);
   const existing = await db.query<{ id: string; status: InboxOutcome['status']; request_id: string | null }>('SELECT id, status, request_id FROM inbox_messages WHERE message_id = $1', [messageId]);
   if (existing.rows[0]) return { id: existing.rows[0].id, status: existing.rows[0].status, duplicate: true, requestId: existing.rows[0].request_id ?? undefined };
 
   const from = parsed?.from?.value?.[0]?.address;
   const sender = from ? SubjectEmail.safeParse(from) : null;
   if (!problem && (!sender || !sender.success)) problem = 'no usable sender address';
-  const subject = parsed?.subject ?? '';
+  const subject = storable(parsed?.subject ?? '');
   const body = parsed?.text ?? (typeof parsed?.html === 'string' ? parsed.html.replace(/<[^>]+>/g, ' ') : '');
   const cls = problem ? { type: null, matched: [] as string[] } : classify(subject, body);
   const id = randomUUID();
