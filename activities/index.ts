@@ -8,6 +8,7 @@ import { signToken } from '../lib/signed-token';
 import { appendAudit } from './audit';
 import type { ActivityDeps } from './deps';
 import { sendOnce } from './email';
+import { recipientFor } from './identity';
 import { exportCollection, packageExport } from './export';
 import { withHeartbeat } from './heartbeat';
 import { loadRequest, updateProjection } from './requests';
@@ -62,7 +63,8 @@ export function createActivities(deps: ActivityDeps) {
       await db.query('INSERT INTO verification_tokens (token_hash, request_id, expires_at) VALUES ($1, $2, $3)', [sha256Hex(token), requestId, expiresAt]);
       const link = `${deps.config.PUBLIC_BASE_URL}/verify?request=${requestId}&token=${encodeURIComponent(token)}`;
       const mail = verificationMail({ requestId, type: request.type, dueAt: request.dueAt, link, token, expiresAt });
-      const r = await sendOnce(db, deps.mailer, from, { key: `${requestId}:verification`, requestId, kind: 'verification', to: request.subjectEmail, ...mail });
+      const to = await recipientFor(deps, request.subjectEmail);
+      const r = await sendOnce(db, deps.mailer, from, { key: `${requestId}:verification`, requestId, kind: 'verification', to, ...mail });
       await appendAudit(db, {
         eventKey: `${requestId}:verification.sent`,
         requestId,

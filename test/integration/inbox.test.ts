@@ -99,3 +99,12 @@ test('a message without a usable sender is quarantined with the reason, not drop
   assert.ok([202, 200].includes(garbage.statusCode));
   assert.equal(garbage.json().status, 'quarantine');
 });
+
+test('the verification goes to the address as the account stores it, whatever form the mail used', async () => {
+  await stack.db.appDb.query("INSERT INTO accounts (email, name) VALUES ('Dana.Ortiz@Example.com', 'Dana Ortiz')");
+  const res = await send(mail({ from: 'DANA.ORTIZ@example.COM', replyTo: 'dana@elsewhere.test', subject: 'Delete my account', body: 'Please delete my account.' }));
+  const v = await stack.smtp.waitFor((m) => m.text.includes(res.json().requestId));
+  // the local part as stored (the SMTP envelope lower-cases the domain)
+  assert.deepEqual(v.to.map((a) => a.split('@')[0]), ['Dana.Ortiz']);
+  assert.equal(mailsTo('dana@elsewhere.test').length, 0);
+});
