@@ -1,11 +1,11 @@
 #!/usr/bin/env node
-// Runs the test files under the given folders (default: test/unit then test/integration)
+// Runs the test files under the given folders (default: test/unit, test/integration, test/e2e)
 // with node's test runner and tsx. Node 20's runner takes no globs, so files are listed here.
 const { spawnSync } = require('node:child_process');
-const { readdirSync, statSync } = require('node:fs');
+const { existsSync, readdirSync, statSync } = require('node:fs');
 const path = require('node:path');
 
-const roots = process.argv.slice(2).length ? process.argv.slice(2) : ['test/unit', 'test/integration'];
+const roots = process.argv.slice(2).length ? process.argv.slice(2) : ['test/unit', 'test/integration', 'test/e2e'].filter((r) => existsSync(r));
 const files = [];
 const walk = (dir) => {
   for (const name of readdirSync(dir).sort()) {
