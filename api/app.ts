@@ -12,6 +12,7 @@ import { adminRoutes } from './routes/admin';
 import { inboxRoutes } from './routes/inbox';
 import { downloadRoutes } from './routes/downloads';
 import { requestRoutes } from './routes/requests';
+import { webRoutes } from './routes/web';
 
 /** Request bodies are small JSON documents; anything larger is refused with 413. */
 export const BODY_LIMIT_BYTES = 64 * 1024;
@@ -61,5 +62,6 @@ export async function buildApp(deps: ApiDeps, opts: { logger?: boolean } = {}): 
   downloadRoutes(app, deps);
   adminRoutes(app, deps);
   inboxRoutes(app, deps);
+  webRoutes(app);
   return app;
 }

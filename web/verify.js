@@ -1,13 +1,42 @@
 // The verification page's one action: confirm with the code from the link (POST, so a mail
-// scanner that opens the link confirms nothing).
+// scanner that opens the link confirms nothing). Afterwards it links to the status view.
 const params = new URLSearchParams(location.search);
 const out = document.getElementById('result');
-document.getElementById('confirm').addEventListener('click', async () => {
-  const res = await fetch(`/v1/requests/${encodeURIComponent(params.get('request') || '')}/verify`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ token: params.get('token') || '' }),
-  });
-  const body = await res.json().catch(() => ({}));
-  out.textContent = res.ok ? 'Thank you: your request is confirmed and being processed. We will email you.' : body.message || 'This link is not valid.';
+const button = document.getElementById('confirm');
+const next = document.getElementById('next');
+const requestId = params.get('request') || '';
+document.getElementById('status-link').href = `/status?id=${encodeURIComponent(requestId)}`;
+button.addEventListener('click', async () => {
+  button.disabled = true;
+  out.classList.remove('is-error');
+  out.textContent = 'Confirming…';
+  let res;
+  let body = {};
+  try {
+    res = await fetch(`/v1/requests/${encodeURIComponent(requestId)}/verify`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token: params.get('token') || '' }),
+    });
+    body = await res.json().catch(() => ({}));
+  } catch {
+    out.classList.add('is-error');
+    out.textContent = 'We could not reach the server. Check your connection and try again.';
+    button.disabled = false;
+    return;
+  }
+  if (res.ok) {
+    out.textContent = 'Thank you: your request is confirmed and being processed. We will email you.';
+    button.hidden = true;
+  } else {
+    out.classList.add('is-error');
+    out.textContent = body.message || 'This link is not valid.';
+    // a retry can help only when the server was briefly unavailable or too busy
+    button.disabled = !(res.status === 503 || res.status === 429);
+  }
+  // The request exists (confirmed now, earlier, or closed): its status is worth a look.
+  if (res.ok || res.status === 409 || res.status === 410) {
+    next.hidden = false;
+    document.getElementById('status-link').focus();
+  }
 });

@@ -1,0 +1,181 @@
+// The self-service pages in a real browser (Debian's Chromium, headless, driven by
+// playwright-core) against the real stack: ask → confirm from the mail → status → download.
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { PROJECT_ROOT } from '../../cli/stack/temporal';
+import { startStack, type Stack } from '../support/stack';
+import { readZip } from '../support/zip';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const ARTIFACTS = path.join(PROJECT_ROOT, 'test', 'e2e', 'artifacts');
+const MAIL_ORIGIN = 'http://dsar.test';
+// CI installs Chromium (apt-get install chromium): there a missing browser is a failure, not a skip.
+const skip = !existsSync(CHROMIUM) && !process.env.CI ? `no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)` : false;
+
+let stack: Stack;
+let browser: Browser;
+let context: BrowserContext;
+let origin: string;
+/** Script errors and CSP violations seen by any page; the test ends by asserting there were none. */
+const pageErrors: string[] = [];
+
+before(async () => {
+  if (skip) return;
+  assert.ok(existsSync(CHROMIUM), `no Chromium at ${CHROMIUM}: apt-get install chromium, or set CHROMIUM_PATH`);
+  const [s, b] = await Promise.all([
+    startStack(),
+    chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    }),
+  ]);
+  stack = s;
+  browser = b;
+  await stack.startWorker();
+  origin = await stack.app.listen({ host: '127.0.0.1', port: 0 });
+  context = await browser.newContext({ acceptDownloads: true, viewport: { width: 900, height: 1000 }, locale: 'en-GB' });
+  context.setDefaultTimeout(15_000);
+  context.on('page', watch);
+});
+
+after(async () => {
+  await context?.close().catch(() => undefined);
+  await browser?.close().catch(() => undefined);
+  await stack?.stop();
+});
+
+function watch(page: Page) {
+  page.on('pageerror', (err) => pageErrors.push(`${page.url()}: ${err.message}`));
+  page.on('console', (msg) => {
+    // 4xx answers the page handles itself are logged by Chromium as failed loads: not errors of ours.
+    if (msg.type() === 'error' && !/Failed to load resource/.test(msg.text())) pageErrors.push(`${page.url()}: ${msg.text()}`);
+  });
+}
+
+/** The link from a caught mail, pointed at the listening server instead of PUBLIC_BASE_URL. */
+function linkFrom(text: string, pattern: RegExp): string {
+  const m = pattern.exec(text);
+  assert.ok(m, `mail carries a link matching ${pattern}`);
+  assert.ok(m[0].startsWith(MAIL_ORIGIN), m[0]);
+  return origin + m[0].slice(MAIL_ORIGIN.length);
+}
+
+/** Fills in and sends the request form; returns the reference the page shows. */
+async function ask(page: Page, type: 'export' | 'deletion', email: string): Promise<string> {
+  await page.goto(`${origin}/`);
+  // by keyboard: choose the type with Space, Tab to the email field, type, submit with Enter
+  await page.getByLabel(type === 'export' ? 'Export my data' : 'Delete my data').focus();
+  await page.keyboard.press('Space');
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate('document.activeElement.id'), 'email', 'Tab moves from the choice to the email field');
+  assert.notEqual(await page.evaluate('getComputedStyle(document.activeElement).outlineStyle'), 'none', 'keyboard focus is visible');
+  await page.keyboard.type(email);
+  await page.keyboard.press('Enter');
+
+  const result = page.getByRole('region', { name: 'Request received' });
+  await result.waitFor();
+  const id = (await page.locator('#result-id').textContent()) ?? '';
+  assert.match(id, /^[0-9a-f-]{36}$/);
+  assert.match((await page.getByRole('status').textContent()) ?? '', new RegExp(`reference is ${id}`));
+  const due = await page.locator('#result-due').getAttribute('datetime');
+  assert.ok(due && Date.parse(due) > Date.now(), 'a due date in the future');
+  assert.ok(((await page.locator('#result-due').textContent()) ?? '').length > 0);
+  assert.equal(await page.getByRole('link', { name: 'Follow the status of your request' }).getAttribute('href'), `/status?id=${id}`);
+  assert.ok(!page.url().includes('@') && !page.url().includes('example'), 'no personal data in the URL');
+  return id;
+}
+
+/** Opens the verification link from the mail and confirms; returns the page, now offering the status link. */
+async function confirmFromMail(page: Page, id: string, email: string): Promise<void> {
+  const mail = await stack.smtp.waitFor((m) => m.to.includes(email) && m.text.includes(id) && /Confirm/.test(m.subject));
+  await page.goto(linkFrom(mail.text, /https?:\/\/\S+\/verify\?\S+/));
+  await page.getByRole('button', { name: 'Confirm my request' }).click();
+  await page.getByText('your request is confirmed').waitFor();
+  const statusLink = page.getByRole('link', { name: 'Follow the status of your request' });
+  await statusLink.waitFor();
+  await statusLink.click();
+  await page.waitForURL(`${origin}/status?id=${id}`);
+}
+
+describe('self-service pages in Chromium', { skip }, () => {
+  test('serves only the allow-listed web files, with their content types', async () => {
+    for (const [url, type] of [['/', 'text/html'], ['/status', 'text/html'], ['/web/self-service.js', 'text/javascript'], ['/web/status.js', 'text/javascript'], ['/web/style.css', 'text/css']]) {
+      const res = await stack.app.inject({ method: 'GET', url });
+      assert.equal(res.statusCode, 200, url);
+      assert.ok(String(res.headers['content-type']).startsWith(type), `${url}: ${res.headers['content-type']}`);
+    }
+    for (const url of ['/web/index.html', '/web/..%2Fpackage.json', '/web/%2e%2e%2fpackage.json', '/web/nope.js']) {
+      assert.equal((await stack.app.inject({ method: 'GET', url })).statusCode, 404, url);
+    }
+  });
+
+  test('an export: ask, see field errors, confirm from the mail, watch it complete, download the ZIP', async () => {
+    const page = await context.newPage();
+    const email = 'alice@example.com';
+
+    // an API error is shown next to its field
+    await page.goto(`${origin}/`);
+    await page.getByLabel('Export my data').check();
+    await page.getByLabel('Your email address').fill('not-an-address');
+    await page.getByRole('button', { name: 'Send request' }).click();
+    await page.locator('#email-error:not(:empty)').waitFor();
+    assert.match((await page.locator('#email-error').textContent()) ?? '', /valid email/);
+    assert.equal(await page.getByLabel('Your email address').getAttribute('aria-invalid'), 'true');
+
+    const id = await ask(page, 'export', email);
+    await mkdir(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: path.join(ARTIFACTS, 'self-service-form.png'), fullPage: true });
+    await confirmFromMail(page, id, email);
+
+    await page.locator('#req-status[data-status=completed]').waitFor({ timeout: 40_000 });
+    assert.equal(await page.locator('#req-status').textContent(), 'Completed');
+    assert.equal(await page.locator('#req-id').textContent(), id);
+    const states = await page.locator('#progress-rows tr td:nth-child(2)').allTextContents();
+    assert.ok(states.length >= 5 && states.every((s) => s === 'Done'), `every place done: ${states.join(', ')}`);
+    assert.match((await page.getByRole('status').textContent()) ?? '', /Completed/);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'self-service.png'), fullPage: true });
+
+    const ready = await stack.smtp.waitFor((m) => m.to.includes(email) && m.text.includes(id) && /ready/.test(m.subject));
+    const downloadUrl = linkFrom(ready.text, /https?:\/\/\S+\/v1\/exports\/\S+/);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.goto(downloadUrl).catch(() => undefined), // navigation "fails": the answer is an attachment
+    ]);
+    assert.equal(download.suggestedFilename(), `dsar-export-${id}.zip`);
+    const zip = await readFile(await download.path());
+    assert.equal(zip.subarray(0, 2).toString('latin1'), 'PK');
+    const files = await readZip(zip);
+    const manifest = JSON.parse(files.get('manifest.json')?.toString() ?? 'null');
+    assert.equal(manifest?.requestId, id);
+    await page.close();
+  });
+
+  test('a deletion: ask, confirm from the mail, and follow its progress', async () => {
+    const page = await context.newPage();
+    const email = 'carol@example.com';
+    const id = await ask(page, 'deletion', email);
+    await confirmFromMail(page, id, email);
+    await page.locator('#progress-rows tr').first().waitFor({ timeout: 30_000 });
+    assert.equal(await page.locator('#req-type').textContent(), 'Deletion of my data');
+    assert.match((await page.locator('#req-status').getAttribute('data-status')) ?? '', /^(in_progress|completed)$/);
+    assert.ok((await page.locator('#progress-rows tr').count()) >= 1);
+    await page.locator('#req-status[data-status=completed]').waitFor({ timeout: 30_000 });
+    await page.close();
+  });
+
+  test('the status view explains an unknown reference next to the field', async () => {
+    const page = await context.newPage();
+    await page.goto(`${origin}/status?id=00000000-0000-4000-8000-000000000000`);
+    await page.locator('#reference-error:not(:empty)').waitFor();
+    assert.match((await page.locator('#reference-error').textContent()) ?? '', /no request with this reference/);
+    await page.goto(`${origin}/status?id=not-a-reference`);
+    await page.locator('#reference-error:not(:empty)').waitFor();
+    assert.match((await page.locator('#reference-error').textContent()) ?? '', /not a valid reference/);
+    await page.close();
+    assert.deepEqual(pageErrors, [], 'no script errors or CSP violations');
+  });
+});
