@@ -5,6 +5,7 @@ import { migrate } from '../db/migrate';
 import { ConfigError, loadConfig } from '../schemas/config';
 import { loadDataMap } from '../worker/deps';
 import { buildApp } from './app';
+import { startImapPoller } from './imap-poller';
 import { startPendingWorkflows } from './workflows';
 
 const PENDING_SWEEP_MS = 60_000;
@@ -23,8 +24,19 @@ export async function runApi(env: Record<string, string | undefined> = process.e
     startPendingWorkflows(deps, engineDb).catch((err) => app.log.warn({ err: (err as Error).message }, 'pending workflow sweep failed'));
   }, PENDING_SWEEP_MS);
   sweep.unref();
+  const imap = config.IMAP_URL
+    ? startImapPoller(deps, {
+        url: config.IMAP_URL,
+        mailbox: config.IMAP_MAILBOX,
+        processedFolder: config.IMAP_PROCESSED_FOLDER,
+        intervalMs: config.IMAP_POLL_SECONDS * 1000,
+        log: (msg) => app.log.warn(msg),
+      })
+    : null;
+  void imap?.pollOnce().catch((err) => app.log.warn({ err: (err as Error).message }, 'first inbox poll failed'));
   return async () => {
     clearInterval(sweep);
+    await imap?.stop();
     await app.close();
     await connection.close();
     await engineDb.end();

@@ -40,6 +40,11 @@ export const Config = z.object({
   SELF_SERVICE_TOKEN_SECRET: z.string().min(32, 'SELF_SERVICE_TOKEN_SECRET must be at least 32 characters').optional(),
   /** Shared secret of POST /v1/inbox/messages (mail providers' inbound webhooks); unset disables it. */
   INBOX_WEBHOOK_SECRET: z.string().min(32, 'INBOX_WEBHOOK_SECRET must be at least 32 characters').optional(),
+  /** The privacy@ mailbox to poll: imap://user:pass@host:port (or imaps://); unset disables the poller. */
+  IMAP_URL: z.string().regex(/^imaps?:\/\/[^@/]+@[^/]+/, 'IMAP_URL must look like imap://user:pass@host:port or imaps://user:pass@host:port').optional(),
+  IMAP_MAILBOX: z.string().min(1).default('INBOX'),
+  IMAP_PROCESSED_FOLDER: z.string().min(1).default('Processed'),
+  IMAP_POLL_SECONDS: PositiveInt.default(60),
   HOST: z.string().default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
