@@ -77,13 +77,29 @@ interface AuditRow {
   hash: string;
 }
 
-/** Recomputes the whole chain in seq order, streaming in pages; names the first broken link. */
-export async function verifyAuditChain(db: Pool, pageSize = 5000): Promise<ChainReport> {
+export interface ChainRange {
+  /** First event to check; its prev_hash is taken as given (the previous event's hash). */
+  fromSeq?: number;
+  toSeq?: number;
+}
+
+/**
+ * Recomputes the chain in seq order, streaming in pages; names the first broken link. The whole
+ * chain starts from the genesis hash; a range starts from the stored prev_hash of its first event.
+ */
+export async function verifyAuditChain(db: Pool, pageSize = 5000, range: ChainRange = {}): Promise<ChainReport> {
+  const from = Math.max(1, range.fromSeq ?? 1);
+  const to = range.toSeq ?? Number.MAX_SAFE_INTEGER;
   let prevHash = GENESIS_HASH;
-  let expectedSeq = 1;
+  if (from > 1) {
+    const { rows } = await db.query<{ prev_hash: string }>('SELECT prev_hash FROM audit_events WHERE seq = $1', [from]);
+    if (!rows[0]) return { ok: false, events: 0, lastHash: prevHash, firstBroken: { seq: from, reason: `event ${from} is missing` } };
+    prevHash = rows[0].prev_hash;
+  }
+  let expectedSeq = from;
   let events = 0;
   for (;;) {
-    const { rows } = await db.query<AuditRow>('SELECT * FROM audit_events WHERE seq >= $1 ORDER BY seq LIMIT $2', [expectedSeq, pageSize]);
+    const { rows } = await db.query<AuditRow>('SELECT * FROM audit_events WHERE seq >= $1 AND seq <= $2 ORDER BY seq LIMIT $3', [expectedSeq, to, pageSize]);
     if (!rows.length) return { ok: true, events, lastHash: prevHash };
     for (const row of rows) {
       const seq = Number(row.seq);

@@ -10,6 +10,7 @@ import type { ApiDeps } from './deps';
 import { installErrorHandler } from './errors';
 import { adminRoutes } from './routes/admin';
 import { inboxRoutes } from './routes/inbox';
+import { reportRoutes } from './routes/reports';
 import { downloadRoutes } from './routes/downloads';
 import { requestRoutes } from './routes/requests';
 import { webRoutes } from './routes/web';
@@ -62,6 +63,7 @@ export async function buildApp(deps: ApiDeps, opts: { logger?: boolean } = {}): 
   downloadRoutes(app, deps);
   adminRoutes(app, deps);
   inboxRoutes(app, deps);
+  reportRoutes(app, deps);
   webRoutes(app);
   return app;
 }
