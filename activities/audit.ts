@@ -81,6 +81,8 @@ export interface ChainRange {
   /** First event to check; its prev_hash is taken as given (the previous event's hash). */
   fromSeq?: number;
   toSeq?: number;
+  /** The hash the first event must point back to (an expiry checkpoint's); else its own prev_hash. */
+  anchor?: string;
 }
 
 /**
@@ -91,10 +93,23 @@ export async function verifyAuditChain(db: Pool, pageSize = 5000, range: ChainRa
   const from = Math.max(1, range.fromSeq ?? 1);
   const to = range.toSeq ?? Number.MAX_SAFE_INTEGER;
   let prevHash = GENESIS_HASH;
+  if (range.fromSeq === undefined) {
+    // After record-keeping expiry the chain starts later: from the hash its checkpoint recorded.
+    const { rows: [first] } = await db.query<{ seq: string | null }>('SELECT min(seq) AS seq FROM audit_events');
+    const oldest = first?.seq ? Number(first.seq) : 1;
+    if (oldest > 1) {
+      const { rows } = await db.query<{ hash: string }>(
+        "SELECT details->>'hashThrough' AS hash FROM audit_events WHERE action = 'audit.expired' AND (details->>'throughSeq')::bigint = $1 ORDER BY seq LIMIT 1",
+        [oldest - 1],
+      );
+      if (!rows[0]) return { ok: false, events: 0, lastHash: prevHash, firstBroken: { seq: 1, reason: `events 1 to ${oldest - 1} are missing and no expiry checkpoint accounts for them` } };
+      return verifyAuditChain(db, pageSize, { fromSeq: oldest, toSeq: range.toSeq, anchor: rows[0].hash });
+    }
+  }
   if (from > 1) {
     const { rows } = await db.query<{ prev_hash: string }>('SELECT prev_hash FROM audit_events WHERE seq = $1', [from]);
     if (!rows[0]) return { ok: false, events: 0, lastHash: prevHash, firstBroken: { seq: from, reason: `event ${from} is missing` } };
-    prevHash = rows[0].prev_hash;
+    prevHash = range.anchor ?? rows[0].prev_hash;
   }
   let expectedSeq = from;
   let events = 0;

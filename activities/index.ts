@@ -21,6 +21,7 @@ import { planDeletion } from './plan';
 import { correctionTargets, correctTarget } from './correct';
 import { applyExtension, escalateOverdue, sendDeadlineReminder, sendDenialNotice } from './deadline';
 import { recordSweep, sweepCollection, sweepExports, sweepTargets } from './sweep';
+import { expireRecords } from './records';
 
 export const DOWNLOAD_TOKEN_PURPOSE = 'export-download';
 
@@ -129,6 +130,7 @@ export function createActivities(deps: ActivityDeps) {
     sweepTargets: async () => sweepTargets(deps),
     sweepCollection: (store: string, collection: string) => withHeartbeat(() => sweepCollection(deps, store, collection)),
     sweepExports: () => sweepExports(deps),
+    expireRecords: (runId: string) => expireRecords(deps, runId),
     recordSweep: (runId: string, results: SweepResult[]) => recordSweep(deps, runId, results),
 
     /** The subject's confirmation: what was deleted, what is kept and why, when the purge runs. */

@@ -45,6 +45,8 @@ export const Config = z.object({
   IMAP_MAILBOX: z.string().min(1).default('INBOX'),
   IMAP_PROCESSED_FOLDER: z.string().min(1).default('Processed'),
   IMAP_POLL_SECONDS: PositiveInt.default(60),
+  /** How long finished requests and their audit are kept (CCPA §7101 asks for at least 24 months). */
+  RECORD_RETENTION_MONTHS: z.coerce.number().int().min(24, 'RECORD_RETENTION_MONTHS must be at least 24 (CCPA §7101)').default(24),
   HOST: z.string().default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

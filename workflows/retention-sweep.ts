@@ -11,6 +11,8 @@ export async function retentionSweep(): Promise<SweepResult[]> {
   const results: SweepResult[] = [];
   for (const t of await steps.sweepTargets()) results.push(...(await sweeps.sweepCollection(t.store, t.collection)));
   results.push(await steps.sweepExports());
-  await steps.recordSweep(workflowInfo().workflowId + ':' + workflowInfo().runId, results);
+  const runId = `${workflowInfo().workflowId}:${workflowInfo().runId}`;
+  results.push(...(await steps.expireRecords(runId)));
+  await steps.recordSweep(runId, results);
   return results;
 }
