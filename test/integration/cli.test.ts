@@ -58,6 +58,15 @@ test('submit, verify, status, plan and audit verify through the dsar command', a
   const audit = await dsar('audit', 'verify');
   assert.equal(audit.code, 0);
   assert.match(audit.out, /^audit trail intact: \d+ events, head [0-9a-f]{64}$/);
+  const report = await dsar('report', '--from', '2020-01-01', '--to', '2100-01-01', '--format', 'csv');
+  assert.equal(report.code, 0, report.err);
+  assert.match(report.out, /^type,jurisdiction,received/);
+  assert.match(report.out, /\nexport,policy,1,1,0,/);
+  const table = await dsar('report', '--from', '2020-01-01', '--to', '2100-01-01');
+  assert.match(table.out, /CCPA §7102/);
+  assert.equal((await dsar('report', '--from', 'yesterday', '--to', '2100-01-01')).code, 1);
+  const ranged = await dsar('audit', 'verify', '--from', '2', '--to', '4', '--json');
+  assert.equal(JSON.parse(ranged.out).events, 3);
   const schedules = await dsar('schedules', 'apply');
   assert.equal(schedules.code, 0, schedules.err);
   assert.match(schedules.out, /dsar-retention-sweep (created|updated)/);
