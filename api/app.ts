@@ -11,6 +11,8 @@ import { installErrorHandler } from './errors';
 import { adminRoutes } from './routes/admin';
 import { inboxRoutes } from './routes/inbox';
 import { reportRoutes } from './routes/reports';
+import { dossierRoutes } from './routes/dossier';
+import { registerMetrics } from './metrics';
 import { downloadRoutes } from './routes/downloads';
 import { requestRoutes } from './routes/requests';
 import { webRoutes } from './routes/web';
@@ -64,6 +66,8 @@ export async function buildApp(deps: ApiDeps, opts: { logger?: boolean } = {}): 
   adminRoutes(app, deps);
   inboxRoutes(app, deps);
   reportRoutes(app, deps);
+  dossierRoutes(app, deps);
+  registerMetrics(app, deps);
   webRoutes(app);
   return app;
 }

@@ -47,6 +47,8 @@ export const Config = z.object({
   IMAP_POLL_SECONDS: PositiveInt.default(60),
   /** How long finished requests and their audit are kept (CCPA §7101 asks for at least 24 months). */
   RECORD_RETENTION_MONTHS: z.coerce.number().int().min(24, 'RECORD_RETENTION_MONTHS must be at least 24 (CCPA §7101)').default(24),
+  /** The worker serves Prometheus metrics (activity failures) on this port when set. */
+  WORKER_METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   HOST: z.string().default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

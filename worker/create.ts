@@ -1,5 +1,6 @@
 import { NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
 import { createActivities } from '../activities';
+import { workerInterceptors } from './metrics';
 import type { ActivityDeps } from '../activities/deps';
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
@@ -21,5 +22,6 @@ export function createDsarWorker(opts: WorkerOptions): Promise<Worker> {
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     activities: createActivities(opts.deps),
     maxConcurrentActivityTaskExecutions: 8,
+    interceptors: workerInterceptors(),
   });
 }

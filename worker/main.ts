@@ -10,6 +10,7 @@ import { ConfigError, loadConfig } from '../schemas/config';
 import { DataMapError } from '../schemas/datamap';
 import { loadWorkflowBundle } from './bundle';
 import { createDsarWorker } from './create';
+import { startWorkerMetricsServer } from './metrics';
 import { buildActivityDeps } from './deps';
 
 export async function runWorker(env: Record<string, string | undefined> = process.env): Promise<void> {
@@ -32,9 +33,11 @@ export async function runWorker(env: Record<string, string | undefined> = proces
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const workflowBundle = await loadWorkflowBundle(config.WORKFLOW_BUNDLE_PATH);
   const worker = await createDsarWorker({ connection, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE, deps, workflowBundle });
+  const metricsServer = config.WORKER_METRICS_PORT ? await startWorkerMetricsServer(config.WORKER_METRICS_PORT) : null;
   try {
     await worker.run(); // returns after SIGINT/SIGTERM (the SDK's default shutdown signals)
   } finally {
+    metricsServer?.close();
     await connection.close();
     await deps.engineDb.end();
     await closeStorePools();

@@ -14,7 +14,7 @@ const CONTENT_TYPES: Record<string, string> = {
 };
 
 /** Files servable as /web/<name>. (/web/verify.js also has its own route in app.ts, which takes precedence.) */
-export const WEB_ASSETS: readonly string[] = ['self-service.js', 'status.js', 'verify.js', 'style.css'];
+export const WEB_ASSETS: readonly string[] = ['self-service.js', 'status.js', 'verify.js', 'dashboard.js', 'style.css'];
 
 const contentType = (file: string) => CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream';
 
@@ -30,6 +30,7 @@ export function webRoutes(app: FastifyInstance): void {
     );
   page('/', 'index.html');
   page('/status', 'status.html');
+  page('/dashboard', 'dashboard.html');
 
   const assets = new Set(WEB_ASSETS);
   app.get('/web/:file', { schema: { hide: true } }, async (req, reply) => {
