@@ -1,7 +1,7 @@
 // The append-only, hash-chained audit trail. Events say what was done (counts, hashes, field
 // names, legal basis), never the personal data itself.
 import type { Pool } from 'pg';
-import { chainHash, GENESIS_HASH, type ChainedEvent } from '../lib/audit-chain';
+import { chainedEventOf, chainHash, GENESIS_HASH, type AuditEventRow, type ChainedEvent } from '../lib/audit-chain';
 
 // One writer at a time extends the chain (a transaction-scoped advisory lock).
 const AUDIT_CHAIN_LOCK = 7_311_002;
@@ -63,19 +63,6 @@ export interface ChainReport {
   firstBroken?: { seq: number; reason: string };
 }
 
-interface AuditRow {
-  seq: string;
-  event_key: string;
-  request_id: string | null;
-  at: Date;
-  actor: string;
-  action: string;
-  store: string | null;
-  collection: string | null;
-  details: Record<string, unknown>;
-  prev_hash: string;
-  hash: string;
-}
 
 export interface ChainRange {
   /** First event to check; its prev_hash is taken as given (the previous event's hash). */
@@ -114,24 +101,14 @@ export async function verifyAuditChain(db: Pool, pageSize = 5000, range: ChainRa
   let expectedSeq = from;
   let events = 0;
   for (;;) {
-    const { rows } = await db.query<AuditRow>('SELECT * FROM audit_events WHERE seq >= $1 AND seq <= $2 ORDER BY seq LIMIT $3', [expectedSeq, to, pageSize]);
+    const { rows } = await db.query<AuditEventRow>('SELECT * FROM audit_events WHERE seq >= $1 AND seq <= $2 ORDER BY seq LIMIT $3', [expectedSeq, to, pageSize]);
     if (!rows.length) return { ok: true, events, lastHash: prevHash };
     for (const row of rows) {
       const seq = Number(row.seq);
       const broken = (reason: string): ChainReport => ({ ok: false, events, lastHash: prevHash, firstBroken: { seq, reason } });
       if (seq !== expectedSeq) return { ok: false, events, lastHash: prevHash, firstBroken: { seq: expectedSeq, reason: `event ${expectedSeq} is missing` } };
       if (row.prev_hash !== prevHash) return broken('prev_hash does not match the hash of the event before it');
-      const recomputed = chainHash(prevHash, {
-        seq,
-        eventKey: row.event_key,
-        requestId: row.request_id,
-        at: row.at.toISOString(),
-        actor: row.actor,
-        action: row.action,
-        store: row.store,
-        collection: row.collection,
-        details: row.details,
-      });
+      const recomputed = chainHash(prevHash, chainedEventOf(row));
       if (recomputed !== row.hash) return broken('content does not match its hash (the event was altered)');
       prevHash = row.hash;
       expectedSeq++;

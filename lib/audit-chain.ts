@@ -19,3 +19,33 @@ export interface ChainedEvent {
 export function chainHash(prevHash: string, event: ChainedEvent): string {
   return createHash('sha256').update(prevHash).update(canonicalJson(event)).digest('hex');
 }
+
+/** An audit_events row as PostgreSQL returns it. */
+export interface AuditEventRow {
+  seq: string;
+  event_key: string;
+  request_id: string | null;
+  at: Date;
+  actor: string;
+  action: string;
+  store: string | null;
+  collection: string | null;
+  details: Record<string, unknown>;
+  prev_hash: string;
+  hash: string;
+}
+
+/** What the hash of a stored event covers (its `at` to the millisecond, as written). */
+export function chainedEventOf(row: AuditEventRow): ChainedEvent {
+  return {
+    seq: Number(row.seq),
+    eventKey: row.event_key,
+    requestId: row.request_id,
+    at: row.at.toISOString(),
+    actor: row.actor,
+    action: row.action,
+    store: row.store,
+    collection: row.collection,
+    details: row.details,
+  };
+}

@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Pool } from 'pg';
 import { z } from 'zod';
-import { chainHash, GENESIS_HASH } from '../../lib/audit-chain';
+import { chainedEventOf, chainHash, GENESIS_HASH, type AuditEventRow } from '../../lib/audit-chain';
 import { RequestId } from '../../schemas/request';
 import { requireRole } from '../auth';
 import type { ApiDeps } from '../deps';
@@ -65,18 +65,7 @@ export interface Dossier {
   generatedAt: string;
 }
 
-interface EventRow {
-  seq: string;
-  event_key: string;
-  request_id: string | null;
-  at: Date;
-  actor: string;
-  action: string;
-  store: string | null;
-  collection: string | null;
-  details: Record<string, unknown>;
-  prev_hash: string;
-  hash: string;
+interface EventRow extends AuditEventRow {
   previous_hash: string | null;
 }
 
@@ -98,17 +87,7 @@ export async function buildDossier(db: Pool, row: RequestRow): Promise<Dossier> 
   for (const r of rows) {
     const seq = Number(r.seq);
     const at = r.at.toISOString();
-    const recomputed = chainHash(r.prev_hash, {
-      seq,
-      eventKey: r.event_key,
-      requestId: r.request_id,
-      at,
-      actor: r.actor,
-      action: r.action,
-      store: r.store,
-      collection: r.collection,
-      details: r.details,
-    });
+    const recomputed = chainHash(r.prev_hash, chainedEventOf(r));
     const linked = seq === 1 ? r.prev_hash === GENESIS_HASH : r.previous_hash === r.prev_hash;
     events.push({ seq, eventKey: r.event_key, at, actor: r.actor, action: r.action, store: r.store, collection: r.collection, details: r.details, prevHash: r.prev_hash, hash: r.hash });
     checks.push({ seq, recomputes: recomputed === r.hash, linked });

@@ -2,20 +2,18 @@
 // playwright-core) against the real stack: sign in with an admin key, open requests by due
 // date with the overdue one marked, extend one (and see the API refuse an empty reason).
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { createAdminKey } from '../../api/admin-keys';
 import { PROJECT_ROOT } from '../../cli/stack/temporal';
+import { chromiumSkip, launchChromium, watchPageErrors } from '../support/browser';
 import { startStack, type Stack } from '../support/stack';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = path.join(PROJECT_ROOT, 'test', 'e2e', 'artifacts');
 const DAY = 86_400_000;
-// CI installs Chromium (apt-get install chromium): there a missing browser is a failure, not a skip.
-const skip = !existsSync(CHROMIUM) && !process.env.CI ? `no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)` : false;
+const skip = chromiumSkip;
 
 let stack: Stack;
 let browser: Browser;
@@ -27,13 +25,9 @@ const pageErrors: string[] = [];
 
 before(async () => {
   if (skip) return;
-  assert.ok(existsSync(CHROMIUM), `no Chromium at ${CHROMIUM}: apt-get install chromium, or set CHROMIUM_PATH`);
   const [s, b] = await Promise.all([
     startStack(),
-    chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    }),
+    launchChromium(),
   ]);
   stack = s;
   browser = b;
@@ -52,11 +46,7 @@ after(async () => {
 });
 
 function watch(page: Page) {
-  page.on('pageerror', (err) => pageErrors.push(`${page.url()}: ${err.message}`));
-  page.on('console', (msg) => {
-    // 4xx answers the page handles itself are logged by Chromium as failed loads: not errors of ours.
-    if (msg.type() === 'error' && !/Failed to load resource/.test(msg.text())) pageErrors.push(`${page.url()}: ${msg.text()}`);
-  });
+  watchPageErrors(page, pageErrors);
 }
 
 /** An open request row in the engine DB and its workflow, waiting for verification. */
