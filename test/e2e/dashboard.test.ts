@@ -8,8 +8,8 @@ import { after, before, describe, test } from 'node:test';
 import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { createAdminKey } from '../../api/admin-keys';
 import { PROJECT_ROOT } from '../../cli/stack/temporal';
-import { chromiumSkip, launchChromium, watchPageErrors } from '../support/browser';
-import { startStack, type Stack } from '../support/stack';
+import { chromiumSkip, startBrowserStack, type BrowserStack } from '../support/browser';
+import type { Stack } from '../support/stack';
 
 const ARTIFACTS = path.join(PROJECT_ROOT, 'test', 'e2e', 'artifacts');
 const DAY = 86_400_000;
@@ -21,33 +21,18 @@ let context: BrowserContext;
 let origin: string;
 let adminKey: string;
 /** Script errors and CSP violations seen by any page; the test ends by asserting there were none. */
-const pageErrors: string[] = [];
+let pageErrors: string[] = [];
 
+let env: BrowserStack;
 before(async () => {
   if (skip) return;
-  const [s, b] = await Promise.all([
-    startStack(),
-    launchChromium(),
-  ]);
-  stack = s;
-  browser = b;
-  await stack.startWorker();
-  origin = await stack.app.listen({ host: '127.0.0.1', port: 0 });
+  env = await startBrowserStack({ viewport: { width: 1400, height: 1000 } });
+  ({ stack, browser, context, origin, pageErrors } = env);
   adminKey = (await createAdminKey(stack.db.engineDb, 'lead', 'admin')).key;
-  context = await browser.newContext({ viewport: { width: 1400, height: 1000 }, locale: 'en-GB' });
-  context.setDefaultTimeout(15_000);
-  context.on('page', watch);
 });
 
-after(async () => {
-  await context?.close().catch(() => undefined);
-  await browser?.close().catch(() => undefined);
-  await stack?.stop();
-});
+after(async () => env?.stop());
 
-function watch(page: Page) {
-  watchPageErrors(page, pageErrors);
-}
 
 /** An open request row in the engine DB and its workflow, waiting for verification. */
 async function openRequest(opts: { email: string; type: 'export' | 'deletion'; jurisdiction: 'policy' | 'gdpr'; receivedAt: Date; dueAt: Date; overdue: boolean }): Promise<string> {

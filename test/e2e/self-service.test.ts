@@ -6,8 +6,8 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { PROJECT_ROOT } from '../../cli/stack/temporal';
-import { chromiumSkip, launchChromium, watchPageErrors } from '../support/browser';
-import { startStack, type Stack } from '../support/stack';
+import { chromiumSkip, startBrowserStack, type BrowserStack } from '../support/browser';
+import type { Stack } from '../support/stack';
 import { readZip } from '../support/zip';
 
 const ARTIFACTS = path.join(PROJECT_ROOT, 'test', 'e2e', 'artifacts');
@@ -19,32 +19,17 @@ let browser: Browser;
 let context: BrowserContext;
 let origin: string;
 /** Script errors and CSP violations seen by any page; the test ends by asserting there were none. */
-const pageErrors: string[] = [];
+let pageErrors: string[] = [];
 
+let env: BrowserStack;
 before(async () => {
   if (skip) return;
-  const [s, b] = await Promise.all([
-    startStack(),
-    launchChromium(),
-  ]);
-  stack = s;
-  browser = b;
-  await stack.startWorker();
-  origin = await stack.app.listen({ host: '127.0.0.1', port: 0 });
-  context = await browser.newContext({ acceptDownloads: true, viewport: { width: 900, height: 1000 }, locale: 'en-GB' });
-  context.setDefaultTimeout(15_000);
-  context.on('page', watch);
+  env = await startBrowserStack({ acceptDownloads: true, viewport: { width: 900, height: 1000 } });
+  ({ stack, browser, context, origin, pageErrors } = env);
 });
 
-after(async () => {
-  await context?.close().catch(() => undefined);
-  await browser?.close().catch(() => undefined);
-  await stack?.stop();
-});
+after(async () => env?.stop());
 
-function watch(page: Page) {
-  watchPageErrors(page, pageErrors);
-}
 
 /** The link from a caught mail, pointed at the listening server instead of PUBLIC_BASE_URL. */
 function linkFrom(text: string, pattern: RegExp): string {

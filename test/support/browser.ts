@@ -1,7 +1,8 @@
 // Debian's Chromium, headless, driven by playwright-core: shared by the page tests.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
+import { startStack, type Stack } from './stack';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -25,4 +26,38 @@ export function watchPageErrors(page: Page, errors: string[]): void {
     // 4xx answers the page handles itself are logged by Chromium as failed loads: not errors of ours.
     if (msg.type() === 'error' && !/Failed to load resource/.test(msg.text())) errors.push(`${page.url()}: ${msg.text()}`);
   });
+}
+
+export interface BrowserStack {
+  stack: Stack;
+  browser: Browser;
+  context: BrowserContext;
+  /** The listening API's origin, e.g. http://127.0.0.1:41234. */
+  origin: string;
+  /** Script errors and CSP violations seen by any page; tests end by asserting there were none. */
+  pageErrors: string[];
+  stop(): Promise<void>;
+}
+
+/** The real stack listening on a free port, and a browser context watching its pages for errors. */
+export async function startBrowserStack(contextOptions: BrowserContextOptions): Promise<BrowserStack> {
+  const [stack, browser] = await Promise.all([startStack(), launchChromium()]);
+  await stack.startWorker();
+  const origin = await stack.app.listen({ host: '127.0.0.1', port: 0 });
+  const context = await browser.newContext({ locale: 'en-GB', ...contextOptions });
+  context.setDefaultTimeout(15_000);
+  const pageErrors: string[] = [];
+  context.on('page', (page) => watchPageErrors(page, pageErrors));
+  return {
+    stack,
+    browser,
+    context,
+    origin,
+    pageErrors,
+    async stop() {
+      await context.close().catch(() => undefined);
+      await browser.close().catch(() => undefined);
+      await stack.stop();
+    },
+  };
 }
