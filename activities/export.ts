@@ -8,7 +8,6 @@ import { PassThrough } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { createHash } from 'node:crypto';
 import { crc32, deflateRawSync } from 'node:zlib';
-import { listCollections, type CollectionEntry } from '../schemas/datamap';
 import type { CollectionExportResult, ExportPackage } from '../schemas/workflow';
 import { appendAudit } from './audit';
 import type { ActivityDeps } from './deps';
@@ -27,11 +26,9 @@ const REPORT_SAMPLE_ROWS = 100;
 export const stagingDir = (deps: ActivityDeps, requestId: string) => path.join(deps.config.EXPORT_DIR, 'staging', requestId);
 export const archivePath = (deps: ActivityDeps, requestId: string) => path.join(deps.config.EXPORT_DIR, `${requestId}.zip`);
 
-/** The data map entry of a PostgreSQL collection. */
-export const findCollection = collectionEntry;
 
 export async function exportCollection(deps: ActivityDeps, requestId: string, store: string, collection: string): Promise<CollectionExportResult> {
-  const entry = findCollection(deps, store, collection);
+  const entry = collectionEntry(deps, store, collection);
   const preds = await loadPredicates(deps.engineDb, requestId, store, collection);
   const dir = stagingDir(deps, requestId);
   await mkdir(dir, { recursive: true });
@@ -69,7 +66,7 @@ export async function packageExport(deps: ActivityDeps, requestId: string, resul
     return { exportId: existing.rows[0].id, bytes: Number(existing.rows[0].bytes), sha256: existing.rows[0].sha256, collections: m.totals.collections, rows: m.totals.rows };
   }
   const request = await loadRequest(db, requestId);
-  const entries = results.map((r) => ({ r, entry: findCollection(deps, r.store, r.collection) }));
+  const entries = results.map((r) => ({ r, entry: collectionEntry(deps, r.store, r.collection) }));
   const manifest: Manifest = {
     format: 'dsar-engine/export@1',
     requestId,

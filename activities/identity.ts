@@ -5,6 +5,7 @@ import { listCollections } from '../schemas/datamap';
 import type { ActivityDeps } from './deps';
 import { storePool } from './stores/postgres';
 import { CASE_INSENSITIVE_IDENTITIES } from './stores/selector';
+import { tableRef } from './stores/sql';
 
 /** The stored address of the account this email resolves to, or null when none does. */
 export async function addressOnRecord(deps: ActivityDeps, email: string): Promise<string | null> {
@@ -12,7 +13,7 @@ export async function addressOnRecord(deps: ActivityDeps, email: string): Promis
     for (const [identity, column] of Object.entries(entry.spec.identity ?? {})) {
       if (!CASE_INSENSITIVE_IDENTITIES.has(identity)) continue;
       const { rows } = await storePool(entry.url).query<{ v: string }>(
-        `SELECT t.${q(column)}::text AS v FROM ${q(entry.schema)}.${q(entry.table)} t WHERE lower(t.${q(column)}) = $1 LIMIT 1`,
+        `SELECT t.${q(column)}::text AS v FROM ${tableRef(entry)} t WHERE lower(t.${q(column)}) = $1 LIMIT 1`,
         [email.toLowerCase()],
       );
       if (rows[0]) return rows[0].v;

@@ -16,7 +16,7 @@ import { resolveSubject } from './stores/resolve';
 import { saveSubject } from './subject';
 import { correctionDoneMail, deletionDoneMail, exportReadyMail, unverifiedClosedMail, verificationMail } from './templates';
 import { eraseTarget, purgeCollection } from './erase';
-import { openManualTask, recordManualTaskDone } from './erase-stores';
+import { openManualTask, recordManualTaskDone } from './manual-tasks';
 import { planDeletion } from './plan';
 import { correctionTargets, correctTarget } from './correct';
 import { applyExtension, escalateOverdue, sendDeadlineReminder, sendDenialNotice } from './deadline';

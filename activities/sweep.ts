@@ -7,9 +7,10 @@ import { listCollections, type CollectionEntry } from '../schemas/datamap';
 import type { SweepResult } from '../schemas/workflow';
 import { appendAudit } from './audit';
 import type { ActivityDeps } from './deps';
-import { findCollection } from './export';
+import { collectionEntry } from './stores/postgres-connector';
 import { storePool } from './stores/postgres';
-import { deleteWhere, notHeldWhere, subjectWhere } from './stores/postgres-erase';
+import { deleteWhere } from './stores/postgres-erase';
+import { notHeldWhere, subjectWhere, tableRef } from './stores/sql';
 import { resolveSubject } from './stores/resolve';
 import type { Predicate } from './stores/selector';
 
@@ -36,7 +37,7 @@ export const SWEEP_LANES = 2;
 
 async function sweepRule(entry: CollectionEntry, held: Predicate[], rule: SweepResult['rule'], column: string, age: string): Promise<SweepResult> {
   const pool = storePool(entry.url);
-  const table = `${q(entry.schema)}.${q(entry.table)}`;
+  const table = tableRef(entry);
   const col = `t.${q(column)}`;
   // One cutoff for the whole run, so every batch applies the same rule.
   const { rows: [bounds] } = await pool.query<{ cutoff: Date; lo: Date | null }>(
@@ -71,7 +72,7 @@ async function sweepRule(entry: CollectionEntry, held: Predicate[], rule: SweepR
 }
 
 export async function sweepCollection(deps: ActivityDeps, store: string, collection: string): Promise<SweepResult[]> {
-  const entry = findCollection(deps, store, collection);
+  const entry = collectionEntry(deps, store, collection);
   const held = await heldPredicates(deps, entry);
   const out: SweepResult[] = [];
   if (entry.spec.retention) out.push(await sweepRule(entry, held, 'retention', entry.spec.retention.timestamp, entry.spec.retention.maxAge));

@@ -8,7 +8,7 @@ import { classify } from '../lib/classify';
 import { sha256Hex } from '../lib/hash';
 import { SubjectEmail } from '../schemas/request';
 import type { ApiDeps } from './deps';
-import { createRequest } from './routes/requests';
+import { createRequest } from './intake';
 import { ensureWorkflowStarted } from './workflows';
 
 export interface InboxOutcome {

@@ -60,14 +60,13 @@ export function requestView(row: RequestRow, live: DsarRequestState | null): Req
   };
 }
 
-/** Correctable field names: a collection field marked correctable, by its name or its category's last part. */
+/** Every correction field some collection holds correctable (see fieldHolds). */
 export function correctableFields(deps: ApiDeps): Set<string> {
   const out = new Set<string>();
   for (const c of listCollections(deps.dataMap)) {
     for (const [name, f] of Object.entries(c.spec.fields)) {
-      if (!f.correctable) continue;
-      out.add(name);
-      out.add(f.category.split('.').pop()!);
+      // the two names fieldHolds accepts for this column
+      if (f.correctable) out.add(name).add(f.category.split('.').pop()!);
     }
   }
   return out;

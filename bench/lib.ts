@@ -17,8 +17,13 @@ export interface BenchDb {
   stop(): Promise<void>;
 }
 
-export async function startBenchDb(): Promise<BenchDb> {
-  const tmp = await mkdtemp(path.join(os.tmpdir(), 'dsar-bench-'));
+/**
+ * Starts PostgreSQL with an `app` database (demo schema) and a migrated `engine` database.
+ * With `dir`, the data directory is `<dir>/pg` and the caller owns (and removes) `dir`;
+ * without it, a temp dir is made here and removed by stop().
+ */
+export async function startBenchDb(opts: { dir?: string } = {}): Promise<BenchDb> {
+  const tmp = opts.dir ?? (await mkdtemp(path.join(os.tmpdir(), 'dsar-bench-')));
   const pg = await startEmbeddedPostgres({ dataDir: path.join(tmp, 'pg'), port: await freePort(), fast: true });
   await pg.createDatabase('app');
   await pg.createDatabase('engine');
@@ -37,7 +42,7 @@ export async function startBenchDb(): Promise<BenchDb> {
       await app.end();
       await engine.end();
       await pg.stop();
-      await rm(tmp, { recursive: true, force: true });
+      if (!opts.dir) await rm(tmp, { recursive: true, force: true });
     },
   };
 }
@@ -77,4 +82,21 @@ export function runBench(main: () => Promise<void>): void {
     console.error(err);
     process.exit(1);
   });
+}
+
+/** Runs registered clean-up steps in reverse order, each at most once, errors reported. */
+export class Cleanup {
+  private steps: { what: string; fn: () => Promise<unknown> | unknown }[] = [];
+  add(what: string, fn: () => Promise<unknown> | unknown) {
+    this.steps.push({ what, fn });
+  }
+  async run() {
+    for (const step of this.steps.splice(0).reverse()) {
+      try {
+        await step.fn();
+      } catch (err) {
+        console.error(`[bench] clean-up: ${step.what} failed: ${(err as Error).message}`);
+      }
+    }
+  }
 }

@@ -242,6 +242,11 @@ export interface CollectionEntry {
   schema: string;
 }
 
+/** Whether a correction of `field` applies to this column: the same name, or its category's last part (`name` ↔ `user.name`). */
+export function fieldHolds(column: string, spec: z.infer<typeof FieldSpec>, field: string): boolean {
+  return spec.correctable && (column === field || spec.category.split('.').pop() === field);
+}
+
 /** Every PostgreSQL collection of the map in declaration order. */
 export function listCollections(map: DataMap): CollectionEntry[] {
   const out: CollectionEntry[] = [];

@@ -4,8 +4,6 @@ export const REQUEST_TYPES = ['access', 'export', 'correction', 'deletion'] as c
 export const RequestType = z.enum(REQUEST_TYPES);
 export type RequestType = z.infer<typeof RequestType>;
 
-/** Types whose whole path runs today; the others are refused at intake with a clear 422. */
-export const SUPPORTED_REQUEST_TYPES: readonly RequestType[] = ['access', 'export', 'correction', 'deletion'];
 
 export const CHANNELS = ['self_service', 'admin', 'inbox'] as const;
 export const Channel = z.enum(CHANNELS);

@@ -1,5 +1,5 @@
 // A store no API reaches: the work is a task for the privacy team; the request workflow waits
-// for an admin to mark it done (activities/erase-stores.ts opens and closes the task).
+// for an admin to mark it done (activities/manual-tasks.ts opens and closes the task).
 import type { Connector } from './connector';
 import { NOTHING_DONE } from './connector';
 

@@ -2,7 +2,7 @@
 import { createHmac } from 'node:crypto';
 import { escapeIdentifier as q } from 'pg';
 import { sha256Hex } from '../../lib/hash';
-import { listCollections, type CollectionEntry } from '../../schemas/datamap';
+import { fieldHolds, listCollections, type CollectionEntry } from '../../schemas/datamap';
 import type { ActivityDeps } from '../deps';
 import type { Connector, ConnectorContext } from './connector';
 import { NOTHING_DONE } from './connector';
@@ -15,8 +15,8 @@ import {
   maskSubjectRows,
   restrictedUntil,
   softDeleteSubjectRows,
-  subjectWhere,
 } from './postgres-erase';
+import { subjectWhere, tableRef } from './sql';
 
 /** The per-deployment salt for hashed masks; derived from the signing secret unless set. */
 export function maskingSalt(deps: ActivityDeps): string {
@@ -37,7 +37,7 @@ async function open(ctx: ConnectorContext) {
 /** The columns of a collection that hold a requested field: same name, or same category ending. */
 export function columnsFor(entry: CollectionEntry, field: string): string[] {
   return Object.entries(entry.spec.fields)
-    .filter(([name, f]) => f.correctable && (name === field || f.category.split('.').pop() === field))
+    .filter(([name, f]) => fieldHolds(name, f, field))
     .map(([name]) => name);
 }
 
@@ -104,7 +104,7 @@ export const postgresConnector: Connector = {
   async correct(ctx, corrections) {
     const { entry, pool, preds } = await open(ctx);
     const changes: { field: string; column: string; rows: number; oldSha256: string[]; newSha256: string }[] = [];
-    const table = `${q(entry.schema)}.${q(entry.table)}`;
+    const table = tableRef(entry);
     for (const [field, value] of Object.entries(corrections)) {
       for (const column of columnsFor(entry, field)) {
         if (!preds.length) continue;

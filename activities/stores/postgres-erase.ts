@@ -4,6 +4,7 @@
 import { escapeIdentifier as q, type Pool, type QueryResult } from 'pg';
 import type { CollectionEntry, ErasureSpec } from '../../schemas/datamap';
 import type { Predicate } from './selector';
+import { subjectWhere, tableRef } from './sql';
 
 export const ERASE_BATCH = 10_000;
 export const MASK_PREFIX = 'sha256:';
@@ -13,22 +14,6 @@ export interface BatchStats {
   rows: number;
   statements: number;
   longestStatementMs: number;
-}
-
-const tableRef = (e: CollectionEntry) => `${q(e.schema)}.${q(e.table)}`;
-const columnExpr = (p: Predicate) => (p.caseInsensitive ? `lower(t.${q(p.column)})` : `t.${q(p.column)}`);
-
-/** A subject's rows: `(col1 = ANY($n) OR …)` with the values bound from `firstParam` on. */
-export function subjectWhere(preds: Predicate[], firstParam: number): { sql: string; params: string[][] } {
-  if (!preds.length) return { sql: 'false', params: [] };
-  return { sql: `(${preds.map((p, i) => `${columnExpr(p)} = ANY($${firstParam + i})`).join(' OR ')})`, params: preds.map((p) => p.values) };
-}
-
-/** Rows NOT belonging to any of the held subjects; NULL-safe. */
-export function notHeldWhere(held: Predicate[], firstParam: number): { sql: string; params: string[][] } {
-  if (!held.length) return { sql: 'true', params: [] };
-  const w = subjectWhere(held, firstParam);
-  return { sql: `NOT coalesce(${w.sql}, false)`, params: w.params };
 }
 
 async function timed<T>(stats: BatchStats, run: () => Promise<T>): Promise<T> {
@@ -89,7 +74,7 @@ export async function orderingColumn(pool: Pool, entry: CollectionEntry, column:
        JOIN pg_attribute a2 ON a2.attrelid = i.indrelid AND a2.attnum = i.indkey[1]
       WHERE i.indrelid = to_regclass($1) AND a1.attname = $2 AND i.indnatts >= 2 AND i.indpred IS NULL
       LIMIT 1`,
-    [`${q(entry.schema)}.${q(entry.table)}`, column],
+    [tableRef(entry), column],
   );
   return rows[0]?.col ?? null;
 }

@@ -13,6 +13,7 @@ import type { CollectionEntry } from '../../schemas/datamap';
 import type { FileDigest } from '../../schemas/workflow';
 import { CopyJsonToArray } from './json-lines';
 import type { Predicate } from './selector';
+import { columnExpr, subjectWhere, tableRef } from './sql';
 
 const pools = new Map<string, Pool>();
 
@@ -32,25 +33,14 @@ export async function closeStorePools(): Promise<void> {
   pools.clear();
 }
 
-const tableRef = (e: CollectionEntry) => `${q(e.schema)}.${q(e.table)}`;
-const columnExpr = (p: Predicate) => (p.caseInsensitive ? `lower(t.${q(p.column)})` : `t.${q(p.column)}`);
-
-/** `WHERE` text with bound parameters ($n) for a subject's rows. */
-function boundWhere(preds: Predicate[], firstParam = 1): { sql: string; params: string[][] } {
-  return {
-    sql: preds.map((p, i) => `${columnExpr(p)} = ANY($${firstParam + i})`).join(' OR '),
-    params: preds.map((p) => p.values),
-  };
-}
-
 /** Distinct values of `columns` in a subject's rows (for `provides` and `references`). */
 export async function distinctValues(pool: Pool, entry: CollectionEntry, preds: Predicate[], columns: string[]): Promise<Record<string, string[]>> {
   const out: Record<string, string[]> = {};
   if (!preds.length) return out;
-  const where = boundWhere(preds);
+  const where = subjectWhere(preds, 1);
   for (const column of columns) {
     const { rows } = await pool.query<{ v: string }>(
-      `SELECT DISTINCT t.${q(column)}::text AS v FROM ${tableRef(entry)} t WHERE (${where.sql}) AND t.${q(column)} IS NOT NULL`,
+      `SELECT DISTINCT t.${q(column)}::text AS v FROM ${tableRef(entry)} t WHERE ${where.sql} AND t.${q(column)} IS NOT NULL`,
       where.params,
     );
     out[column] = rows.map((r) => r.v);
@@ -60,7 +50,7 @@ export async function distinctValues(pool: Pool, entry: CollectionEntry, preds: 
 
 export async function countRows(pool: Pool, entry: CollectionEntry, preds: Predicate[]): Promise<number> {
   if (!preds.length) return 0;
-  const where = boundWhere(preds);
+  const where = subjectWhere(preds, 1);
   const { rows } = await pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${tableRef(entry)} t WHERE ${where.sql}`, where.params);
   return Number(rows[0].n);
 }
@@ -204,7 +194,7 @@ export async function exportCollectionFiles(
 /** The first `limit` rows of a subject in key order (for the human-readable access report). */
 export async function sampleRows(pool: Pool, entry: CollectionEntry, preds: Predicate[], limit: number): Promise<Record<string, unknown>[]> {
   if (!preds.length) return [];
-  const where = boundWhere(preds);
+  const where = subjectWhere(preds, 1);
   const { rows } = await pool.query(
     `SELECT t.* FROM ${tableRef(entry)} t WHERE ${where.sql} ORDER BY t.${q(entry.spec.key)} LIMIT ${Math.max(0, Math.floor(limit))}`,
     where.params,

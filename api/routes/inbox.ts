@@ -10,7 +10,7 @@ import type { ApiDeps } from '../deps';
 import { ApiError, conflict, notFound, unauthorized } from '../errors';
 import { receiveMail } from '../inbox';
 import { ensureWorkflowStarted } from '../workflows';
-import { createRequest } from './requests';
+import { createRequest } from '../intake';
 
 /** Raw mail may carry attachments; larger messages are refused with 413. */
 export const MAIL_LIMIT_BYTES = 10 * 1024 * 1024;

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type BrowserContext } from 'playwright-core';
 import { createAdminKey } from '../../api/admin-keys';
 import { PROJECT_ROOT } from '../../cli/stack/temporal';
 import { chromiumSkip, startBrowserStack, type BrowserStack } from '../support/browser';
@@ -16,7 +16,6 @@ const DAY = 86_400_000;
 const skip = chromiumSkip;
 
 let stack: Stack;
-let browser: Browser;
 let context: BrowserContext;
 let origin: string;
 let adminKey: string;
@@ -27,7 +26,7 @@ let env: BrowserStack;
 before(async () => {
   if (skip) return;
   env = await startBrowserStack({ viewport: { width: 1400, height: 1000 } });
-  ({ stack, browser, context, origin, pageErrors } = env);
+  ({ stack, context, origin, pageErrors } = env);
   adminKey = (await createAdminKey(stack.db.engineDb, 'lead', 'admin')).key;
 });
 

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type BrowserContext, type Page } from 'playwright-core';
 import { PROJECT_ROOT } from '../../cli/stack/temporal';
 import { chromiumSkip, startBrowserStack, type BrowserStack } from '../support/browser';
 import type { Stack } from '../support/stack';
@@ -15,7 +15,6 @@ const MAIL_ORIGIN = 'http://dsar.test';
 const skip = chromiumSkip;
 
 let stack: Stack;
-let browser: Browser;
 let context: BrowserContext;
 let origin: string;
 /** Script errors and CSP violations seen by any page; the test ends by asserting there were none. */
@@ -25,7 +24,7 @@ let env: BrowserStack;
 before(async () => {
   if (skip) return;
   env = await startBrowserStack({ acceptDownloads: true, viewport: { width: 900, height: 1000 } });
-  ({ stack, browser, context, origin, pageErrors } = env);
+  ({ stack, context, origin, pageErrors } = env);
 });
 
 after(async () => env?.stop());
