@@ -1,0 +1,66 @@
+// Compliance commands on the engine database: the period report and the audit-trail check.
+import { Command, Option } from 'commander';
+import { withEngineDb } from '../clients';
+import { CliError } from '../errors';
+import { formatTable } from '../format';
+import type { CommandContext } from './context';
+
+export function registerComplianceCommands(program: Command, { out, env }: CommandContext): void {
+  program
+    .command('report')
+    .description('compliance figures for a period, per type and jurisdiction, with the CCPA §7102 metrics (DATABASE_URL)')
+    .requiredOption('--from <date>', 'first day, YYYY-MM-DD (inclusive)')
+    .requiredOption('--to <date>', 'last day, YYYY-MM-DD (exclusive)')
+    .addOption(new Option('--format <format>', 'output').choices(['table', 'json', 'csv']).default('table'))
+    .action(async (o: { from: string; to: string; format: string }) => {
+      const day = (s: string, name: string) => {
+        if (!/^\d{4}-\d{2}-\d{2}$/.test(s) || Number.isNaN(Date.parse(`${s}T00:00:00Z`))) throw new CliError(`${name} must be a date, YYYY-MM-DD`);
+        return new Date(`${s}T00:00:00Z`);
+      };
+      const from = day(o.from, '--from');
+      const to = day(o.to, '--to');
+      if (to <= from) throw new CliError('--to must be after --from');
+      const { complianceReport, complianceCsv } = require('../../api/reports') as typeof import('../../api/reports');
+      const report = await withEngineDb(env, (db) => complianceReport(db, from, to));
+      if (o.format === 'json') return out(JSON.stringify(report, null, 2));
+      if (o.format === 'csv') return out(complianceCsv(report).trimEnd());
+      const header = ['TYPE', 'JURISDICTION', 'RECEIVED', 'COMPLIED', 'DENIED', 'MEDIAN DAYS', 'ON TIME', 'EXTENDED', 'OVERDUE'];
+      const rows = report.rows.map((r) => [r.type, r.jurisdiction, r.received, r.complied, r.denied, r.medianDays ?? '–', r.onTimeShare === null ? '–' : `${Math.round(r.onTimeShare * 100)}%`, r.extended, r.overdueNow].map(String));
+      const c = report.ccpa7102;
+      out([...formatTable(header, rows, [2, 3, 4, 5, 6, 7, 8]), '', 'CCPA §7102 (received / complied / denied / median days):',
+        ...(['know', 'delete', 'correct', 'optOut'] as const).map((k) => `  ${k.padEnd(8)} ${c[k].received} / ${c[k].complied} / ${c[k].denied} / ${c[k].medianDays ?? '–'}`)].join('\n'));
+    });
+
+  const audit = program.command('audit').description('the tamper-evident audit trail');
+  audit
+    .command('verify')
+    .description('recompute the hash chain of the audit trail (DATABASE_URL) and name the first broken link')
+    .option('--json', 'machine-readable output')
+    .option('--from <seq>', 'first event to check (its prev_hash is taken as given)')
+    .option('--to <seq>', 'last event to check')
+    .action(async (o: { json?: boolean; from?: string; to?: string }) => {
+      const { verifyAuditChain } = require('../../activities/audit') as typeof import('../../activities/audit');
+      const seq = (v: string | undefined, name: string) => {
+        if (v === undefined) return undefined;
+        if (!/^[1-9]\d*$/.test(v)) throw new CliError(`${name} must be an event number`);
+        return Number(v);
+      };
+      const range = { fromSeq: seq(o.from, '--from'), toSeq: seq(o.to, '--to') };
+      const report = await withEngineDb(env, async (db) => {
+        try {
+          return await verifyAuditChain(db, 5000, range);
+        } catch (e) {
+          if ((e as { code?: string }).code === '42P01') throw new CliError('the engine database has no audit trail yet: run `dsar migrate` first');
+          throw e;
+        }
+      });
+      if (o.json) {
+        out(JSON.stringify({ ok: report.ok, events: report.events, head: report.lastHash, ...(report.firstBroken ? { firstBroken: report.firstBroken } : {}) }));
+      } else if (report.ok) {
+        out(`audit trail intact: ${report.events} event${report.events === 1 ? '' : 's'}, head ${report.lastHash}`);
+      } else {
+        out(`audit trail BROKEN at event ${report.firstBroken!.seq}: ${report.firstBroken!.reason}`);
+      }
+      if (!report.ok) throw new CliError(null, 1);
+    });
+}

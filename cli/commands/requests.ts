@@ -1,0 +1,73 @@
+// Client commands against the HTTP API: submit, verify, status, plan.
+import { Command, Option } from 'commander';
+import { callApi } from '../clients';
+import { CliError } from '../errors';
+import { formatStatus, formatTable, type RequestView } from '../format';
+import type { CommandContext } from './context';
+
+const REQUEST_TYPES = ['access', 'export', 'correction', 'deletion'] as const;
+
+export function registerRequestCommands(program: Command, { out, err, env }: CommandContext): void {
+  const defaultApi = env.DSAR_API_URL || 'http://localhost:3000';
+  const apiOption = () => new Option('--api <url>', 'base URL of the dsar API (env DSAR_API_URL)').default(defaultApi);
+
+  program
+    .command('submit')
+    .description('submit a data-subject request (POST /v1/requests)')
+    .addOption(new Option('--type <type>', 'request type').choices(REQUEST_TYPES).makeOptionMandatory())
+    .requiredOption('--email <email>', "the data subject's email address")
+    .option('--idempotency-key <key>', 'makes retries safe: the same key returns the same request')
+    .addOption(apiOption())
+    .action(async (o: { type: string; email: string; idempotencyKey?: string; api: string }) => {
+      const headers: Record<string, string> = {};
+      if (o.idempotencyKey) headers['idempotency-key'] = o.idempotencyKey;
+      const body = await callApi(o.api, 'POST', '/v1/requests', { type: o.type, email: o.email }, headers, err);
+      out(JSON.stringify(body, null, 2));
+    });
+
+  program
+    .command('verify')
+    .description('confirm a request with the one-time code from the verification email')
+    .argument('<requestId>', 'the request id (from `dsar submit` or the email)')
+    .argument('<code>', 'the code from the email ("Or confirm with the code: …")')
+    .addOption(apiOption())
+    // Codes are base64url and may start with "-": taken as the code, not as an unknown option.
+    .allowUnknownOption()
+    .action(async (requestId: string, code: string, o: { api: string }) => {
+      const body = await callApi(o.api, 'POST', `/v1/requests/${encodeURIComponent(requestId)}/verify`, { token: code }, {}, err);
+      out(JSON.stringify(body, null, 2));
+    });
+
+  program
+    .command('status')
+    .description('status, due date and per-store progress of a request')
+    .argument('<requestId>', 'the request id')
+    .option('--json', 'print the API answer as JSON')
+    .addOption(apiOption())
+    .action(async (requestId: string, o: { api: string; json?: boolean }) => {
+      const view = (await callApi(o.api, 'GET', `/v1/requests/${encodeURIComponent(requestId)}`, undefined, {}, err)) as RequestView;
+      out(o.json ? JSON.stringify(view, null, 2) : formatStatus(view));
+    });
+
+  const keyOption = () => new Option('--key <key>', 'an admin API key (env DSAR_ADMIN_KEY)').default(env.DSAR_ADMIN_KEY);
+  const adminHeaders = (key?: string) => {
+    if (!key) throw new CliError('an admin API key is needed: --key or DSAR_ADMIN_KEY (create one with `dsar admin-key create`)');
+    return { authorization: `Bearer ${key}` };
+  };
+
+  program
+    .command('plan')
+    .description('dry run: what a deletion for this subject would do, per store and collection (changes nothing)')
+    .requiredOption('--email <email>', "the data subject's email address")
+    .option('--json', 'print the API answer as JSON')
+    .addOption(keyOption())
+    .addOption(apiOption())
+    .action(async (o: { email: string; json?: boolean; key?: string; api: string }) => {
+      const plan = (await callApi(o.api, 'POST', '/v1/plans', { email: o.email, type: 'deletion' }, adminHeaders(o.key), err)) as {
+        entries: { store: string; collection: string; action: string; rows: number; basis?: string; retainedUntil?: string; purgeAfter?: string }[];
+      };
+      if (o.json) return out(JSON.stringify(plan, null, 2));
+      const rows = plan.entries.map((e) => [e.store, e.collection, e.action, String(e.rows), [e.basis, e.retainedUntil && `until ${e.retainedUntil.slice(0, 10)}`, e.purgeAfter && `purge after ${e.purgeAfter}`].filter(Boolean).join('; ')]);
+      out(formatTable(['STORE', 'COLLECTION', 'ACTION', 'ROWS', 'NOTE'], rows, [3]).join('\n'));
+    });
+}
