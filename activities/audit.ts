@@ -22,7 +22,9 @@ export async function appendAudit(db: Pool, input: AuditInput): Promise<{ seq: n
   try {
     await client.query('BEGIN');
     await client.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_CHAIN_LOCK]);
-    const existing = await client.query<{ seq: string; hash: string }>('SELECT seq, hash FROM audit_events WHERE event_key = $1', [input.eventKey]);
+    const existing = await client.query<{ seq: string; hash: string }>('SELECT seq, hash FROM audit_events WHERE event_key = $1', [
+      input.eventKey,
+    ]);
     if (existing.rows[0]) {
       await client.query('COMMIT');
       return { seq: Number(existing.rows[0].seq), hash: existing.rows[0].hash };
@@ -44,7 +46,19 @@ export async function appendAudit(db: Pool, input: AuditInput): Promise<{ seq: n
     await client.query(
       `INSERT INTO audit_events (seq, event_key, request_id, at, actor, action, store, collection, details, prev_hash, hash)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-      [event.seq, event.eventKey, event.requestId, event.at, event.actor, event.action, event.store, event.collection, event.details, prevHash, hash],
+      [
+        event.seq,
+        event.eventKey,
+        event.requestId,
+        event.at,
+        event.actor,
+        event.action,
+        event.store,
+        event.collection,
+        event.details,
+        prevHash,
+        hash,
+      ],
     );
     await client.query('COMMIT');
     return { seq: event.seq, hash };
@@ -62,7 +76,6 @@ export interface ChainReport {
   lastHash: string;
   firstBroken?: { seq: number; reason: string };
 }
-
 
 export interface ChainRange {
   /** First event to check; its prev_hash is taken as given (the previous event's hash). */
@@ -82,14 +95,22 @@ export async function verifyAuditChain(db: Pool, pageSize = 5000, range: ChainRa
   let prevHash = GENESIS_HASH;
   if (range.fromSeq === undefined) {
     // After record-keeping expiry the chain starts later: from the hash its checkpoint recorded.
-    const { rows: [first] } = await db.query<{ seq: string | null }>('SELECT min(seq) AS seq FROM audit_events');
+    const {
+      rows: [first],
+    } = await db.query<{ seq: string | null }>('SELECT min(seq) AS seq FROM audit_events');
     const oldest = first?.seq ? Number(first.seq) : 1;
     if (oldest > 1) {
       const { rows } = await db.query<{ hash: string }>(
         "SELECT details->>'hashThrough' AS hash FROM audit_events WHERE action = 'audit.expired' AND (details->>'throughSeq')::bigint = $1 ORDER BY seq LIMIT 1",
         [oldest - 1],
       );
-      if (!rows[0]) return { ok: false, events: 0, lastHash: prevHash, firstBroken: { seq: 1, reason: `events 1 to ${oldest - 1} are missing and no expiry checkpoint accounts for them` } };
+      if (!rows[0])
+        return {
+          ok: false,
+          events: 0,
+          lastHash: prevHash,
+          firstBroken: { seq: 1, reason: `events 1 to ${oldest - 1} are missing and no expiry checkpoint accounts for them` },
+        };
       return verifyAuditChain(db, pageSize, { fromSeq: oldest, toSeq: range.toSeq, anchor: rows[0].hash });
     }
   }
@@ -101,12 +122,17 @@ export async function verifyAuditChain(db: Pool, pageSize = 5000, range: ChainRa
   let expectedSeq = from;
   let events = 0;
   for (;;) {
-    const { rows } = await db.query<AuditEventRow>('SELECT * FROM audit_events WHERE seq >= $1 AND seq <= $2 ORDER BY seq LIMIT $3', [expectedSeq, to, pageSize]);
+    const { rows } = await db.query<AuditEventRow>('SELECT * FROM audit_events WHERE seq >= $1 AND seq <= $2 ORDER BY seq LIMIT $3', [
+      expectedSeq,
+      to,
+      pageSize,
+    ]);
     if (!rows.length) return { ok: true, events, lastHash: prevHash };
     for (const row of rows) {
       const seq = Number(row.seq);
       const broken = (reason: string): ChainReport => ({ ok: false, events, lastHash: prevHash, firstBroken: { seq, reason } });
-      if (seq !== expectedSeq) return { ok: false, events, lastHash: prevHash, firstBroken: { seq: expectedSeq, reason: `event ${expectedSeq} is missing` } };
+      if (seq !== expectedSeq)
+        return { ok: false, events, lastHash: prevHash, firstBroken: { seq: expectedSeq, reason: `event ${expectedSeq} is missing` } };
       if (row.prev_hash !== prevHash) return broken('prev_hash does not match the hash of the event before it');
       const recomputed = chainHash(prevHash, chainedEventOf(row));
       if (recomputed !== row.hash) return broken('content does not match its hash (the event was altered)');

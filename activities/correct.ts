@@ -10,7 +10,10 @@ import { connectorFor } from './stores/registry';
 import { persistedSubject } from './subject';
 
 export async function loadCorrections(deps: ActivityDeps, requestId: string): Promise<Record<string, string>> {
-  const { rows } = await deps.engineDb.query<{ field: string; new_value: string }>('SELECT field, new_value FROM request_corrections WHERE request_id = $1', [requestId]);
+  const { rows } = await deps.engineDb.query<{ field: string; new_value: string }>(
+    'SELECT field, new_value FROM request_corrections WHERE request_id = $1',
+    [requestId],
+  );
   return Object.fromEntries(rows.map((r) => [r.field, r.new_value]));
 }
 
@@ -29,7 +32,10 @@ export async function correctionTargets(deps: ActivityDeps, requestId: string): 
 export async function correctTarget(deps: ActivityDeps, requestId: string, target: Target): Promise<CorrectionOutcome> {
   const connector = connectorFor(target.kind);
   if (!connector.correct) throw new Error(`${target.kind} stores cannot be corrected`);
-  const outcome = await connector.correct({ deps, target, subject: persistedSubject(deps.engineDb, requestId) }, await loadCorrections(deps, requestId));
+  const outcome = await connector.correct(
+    { deps, target, subject: persistedSubject(deps.engineDb, requestId) },
+    await loadCorrections(deps, requestId),
+  );
   await appendAudit(deps.engineDb, {
     eventKey: `${requestId}:correct:${target.store}.${target.collection}`,
     requestId,

@@ -11,31 +11,58 @@ import { sha256Hex } from '../lib/hash';
 export async function sendDeadlineReminder(deps: ActivityDeps, requestId: string, dueAt: string): Promise<void> {
   const r = await loadRequest(deps.engineDb, requestId);
   await sendOnce(deps.engineDb, deps.mailer, deps.config.MAIL_FROM, {
-    key: `${requestId}:reminder:${dueAt}`, requestId, kind: 'deadline_reminder', to: deps.config.PRIVACY_TEAM_EMAIL,
+    key: `${requestId}:reminder:${dueAt}`,
+    requestId,
+    kind: 'deadline_reminder',
+    to: deps.config.PRIVACY_TEAM_EMAIL,
     ...reminderMail({ requestId, type: r.type, dueAt: new Date(dueAt), status: r.status }),
   });
-  await appendAudit(deps.engineDb, { eventKey: `${requestId}:deadline.reminder:${dueAt}`, requestId, actor: 'workflow', action: 'deadline.reminder', details: { dueAt } });
+  await appendAudit(deps.engineDb, {
+    eventKey: `${requestId}:deadline.reminder:${dueAt}`,
+    requestId,
+    actor: 'workflow',
+    action: 'deadline.reminder',
+    details: { dueAt },
+  });
 }
 
 export async function escalateOverdue(deps: ActivityDeps, requestId: string, dueAt: string): Promise<void> {
   const r = await loadRequest(deps.engineDb, requestId);
   await deps.engineDb.query('UPDATE requests SET overdue = true, updated_at = now() WHERE id = $1', [requestId]);
   await sendOnce(deps.engineDb, deps.mailer, deps.config.MAIL_FROM, {
-    key: `${requestId}:overdue:${dueAt}`, requestId, kind: 'deadline_overdue', to: deps.config.PRIVACY_TEAM_EMAIL,
+    key: `${requestId}:overdue:${dueAt}`,
+    requestId,
+    kind: 'deadline_overdue',
+    to: deps.config.PRIVACY_TEAM_EMAIL,
     ...overdueMail({ requestId, type: r.type, dueAt: new Date(dueAt), status: r.status }),
   });
-  await appendAudit(deps.engineDb, { eventKey: `${requestId}:deadline.overdue:${dueAt}`, requestId, actor: 'workflow', action: 'deadline.overdue', details: { dueAt } });
+  await appendAudit(deps.engineDb, {
+    eventKey: `${requestId}:deadline.overdue:${dueAt}`,
+    requestId,
+    actor: 'workflow',
+    action: 'deadline.overdue',
+    details: { dueAt },
+  });
 }
 
 export async function applyExtension(deps: ActivityDeps, requestId: string, ext: Extension): Promise<void> {
   const r = await loadRequest(deps.engineDb, requestId);
-  await deps.engineDb.query('UPDATE requests SET extended_due_at = $2, extension_reason = $3, overdue = false, updated_at = now() WHERE id = $1', [requestId, ext.newDueAt, ext.reason]);
+  await deps.engineDb.query(
+    'UPDATE requests SET extended_due_at = $2, extension_reason = $3, overdue = false, updated_at = now() WHERE id = $1',
+    [requestId, ext.newDueAt, ext.reason],
+  );
   await sendOnce(deps.engineDb, deps.mailer, deps.config.MAIL_FROM, {
-    key: `${requestId}:extension:${ext.newDueAt}`, requestId, kind: 'extension', to: r.subjectEmail,
+    key: `${requestId}:extension:${ext.newDueAt}`,
+    requestId,
+    kind: 'extension',
+    to: r.subjectEmail,
     ...extensionMail({ requestId, newDueAt: new Date(ext.newDueAt), reason: ext.reason }),
   });
   await appendAudit(deps.engineDb, {
-    eventKey: `${requestId}:request.extended:${ext.newDueAt}`, requestId, actor: `admin:${ext.by}`, action: 'request.extended',
+    eventKey: `${requestId}:request.extended:${ext.newDueAt}`,
+    requestId,
+    actor: `admin:${ext.by}`,
+    action: 'request.extended',
     details: { newDueAt: ext.newDueAt, reasonSha256: sha256Hex(ext.reason), noticeSent: true },
   });
 }
@@ -44,7 +71,10 @@ export async function sendDenialNotice(deps: ActivityDeps, requestId: string, de
   const r = await loadRequest(deps.engineDb, requestId);
   await deps.engineDb.query('UPDATE requests SET denial_reason = $2, updated_at = now() WHERE id = $1', [requestId, denial.reason]);
   await sendOnce(deps.engineDb, deps.mailer, deps.config.MAIL_FROM, {
-    key: `${requestId}:denial`, requestId, kind: 'denial', to: r.subjectEmail,
+    key: `${requestId}:denial`,
+    requestId,
+    kind: 'denial',
+    to: r.subjectEmail,
     ...denialMail({ requestId, reason: denial.reason, details: denial.details, authority: deps.config.SUPERVISORY_AUTHORITY }),
   });
 }

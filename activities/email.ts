@@ -26,9 +26,11 @@ export async function sendOnce(db: Pool, mailer: Transporter, from: string, mail
   if (already.rowCount) return { sent: false };
   const messageId = `<${sha256Hex(mail.key).slice(0, 32)}@dsar-engine>`;
   await mailer.sendMail({ from, to: mail.to, subject: mail.subject, text: mail.text, html: mail.html, messageId });
-  await db.query(
-    'INSERT INTO emails_sent (key, request_id, kind, message_id) VALUES ($1, $2, $3, $4) ON CONFLICT (key) DO NOTHING',
-    [mail.key, mail.requestId, mail.kind, messageId],
-  );
+  await db.query('INSERT INTO emails_sent (key, request_id, kind, message_id) VALUES ($1, $2, $3, $4) ON CONFLICT (key) DO NOTHING', [
+    mail.key,
+    mail.requestId,
+    mail.kind,
+    messageId,
+  ]);
   return { sent: true };
 }

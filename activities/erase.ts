@@ -51,7 +51,12 @@ export async function eraseTarget(deps: ActivityDeps, requestId: string, target:
 }
 
 /** The hard purge after the grace period; proves nothing of the subject is left. */
-export async function purgeCollection(deps: ActivityDeps, requestId: string, store: string, collection: string): Promise<{ deleted: number; remaining: number }> {
+export async function purgeCollection(
+  deps: ActivityDeps,
+  requestId: string,
+  store: string,
+  collection: string,
+): Promise<{ deleted: number; remaining: number }> {
   const entry = collectionEntry(deps, store, collection);
   const preds = await loadPredicates(deps.engineDb, requestId, store, collection);
   const pool = storePool(entry.url);

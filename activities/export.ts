@@ -26,8 +26,12 @@ const REPORT_SAMPLE_ROWS = 100;
 export const stagingDir = (deps: ActivityDeps, requestId: string) => path.join(deps.config.EXPORT_DIR, 'staging', requestId);
 export const archivePath = (deps: ActivityDeps, requestId: string) => path.join(deps.config.EXPORT_DIR, `${requestId}.zip`);
 
-
-export async function exportCollection(deps: ActivityDeps, requestId: string, store: string, collection: string): Promise<CollectionExportResult> {
+export async function exportCollection(
+  deps: ActivityDeps,
+  requestId: string,
+  store: string,
+  collection: string,
+): Promise<CollectionExportResult> {
   const entry = collectionEntry(deps, store, collection);
   const preds = await loadPredicates(deps.engineDb, requestId, store, collection);
   const dir = stagingDir(deps, requestId);
@@ -63,7 +67,13 @@ export async function packageExport(deps: ActivityDeps, requestId: string, resul
   const existing = await db.query('SELECT id, bytes, sha256, manifest FROM exports WHERE request_id = $1', [requestId]);
   if (existing.rows[0]) {
     const m = existing.rows[0].manifest as Manifest;
-    return { exportId: existing.rows[0].id, bytes: Number(existing.rows[0].bytes), sha256: existing.rows[0].sha256, collections: m.totals.collections, rows: m.totals.rows };
+    return {
+      exportId: existing.rows[0].id,
+      bytes: Number(existing.rows[0].bytes),
+      sha256: existing.rows[0].sha256,
+      collections: m.totals.collections,
+      rows: m.totals.rows,
+    };
   }
   const request = await loadRequest(db, requestId);
   const entries = results.map((r) => ({ r, entry: collectionEntry(deps, r.store, r.collection) }));
@@ -80,7 +90,9 @@ export async function packageExport(deps: ActivityDeps, requestId: string, resul
   const partial = `${finalPath}.partial`;
   await mkdir(path.dirname(finalPath), { recursive: true });
   const staging = stagingDir(deps, requestId);
-  const staged = entries.flatMap(({ r }) => r.files.map((f, i) => ({ f, file: path.join(staging, `${r.store}.${r.collection}.${i === 0 ? 'json' : 'csv'}`) })));
+  const staged = entries.flatMap(({ r }) =>
+    r.files.map((f, i) => ({ f, file: path.join(staging, `${r.store}.${r.collection}.${i === 0 ? 'json' : 'csv'}`) })),
+  );
   const extras = [{ name: 'manifest.json', data: Buffer.from(JSON.stringify(manifest, null, 2)) }];
   if (request.type === 'access') {
     const samples = new Map<string, Record<string, unknown>[]>();
@@ -92,7 +104,14 @@ export async function packageExport(deps: ActivityDeps, requestId: string, resul
   }
   const { bytes, sha256 } = staged.every(({ f }) => f.crc32 !== undefined && f.compressedBytes !== undefined)
     ? await writeRawZip(partial, [
-        ...staged.map(({ f, file }): RawEntry => ({ name: f.name, method: 8, crc32: f.crc32!, size: f.bytes, compressedSize: f.compressedBytes!, source: `${file}.z` })),
+        ...staged.map(({ f, file }): RawEntry => ({
+          name: f.name,
+          method: 8,
+          crc32: f.crc32!,
+          size: f.bytes,
+          compressedSize: f.compressedBytes!,
+          source: `${file}.z`,
+        })),
         ...extras.map(({ name, data }): RawEntry => {
           const z = deflateRawSync(data, { level: ZIP_LEVEL });
           return { name, method: 8, crc32: crc32(data), size: data.length, compressedSize: z.length, source: z };
@@ -113,7 +132,14 @@ export async function packageExport(deps: ActivityDeps, requestId: string, resul
     requestId,
     actor: 'worker',
     action: 'export.packaged',
-    details: { exportId, bytes, sha256, collections: manifest.totals.collections, rows: manifest.totals.rows, expiresAt: expiresAt.toISOString() },
+    details: {
+      exportId,
+      bytes,
+      sha256,
+      collections: manifest.totals.collections,
+      rows: manifest.totals.rows,
+      expiresAt: expiresAt.toISOString(),
+    },
   });
   await rm(staging, { recursive: true, force: true });
   return { exportId, bytes, sha256, collections: manifest.totals.collections, rows: manifest.totals.rows };

@@ -61,7 +61,11 @@ export function createActivities(deps: ActivityDeps) {
       if (already.rowCount) return { sent: false };
       const token = randomBytes(24).toString('base64url');
       const expiresAt = new Date(Date.now() + deps.config.VERIFICATION_TTL_HOURS * 3_600_000);
-      await db.query('INSERT INTO verification_tokens (token_hash, request_id, expires_at) VALUES ($1, $2, $3)', [sha256Hex(token), requestId, expiresAt]);
+      await db.query('INSERT INTO verification_tokens (token_hash, request_id, expires_at) VALUES ($1, $2, $3)', [
+        sha256Hex(token),
+        requestId,
+        expiresAt,
+      ]);
       const link = `${deps.config.PUBLIC_BASE_URL}/verify?request=${requestId}&token=${encodeURIComponent(token)}`;
       const mail = verificationMail({ requestId, type: request.type, dueAt: request.dueAt, link, token, expiresAt });
       const to = await recipientFor(deps, request.subjectEmail);
@@ -78,7 +82,13 @@ export function createActivities(deps: ActivityDeps) {
 
     async sendUnverifiedNotice(requestId: string): Promise<void> {
       const request = await loadRequest(db, requestId);
-      await sendOnce(db, deps.mailer, from, { key: `${requestId}:unverified-closed`, requestId, kind: 'unverified_closed', to: request.subjectEmail, ...unverifiedClosedMail({ requestId }) });
+      await sendOnce(db, deps.mailer, from, {
+        key: `${requestId}:unverified-closed`,
+        requestId,
+        kind: 'unverified_closed',
+        to: request.subjectEmail,
+        ...unverifiedClosedMail({ requestId }),
+      });
     },
 
     /** Finds the subject in every store; returns the targets to process (no personal data). */
@@ -94,7 +104,9 @@ export function createActivities(deps: ActivityDeps) {
         action: 'subject.resolved',
         details: {
           collectionsMatched: found.size,
-          identityValues: Object.fromEntries(selectors.map((s) => [`${s.store}.${s.collection}`, s.predicates.reduce((n, p) => n + p.values.length, 0)])),
+          identityValues: Object.fromEntries(
+            selectors.map((s) => [`${s.store}.${s.collection}`, s.predicates.reduce((n, p) => n + p.values.length, 0)]),
+          ),
         },
       });
       return listTargets(deps.dataMap);
@@ -106,9 +118,11 @@ export function createActivities(deps: ActivityDeps) {
     packageExport: (requestId: string, results: CollectionExportResult[]) => withHeartbeat(() => packageExport(deps, requestId, results)),
 
     eraseTarget: (requestId: string, target: Target) => withHeartbeat(() => eraseTarget(deps, requestId, target)),
-    purgeCollection: (requestId: string, store: string, collection: string) => withHeartbeat(() => purgeCollection(deps, requestId, store, collection)),
+    purgeCollection: (requestId: string, store: string, collection: string) =>
+      withHeartbeat(() => purgeCollection(deps, requestId, store, collection)),
     openManualTask: (requestId: string, store: string) => openManualTask(deps, requestId, store),
-    recordManualTaskDone: (requestId: string, store: string, by: string, note: string) => recordManualTaskDone(deps, requestId, store, by, note),
+    recordManualTaskDone: (requestId: string, store: string, by: string, note: string) =>
+      recordManualTaskDone(deps, requestId, store, by, note),
 
     planDeletion: (planId: string) => planDeletion(deps, planId),
 
@@ -117,9 +131,19 @@ export function createActivities(deps: ActivityDeps) {
     async sendCorrectionNotice(requestId: string, outcomes: CorrectionOutcome[]): Promise<void> {
       const request = await loadRequest(db, requestId);
       const changes = outcomes
-        .map((o) => ({ place: `${o.store} ${o.collection}`.replace(/_/g, ' '), fields: [...new Set(o.changes.filter((c) => c.rows > 0).map((c) => c.field))], rows: o.changes.reduce((n, c) => n + c.rows, 0) }))
+        .map((o) => ({
+          place: `${o.store} ${o.collection}`.replace(/_/g, ' '),
+          fields: [...new Set(o.changes.filter((c) => c.rows > 0).map((c) => c.field))],
+          rows: o.changes.reduce((n, c) => n + c.rows, 0),
+        }))
         .filter((c) => c.fields.length);
-      await sendOnce(db, deps.mailer, from, { key: `${requestId}:correction-done`, requestId, kind: 'correction_done', to: request.subjectEmail, ...correctionDoneMail({ requestId, changes }) });
+      await sendOnce(db, deps.mailer, from, {
+        key: `${requestId}:correction-done`,
+        requestId,
+        kind: 'correction_done',
+        to: request.subjectEmail,
+        ...correctionDoneMail({ requestId, changes }),
+      });
     },
 
     sendDeadlineReminder: (requestId: string, dueAt: string) => sendDeadlineReminder(deps, requestId, dueAt),
@@ -140,11 +164,19 @@ export function createActivities(deps: ActivityDeps) {
       const mail = deletionDoneMail({
         requestId,
         deleted: outcomes.filter((o) => o.deleted > 0 && o.kind !== 'http').map((o) => ({ place: place(o), rows: o.deleted })),
-        retained: outcomes.filter((o) => o.action === 'retain' && o.retained > 0).map((o) => ({ place: place(o), rows: o.retained, basis: o.basis ?? '', until: o.retainedUntil })),
+        retained: outcomes
+          .filter((o) => o.action === 'retain' && o.retained > 0)
+          .map((o) => ({ place: place(o), rows: o.retained, basis: o.basis ?? '', until: o.retainedUntil })),
         purgeAt: purgeAt ? new Date(purgeAt) : undefined,
         held: outcomes.some((o) => o.action === 'held'),
       });
-      await sendOnce(db, deps.mailer, from, { key: `${requestId}:deletion-done`, requestId, kind: 'deletion_done', to: request.subjectEmail, ...mail });
+      await sendOnce(db, deps.mailer, from, {
+        key: `${requestId}:deletion-done`,
+        requestId,
+        kind: 'deletion_done',
+        to: request.subjectEmail,
+        ...mail,
+      });
     },
 
     /** Mails a signed, expiring download link for the request's archive. */
@@ -153,11 +185,20 @@ export function createActivities(deps: ActivityDeps) {
       const { rows } = await db.query('SELECT id, expires_at, manifest FROM exports WHERE request_id = $1', [requestId]);
       if (!rows[0]) throw new Error(`no export for request ${requestId}`);
       const expiresAt: Date = rows[0].expires_at;
-      const token = signToken(deps.config.SIGNING_SECRET, DOWNLOAD_TOKEN_PURPOSE, { e: rows[0].id, exp: Math.floor(expiresAt.getTime() / 1000) });
+      const token = signToken(deps.config.SIGNING_SECRET, DOWNLOAD_TOKEN_PURPOSE, {
+        e: rows[0].id,
+        exp: Math.floor(expiresAt.getTime() / 1000),
+      });
       const link = `${deps.config.PUBLIC_BASE_URL}/v1/exports/${token}`;
       const totals = rows[0].manifest.totals as { rows: number; collections: number };
       const mail = exportReadyMail({ requestId, type: request.type, link, expiresAt, ...totals });
-      await sendOnce(db, deps.mailer, from, { key: `${requestId}:export-ready`, requestId, kind: 'export_ready', to: request.subjectEmail, ...mail });
+      await sendOnce(db, deps.mailer, from, {
+        key: `${requestId}:export-ready`,
+        requestId,
+        kind: 'export_ready',
+        to: request.subjectEmail,
+        ...mail,
+      });
       await appendAudit(db, {
         eventKey: `${requestId}:export.link_sent`,
         requestId,

@@ -12,18 +12,42 @@ export async function openManualTask(deps: ActivityDeps, requestId: string, stor
     [requestId, store, spec.instructions],
   );
   if (r.rowCount) {
-    await appendAudit(deps.engineDb, { eventKey: `${requestId}:manual.opened:${store}`, requestId, actor: 'worker', action: 'manual_task.opened', store });
+    await appendAudit(deps.engineDb, {
+      eventKey: `${requestId}:manual.opened:${store}`,
+      requestId,
+      actor: 'worker',
+      action: 'manual_task.opened',
+      store,
+    });
   }
 }
 
-export async function recordManualTaskDone(deps: ActivityDeps, requestId: string, store: string, by: string, note: string): Promise<ErasureOutcome> {
+export async function recordManualTaskDone(
+  deps: ActivityDeps,
+  requestId: string,
+  store: string,
+  by: string,
+  note: string,
+): Promise<ErasureOutcome> {
   await deps.engineDb.query(
     'UPDATE manual_tasks SET completed_at = coalesce(completed_at, now()), completed_by = coalesce(completed_by, $3), note = coalesce(note, $4) WHERE request_id = $1 AND store = $2',
     [requestId, store, by, note],
   );
-  const outcome: ErasureOutcome = { ...NOTHING_DONE, store, collection: 'manual_task', kind: 'manual', action: 'manual', note: `completed by ${by}` };
+  const outcome: ErasureOutcome = {
+    ...NOTHING_DONE,
+    store,
+    collection: 'manual_task',
+    kind: 'manual',
+    action: 'manual',
+    note: `completed by ${by}`,
+  };
   await appendAudit(deps.engineDb, {
-    eventKey: `${requestId}:erase:${store}.manual_task`, requestId, actor: `admin:${by}`, action: 'collection.erased', store, collection: 'manual_task',
+    eventKey: `${requestId}:erase:${store}.manual_task`,
+    requestId,
+    actor: `admin:${by}`,
+    action: 'collection.erased',
+    store,
+    collection: 'manual_task',
     details: { ...outcome, store: undefined, collection: undefined },
   });
   return outcome;

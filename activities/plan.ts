@@ -11,7 +11,9 @@ import { resolveSubject } from './stores/resolve';
 import { resolvedSubject } from './subject';
 
 export async function planDeletion(deps: ActivityDeps, planId: string): Promise<PlanEntry[]> {
-  const { rows: [plan] } = await deps.engineDb.query<{ subject_email: string }>('SELECT subject_email FROM plans WHERE id = $1', [planId]);
+  const {
+    rows: [plan],
+  } = await deps.engineDb.query<{ subject_email: string }>('SELECT subject_email FROM plans WHERE id = $1', [planId]);
   if (!plan) throw new Error(`plan ${planId} is not in the engine database`);
   const { selectors, identities } = await resolveSubject(deps.dataMap, { email: [plan.subject_email] });
   const subject = resolvedSubject(selectors, identities);
@@ -28,7 +30,11 @@ export async function planDeletion(deps: ActivityDeps, planId: string): Promise<
     eventKey: `plan:${planId}`,
     actor: 'worker',
     action: 'plan.created',
-    details: { planId, type: 'deletion', targets: entries.map((e) => ({ target: `${e.store}.${e.collection}`, action: e.action, rows: e.rows })) },
+    details: {
+      planId,
+      type: 'deletion',
+      targets: entries.map((e) => ({ target: `${e.store}.${e.collection}`, action: e.action, rows: e.rows })),
+    },
   });
   return entries;
 }

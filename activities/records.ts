@@ -23,8 +23,26 @@ export async function expireRecords(deps: ActivityDeps, runId: string): Promise<
   const requests = await expireRequests(deps.engineDb, months);
   const audit = await expireAuditEvents(deps, months, runId);
   return [
-    { store: 'engine', collection: 'requests', rule: 'retention', olderThan: `P${months}M`, deleted: requests, heldSkipped: 0, statements: 0, longestStatementMs: 0 },
-    { store: 'engine', collection: 'audit_events', rule: 'retention', olderThan: `P${months}M`, deleted: audit, heldSkipped: 0, statements: 0, longestStatementMs: 0 },
+    {
+      store: 'engine',
+      collection: 'requests',
+      rule: 'retention',
+      olderThan: `P${months}M`,
+      deleted: requests,
+      heldSkipped: 0,
+      statements: 0,
+      longestStatementMs: 0,
+    },
+    {
+      store: 'engine',
+      collection: 'audit_events',
+      rule: 'retention',
+      olderThan: `P${months}M`,
+      deleted: audit,
+      heldSkipped: 0,
+      statements: 0,
+      longestStatementMs: 0,
+    },
   ];
 }
 
@@ -66,7 +84,9 @@ async function expireRequests(db: Pool, months: number): Promise<number> {
 async function expireAuditEvents(deps: ActivityDeps, months: number, runId: string): Promise<number> {
   const db = deps.engineDb;
   // Everything up to the last event older than the limit goes (a prefix of the chain).
-  const { rows: [last] } = await db.query<{ seq: string; hash: string }>(
+  const {
+    rows: [last],
+  } = await db.query<{ seq: string; hash: string }>(
     `SELECT seq, hash FROM audit_events WHERE at < now() - make_interval(months => $1) ORDER BY seq DESC LIMIT 1`,
     [months],
   );

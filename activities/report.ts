@@ -16,7 +16,10 @@ export function accessReportHtml(manifest: Manifest, samples: Map<string, Record
           .map((r) => `<tr>${cols.map((k) => `<td>${esc(r[k])}</td>`).join('')}</tr>`)
           .join('')}</tbody></table>`
       : '<p>We hold no records about you here.</p>';
-    const more = c.rows > rows.length ? `<p>Showing the first ${rows.length} of ${c.rows} records; all are in <code>${esc(c.files[0]?.name)}</code>.</p>` : '';
+    const more =
+      c.rows > rows.length
+        ? `<p>Showing the first ${rows.length} of ${c.rows} records; all are in <code>${esc(c.files[0]?.name)}</code>.</p>`
+        : '';
     return `<section><h2>${esc(c.collection)} <small>(${esc(c.source)})</small></h2>
 <dl><dt>Records</dt><dd>${c.rows}</dd>
 <dt>Categories of data</dt><dd>${c.categories.map(esc).join(', ') || '—'}</dd>

@@ -11,10 +11,7 @@ export interface RequestRecord {
 }
 
 export async function loadRequest(db: Pool, requestId: string): Promise<RequestRecord> {
-  const { rows } = await db.query(
-    'SELECT id, type, status, subject_email, received_at, due_at FROM requests WHERE id = $1',
-    [requestId],
-  );
+  const { rows } = await db.query('SELECT id, type, status, subject_email, received_at, due_at FROM requests WHERE id = $1', [requestId]);
   if (!rows[0]) throw new Error(`request ${requestId} is not in the engine database`);
   const r = rows[0];
   return { id: r.id, type: r.type, status: r.status, subjectEmail: r.subject_email, receivedAt: r.received_at, dueAt: r.due_at };
@@ -32,6 +29,12 @@ export async function updateProjection(
         progress = coalesce($5::jsonb, progress),
         updated_at = now()
       WHERE id = $1`,
-    [requestId, patch.status, patch.verified ?? false, patch.completed ?? false, patch.progress === undefined ? null : JSON.stringify(patch.progress)],
+    [
+      requestId,
+      patch.status,
+      patch.verified ?? false,
+      patch.completed ?? false,
+      patch.progress === undefined ? null : JSON.stringify(patch.progress),
+    ],
   );
 }

@@ -10,7 +10,10 @@ export async function saveSubject(db: Pool, requestId: string, selectors: Collec
     await client.query('DELETE FROM subject_identities WHERE request_id = $1', [requestId]);
     await client.query('DELETE FROM subject_identity_values WHERE request_id = $1', [requestId]);
     for (const [identity, values] of Object.entries(identities)) {
-      await client.query('INSERT INTO subject_identity_values (request_id, identity, value) SELECT $1, $2, unnest($3::text[]) ON CONFLICT DO NOTHING', [requestId, identity, values]);
+      await client.query(
+        'INSERT INTO subject_identity_values (request_id, identity, value) SELECT $1, $2, unnest($3::text[]) ON CONFLICT DO NOTHING',
+        [requestId, identity, values],
+      );
     }
     for (const s of selectors) {
       for (const p of s.predicates) {

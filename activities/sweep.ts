@@ -23,7 +23,9 @@ export function sweepTargets(deps: ActivityDeps): { store: string; collection: s
 
 /** The predicates of every subject under an active legal hold, for one collection. */
 async function heldPredicates(deps: ActivityDeps, entry: CollectionEntry): Promise<Predicate[]> {
-  const { rows } = await deps.engineDb.query<{ subject_email: string }>('SELECT DISTINCT subject_email FROM legal_holds WHERE released_at IS NULL');
+  const { rows } = await deps.engineDb.query<{ subject_email: string }>(
+    'SELECT DISTINCT subject_email FROM legal_holds WHERE released_at IS NULL',
+  );
   const out: Predicate[] = [];
   for (const hold of rows) {
     const { selectors } = await resolveSubject(deps.dataMap, { email: [hold.subject_email] });
@@ -35,12 +37,20 @@ async function heldPredicates(deps: ActivityDeps, entry: CollectionEntry): Promi
 /** Sweeps run this many batch streams at once, each over its own time range. */
 export const SWEEP_LANES = 2;
 
-async function sweepRule(entry: CollectionEntry, held: Predicate[], rule: SweepResult['rule'], column: string, age: string): Promise<SweepResult> {
+async function sweepRule(
+  entry: CollectionEntry,
+  held: Predicate[],
+  rule: SweepResult['rule'],
+  column: string,
+  age: string,
+): Promise<SweepResult> {
   const pool = storePool(entry.url);
   const table = tableRef(entry);
   const col = `t.${q(column)}`;
   // One cutoff for the whole run, so every batch applies the same rule.
-  const { rows: [bounds] } = await pool.query<{ cutoff: Date; lo: Date | null }>(
+  const {
+    rows: [bounds],
+  } = await pool.query<{ cutoff: Date; lo: Date | null }>(
     `SELECT now() - $1::interval AS cutoff, (SELECT min(${col}) FROM ${table} t) AS lo`,
     [age],
   );
@@ -48,7 +58,10 @@ async function sweepRule(entry: CollectionEntry, held: Predicate[], rule: SweepR
   let heldSkipped = 0;
   if (held.length) {
     const h = subjectWhere(held, 2);
-    const { rows } = await pool.query(`SELECT count(*)::bigint AS n FROM ${table} t WHERE ${col} < $1 AND coalesce(${h.sql}, false)`, [bounds.cutoff, ...h.params]);
+    const { rows } = await pool.query(`SELECT count(*)::bigint AS n FROM ${table} t WHERE ${col} < $1 AND coalesce(${h.sql}, false)`, [
+      bounds.cutoff,
+      ...h.params,
+    ]);
     heldSkipped = Number(rows[0].n);
   }
   const total = { rows: 0, statements: 0, longestStatementMs: 0 };
@@ -58,9 +71,17 @@ async function sweepRule(entry: CollectionEntry, held: Predicate[], rule: SweepR
     const span = bounds.cutoff.getTime() - lo;
     const edges = Array.from({ length: SWEEP_LANES + 1 }, (_, i) => new Date(lo + Math.floor((span * i) / SWEEP_LANES)));
     const lanes = await Promise.all(
-      edges.slice(0, -1).map((from, i) =>
-        deleteWhere(pool, entry, `${col} >= $1 AND ${col} < $2 AND ${notHeld.sql}`, [from, i === SWEEP_LANES - 1 ? bounds.cutoff : edges[i + 1], ...notHeld.params], { advance: column }),
-      ),
+      edges
+        .slice(0, -1)
+        .map((from, i) =>
+          deleteWhere(
+            pool,
+            entry,
+            `${col} >= $1 AND ${col} < $2 AND ${notHeld.sql}`,
+            [from, i === SWEEP_LANES - 1 ? bounds.cutoff : edges[i + 1], ...notHeld.params],
+            { advance: column },
+          ),
+        ),
     );
     for (const l of lanes) {
       total.rows += l.rows;
@@ -68,14 +89,24 @@ async function sweepRule(entry: CollectionEntry, held: Predicate[], rule: SweepR
       total.longestStatementMs = Math.max(total.longestStatementMs, l.longestStatementMs);
     }
   }
-  return { store: entry.store, collection: entry.collection, rule, olderThan: age, deleted: total.rows, heldSkipped, statements: total.statements, longestStatementMs: Math.round(total.longestStatementMs) };
+  return {
+    store: entry.store,
+    collection: entry.collection,
+    rule,
+    olderThan: age,
+    deleted: total.rows,
+    heldSkipped,
+    statements: total.statements,
+    longestStatementMs: Math.round(total.longestStatementMs),
+  };
 }
 
 export async function sweepCollection(deps: ActivityDeps, store: string, collection: string): Promise<SweepResult[]> {
   const entry = collectionEntry(deps, store, collection);
   const held = await heldPredicates(deps, entry);
   const out: SweepResult[] = [];
-  if (entry.spec.retention) out.push(await sweepRule(entry, held, 'retention', entry.spec.retention.timestamp, entry.spec.retention.maxAge));
+  if (entry.spec.retention)
+    out.push(await sweepRule(entry, held, 'retention', entry.spec.retention.timestamp, entry.spec.retention.maxAge));
   const erasure = entry.spec.onErasure;
   if (erasure?.action === 'purge' && erasure.softDelete?.timestamp && erasure.after) {
     out.push(await sweepRule(entry, held, 'purge_grace', erasure.softDelete.timestamp, erasure.after));
@@ -85,12 +116,23 @@ export async function sweepCollection(deps: ActivityDeps, store: string, collect
 
 /** Removes expired export archives from disk and marks them deleted. */
 export async function sweepExports(deps: ActivityDeps): Promise<SweepResult> {
-  const { rows } = await deps.engineDb.query<{ id: string; path: string }>('SELECT id, path FROM exports WHERE expires_at < now() AND deleted_at IS NULL');
+  const { rows } = await deps.engineDb.query<{ id: string; path: string }>(
+    'SELECT id, path FROM exports WHERE expires_at < now() AND deleted_at IS NULL',
+  );
   for (const r of rows) {
     await rm(r.path, { force: true });
     await deps.engineDb.query('UPDATE exports SET deleted_at = now() WHERE id = $1', [r.id]);
   }
-  return { store: 'engine', collection: 'exports', rule: 'export_expiry', olderThan: `P${deps.config.EXPORT_LINK_TTL_DAYS}D`, deleted: rows.length, heldSkipped: 0, statements: rows.length, longestStatementMs: 0 };
+  return {
+    store: 'engine',
+    collection: 'exports',
+    rule: 'export_expiry',
+    olderThan: `P${deps.config.EXPORT_LINK_TTL_DAYS}D`,
+    deleted: rows.length,
+    heldSkipped: 0,
+    statements: rows.length,
+    longestStatementMs: 0,
+  };
 }
 
 export async function recordSweep(deps: ActivityDeps, runId: string, results: SweepResult[]): Promise<void> {
@@ -102,7 +144,14 @@ export async function recordSweep(deps: ActivityDeps, runId: string, results: Sw
       runId,
       deleted: results.reduce((n, r) => n + r.deleted, 0),
       heldSkipped: results.reduce((n, r) => n + r.heldSkipped, 0),
-      collections: results.map((r) => ({ target: `${r.store}.${r.collection}`, rule: r.rule, olderThan: r.olderThan, deleted: r.deleted, heldSkipped: r.heldSkipped, longestStatementMs: r.longestStatementMs })),
+      collections: results.map((r) => ({
+        target: `${r.store}.${r.collection}`,
+        rule: r.rule,
+        olderThan: r.olderThan,
+        deleted: r.deleted,
+        heldSkipped: r.heldSkipped,
+        longestStatementMs: r.longestStatementMs,
+      })),
     },
   });
 }

@@ -29,7 +29,14 @@ export function verificationMail(p: { requestId: string; type: RequestType; dueA
   };
 }
 
-export function exportReadyMail(p: { requestId: string; type: RequestType; link: string; expiresAt: Date; rows: number; collections: number }) {
+export function exportReadyMail(p: {
+  requestId: string;
+  type: RequestType;
+  link: string;
+  expiresAt: Date;
+  rows: number;
+  collections: number;
+}) {
   return {
     subject: p.type === 'access' ? 'Your personal data report is ready' : 'Your data export is ready',
     text: [
@@ -66,7 +73,11 @@ export interface DeletionSummary {
 export function deletionDoneMail(p: { requestId: string } & DeletionSummary) {
   const lines = [`Your deletion request ${p.requestId} has been carried out.`, ''];
   if (p.held) {
-    lines.push('Some of your data is under a legal hold (it may be needed for legal claims) and could not be deleted yet.', 'We will delete it when the hold ends.', '');
+    lines.push(
+      'Some of your data is under a legal hold (it may be needed for legal claims) and could not be deleted yet.',
+      'We will delete it when the hold ends.',
+      '',
+    );
   }
   if (p.deleted.length) {
     lines.push('Deleted now:');
@@ -78,7 +89,9 @@ export function deletionDoneMail(p: { requestId: string } & DeletionSummary) {
   }
   if (p.retained.length) {
     lines.push('Kept because the law requires it (restricted: used for nothing else, then deleted):');
-    p.retained.forEach((r) => lines.push(`  - ${r.place}: ${r.rows} records — ${r.basis}${r.until ? `, until ${r.until.slice(0, 10)} at the latest` : ''}`));
+    p.retained.forEach((r) =>
+      lines.push(`  - ${r.place}: ${r.rows} records — ${r.basis}${r.until ? `, until ${r.until.slice(0, 10)} at the latest` : ''}`),
+    );
     lines.push('');
   }
   lines.push('We have also told the service providers who process your data on our behalf.');
@@ -88,14 +101,20 @@ export function deletionDoneMail(p: { requestId: string } & DeletionSummary) {
 export function reminderMail(p: { requestId: string; type: RequestType; dueAt: Date; status: string }) {
   return {
     subject: `[dsar] due in 7 days: ${p.type} request ${p.requestId}`,
-    text: [`Request ${p.requestId} (${p.type}) is due on ${p.dueAt.toISOString()} and is ${p.status}.`, 'Complete it, or extend it lawfully (with a reason) before the due date.'].join('\n'),
+    text: [
+      `Request ${p.requestId} (${p.type}) is due on ${p.dueAt.toISOString()} and is ${p.status}.`,
+      'Complete it, or extend it lawfully (with a reason) before the due date.',
+    ].join('\n'),
   };
 }
 
 export function overdueMail(p: { requestId: string; type: RequestType; dueAt: Date; status: string }) {
   return {
     subject: `[dsar] OVERDUE: ${p.type} request ${p.requestId}`,
-    text: [`Request ${p.requestId} (${p.type}) was due on ${p.dueAt.toISOString()} and is still ${p.status}.`, 'It is now flagged overdue in every listing until it completes.'].join('\n'),
+    text: [
+      `Request ${p.requestId} (${p.type}) was due on ${p.dueAt.toISOString()} and is still ${p.status}.`,
+      'It is now flagged overdue in every listing until it completes.',
+    ].join('\n'),
   };
 }
 

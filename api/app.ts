@@ -25,11 +25,14 @@ export async function buildApp(deps: ApiDeps, opts: { logger?: boolean } = {}): 
   const app = Fastify({
     bodyLimit: BODY_LIMIT_BYTES,
     routerOptions: { maxParamLength: 600 },
-    logger: opts.logger === false ? false : {
-      level: deps.config.LOG_LEVEL,
-      // URLs can carry one-time codes and download tokens: log the route, not the URL.
-      serializers: { req: (req) => ({ method: req.method, route: req.routeOptions?.url ?? 'unknown', id: req.id }) },
-    },
+    logger:
+      opts.logger === false
+        ? false
+        : {
+            level: deps.config.LOG_LEVEL,
+            // URLs can carry one-time codes and download tokens: log the route, not the URL.
+            serializers: { req: (req) => ({ method: req.method, route: req.routeOptions?.url ?? 'unknown', id: req.id }) },
+          },
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -39,15 +42,27 @@ export async function buildApp(deps: ApiDeps, opts: { logger?: boolean } = {}): 
 
   await app.register(helmet, {
     contentSecurityPolicy: {
-      directives: { defaultSrc: ["'self'"], scriptSrc: ["'self'"], styleSrc: ["'self'", "'unsafe-inline'"], imgSrc: ["'self'", 'data:'], connectSrc: ["'self'"] },
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+      },
     },
   });
   // Limits apply per route (`config.rateLimit`), not globally.
   await app.register(rateLimit, { global: false });
   await app.register(swagger, {
     openapi: {
-      info: { title: 'dsar-engine', version: '0.1.0', description: 'Data-subject request intake, status and downloads; privacy-team administration.' },
-      components: { securitySchemes: { adminKey: { type: 'http', scheme: 'bearer', description: 'an admin API key (dsar admin-key create)' } } },
+      info: {
+        title: 'dsar-engine',
+        version: '0.1.0',
+        description: 'Data-subject request intake, status and downloads; privacy-team administration.',
+      },
+      components: {
+        securitySchemes: { adminKey: { type: 'http', scheme: 'bearer', description: 'an admin API key (dsar admin-key create)' } },
+      },
     },
     transform: jsonSchemaTransform,
   });
@@ -56,7 +71,10 @@ export async function buildApp(deps: ApiDeps, opts: { logger?: boolean } = {}): 
   app.get('/healthz', { schema: { hide: true } }, async () => ({ ok: true }));
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   app.get('/verify', { schema: { hide: true } }, async (_req, reply) =>
-    reply.type('text/html').header('referrer-policy', 'no-referrer').send(await readFile(path.join(WEB_DIR, 'verify.html'))),
+    reply
+      .type('text/html')
+      .header('referrer-policy', 'no-referrer')
+      .send(await readFile(path.join(WEB_DIR, 'verify.html'))),
   );
   app.get('/web/verify.js', { schema: { hide: true } }, async (_req, reply) =>
     reply.type('text/javascript').send(await readFile(path.join(WEB_DIR, 'verify.js'))),

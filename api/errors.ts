@@ -18,12 +18,14 @@ export class ApiError extends Error {
   }
 }
 
-export const badRequest = (path: string, message: string) => new ApiError(400, 'invalid_request', `${path}: ${message}`, [{ path, message }]);
+export const badRequest = (path: string, message: string) =>
+  new ApiError(400, 'invalid_request', `${path}: ${message}`, [{ path, message }]);
 export const unauthorized = (message: string) => new ApiError(401, 'unauthorized', message);
 export const notFound = (what: string) => new ApiError(404, 'not_found', `${what} not found`);
 export const conflict = (message: string) => new ApiError(409, 'conflict', message);
 export const gone = (message: string) => new ApiError(410, 'gone', message);
-export const unprocessable = (path: string, message: string) => new ApiError(422, 'unprocessable', `${path}: ${message}`, [{ path, message }]);
+export const unprocessable = (path: string, message: string) =>
+  new ApiError(422, 'unprocessable', `${path}: ${message}`, [{ path, message }]);
 export const unavailable = (message: string) => new ApiError(503, 'unavailable', message);
 
 const CONTEXT_PREFIX: Record<string, string> = { body: '', querystring: 'query.', params: 'params.', headers: 'headers.' };
@@ -42,13 +44,23 @@ export function installErrorHandler(app: FastifyInstance): void {
       return reply.code(400).send({ error: 'invalid_request', message: issues.map((i) => `${i.path}: ${i.message}`).join('; '), issues });
     }
     if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      return reply.code(413).send({ error: 'payload_too_large', message: 'request body is too large', issues: [{ path: '(body)', message: 'too large' }] });
+      return reply
+        .code(413)
+        .send({ error: 'payload_too_large', message: 'request body is too large', issues: [{ path: '(body)', message: 'too large' }] });
     }
     if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-      return reply.code(415).send({ error: 'unsupported_media_type', message: 'send application/json', issues: [{ path: 'headers.content-type', message: 'must be application/json' }] });
+      return reply
+        .code(415)
+        .send({
+          error: 'unsupported_media_type',
+          message: 'send application/json',
+          issues: [{ path: 'headers.content-type', message: 'must be application/json' }],
+        });
     }
     if (err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') {
-      return reply.code(400).send({ error: 'invalid_request', message: 'body is empty', issues: [{ path: '(body)', message: 'required' }] });
+      return reply
+        .code(400)
+        .send({ error: 'invalid_request', message: 'body is empty', issues: [{ path: '(body)', message: 'required' }] });
     }
     if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
       const malformed = err instanceof SyntaxError || err.code === 'FST_ERR_CTP_INVALID_JSON_BODY';
@@ -61,5 +73,7 @@ export function installErrorHandler(app: FastifyInstance): void {
     req.log.error({ err }, 'unhandled error');
     return reply.code(500).send({ error: 'internal', message: 'internal error; the request was logged' });
   });
-  app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}` }));
+  app.setNotFoundHandler((req, reply) =>
+    reply.code(404).send({ error: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}` }),
+  );
 }

@@ -31,7 +31,8 @@ export function parseImapUrl(url: string): { host: string; port: number; secure:
   } catch {
     throw new Error('IMAP URL is not a valid URL (expected imap://user:pass@host:port or imaps://…)');
   }
-  if (u.protocol !== 'imap:' && u.protocol !== 'imaps:') throw new Error(`IMAP URL must start with imap:// or imaps://, not ${u.protocol}//`);
+  if (u.protocol !== 'imap:' && u.protocol !== 'imaps:')
+    throw new Error(`IMAP URL must start with imap:// or imaps://, not ${u.protocol}//`);
   const secure = u.protocol === 'imaps:';
   if (!u.hostname) throw new Error('IMAP URL has no host');
   if (!u.username) throw new Error('IMAP URL has no user name');

@@ -34,8 +34,17 @@ export async function receiveMail(deps: ApiDeps, raw: Buffer, source: 'webhook' 
     problem = storable(`unparseable MIME: ${(err as Error).message}`).slice(0, 500);
   }
   const messageId = storable(parsed?.messageId?.trim() || `sha256:${sha256Hex(raw)}`).slice(0, 998);
-  const existing = await db.query<{ id: string; status: InboxOutcome['status']; request_id: string | null }>('SELECT id, status, request_id FROM inbox_messages WHERE message_id = $1', [messageId]);
-  if (existing.rows[0]) return { id: existing.rows[0].id, status: existing.rows[0].status, duplicate: true, requestId: existing.rows[0].request_id ?? undefined };
+  const existing = await db.query<{ id: string; status: InboxOutcome['status']; request_id: string | null }>(
+    'SELECT id, status, request_id FROM inbox_messages WHERE message_id = $1',
+    [messageId],
+  );
+  if (existing.rows[0])
+    return {
+      id: existing.rows[0].id,
+      status: existing.rows[0].status,
+      duplicate: true,
+      requestId: existing.rows[0].request_id ?? undefined,
+    };
 
   const from = parsed?.from?.value?.[0]?.address;
   const sender = from ? SubjectEmail.safeParse(from) : null;
@@ -45,10 +54,21 @@ export async function receiveMail(deps: ApiDeps, raw: Buffer, source: 'webhook' 
   const cls = problem ? { type: null, matched: [] as string[] } : classify(subject, body);
   const id = randomUUID();
 
-  const status: InboxOutcome['status'] = problem ? 'quarantine' : cls.type === null || !DIRECT.has(cls.type) ? (cls.type === 'opt_out' ? 'opt_out' : 'triage') : 'request';
+  const status: InboxOutcome['status'] = problem
+    ? 'quarantine'
+    : cls.type === null || !DIRECT.has(cls.type)
+      ? cls.type === 'opt_out'
+        ? 'opt_out'
+        : 'triage'
+      : 'request';
   let requestId: string | undefined;
   if (status === 'request') {
-    const { row } = await createRequest(deps, { type: cls.type as 'access' | 'export' | 'deletion', email: sender!.success ? sender!.data : '' }, 'inbox', `mail:${messageId}`);
+    const { row } = await createRequest(
+      deps,
+      { type: cls.type as 'access' | 'export' | 'deletion', email: sender!.success ? sender!.data : '' },
+      'inbox',
+      `mail:${messageId}`,
+    );
     requestId = row.id;
     try {
       await ensureWorkflowStarted(deps, row);
@@ -59,7 +79,19 @@ export async function receiveMail(deps: ApiDeps, raw: Buffer, source: 'webhook' 
   const inserted = await db.query(
     `INSERT INTO inbox_messages (id, message_id, source, status, suggested, matched, reason, sender, subject, raw, request_id)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (message_id) DO NOTHING`,
-    [id, messageId, source, status, cls.type, cls.matched, problem, sender?.success ? sender.data : null, subject.slice(0, 998), raw, requestId ?? null],
+    [
+      id,
+      messageId,
+      source,
+      status,
+      cls.type,
+      cls.matched,
+      problem,
+      sender?.success ? sender.data : null,
+      subject.slice(0, 998),
+      raw,
+      requestId ?? null,
+    ],
   );
   if (!inserted.rowCount) return receiveMail(deps, raw, source); // a concurrent copy won: answer as a duplicate
   await appendAudit(db, {

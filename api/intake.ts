@@ -10,7 +10,13 @@ import { ApiError, unprocessable } from './errors';
 import { REQUEST_COLUMNS, type RequestRow } from './views';
 
 /** Stores a request (idempotently by key); returns the stored row and whether it existed. */
-export async function createRequest(deps: ApiDeps, intake: RequestIntake, channel: Channel, key?: string, preVerified = false): Promise<{ row: RequestRow; replayed: boolean }> {
+export async function createRequest(
+  deps: ApiDeps,
+  intake: RequestIntake,
+  channel: Channel,
+  key?: string,
+  preVerified = false,
+): Promise<{ row: RequestRow; replayed: boolean }> {
   const bodyHash = sha256Hex(canonicalJson(intake));
   const client = await deps.engineDb.connect();
   try {
@@ -24,14 +30,27 @@ export async function createRequest(deps: ApiDeps, intake: RequestIntake, channe
     );
     const replay = key ? await client.query('SELECT 1 FROM idempotency_keys WHERE channel = $1 AND key = $2', [channel, key]) : null;
     if (!replay?.rowCount && recent.rows[0].n >= deps.config.SUBJECT_REQUESTS_PER_DAY) {
-      throw new ApiError(429, 'rate_limited', 'too many requests for this subject today; try again tomorrow', [{ path: 'email', message: 'daily limit reached' }]);
+      throw new ApiError(429, 'rate_limited', 'too many requests for this subject today; try again tomorrow', [
+        { path: 'email', message: 'daily limit reached' },
+      ]);
     }
     const deadline = computeDeadline(new Date(), intake.jurisdiction ?? deps.config.DEFAULT_JURISDICTION, deps.config.RESPONSE_DAYS);
     const { rows } = await client.query<RequestRow>(
       `INSERT INTO requests (id, type, channel, status, subject_email, subject_hash, received_at, due_at, legal_due_at, jurisdiction, pre_verified)
        VALUES ($1, $2, $3, 'received', $4, $5, $6, $7, $8, $9, $10)
        RETURNING ${REQUEST_COLUMNS}`,
-      [id, intake.type, channel, intake.email, sha256Hex(intake.email), deadline.receivedAt, deadline.dueAt, deadline.legalDueAt, deadline.jurisdiction, preVerified],
+      [
+        id,
+        intake.type,
+        channel,
+        intake.email,
+        sha256Hex(intake.email),
+        deadline.receivedAt,
+        deadline.dueAt,
+        deadline.legalDueAt,
+        deadline.jurisdiction,
+        preVerified,
+      ],
     );
     for (const [field, value] of Object.entries(intake.corrections ?? {})) {
       await client.query('INSERT INTO request_corrections (request_id, field, new_value) VALUES ($1, $2, $3)', [id, field, value]);
@@ -44,7 +63,9 @@ export async function createRequest(deps: ApiDeps, intake: RequestIntake, channe
       if (!claimed.rowCount) {
         await client.query('ROLLBACK');
         const prior = await client.query<RequestRow & { body_hash: string }>(
-          `SELECT ${REQUEST_COLUMNS.split(', ').map((c) => `r.${c}`).join(', ')}, k.body_hash
+          `SELECT ${REQUEST_COLUMNS.split(', ')
+            .map((c) => `r.${c}`)
+            .join(', ')}, k.body_hash
              FROM idempotency_keys k JOIN requests r ON r.id = k.request_id WHERE k.channel = $1 AND k.key = $2`,
           [channel, key],
         );

@@ -21,7 +21,10 @@ export interface ComplianceReport {
   to: string;
   rows: ComplianceRow[];
   /** CCPA §7102(a): per right — received, complied with in whole or in part, denied, median days. */
-  ccpa7102: Record<'know' | 'delete' | 'correct' | 'optOut', { received: number; complied: number; denied: number; medianDays: number | null; meanDays: number | null }>;
+  ccpa7102: Record<
+    'know' | 'delete' | 'correct' | 'optOut',
+    { received: number; complied: number; denied: number; medianDays: number | null; meanDays: number | null }
+  >;
 }
 
 const DAYS = `extract(epoch FROM (completed_at - received_at)) / 86400.0`;
@@ -63,9 +66,20 @@ export async function complianceReport(db: Pool, from: Date, to: Date): Promise<
   );
   const round = (v: unknown) => (v === null || v === undefined ? null : Math.round(Number(v) * 100) / 100);
   const empty = { received: 0, complied: 0, denied: 0, medianDays: null, meanDays: null };
-  const ccpa7102: ComplianceReport['ccpa7102'] = { know: { ...empty }, delete: { ...empty }, correct: { ...empty }, optOut: { ...empty, received: optOut.rows[0].n, complied: optOut.rows[0].n } };
+  const ccpa7102: ComplianceReport['ccpa7102'] = {
+    know: { ...empty },
+    delete: { ...empty },
+    correct: { ...empty },
+    optOut: { ...empty, received: optOut.rows[0].n, complied: optOut.rows[0].n },
+  };
   for (const r of byRight.rows) {
-    ccpa7102[r.right_ as 'know' | 'delete' | 'correct'] = { received: r.received, complied: r.complied, denied: r.denied, medianDays: round(r.median_days), meanDays: round(r.mean_days) };
+    ccpa7102[r.right_ as 'know' | 'delete' | 'correct'] = {
+      received: r.received,
+      complied: r.complied,
+      denied: r.denied,
+      medianDays: round(r.median_days),
+      meanDays: round(r.mean_days),
+    };
   }
   return {
     from: from.toISOString(),
@@ -88,19 +102,36 @@ export async function complianceReport(db: Pool, from: Date, to: Date): Promise<
   };
 }
 
-const CSV_COLUMNS: (keyof ComplianceRow)[] = ['type', 'jurisdiction', 'received', 'complied', 'denied', 'expiredUnverified', 'medianDays', 'meanDays', 'onTimeShare', 'extended', 'overdueNow'];
+const CSV_COLUMNS: (keyof ComplianceRow)[] = [
+  'type',
+  'jurisdiction',
+  'received',
+  'complied',
+  'denied',
+  'expiredUnverified',
+  'medianDays',
+  'meanDays',
+  'onTimeShare',
+  'extended',
+  'overdueNow',
+];
 
 export function complianceCsv(report: ComplianceReport): string {
   const cell = (v: unknown) => (v === null ? '' : String(v));
   const lines = [[...CSV_COLUMNS, 'deniedByReason'].join(',')];
   for (const r of report.rows) {
-    const reasons = Object.entries(r.deniedByReason).map(([k, n]) => `${k}=${n}`).join(';');
+    const reasons = Object.entries(r.deniedByReason)
+      .map(([k, n]) => `${k}=${n}`)
+      .join(';');
     lines.push([...CSV_COLUMNS.map((c) => cell(r[c])), reasons].join(','));
   }
   return `${lines.join('\n')}\n`;
 }
 
-export async function weeklyStats(db: Pool, weeks: number): Promise<{ weekStart: string; type: string; received: number; completed: number; onTime: number }[]> {
+export async function weeklyStats(
+  db: Pool,
+  weeks: number,
+): Promise<{ weekStart: string; type: string; received: number; completed: number; onTime: number }[]> {
   const { rows } = await db.query(
     `SELECT to_char(date_trunc('week', received_at), 'YYYY-MM-DD') AS week_start, type,
             count(*)::int AS received,

@@ -75,6 +75,7 @@ export function correctableFields(deps: ApiDeps): Set<string> {
 export function refuseUncorrectable(deps: ApiDeps, corrections: Record<string, string>): void {
   const allowed = correctableFields(deps);
   for (const field of Object.keys(corrections)) {
-    if (!allowed.has(field)) throw badRequest(`corrections.${field}`, `no store marks "${field}" correctable; correctable: ${[...allowed].sort().join(', ')}`);
+    if (!allowed.has(field))
+      throw badRequest(`corrections.${field}`, `no store marks "${field}" correctable; correctable: ${[...allowed].sort().join(', ')}`);
   }
 }

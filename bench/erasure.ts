@@ -22,8 +22,12 @@ async function main() {
   const others = arg('others', 1_000_000);
   const db = await startBenchDb();
   try {
-    const { rows: [subject] } = await db.app.query("INSERT INTO accounts (email, name) VALUES ('bench@example.com', 'Bench') RETURNING id");
-    const { rows: neighbours } = await db.app.query("INSERT INTO accounts (email, name) SELECT 'n' || g || '@example.net', 'N' FROM generate_series(1, 100) g RETURNING id");
+    const {
+      rows: [subject],
+    } = await db.app.query("INSERT INTO accounts (email, name) VALUES ('bench@example.com', 'Bench') RETURNING id");
+    const { rows: neighbours } = await db.app.query(
+      "INSERT INTO accounts (email, name) SELECT 'n' || g || '@example.net', 'N' FROM generate_series(1, 100) g RETURNING id",
+    );
     const t = await timedMs(async () => {
       for (const n of neighbours) await addUsageRows(db.app, n.id, Math.floor(others / neighbours.length));
     });
@@ -51,7 +55,10 @@ async function main() {
       `INSERT INTO requests (id, type, channel, status, subject_email, subject_hash, received_at, due_at) VALUES ($1, 'deletion', 'admin', 'in_progress', 'bench@example.com', 'h', now(), now())`,
       [requestId],
     );
-    await db.engine.query(`INSERT INTO subject_identities (request_id, store, collection, column_name, value) VALUES ($1, 'app_db', 'usage_logs', 'account_id', $2)`, [requestId, String(subject.id)]);
+    await db.engine.query(
+      `INSERT INTO subject_identities (request_id, store, collection, column_name, value) VALUES ($1, 'app_db', 'usage_logs', 'account_id', $2)`,
+      [requestId, String(subject.id)],
+    );
 
     const raw: number[] = [];
     const engine: { ms: number; longest: number; deleted: number; eraseMs: number; proofMs: number }[] = [];
@@ -64,7 +71,13 @@ async function main() {
       const e = await timedMs(() => eraseTarget(deps, requestId, { store: 'app_db', collection: 'usage_logs', kind: 'postgres' }));
       if (e.value.deleted !== rows && round === 0) throw new Error(`engine erased ${e.value.deleted}`);
       if (e.value.remainingDue !== 0) throw new Error('rows remained after erasure');
-      engine.push({ ms: e.ms, longest: e.value.longestStatementMs, deleted: e.value.deleted, eraseMs: e.value.eraseMs ?? e.ms, proofMs: e.value.proofMs ?? 0 });
+      engine.push({
+        ms: e.ms,
+        longest: e.value.longestStatementMs,
+        deleted: e.value.deleted,
+        eraseMs: e.value.eraseMs ?? e.ms,
+        proofMs: e.value.proofMs ?? 0,
+      });
       const left = await db.app.query('SELECT count(*)::int AS n FROM usage_logs WHERE account_id <> $1', [subject.id]);
       if (left.rows[0].n !== others - (others % neighbours.length)) throw new Error("a neighbour's rows were touched");
     }
@@ -76,7 +89,9 @@ async function main() {
     console.log('');
     console.log(`erasing ${rows.toLocaleString('en-US')} usage rows of one subject (best of 2 rounds each)`);
     console.log(`  raw DELETE (one statement)      ${seconds(rawMs).padStart(7)} s   ${rate(rows, rawMs).padStart(12)} rows/s`);
-    console.log(`  engine deletes (batches ≤10,000) ${seconds(best.eraseMs).padStart(6)} s   ${rate(rows, best.eraseMs).padStart(12)} rows/s`);
+    console.log(
+      `  engine deletes (batches ≤10,000) ${seconds(best.eraseMs).padStart(6)} s   ${rate(rows, best.eraseMs).padStart(12)} rows/s`,
+    );
     console.log(`  engine re-query proof            ${seconds(best.proofMs).padStart(6)} s   (counts what is left; 0 required)`);
     console.log(`  engine activity, end to end      ${seconds(best.ms).padStart(6)} s   ${rate(rows, best.ms).padStart(12)} rows/s`);
     console.log(`  ratio incl. proof/raw           ${ratio.toFixed(2)}×`);

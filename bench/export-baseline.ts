@@ -71,7 +71,12 @@ export const unzipped = (es: ZipEntryInfo[]) => es.reduce((n, e) => n + e.size, 
 /** The report's "archives" section: the raw ZIP against the engine's, with the large entries. */
 export function printArchives(rawBytes: number, rawEntries: ZipEntryInfo[], engineZipBytes: number, engineEntries: ZipEntryInfo[]): void {
   console.log('archives');
-  console.log(`  raw.zip      ${fmtMB(rawBytes).padStart(10)}   1 entry (${rawEntries.map((e) => `${e.name} ${fmtMB(e.size)}`).join(', ')})`);
-  console.log(`  engine zip   ${fmtMB(engineZipBytes).padStart(10)}   ${engineEntries.length} entries, ${fmtMB(unzipped(engineEntries))} uncompressed, of which:`);
-  for (const e of engineEntries.filter((x) => x.size > MB)) console.log(`    ${e.name.padEnd(34)}${fmtMB(e.size).padStart(10)} → ${fmtMB(e.compressed)}`);
+  console.log(
+    `  raw.zip      ${fmtMB(rawBytes).padStart(10)}   1 entry (${rawEntries.map((e) => `${e.name} ${fmtMB(e.size)}`).join(', ')})`,
+  );
+  console.log(
+    `  engine zip   ${fmtMB(engineZipBytes).padStart(10)}   ${engineEntries.length} entries, ${fmtMB(unzipped(engineEntries))} uncompressed, of which:`,
+  );
+  for (const e of engineEntries.filter((x) => x.size > MB))
+    console.log(`    ${e.name.padEnd(34)}${fmtMB(e.size).padStart(10)} → ${fmtMB(e.compressed)}`);
 }

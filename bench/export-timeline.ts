@@ -115,7 +115,8 @@ export function printTimeline({ spans, wfStart, wfEnd }: Timeline, ctx: Timeline
   };
   console.log('where the engine time went (workflow history; offsets from workflow start)');
   const base = wfStart || spans[0]?.scheduled || 0;
-  const head = (a: string, b: string, c: string, d: string, e: string) => console.log(`  ${a.padEnd(44)}${b.padStart(10)}${c.padStart(10)}${d.padStart(14)}${e.padStart(16)}`);
+  const head = (a: string, b: string, c: string, d: string, e: string) =>
+    console.log(`  ${a.padEnd(44)}${b.padStart(10)}${c.padStart(10)}${d.padStart(14)}${e.padStart(16)}`);
   head('activity', 'start', 'end', 'duration', 'worker peak RSS');
   for (const s of spans.sort((a, b) => a.started - b.started)) {
     head(

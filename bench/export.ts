@@ -100,14 +100,18 @@ async function main(): Promise<number> {
   cleanup.add('remove temp dir', () => (keep ? log(`kept ${tmp}`) : rm(tmp, { recursive: true, force: true })));
 
   try {
-    log(`rows=${fmtInt(N)}  worker=${[...workerNodeArgs, workerEntry].join(' ')}  ZIP_LEVEL=${ZIP_LEVEL}  cpus=${os.cpus().length}  node=${process.version}  tmp=${tmp}`);
+    log(
+      `rows=${fmtInt(N)}  worker=${[...workerNodeArgs, workerEntry].join(' ')}  ZIP_LEVEL=${ZIP_LEVEL}  cpus=${os.cpus().length}  node=${process.version}  tmp=${tmp}`,
+    );
 
     // --- PostgreSQL (engine + app databases), Temporal, SMTP in parallel ------------------------
     const startT = performance.now();
     const [db, temporalCli, smtp] = await Promise.all([startBenchDb({ dir: tmp }), ensureTemporalCli((l) => log(l)), startSmtpCatcher()]);
     cleanup.add('stop PostgreSQL', () => db.stop());
     cleanup.add('stop SMTP', () => smtp.close());
-    const env = await TestWorkflowEnvironment.createLocal({ server: { executable: { type: 'existing-path', path: temporalCli }, ip: '127.0.0.1' } });
+    const env = await TestWorkflowEnvironment.createLocal({
+      server: { executable: { type: 'existing-path', path: temporalCli }, ip: '127.0.0.1' },
+    });
     cleanup.add('stop Temporal dev server', () => env.teardown());
     log(`PostgreSQL, Temporal dev server (${env.address}) and SMTP up in ${fmtS(performance.now() - startT)}`);
     const { engineUrl, appUrl, engine: engineDb, app: appDb } = db;
@@ -166,7 +170,9 @@ async function main(): Promise<number> {
     cleanup.add('stop worker', () => worker.stop());
     // rejects if the worker dies, so a crash does not leave the bench waiting on a workflow
     const workerGone = new Promise<never>((_, reject) =>
-      worker.child.once('exit', (code, signal) => reject(new Error(`the worker exited (${signal ?? code}):\n${worker.output().slice(-4000)}`))),
+      worker.child.once('exit', (code, signal) =>
+        reject(new Error(`the worker exited (${signal ?? code}):\n${worker.output().slice(-4000)}`)),
+      ),
     );
     workerGone.catch(() => undefined);
 
@@ -238,7 +244,9 @@ async function main(): Promise<number> {
     const rssOk = peakRss <= 256 * MB;
 
     const line = '─'.repeat(96);
-    console.log(`\n${line}\nExport benchmark — ${fmtInt(N)} usage rows for one subject (ZIP level ${ZIP_LEVEL}, ${os.cpus().length} CPUs)\n${line}`);
+    console.log(
+      `\n${line}\nExport benchmark — ${fmtInt(N)} usage rows for one subject (ZIP level ${ZIP_LEVEL}, ${os.cpus().length} CPUs)\n${line}`,
+    );
     const row = (a: string, b: string, c = '', d = '') => console.log(`${a.padEnd(34)}${b.padStart(16)}${c.padStart(20)}${d.padStart(22)}`);
     row('', 'rows', 'seconds', 'rows/s');
     row('raw COPY csv → zip (this process)', fmtInt(raw.rows), seconds(raw.ms), rate(raw.rows, raw.ms));
@@ -260,7 +268,13 @@ async function main(): Promise<number> {
     console.log(line);
     printArchives(raw.bytes, rawEntries, engineZipBytes, engineEntries);
     console.log(line);
-    printTimeline(timeline, { samples, usageRows: N, runMs: run.ms, packagedBytes: unzipped(engineEntries), stagingFiles: usageRead.files });
+    printTimeline(timeline, {
+      samples,
+      usageRows: N,
+      runMs: run.ms,
+      packagedBytes: unzipped(engineEntries),
+      stagingFiles: usageRead.files,
+    });
     console.log(line);
     console.log(`CPU time  raw (mean): ${fmtCpu(raw.cpu)}; ${raw.cores.toFixed(2)} of ${os.cpus().length} cores busy on average`);
     console.log(`          engine:     ${fmtCpu(engineCpu)}; ${engineCores.toFixed(2)} of ${os.cpus().length} cores busy on average`);

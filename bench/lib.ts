@@ -66,7 +66,13 @@ export async function timedMs<T>(run: () => Promise<T>): Promise<{ ms: number; v
 
 /** Activity configuration for benchmarks that call activities directly (no mail is sent). */
 export function benchConfig() {
-  return Config.parse({ DATABASE_URL: 'unused', TEMPORAL_ADDRESS: 'unused', SMTP_URL: 'unused', SIGNING_SECRET: 'x'.repeat(32), EXPORT_DIR: os.tmpdir() });
+  return Config.parse({
+    DATABASE_URL: 'unused',
+    TEMPORAL_ADDRESS: 'unused',
+    SMTP_URL: 'unused',
+    SIGNING_SECRET: 'x'.repeat(32),
+    EXPORT_DIR: os.tmpdir(),
+  });
 }
 
 /** The targets for batched deletes, printed the same way by every benchmark. */

@@ -79,7 +79,8 @@ export function cpuByGroup(workerPid: number): Record<string, number> {
   }
   return out;
 }
-export const cpuDelta = (a: Record<string, number>, b: Record<string, number>) => Object.fromEntries(Object.keys(a).map((k) => [k, b[k] - a[k]]));
+export const cpuDelta = (a: Record<string, number>, b: Record<string, number>) =>
+  Object.fromEntries(Object.keys(a).map((k) => [k, b[k] - a[k]]));
 export const fmtCpu = (d: Record<string, number>) =>
   Object.entries(d)
     .filter(([k, v]) => v >= 0.05 && k !== 'other')

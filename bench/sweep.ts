@@ -42,7 +42,9 @@ async function main() {
       await db.app.query('VACUUM ANALYZE usage_logs');
     };
     await addExpired();
-    console.log(`seeded ${total.toLocaleString('en-US')} usage rows (${expired.toLocaleString('en-US')} expired) in ${seconds(seed.ms)} s + expired`);
+    console.log(
+      `seeded ${total.toLocaleString('en-US')} usage rows (${expired.toLocaleString('en-US')} expired) in ${seconds(seed.ms)} s + expired`,
+    );
 
     const raw = await timedMs(() => db.app.query("DELETE FROM usage_logs WHERE ts < now() - interval '90 days'"));
     if (raw.value.rowCount !== expired) throw new Error(`raw DELETE removed ${raw.value.rowCount}`);
@@ -64,7 +66,9 @@ async function main() {
     console.log('');
     console.log(`sweeping ${expired.toLocaleString('en-US')} expired of ${total.toLocaleString('en-US')} usage rows`);
     console.log(`  raw DELETE (one statement)      ${seconds(raw.ms).padStart(7)} s   ${rate(expired, raw.ms).padStart(12)} rows/s`);
-    console.log(`  engine sweep (batches, ${result.statements} stmts) ${seconds(engine.ms).padStart(7)} s   ${rate(expired, engine.ms).padStart(12)} rows/s`);
+    console.log(
+      `  engine sweep (batches, ${result.statements} stmts) ${seconds(engine.ms).padStart(7)} s   ${rate(expired, engine.ms).padStart(12)} rows/s`,
+    );
     printDeleteTargets(ratio, result.longestStatementMs, raw.ms);
   } finally {
     await closeStorePools();

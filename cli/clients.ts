@@ -8,7 +8,10 @@ const HTTP_TIMEOUT_MS = 30_000;
 
 export async function withEngineDb<T>(env: Env, run: (db: import('pg').Pool) => Promise<T>): Promise<T> {
   const url = env.DATABASE_URL;
-  if (!url) throw new CliError('DATABASE_URL is not set: point it at the engine database (with `npm start`: postgres://postgres:dsar-local@127.0.0.1:5433/dsar_engine)');
+  if (!url)
+    throw new CliError(
+      'DATABASE_URL is not set: point it at the engine database (with `npm start`: postgres://postgres:dsar-local@127.0.0.1:5433/dsar_engine)',
+    );
   const { Pool } = require('pg') as typeof import('pg');
   const db = new Pool({ connectionString: url, max: 2, connectionTimeoutMillis: 10_000 });
   db.on('error', () => undefined);
@@ -46,7 +49,8 @@ export async function callApi(
     });
   } catch (e) {
     const name = (e as Error).name;
-    if (name === 'TimeoutError' || name === 'AbortError') throw new CliError(`the API at ${base} did not answer within ${HTTP_TIMEOUT_MS / 1000} s`);
+    if (name === 'TimeoutError' || name === 'AbortError')
+      throw new CliError(`the API at ${base} did not answer within ${HTTP_TIMEOUT_MS / 1000} s`);
     const code = networkCode(e);
     const hint = code === 'ECONNREFUSED' ? ': is it running? (`npm start`, or set --api / DSAR_API_URL)' : '';
     throw new CliError(`cannot reach the API at ${base} (${code ? networkReason(code) : describeError(e)})${hint}`);

@@ -25,7 +25,9 @@ export function formatBanner(info: DevStackInfo): string {
     lines.push(
       '',
       'Demo accounts in the demo product database:',
-      ...info.demoAccounts.map((a) => `  ${a.email.padEnd(emailWidth)}  ${a.name.padEnd(nameWidth)}  ${String(a.usageRows).padStart(5)} usage rows`),
+      ...info.demoAccounts.map(
+        (a) => `  ${a.email.padEnd(emailWidth)}  ${a.name.padEnd(nameWidth)}  ${String(a.usageRows).padStart(5)} usage rows`,
+      ),
     );
   }
   const host = info.apiUrl.replace(/^http:\/\//, '');

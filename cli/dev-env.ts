@@ -45,8 +45,7 @@ async function assertPortFree(port: number, what: string, envName: string): Prom
   });
   if (!free) {
     throw new Error(
-      `port ${port} (${what}) is already in use: is another \`dsar dev\` running? ` +
-        `Stop it, or choose another port with ${envName}.`,
+      `port ${port} (${what}) is already in use: is another \`dsar dev\` running? ` + `Stop it, or choose another port with ${envName}.`,
     );
   }
 }
@@ -54,9 +53,12 @@ async function assertPortFree(port: number, what: string, envName: string): Prom
 /** Fails fast on a busy port, checking only the servers this run starts itself. */
 export async function assertPortsFree(env: Env, ports: DevPorts, needEmbeddedPg: boolean): Promise<void> {
   const portChecks: Array<[number, string, string]> = [[ports.api, 'the API', 'PORT']];
-  if (needEmbeddedPg) portChecks.push([ports.pg, 'PostgreSQL; a server left by a killed run shows in `pgrep -af .data/pg`', 'DSAR_PG_PORT']);
-  if (!env.TEMPORAL_ADDRESS) portChecks.push([ports.temporal, 'Temporal', 'DSAR_TEMPORAL_PORT'], [ports.temporalUi, 'the Temporal UI', 'DSAR_TEMPORAL_UI_PORT']);
-  if (!env.SMTP_URL) portChecks.push([ports.smtp, 'the mail catcher', 'DSAR_SMTP_PORT'], [ports.mailWeb, 'the mail inbox', 'DSAR_MAIL_WEB_PORT']);
+  if (needEmbeddedPg)
+    portChecks.push([ports.pg, 'PostgreSQL; a server left by a killed run shows in `pgrep -af .data/pg`', 'DSAR_PG_PORT']);
+  if (!env.TEMPORAL_ADDRESS)
+    portChecks.push([ports.temporal, 'Temporal', 'DSAR_TEMPORAL_PORT'], [ports.temporalUi, 'the Temporal UI', 'DSAR_TEMPORAL_UI_PORT']);
+  if (!env.SMTP_URL)
+    portChecks.push([ports.smtp, 'the mail catcher', 'DSAR_SMTP_PORT'], [ports.mailWeb, 'the mail inbox', 'DSAR_MAIL_WEB_PORT']);
   for (const [p, what, envName] of portChecks) await assertPortFree(p, what, envName);
 }
 

@@ -39,7 +39,10 @@ export async function stopInOrder(parts: StartedParts, log: (line: string) => vo
     await part('worker', async () => {
       requestWorkerShutdown();
       const timedOut = await Promise.race([
-        worker.then(() => false, () => false),
+        worker.then(
+          () => false,
+          () => false,
+        ),
         new Promise<boolean>((r) => setTimeout(() => r(true), WORKER_STOP_TIMEOUT_MS).unref()),
       ]);
       if (timedOut) throw new Error(`still running after ${seconds(WORKER_STOP_TIMEOUT_MS)}; giving up on it`);

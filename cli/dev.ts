@@ -153,7 +153,9 @@ export async function startDevStack(opts: DevStackOptions & { abort?: AbortSigna
         const applied = await migrate(engineDb);
         log(`  engine database: ${applied.length ? `applied ${applied.join(', ')}` : 'schema up to date'}`);
       } catch (err) {
-        throw new Error(describeError(err, { databaseUrl: engineUrl, databaseUrlName: userEnv.DATABASE_URL ? 'DATABASE_URL' : 'embedded PostgreSQL' }));
+        throw new Error(
+          describeError(err, { databaseUrl: engineUrl, databaseUrlName: userEnv.DATABASE_URL ? 'DATABASE_URL' : 'embedded PostgreSQL' }),
+        );
       } finally {
         await engineDb.end();
       }
@@ -168,7 +170,12 @@ export async function startDevStack(opts: DevStackOptions & { abort?: AbortSigna
           seeded = (await seedDemo(appDb)).seeded;
           log(`  demo product database: ${seeded ? `seeded (${seconds(Date.now() - started)})` : 'already seeded'}`);
         } catch (err) {
-          throw new Error(describeError(err, { databaseUrl: appUrl, databaseUrlName: userEnv.APP_DATABASE_URL ? 'APP_DATABASE_URL' : 'embedded PostgreSQL' }));
+          throw new Error(
+            describeError(err, {
+              databaseUrl: appUrl,
+              databaseUrlName: userEnv.APP_DATABASE_URL ? 'APP_DATABASE_URL' : 'embedded PostgreSQL',
+            }),
+          );
         } finally {
           await appDb.end();
         }
@@ -195,7 +202,9 @@ export async function startDevStack(opts: DevStackOptions & { abort?: AbortSigna
               detached: true,
             });
           } catch (err) {
-            throw new Error(`the Temporal dev server did not start: ${describeError(err)}\n  last lines of its log:\n${temporalLog.text()}`);
+            throw new Error(
+              `the Temporal dev server did not start: ${describeError(err)}\n  last lines of its log:\n${temporalLog.text()}`,
+            );
           }
         },
         (started) => `Temporal dev server ready on ${started.address}, history in ${path.join(dataDir, 'temporal.db')}`,
@@ -216,7 +225,11 @@ export async function startDevStack(opts: DevStackOptions & { abort?: AbortSigna
         log(`using the mail server at ${redactUrl(userEnv.SMTP_URL)} (SMTP_URL)`);
         return { smtpUrl: userEnv.SMTP_URL, inboxUrl: null as string | null };
       }
-      const mail = await step('mail catcher (maildev)', () => startMailCatcher({ smtpPort: ports.smtp, webPort: ports.mailWeb }), (m) => `mail catcher ready, inbox ${m.webUrl}`);
+      const mail = await step(
+        'mail catcher (maildev)',
+        () => startMailCatcher({ smtpPort: ports.smtp, webPort: ports.mailWeb }),
+        (m) => `mail catcher ready, inbox ${m.webUrl}`,
+      );
       parts.mail = mail;
       return { smtpUrl: mail.smtpUrl, inboxUrl: mail.webUrl as string | null };
     })();
@@ -224,7 +237,11 @@ export async function startDevStack(opts: DevStackOptions & { abort?: AbortSigna
     const results = await Promise.allSettled([database, temporalPart, mailPart]);
     const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failure) throw failure.reason;
-    const [db, tmp, smtp] = results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as [Awaited<typeof database>, Awaited<typeof temporalPart>, Awaited<typeof mailPart>];
+    const [db, tmp, smtp] = results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as [
+      Awaited<typeof database>,
+      Awaited<typeof temporalPart>,
+      Awaited<typeof mailPart>,
+    ];
 
     const env = stackEnv(userEnv, {
       engineUrl: db.engineUrl,
@@ -259,10 +276,19 @@ export async function startDevStack(opts: DevStackOptions & { abort?: AbortSigna
       throw new Error('the worker stopped during start');
     });
     workerEnded.catch(() => undefined); // also raced below
-    parts.stopApi = await step('API', () => runApi(env), () => `API listening on ${apiUrl}`);
+    parts.stopApi = await step(
+      'API',
+      () => runApi(env),
+      () => `API listening on ${apiUrl}`,
+    );
     const taskQueue = env.TEMPORAL_TASK_QUEUE || 'dsar';
     await Promise.race([
-      waitForWorker(env.TEMPORAL_ADDRESS, env.TEMPORAL_NAMESPACE || 'default', taskQueue, () => parts.workerSettled || !!opts.abort?.aborted || !!stopping),
+      waitForWorker(
+        env.TEMPORAL_ADDRESS,
+        env.TEMPORAL_NAMESPACE || 'default',
+        taskQueue,
+        () => parts.workerSettled || !!opts.abort?.aborted || !!stopping,
+      ),
       workerEnded,
     ]);
     checkAbort();

@@ -38,7 +38,9 @@ export async function seedDemo(pool: Pool, opts: SeedOptions = {}): Promise<{ se
   try {
     await client.query('BEGIN');
     for (const a of DEMO_ACCOUNTS) {
-      const { rows: [acc] } = await client.query<{ id: string }>(
+      const {
+        rows: [acc],
+      } = await client.query<{ id: string }>(
         `INSERT INTO accounts (email, name, company, plan, created_at)
          VALUES ($1, $2, $3, 'pro', now() - interval '400 days') RETURNING id`,
         [a.email, a.name, `${a.name.split(' ')[1]} GmbH`],

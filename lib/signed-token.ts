@@ -28,4 +28,3 @@ export function checkToken<T extends { exp: number }>(secret: string, purpose: s
   if (payload.exp * 1000 <= nowMs) return { ok: false, reason: 'expired' };
   return { ok: true, payload };
 }
-

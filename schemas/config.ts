@@ -41,7 +41,10 @@ export const Config = z.object({
   /** Shared secret of POST /v1/inbox/messages (mail providers' inbound webhooks); unset disables it. */
   INBOX_WEBHOOK_SECRET: z.string().min(32, 'INBOX_WEBHOOK_SECRET must be at least 32 characters').optional(),
   /** The privacy@ mailbox to poll: imap://user:pass@host:port (or imaps://); unset disables the poller. */
-  IMAP_URL: z.string().regex(/^imaps?:\/\/[^@/]+@[^/]+/, 'IMAP_URL must look like imap://user:pass@host:port or imaps://user:pass@host:port').optional(),
+  IMAP_URL: z
+    .string()
+    .regex(/^imaps?:\/\/[^@/]+@[^/]+/, 'IMAP_URL must look like imap://user:pass@host:port or imaps://user:pass@host:port')
+    .optional(),
   IMAP_MAILBOX: z.string().min(1).default('INBOX'),
   IMAP_PROCESSED_FOLDER: z.string().min(1).default('Processed'),
   IMAP_POLL_SECONDS: PositiveInt.default(60),

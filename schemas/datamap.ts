@@ -146,12 +146,21 @@ export const DataMap = z
       if (store.kind === 'redis') {
         store.keys.forEach((pattern, i) => {
           for (const [, id] of pattern.matchAll(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g)) {
-            if (!known.has(id)) ctx.addIssue({ code: 'custom', path: ['stores', storeName, 'keys', i], message: `unknown identity "${id}"; declare it in identities` });
+            if (!known.has(id))
+              ctx.addIssue({
+                code: 'custom',
+                path: ['stores', storeName, 'keys', i],
+                message: `unknown identity "${id}"; declare it in identities`,
+              });
           }
         });
       }
       if (store.kind === 'http' && !known.has(store.identity)) {
-        ctx.addIssue({ code: 'custom', path: ['stores', storeName, 'identity'], message: `unknown identity "${store.identity}"; declare it in identities` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['stores', storeName, 'identity'],
+          message: `unknown identity "${store.identity}"; declare it in identities`,
+        });
       }
       if (store.kind !== 'postgres') continue;
       for (const [name, coll] of Object.entries(store.collections)) {
@@ -161,14 +170,22 @@ export const DataMap = z
         }
         for (const [field, target] of Object.entries({ ...coll.identity, ...coll.provides })) {
           if (!known.has(field)) {
-            ctx.addIssue({ code: 'custom', path: [...at, coll.identity?.[field] === target ? 'identity' : 'provides', field], message: `unknown identity "${field}"; declare it in identities` });
+            ctx.addIssue({
+              code: 'custom',
+              path: [...at, coll.identity?.[field] === target ? 'identity' : 'provides', field],
+              message: `unknown identity "${field}"; declare it in identities`,
+            });
           }
         }
         for (const [column, target] of Object.entries(coll.references ?? {})) {
           const [refColl, refCol] = target.split('.');
           const referenced = store.collections[refColl];
           if (!referenced) {
-            ctx.addIssue({ code: 'custom', path: [...at, 'references', column], message: `references unknown collection "${refColl}" in store ${storeName}` });
+            ctx.addIssue({
+              code: 'custom',
+              path: [...at, 'references', column],
+              message: `references unknown collection "${refColl}" in store ${storeName}`,
+            });
           } else if (refColl === name) {
             ctx.addIssue({ code: 'custom', path: [...at, 'references', column], message: 'a collection cannot reference itself' });
           } else if (!refCol) {
@@ -182,7 +199,11 @@ export const DataMap = z
           ctx.addIssue({ code: 'custom', path: [...at, 'retention', 'basis'], message: 'retain needs a legal basis in retention.basis' });
         }
         if (coll.onErasure?.action === 'purge' && !coll.onErasure.softDelete) {
-          ctx.addIssue({ code: 'custom', path: [...at, 'onErasure', 'softDelete'], message: 'purge needs `softDelete` (what deactivates the row at once)' });
+          ctx.addIssue({
+            code: 'custom',
+            path: [...at, 'onErasure', 'softDelete'],
+            message: 'purge needs `softDelete` (what deactivates the row at once)',
+          });
         }
       }
     }
@@ -266,7 +287,11 @@ export interface Target {
   kind: Store['kind'];
 }
 
-export const STORE_TARGET_NAME: Record<Exclude<Store['kind'], 'postgres'>, string> = { redis: 'keys', http: 'processor', manual: 'manual_task' };
+export const STORE_TARGET_NAME: Record<Exclude<Store['kind'], 'postgres'>, string> = {
+  redis: 'keys',
+  http: 'processor',
+  manual: 'manual_task',
+};
 
 export function listTargets(map: DataMap): Target[] {
   const out: Target[] = [];

@@ -38,7 +38,9 @@ export function addMonths(d: Date, months: number): Date {
   const y = d.getUTCFullYear();
   const m = d.getUTCMonth() + months;
   const lastDay = new Date(Date.UTC(y, m + 1, 0)).getUTCDate();
-  return new Date(Date.UTC(y, m, Math.min(d.getUTCDate(), lastDay), d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds(), d.getUTCMilliseconds()));
+  return new Date(
+    Date.UTC(y, m, Math.min(d.getUTCDate(), lastDay), d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds(), d.getUTCMilliseconds()),
+  );
 }
 
 /** Adds business days (Monday to Friday; public holidays are not modelled). */
@@ -61,7 +63,15 @@ export function computeDeadline(receivedAt: Date, jurisdiction: Jurisdiction, po
     case 'gdpr': {
       // Art. 12(3): one month, extendable by two further months, the subject told within the first month.
       const legalDueAt = addMonths(receivedAt, 1);
-      return { jurisdiction, receivedAt, legalDueAt, dueAt: earlier(policyDue, legalDueAt), maxExtendedDueAt: addMonths(receivedAt, 3), extensionNoticeBy: legalDueAt, maxExtensions: 1 };
+      return {
+        jurisdiction,
+        receivedAt,
+        legalDueAt,
+        dueAt: earlier(policyDue, legalDueAt),
+        maxExtendedDueAt: addMonths(receivedAt, 3),
+        extensionNoticeBy: legalDueAt,
+        maxExtensions: 1,
+      };
     }
     case 'ccpa': {
       // §1798.130 and §7021: acknowledge in 10 business days, respond in 45 calendar days, extend once by 45.
@@ -79,7 +89,15 @@ export function computeDeadline(receivedAt: Date, jurisdiction: Jurisdiction, po
     }
     default: {
       // The policy alone: answer in `policyDays`; an extension follows the GDPR's outer limit.
-      return { jurisdiction, receivedAt, legalDueAt: policyDue, dueAt: policyDue, maxExtendedDueAt: addMonths(receivedAt, 3), extensionNoticeBy: policyDue, maxExtensions: 1 };
+      return {
+        jurisdiction,
+        receivedAt,
+        legalDueAt: policyDue,
+        dueAt: policyDue,
+        maxExtendedDueAt: addMonths(receivedAt, 3),
+        extensionNoticeBy: policyDue,
+        maxExtensions: 1,
+      };
     }
   }
 }
@@ -89,7 +107,8 @@ export type ExtensionCheck = { ok: true } | { ok: false; reason: string };
 /** Whether an extension to `newDueAt`, asked at `now`, is lawful. */
 export function checkExtension(d: Deadline, now: Date, newDueAt: Date, extensionsSoFar: number, reason: string): ExtensionCheck {
   if (!reason.trim()) return { ok: false, reason: 'an extension needs a reason (it is sent to the subject)' };
-  if (extensionsSoFar >= d.maxExtensions) return { ok: false, reason: `${d.jurisdiction} allows ${d.maxExtensions} extension${d.maxExtensions === 1 ? '' : 's'}` };
+  if (extensionsSoFar >= d.maxExtensions)
+    return { ok: false, reason: `${d.jurisdiction} allows ${d.maxExtensions} extension${d.maxExtensions === 1 ? '' : 's'}` };
   if (now.getTime() >= d.extensionNoticeBy.getTime()) {
     return { ok: false, reason: `the subject had to be told before ${d.extensionNoticeBy.toISOString()}` };
   }

@@ -4,7 +4,6 @@ export const REQUEST_TYPES = ['access', 'export', 'correction', 'deletion'] as c
 export const RequestType = z.enum(REQUEST_TYPES);
 export type RequestType = z.infer<typeof RequestType>;
 
-
 export const CHANNELS = ['self_service', 'admin', 'inbox'] as const;
 export const Channel = z.enum(CHANNELS);
 export type Channel = z.infer<typeof Channel>;
@@ -49,7 +48,11 @@ export const RequestIntake = z
 export type RequestIntake = z.infer<typeof RequestIntake>;
 
 export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
-export const IdempotencyKey = z.string().min(8).max(200).regex(/^[\x21-\x7e]+$/, 'printable ASCII only');
+export const IdempotencyKey = z
+  .string()
+  .min(8)
+  .max(200)
+  .regex(/^[\x21-\x7e]+$/, 'printable ASCII only');
 
 export const RequestId = z.uuid({ error: 'must be a request id (UUID)' });
 

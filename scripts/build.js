@@ -17,7 +17,8 @@ rmSync(dist, { recursive: true, force: true });
 run(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json']);
 const copy = (dir, pattern) => {
   mkdirSync(path.join(dist, dir), { recursive: true });
-  for (const f of readdirSync(path.join(root, dir)).filter((n) => pattern.test(n))) cpSync(path.join(root, dir, f), path.join(dist, dir, f));
+  for (const f of readdirSync(path.join(root, dir)).filter((n) => pattern.test(n)))
+    cpSync(path.join(root, dir, f), path.join(dist, dir, f));
 };
 copy('db/migrations', /\.sql$/);
 copy('demo', /\.(sql|yml)$/);

@@ -5,7 +5,9 @@ const { spawnSync } = require('node:child_process');
 const { existsSync, readdirSync, statSync } = require('node:fs');
 const path = require('node:path');
 
-const roots = process.argv.slice(2).length ? process.argv.slice(2) : ['test/unit', 'test/integration', 'test/e2e'].filter((r) => existsSync(r));
+const roots = process.argv.slice(2).length
+  ? process.argv.slice(2)
+  : ['test/unit', 'test/integration', 'test/e2e'].filter((r) => existsSync(r));
 const files = [];
 const walk = (dir) => {
   for (const name of readdirSync(dir).sort()) {
@@ -15,5 +17,7 @@ const walk = (dir) => {
   }
 };
 roots.forEach((r) => (statSync(r).isDirectory() ? walk(r) : files.push(r)));
-const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...files], { stdio: 'inherit' });
+const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...files], {
+  stdio: 'inherit',
+});
 process.exit(r.status ?? 1);

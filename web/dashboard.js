@@ -12,12 +12,27 @@
   var TYPES = ['access', 'export', 'correction', 'deletion'];
   var TYPE_TEXT = { access: 'Access', export: 'Export', correction: 'Correction', deletion: 'Deletion' };
   var TYPE_COLOUR = { access: '#1a4fb8', export: '#1e6b34', correction: '#8a4b08', deletion: '#8e1f5c' };
-  var STATUS_TEXT = { received: 'Received', awaiting_verification: 'Awaiting verification', in_progress: 'In progress', completed: 'Completed', denied: 'Denied', expired_unverified: 'Expired (unverified)', failed: 'Failed' };
+  var STATUS_TEXT = {
+    received: 'Received',
+    awaiting_verification: 'Awaiting verification',
+    in_progress: 'In progress',
+    completed: 'Completed',
+    denied: 'Denied',
+    expired_unverified: 'Expired (unverified)',
+    failed: 'Failed',
+  };
   var JURISDICTION_TEXT = { policy: 'Policy', gdpr: 'GDPR', ccpa: 'CCPA' };
-  var DENIAL_TEXT = { manifestly_unfounded: 'Manifestly unfounded', excessive: 'Excessive', identity_not_verified: 'Identity not verified', legal_exemption: 'Legal exemption' };
+  var DENIAL_TEXT = {
+    manifestly_unfounded: 'Manifestly unfounded',
+    excessive: 'Excessive',
+    identity_not_verified: 'Identity not verified',
+    legal_exemption: 'Legal exemption',
+  };
   var SVG_NS = 'http://www.w3.org/2000/svg';
 
-  var $ = function (id) { return document.getElementById(id); };
+  var $ = function (id) {
+    return document.getElementById(id);
+  };
   var loginSection = $('login');
   var appSection = $('app');
   var dashStatus = $('dash-status');
@@ -29,52 +44,78 @@
 
   function el(tag, attrs, children) {
     var node = document.createElement(tag);
-    if (attrs) Object.keys(attrs).forEach(function (k) {
-      if (k === 'text') node.textContent = attrs[k];
-      else if (k === 'className') node.className = attrs[k];
-      else if (attrs[k] !== undefined && attrs[k] !== null && attrs[k] !== false) node.setAttribute(k, attrs[k] === true ? '' : attrs[k]);
+    if (attrs)
+      Object.keys(attrs).forEach(function (k) {
+        if (k === 'text') node.textContent = attrs[k];
+        else if (k === 'className') node.className = attrs[k];
+        else if (attrs[k] !== undefined && attrs[k] !== null && attrs[k] !== false) node.setAttribute(k, attrs[k] === true ? '' : attrs[k]);
+      });
+    (children || []).forEach(function (c) {
+      if (c) node.appendChild(typeof c === 'string' ? document.createTextNode(c) : c);
     });
-    (children || []).forEach(function (c) { if (c) node.appendChild(typeof c === 'string' ? document.createTextNode(c) : c); });
     return node;
   }
 
   function svg(tag, attrs, text) {
     var node = document.createElementNS(SVG_NS, tag);
-    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, String(attrs[k])); });
+    Object.keys(attrs || {}).forEach(function (k) {
+      node.setAttribute(k, String(attrs[k]));
+    });
     if (text !== undefined) node.textContent = text;
     return node;
   }
 
   /** The UTC day of an instant, YYYY-MM-DD (what the date inputs use too). */
-  function isoDay(iso) { return new Date(iso).toISOString().slice(0, 10); }
+  function isoDay(iso) {
+    return new Date(iso).toISOString().slice(0, 10);
+  }
 
   function daysLeft(iso) {
     var d = Math.ceil((Date.parse(iso) - Date.now()) / DAY_MS);
     return d === 0 ? 0 : d; // no "-0"
   }
 
-  function effectiveDue(r) { return r.extendedDueAt || r.dueAt; }
+  function effectiveDue(r) {
+    return r.extendedDueAt || r.dueAt;
+  }
 
-  function getKey() { try { return sessionStorage.getItem(KEY_STORAGE) || ''; } catch (e) { return ''; } }
+  function getKey() {
+    try {
+      return sessionStorage.getItem(KEY_STORAGE) || '';
+    } catch (e) {
+      return '';
+    }
+  }
 
   function temporalBase() {
     var v = (temporalInput.value || '').trim().replace(/\/+$/, '');
     return /^https?:\/\/[^\s]+$/i.test(v) ? v : TEMPORAL_DEFAULT;
   }
 
-  function AuthError(message) { this.message = message; }
+  function AuthError(message) {
+    this.message = message;
+  }
 
   /** fetch with the key; resolves {status, ok, body}; rejects with AuthError on 401. */
   function api(method, url, body) {
     var headers = { accept: 'application/json', authorization: 'Bearer ' + getKey() };
     if (body !== undefined) headers['content-type'] = 'application/json';
-    return fetch(url, { method: method, headers: headers, cache: 'no-store', body: body === undefined ? undefined : JSON.stringify(body) })
-      .then(function (res) {
-        return res.json().catch(function () { return {}; }).then(function (b) {
+    return fetch(url, {
+      method: method,
+      headers: headers,
+      cache: 'no-store',
+      body: body === undefined ? undefined : JSON.stringify(body),
+    }).then(function (res) {
+      return res
+        .json()
+        .catch(function () {
+          return {};
+        })
+        .then(function (b) {
           if (res.status === 401) throw new AuthError(b.message || 'The key was not accepted.');
           return { status: res.status, ok: res.ok, body: b };
         });
-      });
+    });
   }
 
   function errorText(r) {
@@ -85,7 +126,11 @@
 
   /** Returns to the sign-in form; a non-empty message says why. */
   function logout(message) {
-    try { sessionStorage.removeItem(KEY_STORAGE); } catch (e) { /* ignore */ }
+    try {
+      sessionStorage.removeItem(KEY_STORAGE);
+    } catch (e) {
+      /* ignore */
+    }
     appSection.hidden = true;
     loginSection.hidden = false;
     $('login-message').textContent = message || '';
@@ -125,20 +170,30 @@
       if (p.state === 'waiting') s.waiting = true;
     });
     var names = Object.keys(stores);
-    var done = names.filter(function (n) { return stores[n].done; }).length;
+    var done = names.filter(function (n) {
+      return stores[n].done;
+    }).length;
     var text = done + '/' + names.length + ' stores done';
-    var failed = names.filter(function (n) { return stores[n].failed; }).length;
-    var waiting = names.filter(function (n) { return stores[n].waiting; }).length;
+    var failed = names.filter(function (n) {
+      return stores[n].failed;
+    }).length;
+    var waiting = names.filter(function (n) {
+      return stores[n].waiting;
+    }).length;
     if (failed) text += ', ' + failed + ' failing';
     if (waiting) text += ', ' + waiting + ' waiting';
     return text;
   }
 
   function renderRequests(requests) {
-    requests = requests.filter(function (r) { return !denied[r.id]; });
+    requests = requests.filter(function (r) {
+      return !denied[r.id];
+    });
     var tbody = $('request-rows');
     tbody.textContent = '';
-    requests.sort(function (a, b) { return Date.parse(effectiveDue(a)) - Date.parse(effectiveDue(b)) || (a.id < b.id ? -1 : 1); });
+    requests.sort(function (a, b) {
+      return Date.parse(effectiveDue(a)) - Date.parse(effectiveDue(b)) || (a.id < b.id ? -1 : 1);
+    });
     requests.forEach(function (r) {
       var due = effectiveDue(r);
       var left = daysLeft(due);
@@ -154,7 +209,17 @@
       tr.appendChild(el('td', { text: JURISDICTION_TEXT[r.jurisdiction] || r.jurisdiction }));
       tr.appendChild(el('td', {}, [el('span', { className: 'badge', 'data-status': r.status, text: STATUS_TEXT[r.status] || r.status })]));
       tr.appendChild(el('td', { className: 'progress', text: progressSummary(r.progress) }));
-      var link = el('a', { href: temporalBase() + '/namespaces/default/workflows/' + encodeURIComponent(r.id), target: '_blank', rel: 'noopener noreferrer', className: 'workflow-link', 'aria-label': 'Workflow of request ' + r.id + ' in the Temporal UI (opens a new tab)' }, ['Workflow']);
+      var link = el(
+        'a',
+        {
+          href: temporalBase() + '/namespaces/default/workflows/' + encodeURIComponent(r.id),
+          target: '_blank',
+          rel: 'noopener noreferrer',
+          className: 'workflow-link',
+          'aria-label': 'Workflow of request ' + r.id + ' in the Temporal UI (opens a new tab)',
+        },
+        ['Workflow'],
+      );
       tr.appendChild(el('td', {}, [el('code', { className: 'req-id', title: r.id, text: r.id.slice(0, 8) }), el('br'), link]));
       tr.appendChild(el('td', { className: 'actions' }, [extendForm(r), denyForm(r)]));
       tbody.appendChild(tr);
@@ -166,7 +231,9 @@
   function actionForm(r, kind, summaryText, fields, submitText, buildBody, url, done) {
     var errId = kind + '-error-' + r.id;
     var form = el('form', { className: 'action-form', novalidate: true, 'data-action': kind });
-    fields.forEach(function (f) { form.appendChild(f); });
+    fields.forEach(function (f) {
+      form.appendChild(f);
+    });
     var error = el('p', { id: errId, className: 'error', role: 'alert' });
     form.appendChild(error);
     var button = el('button', { type: 'submit', className: kind === 'deny' ? 'danger' : '' }, [submitText]);
@@ -175,16 +242,27 @@
       ev.preventDefault();
       error.textContent = '';
       var body;
-      try { body = buildBody(); } catch (e) { error.textContent = e.message; return; }
+      try {
+        body = buildBody();
+      } catch (e) {
+        error.textContent = e.message;
+        return;
+      }
       button.disabled = true;
       api('POST', url, body)
         .then(function (res) {
           button.disabled = false;
-          if (!res.ok) { error.textContent = errorText(res); return; }
+          if (!res.ok) {
+            error.textContent = errorText(res);
+            return;
+          }
           dashStatus.textContent = done(res.body);
           loadRequests();
         })
-        .catch(function (err) { button.disabled = false; handleFailure(err, error); });
+        .catch(function (err) {
+          button.disabled = false;
+          handleFailure(err, error);
+        });
     });
     return el('details', { className: 'action' }, [el('summary', {}, [summaryText]), form]);
   }
@@ -192,50 +270,88 @@
   function extendForm(r) {
     var dateId = 'extend-date-' + r.id;
     var reasonId = 'extend-reason-' + r.id;
-    var date = el('input', { type: 'date', id: dateId, min: isoDay(new Date(Date.parse(effectiveDue(r)) + DAY_MS).toISOString()), 'aria-describedby': 'extend-error-' + r.id });
+    var date = el('input', {
+      type: 'date',
+      id: dateId,
+      min: isoDay(new Date(Date.parse(effectiveDue(r)) + DAY_MS).toISOString()),
+      'aria-describedby': 'extend-error-' + r.id,
+    });
     var reason = el('input', { type: 'text', id: reasonId, autocomplete: 'off', 'aria-describedby': 'extend-error-' + r.id });
     var fields = [
       el('div', { className: 'field' }, [el('label', { for: dateId, text: 'New due date' }), date]),
       el('div', { className: 'field' }, [el('label', { for: reasonId, text: 'Reason (sent to the subject)' }), reason]),
     ];
-    return actionForm(r, 'extend', 'Extend', fields, 'Extend', function () {
-      if (!/^\d{4}-\d{2}-\d{2}$/.test(date.value)) throw new Error('Choose the new due date.');
-      // keep the time of day of the current deadline: the new date is a whole number of days later
-      var time = new Date(effectiveDue(r)).toISOString().slice(10);
-      return { newDueAt: date.value + time, reason: reason.value };
-    }, '/v1/admin/requests/' + encodeURIComponent(r.id) + '/extend', function (b) {
-      return 'Request ' + r.id.slice(0, 8) + ' extended to ' + isoDay(b.dueAt) + '.';
-    });
+    return actionForm(
+      r,
+      'extend',
+      'Extend',
+      fields,
+      'Extend',
+      function () {
+        if (!/^\d{4}-\d{2}-\d{2}$/.test(date.value)) throw new Error('Choose the new due date.');
+        // keep the time of day of the current deadline: the new date is a whole number of days later
+        var time = new Date(effectiveDue(r)).toISOString().slice(10);
+        return { newDueAt: date.value + time, reason: reason.value };
+      },
+      '/v1/admin/requests/' + encodeURIComponent(r.id) + '/extend',
+      function (b) {
+        return 'Request ' + r.id.slice(0, 8) + ' extended to ' + isoDay(b.dueAt) + '.';
+      },
+    );
   }
 
   function denyForm(r) {
     var reasonId = 'deny-reason-' + r.id;
     var detailsId = 'deny-details-' + r.id;
-    var select = el('select', { id: reasonId }, Object.keys(DENIAL_TEXT).map(function (k) { return el('option', { value: k, text: DENIAL_TEXT[k] }); }));
+    var select = el(
+      'select',
+      { id: reasonId },
+      Object.keys(DENIAL_TEXT).map(function (k) {
+        return el('option', { value: k, text: DENIAL_TEXT[k] });
+      }),
+    );
     var details = el('textarea', { id: detailsId, rows: '2', 'aria-describedby': 'deny-error-' + r.id });
     var fields = [
       el('div', { className: 'field' }, [el('label', { for: reasonId, text: 'Reason' }), select]),
       el('div', { className: 'field' }, [el('label', { for: detailsId, text: 'Details (sent to the subject)' }), details]),
     ];
-    return actionForm(r, 'deny', 'Deny', fields, 'Deny request', function () {
-      return { reason: select.value, details: details.value };
-    }, '/v1/admin/requests/' + encodeURIComponent(r.id) + '/deny', function () {
-      denied[r.id] = true;
-      return 'Request ' + r.id.slice(0, 8) + ' denied.';
-    });
+    return actionForm(
+      r,
+      'deny',
+      'Deny',
+      fields,
+      'Deny request',
+      function () {
+        return { reason: select.value, details: details.value };
+      },
+      '/v1/admin/requests/' + encodeURIComponent(r.id) + '/deny',
+      function () {
+        denied[r.id] = true;
+        return 'Request ' + r.id.slice(0, 8) + ' denied.';
+      },
+    );
   }
 
   function loadRequests() {
     $('requests-error').textContent = '';
     return fetchOpenRequests()
       .then(function (r) {
-        if (!r.ok) { $('requests-error').textContent = errorText(r); return; }
+        if (!r.ok) {
+          $('requests-error').textContent = errorText(r);
+          return;
+        }
         renderRequests(r.requests);
-        var open = r.requests.filter(function (q) { return !denied[q.id]; });
-        var overdue = open.filter(function (q) { return q.overdue || daysLeft(effectiveDue(q)) < 0; }).length;
+        var open = r.requests.filter(function (q) {
+          return !denied[q.id];
+        });
+        var overdue = open.filter(function (q) {
+          return q.overdue || daysLeft(effectiveDue(q)) < 0;
+        }).length;
         $('requests-count').textContent = '(' + open.length + (r.truncated ? '+' : '') + ', ' + overdue + ' overdue)';
       })
-      .catch(function (err) { handleFailure(err, $('requests-error')); });
+      .catch(function (err) {
+        handleFailure(err, $('requests-error'));
+      });
   }
 
   // ---- triage -------------------------------------------------------------------------------
@@ -248,24 +364,35 @@
       var error = el('p', { id: errId, className: 'error', role: 'alert' });
       var li = el('li', { className: 'card', 'data-id': m.id }, [
         el('p', {}, [el('strong', { text: m.subject || '(no subject)' })]),
-        el('p', { className: 'small' }, ['Received ', el('time', { datetime: m.receivedAt, text: new Date(m.receivedAt).toLocaleString() }),
-          m.suggested ? ' · suggested: ' + (TYPE_TEXT[m.suggested] || m.suggested) : '', m.reason ? ' · ' + m.reason : '']),
+        el('p', { className: 'small' }, [
+          'Received ',
+          el('time', { datetime: m.receivedAt, text: new Date(m.receivedAt).toLocaleString() }),
+          m.suggested ? ' · suggested: ' + (TYPE_TEXT[m.suggested] || m.suggested) : '',
+          m.reason ? ' · ' + m.reason : '',
+        ]),
       ]);
       function act(path, body, doneText) {
         error.textContent = '';
         api('POST', '/v1/admin/inbox/' + encodeURIComponent(m.id) + path, body)
           .then(function (res) {
-            if (!res.ok) { error.textContent = errorText(res); return; }
+            if (!res.ok) {
+              error.textContent = errorText(res);
+              return;
+            }
             dashStatus.textContent = doneText;
             loadTriage();
             loadRequests();
           })
-          .catch(function (err) { handleFailure(err, error); });
+          .catch(function (err) {
+            handleFailure(err, error);
+          });
       }
       var buttons = el('div', { className: 'button-row', role: 'group', 'aria-label': 'Classify “' + (m.subject || 'message') + '” as' });
       ['access', 'export', 'deletion'].forEach(function (t) {
         var b = el('button', { type: 'button', className: 'secondary' + (m.suggested === t ? ' suggested' : '') }, [TYPE_TEXT[t]]);
-        b.addEventListener('click', function () { act('/classify', { type: t }, 'Mail classified as ' + TYPE_TEXT[t].toLowerCase() + '.'); });
+        b.addEventListener('click', function () {
+          act('/classify', { type: t }, 'Mail classified as ' + TYPE_TEXT[t].toLowerCase() + '.');
+        });
         buttons.appendChild(b);
       });
       li.appendChild(buttons);
@@ -275,7 +402,10 @@
         el('div', { className: 'field' }, [el('label', { for: reasonId, text: 'Reason it is not a privacy request' }), reason]),
         el('button', { type: 'submit', className: 'danger' }, ['Reject']),
       ]);
-      form.addEventListener('submit', function (ev) { ev.preventDefault(); act('/reject', { reason: reason.value }, 'Mail rejected.'); });
+      form.addEventListener('submit', function (ev) {
+        ev.preventDefault();
+        act('/reject', { reason: reason.value }, 'Mail rejected.');
+      });
       li.appendChild(el('details', { className: 'action' }, [el('summary', {}, ['Reject']), form]));
       li.appendChild(error);
       list.appendChild(li);
@@ -288,10 +418,15 @@
     $('triage-error').textContent = '';
     return api('GET', '/v1/admin/inbox?status=triage')
       .then(function (r) {
-        if (!r.ok) { $('triage-error').textContent = errorText(r); return; }
+        if (!r.ok) {
+          $('triage-error').textContent = errorText(r);
+          return;
+        }
         renderTriage(r.body.messages || []);
       })
-      .catch(function (err) { handleFailure(err, $('triage-error')); });
+      .catch(function (err) {
+        handleFailure(err, $('triage-error'));
+      });
   }
 
   // ---- manual tasks -------------------------------------------------------------------------
@@ -312,22 +447,36 @@
       form.addEventListener('submit', function (ev) {
         ev.preventDefault();
         error.textContent = '';
-        api('POST', '/v1/admin/requests/' + encodeURIComponent(t.requestId) + '/manual-tasks/' + encodeURIComponent(t.store) + '/complete', { note: note.value })
+        api(
+          'POST',
+          '/v1/admin/requests/' + encodeURIComponent(t.requestId) + '/manual-tasks/' + encodeURIComponent(t.store) + '/complete',
+          { note: note.value },
+        )
           .then(function (res) {
-            if (!res.ok) { error.textContent = errorText(res); return; }
+            if (!res.ok) {
+              error.textContent = errorText(res);
+              return;
+            }
             dashStatus.textContent = 'Manual task in ' + t.store + ' marked done.';
             loadTasks();
             loadRequests();
           })
-          .catch(function (err) { handleFailure(err, error); });
+          .catch(function (err) {
+            handleFailure(err, error);
+          });
       });
-      list.appendChild(el('li', { className: 'card', 'data-request': t.requestId }, [
-        el('p', {}, [el('strong', { text: t.store }), ' · request ', el('code', { title: t.requestId, text: t.requestId.slice(0, 8) })]),
-        el('p', { className: 'small' }, ['Open since ', el('time', { datetime: t.createdAt, text: new Date(t.createdAt).toLocaleString() })]),
-        el('p', { className: 'instructions', text: t.instructions || '' }),
-        el('details', { className: 'action' }, [el('summary', {}, ['Mark done']), form]),
-        error,
-      ]));
+      list.appendChild(
+        el('li', { className: 'card', 'data-request': t.requestId }, [
+          el('p', {}, [el('strong', { text: t.store }), ' · request ', el('code', { title: t.requestId, text: t.requestId.slice(0, 8) })]),
+          el('p', { className: 'small' }, [
+            'Open since ',
+            el('time', { datetime: t.createdAt, text: new Date(t.createdAt).toLocaleString() }),
+          ]),
+          el('p', { className: 'instructions', text: t.instructions || '' }),
+          el('details', { className: 'action' }, [el('summary', {}, ['Mark done']), form]),
+          error,
+        ]),
+      );
     });
     $('tasks-empty').hidden = tasks.length > 0;
     $('tasks-count').textContent = '(' + tasks.length + ')';
@@ -337,10 +486,16 @@
     $('tasks-error').textContent = '';
     return api('GET', '/v1/admin/manual-tasks')
       .then(function (r) {
-        if (!r.ok) { $('tasks-error').textContent = r.status === 404 ? 'The manual-task list is not available on this server yet.' : errorText(r); $('tasks-empty').hidden = true; return; }
+        if (!r.ok) {
+          $('tasks-error').textContent = r.status === 404 ? 'The manual-task list is not available on this server yet.' : errorText(r);
+          $('tasks-empty').hidden = true;
+          return;
+        }
         renderTasks(r.body.tasks || []);
       })
-      .catch(function (err) { handleFailure(err, $('tasks-error')); });
+      .catch(function (err) {
+        handleFailure(err, $('tasks-error'));
+      });
   }
 
   // ---- charts (inline SVG) ------------------------------------------------------------------
@@ -378,14 +533,22 @@
       var x = CHART.left + band * i + band / 2;
       s.appendChild(svg('text', { x: x, y: CHART.h - CHART.bottom + 16, 'text-anchor': 'middle', class: 'tick' }, w.slice(5)));
     });
-    s.appendChild(svg('text', { x: CHART.left + (CHART.w - CHART.left - CHART.right) / 2, y: CHART.h - 6, 'text-anchor': 'middle', class: 'tick' }, 'week starting (month-day)'));
+    s.appendChild(
+      svg(
+        'text',
+        { x: CHART.left + (CHART.w - CHART.left - CHART.right) / 2, y: CHART.h - 6, 'text-anchor': 'middle', class: 'tick' },
+        'week starting (month-day)',
+      ),
+    );
   }
 
   function renderCharts(rows) {
     var byWeek = {};
     rows.forEach(function (r) {
       var w = byWeek[r.weekStart] || (byWeek[r.weekStart] = { received: 0, completed: 0, onTime: 0, types: {} });
-      w.received += r.received; w.completed += r.completed; w.onTime += r.onTime;
+      w.received += r.received;
+      w.completed += r.completed;
+      w.onTime += r.onTime;
       w.types[r.type] = (w.types[r.type] || 0) + r.received;
     });
     // every one of the last 12 weeks (Mondays, UTC), even the empty ones
@@ -393,19 +556,40 @@
     var now = new Date();
     var monday = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() - ((now.getUTCDay() + 6) % 7)));
     for (var i = 11; i >= 0; i--) weeks.push(new Date(monday.getTime() - i * 7 * DAY_MS).toISOString().slice(0, 10));
-    Object.keys(byWeek).forEach(function (w) { if (weeks.indexOf(w) < 0) weeks.push(w); });
+    Object.keys(byWeek).forEach(function (w) {
+      if (weeks.indexOf(w) < 0) weeks.push(w);
+    });
     weeks.sort();
     var plotW = CHART.w - CHART.left - CHART.right;
     var plotH = CHART.h - CHART.top - CHART.bottom;
     var band = plotW / weeks.length;
-    var types = TYPES.filter(function (t) { return rows.some(function (r) { return r.type === t; }); });
-    rows.forEach(function (r) { if (types.indexOf(r.type) < 0 && TYPES.indexOf(r.type) < 0) types.push(r.type); });
+    var types = TYPES.filter(function (t) {
+      return rows.some(function (r) {
+        return r.type === t;
+      });
+    });
+    rows.forEach(function (r) {
+      if (types.indexOf(r.type) < 0 && TYPES.indexOf(r.type) < 0) types.push(r.type);
+    });
 
     // stacked bars
-    var max = niceMax(Math.max.apply(null, [0].concat(weeks.map(function (w) { return byWeek[w] ? byWeek[w].received : 0; }))));
-    var total = rows.reduce(function (n, r) { return n + r.received; }, 0);
+    var max = niceMax(
+      Math.max.apply(
+        null,
+        [0].concat(
+          weeks.map(function (w) {
+            return byWeek[w] ? byWeek[w].received : 0;
+          }),
+        ),
+      ),
+    );
+    var total = rows.reduce(function (n, r) {
+      return n + r.received;
+    }, 0);
     var bars = frame('chart-volume-title', total + ' requests received in ' + weeks.length + ' weeks; the table below has the figures.');
-    yAxis(bars, max, function (v) { return String(Math.round(v)); });
+    yAxis(bars, max, function (v) {
+      return String(Math.round(v));
+    });
     weeks.forEach(function (w, i) {
       var y = CHART.top + plotH;
       types.forEach(function (t) {
@@ -413,7 +597,14 @@
         if (!n) return;
         var h = (plotH * n) / max;
         y -= h;
-        var rect = svg('rect', { x: CHART.left + band * i + band * 0.15, y: y, width: band * 0.7, height: h, fill: TYPE_COLOUR[t] || '#555', class: 'bar' });
+        var rect = svg('rect', {
+          x: CHART.left + band * i + band * 0.15,
+          y: y,
+          width: band * 0.7,
+          height: h,
+          fill: TYPE_COLOUR[t] || '#555',
+          class: 'bar',
+        });
         rect.appendChild(svg('title', {}, w + ': ' + n + ' ' + (TYPE_TEXT[t] || t).toLowerCase()));
         bars.appendChild(rect);
       });
@@ -430,19 +621,30 @@
     });
 
     // on-time rate line (weeks with no completed request have no point)
-    var line = frame('chart-ontime-title', 'Share of completed requests answered by their due date, per week of receipt; the table below has the figures.');
-    yAxis(line, 100, function (v) { return v + '%'; });
+    var line = frame(
+      'chart-ontime-title',
+      'Share of completed requests answered by their due date, per week of receipt; the table below has the figures.',
+    );
+    yAxis(line, 100, function (v) {
+      return v + '%';
+    });
     var points = [];
     weeks.forEach(function (w, i) {
       var s = byWeek[w];
-      if (!s || !s.completed) { points.push(null); return; }
+      if (!s || !s.completed) {
+        points.push(null);
+        return;
+      }
       var pct = (100 * s.onTime) / s.completed;
       points.push({ x: CHART.left + band * i + band / 2, y: CHART.top + plotH - (plotH * pct) / 100, pct: pct, week: w });
     });
     var d = '';
     var pen = false;
     points.forEach(function (p) {
-      if (!p) { pen = false; return; }
+      if (!p) {
+        pen = false;
+        return;
+      }
       d += (pen ? ' L' : ' M') + p.x.toFixed(1) + ' ' + p.y.toFixed(1);
       pen = true;
     });
@@ -453,7 +655,10 @@
       c.appendChild(svg('title', {}, p.week + ': ' + Math.round(p.pct) + '% on time'));
       line.appendChild(c);
     });
-    if (!points.some(Boolean)) line.appendChild(svg('text', { x: CHART.w / 2, y: CHART.h / 2, 'text-anchor': 'middle', class: 'tick' }, 'No completed requests in these weeks'));
+    if (!points.some(Boolean))
+      line.appendChild(
+        svg('text', { x: CHART.w / 2, y: CHART.h / 2, 'text-anchor': 'middle', class: 'tick' }, 'No completed requests in these weeks'),
+      );
     xLabels(line, weeks, band);
     $('chart-ontime').textContent = '';
     $('chart-ontime').appendChild(line);
@@ -462,10 +667,15 @@
     var tbody = $('weekly-rows');
     tbody.textContent = '';
     rows.forEach(function (r) {
-      tbody.appendChild(el('tr', {}, [
-        el('td', { text: r.weekStart }), el('td', { text: TYPE_TEXT[r.type] || r.type }),
-        el('td', { className: 'num', text: String(r.received) }), el('td', { className: 'num', text: String(r.completed) }), el('td', { className: 'num', text: String(r.onTime) }),
-      ]));
+      tbody.appendChild(
+        el('tr', {}, [
+          el('td', { text: r.weekStart }),
+          el('td', { text: TYPE_TEXT[r.type] || r.type }),
+          el('td', { className: 'num', text: String(r.received) }),
+          el('td', { className: 'num', text: String(r.completed) }),
+          el('td', { className: 'num', text: String(r.onTime) }),
+        ]),
+      );
     });
     if (!rows.length) tbody.appendChild(el('tr', {}, [el('td', { colspan: '5', text: 'No requests in these weeks.' })]));
   }
@@ -474,10 +684,15 @@
     $('charts-error').textContent = '';
     return api('GET', '/v1/admin/reports/weekly?weeks=12')
       .then(function (r) {
-        if (!r.ok) { $('charts-error').textContent = r.status === 404 ? 'Weekly figures are not available on this server yet.' : errorText(r); return; }
+        if (!r.ok) {
+          $('charts-error').textContent = r.status === 404 ? 'Weekly figures are not available on this server yet.' : errorText(r);
+          return;
+        }
         renderCharts(r.body.weeks || []);
       })
-      .catch(function (err) { handleFailure(err, $('charts-error')); });
+      .catch(function (err) {
+        handleFailure(err, $('charts-error'));
+      });
   }
 
   // ---- wiring -------------------------------------------------------------------------------
@@ -508,17 +723,33 @@
       input.focus();
       return;
     }
-    try { sessionStorage.setItem(KEY_STORAGE, key); } catch (e) { /* private mode: nothing to do */ }
+    try {
+      sessionStorage.setItem(KEY_STORAGE, key);
+    } catch (e) {
+      /* private mode: nothing to do */
+    }
     input.value = '';
     showApp();
   });
 
-  $('logout').addEventListener('click', function () { logout('You are signed out.'); });
-  $('refresh').addEventListener('click', function () { loadAll(); });
+  $('logout').addEventListener('click', function () {
+    logout('You are signed out.');
+  });
+  $('refresh').addEventListener('click', function () {
+    loadAll();
+  });
 
-  try { temporalInput.value = localStorage.getItem(TEMPORAL_STORAGE) || TEMPORAL_DEFAULT; } catch (e) { temporalInput.value = TEMPORAL_DEFAULT; }
+  try {
+    temporalInput.value = localStorage.getItem(TEMPORAL_STORAGE) || TEMPORAL_DEFAULT;
+  } catch (e) {
+    temporalInput.value = TEMPORAL_DEFAULT;
+  }
   temporalInput.addEventListener('change', function () {
-    try { localStorage.setItem(TEMPORAL_STORAGE, temporalBase()); } catch (e) { /* ignore */ }
+    try {
+      localStorage.setItem(TEMPORAL_STORAGE, temporalBase());
+    } catch (e) {
+      /* ignore */
+    }
     var base = temporalBase();
     Array.prototype.forEach.call(document.querySelectorAll('#request-rows tr'), function (tr) {
       var a = tr.querySelector('a.workflow-link');

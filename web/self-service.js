@@ -15,7 +15,14 @@
   function randomKey() {
     var bytes = new Uint8Array(16);
     crypto.getRandomValues(bytes);
-    return 'web-' + Array.prototype.map.call(bytes, function (b) { return ('0' + b.toString(16)).slice(-2); }).join('');
+    return (
+      'web-' +
+      Array.prototype.map
+        .call(bytes, function (b) {
+          return ('0' + b.toString(16)).slice(-2);
+        })
+        .join('')
+    );
   }
 
   function formatDay(iso) {
@@ -24,9 +31,13 @@
   }
 
   function clearErrors() {
-    Object.keys(fieldErrors).forEach(function (k) { fieldErrors[k].textContent = ''; });
+    Object.keys(fieldErrors).forEach(function (k) {
+      fieldErrors[k].textContent = '';
+    });
     email.removeAttribute('aria-invalid');
-    radios.forEach(function (r) { r.removeAttribute('aria-invalid'); });
+    radios.forEach(function (r) {
+      r.removeAttribute('aria-invalid');
+    });
     status.textContent = '';
     status.classList.remove('is-error');
   }
@@ -34,7 +45,10 @@
   function showFieldError(field, message) {
     fieldErrors[field].textContent = message;
     if (field === 'email') email.setAttribute('aria-invalid', 'true');
-    else radios.forEach(function (r) { r.setAttribute('aria-invalid', 'true'); });
+    else
+      radios.forEach(function (r) {
+        r.setAttribute('aria-invalid', 'true');
+      });
   }
 
   function focusField(field) {
@@ -43,7 +57,7 @@
   }
 
   function showError(body, fallback) {
-    var issues = (body && Array.isArray(body.issues)) ? body.issues : [];
+    var issues = body && Array.isArray(body.issues) ? body.issues : [];
     var first = null;
     var general = [];
     issues.forEach(function (issue) {
@@ -71,8 +85,14 @@
     var checked = form.querySelector('input[name=type]:checked');
     var payload = { type: checked ? checked.value : '', email: email.value.trim() };
     var missing = null;
-    if (!payload.type) { showFieldError('type', 'Choose export or deletion.'); missing = missing || 'type'; }
-    if (!payload.email) { showFieldError('email', 'Enter your email address.'); missing = missing || 'email'; }
+    if (!payload.type) {
+      showFieldError('type', 'Choose export or deletion.');
+      missing = missing || 'type';
+    }
+    if (!payload.email) {
+      showFieldError('email', 'Enter your email address.');
+      missing = missing || 'email';
+    }
     if (missing) {
       status.classList.add('is-error');
       status.textContent = 'Please correct the highlighted field.';
@@ -89,27 +109,38 @@
       method: 'POST',
       headers: { 'content-type': 'application/json', 'idempotency-key': idempotency.key },
       body: bodyText,
-    }).then(function (res) {
-      return res.json().catch(function () { return {}; }).then(function (body) { return { res: res, body: body }; });
-    }).then(function (r) {
-      if (!r.res.ok) {
-        showError(r.body, 'Your request could not be sent (error ' + r.res.status + '). Please try again.');
-        return;
-      }
-      idempotency = { body: null, key: null };
-      document.getElementById('result-id').textContent = r.body.id;
-      var due = document.getElementById('result-due');
-      due.setAttribute('datetime', r.body.dueAt);
-      due.textContent = formatDay(r.body.dueAt);
-      document.getElementById('result-status-link').href = '/status?id=' + encodeURIComponent(r.body.id);
-      status.textContent = 'Request received. Your reference is ' + r.body.id + '. Check your email to confirm it.';
-      result.hidden = false;
-      result.focus();
-    }).catch(function () {
-      status.classList.add('is-error');
-      status.textContent = 'We could not reach the server. Check your connection and try again.';
-    }).then(function () {
-      button.disabled = false;
-    });
+    })
+      .then(function (res) {
+        return res
+          .json()
+          .catch(function () {
+            return {};
+          })
+          .then(function (body) {
+            return { res: res, body: body };
+          });
+      })
+      .then(function (r) {
+        if (!r.res.ok) {
+          showError(r.body, 'Your request could not be sent (error ' + r.res.status + '). Please try again.');
+          return;
+        }
+        idempotency = { body: null, key: null };
+        document.getElementById('result-id').textContent = r.body.id;
+        var due = document.getElementById('result-due');
+        due.setAttribute('datetime', r.body.dueAt);
+        due.textContent = formatDay(r.body.dueAt);
+        document.getElementById('result-status-link').href = '/status?id=' + encodeURIComponent(r.body.id);
+        status.textContent = 'Request received. Your reference is ' + r.body.id + '. Check your email to confirm it.';
+        result.hidden = false;
+        result.focus();
+      })
+      .catch(function () {
+        status.classList.add('is-error');
+        status.textContent = 'We could not reach the server. Check your connection and try again.';
+      })
+      .then(function () {
+        button.disabled = false;
+      });
   });
 })();

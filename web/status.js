@@ -22,8 +22,19 @@
     expired_unverified: 'The request was not confirmed in time, so we closed it without touching your data. You may make a new request.',
     failed: 'Something went wrong and our privacy team has been alerted. We will contact you.',
   };
-  var TYPE_TEXT = { access: 'Copy of my data', export: 'Export of my data', correction: 'Correction of my data', deletion: 'Deletion of my data' };
-  var STATE_TEXT = { pending: 'Waiting', running: 'Working', waiting: 'Waiting for a person or partner', done: 'Done', failed: 'Problem, retrying' };
+  var TYPE_TEXT = {
+    access: 'Copy of my data',
+    export: 'Export of my data',
+    correction: 'Correction of my data',
+    deletion: 'Deletion of my data',
+  };
+  var STATE_TEXT = {
+    pending: 'Waiting',
+    running: 'Working',
+    waiting: 'Waiting for a person or partner',
+    done: 'Done',
+    failed: 'Problem, retrying',
+  };
 
   var id = (new URLSearchParams(location.search).get('id') || '').trim();
   var reference = document.getElementById('reference');
@@ -38,7 +49,9 @@
     return isNaN(d) ? iso : d.toLocaleDateString(undefined, { year: 'numeric', month: 'long', day: 'numeric' });
   }
 
-  function setText(elId, text) { document.getElementById(elId).textContent = text; }
+  function setText(elId, text) {
+    document.getElementById(elId).textContent = text;
+  }
 
   function showLookupError(message) {
     refError.textContent = message;
@@ -74,7 +87,9 @@
       var count = document.createElement('td');
       count.className = 'num';
       count.textContent = typeof p.rows === 'number' ? String(p.rows) : '—';
-      tr.appendChild(place); tr.appendChild(state); tr.appendChild(count);
+      tr.appendChild(place);
+      tr.appendChild(state);
+      tr.appendChild(count);
       rows.appendChild(tr);
     });
     document.getElementById('progress').hidden = !(view.progress && view.progress.length);
@@ -91,13 +106,22 @@
     timer = null;
     fetch('/v1/requests/' + encodeURIComponent(id), { headers: { accept: 'application/json' }, cache: 'no-store' })
       .then(function (res) {
-        return res.json().catch(function () { return {}; }).then(function (body) { return { res: res, body: body }; });
+        return res
+          .json()
+          .catch(function () {
+            return {};
+          })
+          .then(function (body) {
+            return { res: res, body: body };
+          });
       })
       .then(function (r) {
         if (r.res.status === 404) return showLookupError('We have no request with this reference. Check it and try again.');
         if (r.res.status === 400) {
           var issue = (r.body.issues || [])[0];
-          return showLookupError(issue ? 'This is not a valid reference: ' + issue.message + '.' : (r.body.message || 'This is not a valid reference.'));
+          return showLookupError(
+            issue ? 'This is not a valid reference: ' + issue.message + '.' : r.body.message || 'This is not a valid reference.',
+          );
         }
         if (!r.res.ok) {
           pollStatus.textContent = 'Could not get the status just now (error ' + r.res.status + '); trying again.';
@@ -123,6 +147,9 @@
   }
   // Check at once when the tab becomes visible again.
   document.addEventListener('visibilitychange', function () {
-    if (document.visibilityState === 'visible' && timer) { clearTimeout(timer); poll(); }
+    if (document.visibilityState === 'visible' && timer) {
+      clearTimeout(timer);
+      poll();
+    }
   });
 })();

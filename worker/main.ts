@@ -22,7 +22,10 @@ export async function runWorker(env: Record<string, string | undefined> = proces
   }
   const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   try {
-    await ensureRetentionSchedule(new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE }), config.TEMPORAL_TASK_QUEUE);
+    await ensureRetentionSchedule(
+      new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE }),
+      config.TEMPORAL_TASK_QUEUE,
+    );
   } catch (err) {
     // Schedules need a server that has them (not every test server does); the sweep can
     // also be applied later with `dsar schedules apply`.
@@ -32,7 +35,13 @@ export async function runWorker(env: Record<string, string | undefined> = proces
   }
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const workflowBundle = await loadWorkflowBundle(config.WORKFLOW_BUNDLE_PATH);
-  const worker = await createDsarWorker({ connection, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE, deps, workflowBundle });
+  const worker = await createDsarWorker({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    deps,
+    workflowBundle,
+  });
   const metricsServer = config.WORKER_METRICS_PORT ? await startWorkerMetricsServer(config.WORKER_METRICS_PORT) : null;
   try {
     await worker.run(); // returns after SIGINT/SIGTERM (the SDK's default shutdown signals)

@@ -56,7 +56,10 @@ export async function startWorkerMetricsServer(port: number, host = '0.0.0.0'): 
       return;
     }
     workerRegistry.metrics().then(
-      (text) => res.writeHead(200, { 'content-type': workerRegistry.contentType, 'cache-control': 'no-store' }).end(req.method === 'HEAD' ? undefined : text),
+      (text) =>
+        res
+          .writeHead(200, { 'content-type': workerRegistry.contentType, 'cache-control': 'no-store' })
+          .end(req.method === 'HEAD' ? undefined : text),
       (err: Error) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`metrics failed: ${err.message}\n`),
     );
   });

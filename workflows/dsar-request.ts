@@ -42,7 +42,9 @@ export const stateQuery = defineQuery<DsarRequestState>(QUERY_STATE);
 export const verifyUpdate = defineUpdate<{ status: DsarRequestState['status'] }>(UPDATE_VERIFY);
 export const extendUpdate = defineUpdate<{ dueAt: string }, [Extension]>(UPDATE_EXTEND);
 export const denyUpdate = defineUpdate<{ status: DsarRequestState['status'] }, [Denial]>(UPDATE_DENY);
-export const completeManualTaskUpdate = defineUpdate<{ store: string; completed: boolean }, [ManualTaskCompletion]>(UPDATE_COMPLETE_MANUAL_TASK);
+export const completeManualTaskUpdate = defineUpdate<{ store: string; completed: boolean }, [ManualTaskCompletion]>(
+  UPDATE_COMPLETE_MANUAL_TASK,
+);
 
 const CLOSED_TO_VERIFICATION = new Set(['expired_unverified', 'denied', 'failed']);
 const FINISHED = new Set(['completed', 'expired_unverified', 'denied', 'failed']);
@@ -103,7 +105,8 @@ export async function dsarRequest(input: DsarRequestInput): Promise<DsarRequestS
     },
     {
       validator: (denial) => {
-        if (FINISHED.has(state.status) || state.denial) throw new Error(`request is ${state.denial ? 'denied' : state.status} and can no longer be denied`);
+        if (FINISHED.has(state.status) || state.denial)
+          throw new Error(`request is ${state.denial ? 'denied' : state.status} and can no longer be denied`);
         if (!DENIAL_REASONS.includes(denial.reason)) throw new Error(`reason must be one of ${DENIAL_REASONS.join(', ')}`);
         if (!denial.details?.trim()) throw new Error('details are required: the subject is told why');
       },
@@ -133,7 +136,14 @@ export async function dsarRequest(input: DsarRequestInput): Promise<DsarRequestS
   if (state.denial) {
     state.status = 'denied';
     await steps.sendDenialNotice(requestId, state.denial);
-    await steps.recordStep({ requestId, status: 'denied', action: 'request.denied', actor: `admin:${state.denial.by}`, completed: true, details: { reason: state.denial.reason } });
+    await steps.recordStep({
+      requestId,
+      status: 'denied',
+      action: 'request.denied',
+      actor: `admin:${state.denial.by}`,
+      completed: true,
+      details: { reason: state.denial.reason },
+    });
   }
   await clock; // finished: the clock's timers are cancelled
   if (afterCompletion && !state.denial) await afterCompletion();
@@ -149,7 +159,12 @@ interface Signals {
 /** The request's work; may return a step to run after completion (the purge timer). */
 async function handle(input: DsarRequestInput, state: DsarRequestState, signals: Signals): Promise<(() => Promise<void>) | undefined> {
   const { requestId } = input;
-  await steps.recordStep({ requestId, status: 'received', action: 'request.received', details: { type: input.type, jurisdiction: input.jurisdiction ?? 'policy', dueAt: state.dueAt } });
+  await steps.recordStep({
+    requestId,
+    status: 'received',
+    action: 'request.received',
+    details: { type: input.type, jurisdiction: input.jurisdiction ?? 'policy', dueAt: state.dueAt },
+  });
 
   if (!signals.isVerified()) {
     state.status = 'awaiting_verification';
@@ -164,7 +179,13 @@ async function handle(input: DsarRequestInput, state: DsarRequestState, signals:
   }
 
   state.status = 'in_progress';
-  await steps.recordStep({ requestId, status: state.status, action: 'request.verified', verified: true, details: { preVerified: input.preVerified === true } });
+  await steps.recordStep({
+    requestId,
+    status: state.status,
+    action: 'request.verified',
+    verified: true,
+    details: { preVerified: input.preVerified === true },
+  });
   const targets = await steps.resolveSubject(requestId);
 
   if (input.type === 'deletion') {
@@ -255,7 +276,12 @@ interface ManualTasks {
   wait(store: string): Promise<ManualTaskCompletion>;
 }
 
-async function runDeletion(requestId: string, targets: Target[], state: DsarRequestState, manual: ManualTasks): Promise<(() => Promise<void>) | undefined> {
+async function runDeletion(
+  requestId: string,
+  targets: Target[],
+  state: DsarRequestState,
+  manual: ManualTasks,
+): Promise<(() => Promise<void>) | undefined> {
   state.progress = targets.map((t): CollectionProgress => ({ store: t.store, collection: t.collection, state: 'pending' }));
   const outcomes = await Promise.all(targets.map((t, i) => eraseOne(requestId, t, state.progress[i], manual)));
   state.outcomes = outcomes;
@@ -277,20 +303,20 @@ async function runDeletion(requestId: string, targets: Target[], state: DsarRequ
   if (!purgeAt) return undefined;
   // After completion (so a denial can no longer cancel it): the grace period, a durable timer.
   return async () => {
-  await sleep(Math.max(0, purgeAt.getTime() - Date.now()));
-  for (const o of purges) {
-    const r = await dataSteps.purgeCollection(requestId, o.store, o.collection);
-    o.deleted += r.deleted;
-    o.remainingDue = r.remaining;
-  }
-  state.purgedAt = new Date(Date.now()).toISOString();
-  await steps.recordStep({
-    requestId,
-    status: state.status,
-    action: 'request.purged',
-    progress: state.progress,
-    details: { purged: purges.map((o) => `${o.store}.${o.collection}`), remainingDue: purges.reduce((n, o) => n + o.remainingDue, 0) },
-  });
+    await sleep(Math.max(0, purgeAt.getTime() - Date.now()));
+    for (const o of purges) {
+      const r = await dataSteps.purgeCollection(requestId, o.store, o.collection);
+      o.deleted += r.deleted;
+      o.remainingDue = r.remaining;
+    }
+    state.purgedAt = new Date(Date.now()).toISOString();
+    await steps.recordStep({
+      requestId,
+      status: state.status,
+      action: 'request.purged',
+      progress: state.progress,
+      details: { purged: purges.map((o) => `${o.store}.${o.collection}`), remainingDue: purges.reduce((n, o) => n + o.remainingDue, 0) },
+    });
   };
 }
 

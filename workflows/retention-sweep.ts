@@ -5,7 +5,11 @@ import type { DsarActivities } from '../activities';
 import type { SweepResult } from '../schemas/workflow';
 
 const steps = proxyActivities<DsarActivities>({ startToCloseTimeout: '2 minutes', retry: { maximumInterval: '5 minutes' } });
-const sweeps = proxyActivities<DsarActivities>({ startToCloseTimeout: '6 hours', heartbeatTimeout: '30 seconds', retry: { maximumInterval: '5 minutes' } });
+const sweeps = proxyActivities<DsarActivities>({
+  startToCloseTimeout: '6 hours',
+  heartbeatTimeout: '30 seconds',
+  retry: { maximumInterval: '5 minutes' },
+});
 
 export async function retentionSweep(): Promise<SweepResult[]> {
   const results: SweepResult[] = [];

@@ -25,7 +25,13 @@ export const httpConnector: Connector = {
     const r = await callProcessor(spec, 'correct', await ctx.subject.identities(), { corrections });
     return {
       ...ctx.target,
-      changes: Object.entries(corrections).map(([field, value]) => ({ field, column: 'processor', rows: r.calls - r.absent, oldSha256: [], newSha256: sha256Hex(value) })),
+      changes: Object.entries(corrections).map(([field, value]) => ({
+        field,
+        column: 'processor',
+        rows: r.calls - r.absent,
+        oldSha256: [],
+        newSha256: sha256Hex(value),
+      })),
     };
   },
 };

@@ -15,7 +15,12 @@ export interface ProcessorCall {
 }
 
 /** Calls the processor once per identity value of the subject (usually one). */
-export async function callProcessor(store: HttpStore, operation: ProcessorOperation, identities: IdentityValues, body?: unknown): Promise<ProcessorCall & { bodies: unknown[] }> {
+export async function callProcessor(
+  store: HttpStore,
+  operation: ProcessorOperation,
+  identities: IdentityValues,
+  body?: unknown,
+): Promise<ProcessorCall & { bodies: unknown[] }> {
   const spec = store[operation];
   if (!spec) throw new ProcessorError(`processor has no ${operation} call in the data map`);
   const values = identities[store.identity] ?? [];

@@ -31,7 +31,12 @@ export function collectionEntry(deps: ActivityDeps, store: string, collection: s
 
 async function open(ctx: ConnectorContext) {
   const entry = collectionEntry(ctx.deps, ctx.target.store, ctx.target.collection);
-  return { entry, pool: storePool(entry.url), preds: await ctx.subject.predicates(ctx.target.store, ctx.target.collection), spec: entry.spec.onErasure ?? { action: 'delete' as const } };
+  return {
+    entry,
+    pool: storePool(entry.url),
+    preds: await ctx.subject.predicates(ctx.target.store, ctx.target.collection),
+    spec: entry.spec.onErasure ?? { action: 'delete' as const },
+  };
 }
 
 /** The columns of a collection that hold a requested field: same name, or same category ending. */
@@ -47,7 +52,12 @@ export const postgresConnector: Connector = {
     const plan = { ...ctx.target, action: spec.action, rows: await countSubjectRows(pool, entry, preds) };
     if (spec.action === 'retain' && entry.spec.retention) {
       const until = await latestExpiry(pool, entry, preds, entry.spec.retention.timestamp, entry.spec.retention.maxAge);
-      return { ...plan, basis: entry.spec.retention.basis, retainedUntil: until ? new Date(until).toISOString() : undefined, maskedFields: Object.keys(spec.mask ?? {}) };
+      return {
+        ...plan,
+        basis: entry.spec.retention.basis,
+        retainedUntil: until ? new Date(until).toISOString() : undefined,
+        maskedFields: Object.keys(spec.mask ?? {}),
+      };
     }
     if (spec.action === 'mask') return { ...plan, maskedFields: Object.keys(spec.mask ?? {}) };
     if (spec.action === 'purge') return { ...plan, purgeAfter: spec.after };
@@ -62,18 +72,35 @@ export const postgresConnector: Connector = {
       const s = await deleteSubjectRows(pool, entry, preds);
       const t1 = performance.now();
       const remainingDue = await countSubjectRows(pool, entry, preds);
-      return { ...base, action: 'delete', deleted: s.rows, longestStatementMs: s.longestStatementMs, remainingDue, eraseMs: Math.round(t1 - t0), proofMs: Math.round(performance.now() - t1) };
+      return {
+        ...base,
+        action: 'delete',
+        deleted: s.rows,
+        longestStatementMs: s.longestStatementMs,
+        remainingDue,
+        eraseMs: Math.round(t1 - t0),
+        proofMs: Math.round(performance.now() - t1),
+      };
     }
     if (spec.action === 'mask') {
       const s = await maskSubjectRows(pool, entry, preds, { mask: spec.mask, salt: maskingSalt(ctx.deps) });
-      return { ...base, action: 'mask', masked: s.rows, maskedFields: Object.keys(spec.mask ?? {}), longestStatementMs: s.longestStatementMs, remainingDue: await countUnmasked(pool, entry, preds, spec.mask) };
+      return {
+        ...base,
+        action: 'mask',
+        masked: s.rows,
+        maskedFields: Object.keys(spec.mask ?? {}),
+        longestStatementMs: s.longestStatementMs,
+        remainingDue: await countUnmasked(pool, entry, preds, spec.mask),
+      };
     }
     if (spec.action === 'retain') {
       const retention = entry.spec.retention!;
       const s = await maskSubjectRows(pool, entry, preds, {
         mask: spec.mask,
         salt: maskingSalt(ctx.deps),
-        restrict: spec.restrictColumn ? { column: spec.restrictColumn, timestampColumn: retention.timestamp, maxAge: retention.maxAge } : undefined,
+        restrict: spec.restrictColumn
+          ? { column: spec.restrictColumn, timestampColumn: retention.timestamp, maxAge: retention.maxAge }
+          : undefined,
       });
       const until = spec.restrictColumn ? await restrictedUntil(pool, entry, preds, spec.restrictColumn) : { latest: null };
       return {
@@ -110,9 +137,21 @@ export const postgresConnector: Connector = {
         if (!preds.length) continue;
         const w = subjectWhere(preds, 2);
         const col = `t.${q(column)}`;
-        const old = await pool.query<{ v: string }>(`SELECT DISTINCT ${col}::text AS v FROM ${table} t WHERE ${w.sql} AND ${col} IS DISTINCT FROM $1`, [value, ...w.params]);
-        const r = await pool.query(`UPDATE ${table} t SET ${q(column)} = $1 WHERE ${w.sql} AND ${col} IS DISTINCT FROM $1`, [value, ...w.params]);
-        changes.push({ field, column, rows: r.rowCount ?? 0, oldSha256: old.rows.map((o) => sha256Hex(o.v ?? '')), newSha256: sha256Hex(value) });
+        const old = await pool.query<{ v: string }>(
+          `SELECT DISTINCT ${col}::text AS v FROM ${table} t WHERE ${w.sql} AND ${col} IS DISTINCT FROM $1`,
+          [value, ...w.params],
+        );
+        const r = await pool.query(`UPDATE ${table} t SET ${q(column)} = $1 WHERE ${w.sql} AND ${col} IS DISTINCT FROM $1`, [
+          value,
+          ...w.params,
+        ]);
+        changes.push({
+          field,
+          column,
+          rows: r.rowCount ?? 0,
+          oldSha256: old.rows.map((o) => sha256Hex(o.v ?? '')),
+          newSha256: sha256Hex(value),
+        });
       }
     }
     return { ...ctx.target, changes };

@@ -47,7 +47,9 @@ export async function deleteWhere(
     }
   }
   const col = `t.${q(opts.advance)}`;
-  const step = (from: string) => `WITH batch AS (SELECT t.ctid, ${col} AS c FROM ${tableRef(entry)} t WHERE ${where}${from} ORDER BY ${col} LIMIT ${batch}),
+  const step = (
+    from: string,
+  ) => `WITH batch AS (SELECT t.ctid, ${col} AS c FROM ${tableRef(entry)} t WHERE ${where}${from} ORDER BY ${col} LIMIT ${batch}),
     gone AS (DELETE FROM ${tableRef(entry)} WHERE ctid = ANY(ARRAY(SELECT ctid FROM batch)) RETURNING 1)
     SELECT (SELECT count(*) FROM gone)::int AS n, (SELECT max(c) FROM batch) AS last`;
   const first = step('');
@@ -87,13 +89,23 @@ export const ERASE_LANES = 2;
  * index on (that column, X), is deleted along X in ERASE_LANES ranges side by side; otherwise
  * in plain batches.
  */
-export async function deleteSubjectRows(pool: Pool, entry: CollectionEntry, preds: Predicate[], opts: { batch?: number } = {}): Promise<BatchStats> {
+export async function deleteSubjectRows(
+  pool: Pool,
+  entry: CollectionEntry,
+  preds: Predicate[],
+  opts: { batch?: number } = {},
+): Promise<BatchStats> {
   const w = subjectWhere(preds, 1);
   const single = preds.length === 1 && preds[0].values.length === 1 && !preds[0].caseInsensitive;
   const along = single ? await orderingColumn(pool, entry, preds[0].column) : null;
   if (!along) return deleteWhere(pool, entry, w.sql, w.params, opts);
   const col = `t.${q(along)}`;
-  const { rows: [range] } = await pool.query(`SELECT min(${col}) AS lo, max(${col}) AS hi, pg_typeof(min(${col}))::text AS type FROM ${tableRef(entry)} t WHERE ${w.sql}`, w.params);
+  const {
+    rows: [range],
+  } = await pool.query(
+    `SELECT min(${col}) AS lo, max(${col}) AS hi, pg_typeof(min(${col}))::text AS type FROM ${tableRef(entry)} t WHERE ${w.sql}`,
+    w.params,
+  );
   const numericOrTime = /^(timestamp|date|bigint|integer|smallint|numeric)/.test(range.type ?? '');
   if (range.lo === null || !numericOrTime) return deleteWhere(pool, entry, w.sql, w.params, { ...opts, advance: along });
   const lo = Number(range.lo instanceof Date ? range.lo.getTime() : range.lo);
@@ -111,10 +123,16 @@ export async function deleteSubjectRows(pool: Pool, entry: CollectionEntry, pred
   );
   // rows whose ordering column is NULL are in no range
   const rest = await deleteWhere(pool, entry, `${w.sql} AND ${col} IS NULL`, w.params, opts);
-  return lanes.concat(rest).reduce(
-    (a, l) => ({ rows: a.rows + l.rows, statements: a.statements + l.statements, longestStatementMs: Math.max(a.longestStatementMs, l.longestStatementMs) }),
-    { rows: 0, statements: 0, longestStatementMs: 0 },
-  );
+  return lanes
+    .concat(rest)
+    .reduce(
+      (a, l) => ({
+        rows: a.rows + l.rows,
+        statements: a.statements + l.statements,
+        longestStatementMs: Math.max(a.longestStatementMs, l.longestStatementMs),
+      }),
+      { rows: 0, statements: 0, longestStatementMs: 0 },
+    );
 }
 
 function maskExpr(column: string, how: 'hash' | 'null' | 'redact', saltParam: string): string {
@@ -133,7 +151,13 @@ export interface MaskOptions {
 }
 
 /** Rewrites masked fields (and the restriction column) of a subject's rows, keyset-batched. */
-export async function maskSubjectRows(pool: Pool, entry: CollectionEntry, preds: Predicate[], opts: MaskOptions, batch = ERASE_BATCH): Promise<BatchStats> {
+export async function maskSubjectRows(
+  pool: Pool,
+  entry: CollectionEntry,
+  preds: Predicate[],
+  opts: MaskOptions,
+  batch = ERASE_BATCH,
+): Promise<BatchStats> {
   const stats: BatchStats = { rows: 0, statements: 0, longestStatementMs: 0 };
   const sets = Object.entries(opts.mask ?? {}).map(([col, how]) => `${q(col)} = ${maskExpr(col, how, '$2::text')}`);
   if (opts.restrict) {
@@ -151,7 +175,11 @@ export async function maskSubjectRows(pool: Pool, entry: CollectionEntry, preds:
     if (!page.rows.length) return stats;
     const keys: string[] = page.rows.map((r) => r.k);
     const r = await timed(stats, () =>
-      pool.query(`UPDATE ${tableRef(entry)} SET ${sets.join(', ')} WHERE ${key} = ANY($1)`, [keys, opts.salt, opts.restrict?.maxAge ?? null]),
+      pool.query(`UPDATE ${tableRef(entry)} SET ${sets.join(', ')} WHERE ${key} = ANY($1)`, [
+        keys,
+        opts.salt,
+        opts.restrict?.maxAge ?? null,
+      ]),
     );
     stats.rows += r.rowCount ?? 0;
     last = keys[keys.length - 1];
@@ -160,17 +188,23 @@ export async function maskSubjectRows(pool: Pool, entry: CollectionEntry, preds:
 }
 
 /** Deactivates a subject's rows at once (e.g. status = 'deleted') before the hard purge. */
-export async function softDeleteSubjectRows(pool: Pool, entry: CollectionEntry, preds: Predicate[], set: Record<string, unknown>, timestampColumn?: string): Promise<number> {
+export async function softDeleteSubjectRows(
+  pool: Pool,
+  entry: CollectionEntry,
+  preds: Predicate[],
+  set: Record<string, unknown>,
+  timestampColumn?: string,
+): Promise<number> {
   const cols = Object.keys(set);
   if (!cols.length || !preds.length) return 0;
   const w = subjectWhere(preds, cols.length + 1);
   const assignments = cols.map((c, i) => `${q(c)} = $${i + 1}`);
   // keep the first deactivation time on a retry, so the grace period is not extended
   if (timestampColumn) assignments.push(`${q(timestampColumn)} = coalesce(${q(timestampColumn)}, now())`);
-  const r = await pool.query(
-    `UPDATE ${tableRef(entry)} t SET ${assignments.join(', ')} WHERE ${w.sql}`,
-    [...cols.map((c) => set[c]), ...w.params],
-  );
+  const r = await pool.query(`UPDATE ${tableRef(entry)} t SET ${assignments.join(', ')} WHERE ${w.sql}`, [
+    ...cols.map((c) => set[c]),
+    ...w.params,
+  ]);
   return r.rowCount ?? 0;
 }
 
@@ -184,24 +218,45 @@ export async function countSubjectRows(pool: Pool, entry: CollectionEntry, preds
 /** Subject rows whose masked fields still hold a value that is not masked (must be 0). */
 export async function countUnmasked(pool: Pool, entry: CollectionEntry, preds: Predicate[], mask: ErasureSpec['mask']): Promise<number> {
   const checks = Object.entries(mask ?? {}).map(([col, how]) =>
-    how === 'null' ? `t.${q(col)} IS NOT NULL` : how === 'redact' ? `t.${q(col)}::text <> '${REDACTED}'` : `t.${q(col)}::text NOT LIKE '${MASK_PREFIX}%'`,
+    how === 'null'
+      ? `t.${q(col)} IS NOT NULL`
+      : how === 'redact'
+        ? `t.${q(col)}::text <> '${REDACTED}'`
+        : `t.${q(col)}::text NOT LIKE '${MASK_PREFIX}%'`,
   );
   if (!checks.length) return 0;
   return countSubjectRows(pool, entry, preds, `(${checks.join(' OR ')})`);
 }
 
 /** The earliest and latest expiry among a subject's restricted rows. */
-export async function restrictedUntil(pool: Pool, entry: CollectionEntry, preds: Predicate[], column: string): Promise<{ earliest: Date | null; latest: Date | null }> {
+export async function restrictedUntil(
+  pool: Pool,
+  entry: CollectionEntry,
+  preds: Predicate[],
+  column: string,
+): Promise<{ earliest: Date | null; latest: Date | null }> {
   if (!preds.length) return { earliest: null, latest: null };
   const w = subjectWhere(preds, 1);
-  const { rows } = await pool.query(`SELECT min(t.${q(column)}) AS earliest, max(t.${q(column)}) AS latest FROM ${tableRef(entry)} t WHERE ${w.sql}`, w.params);
+  const { rows } = await pool.query(
+    `SELECT min(t.${q(column)}) AS earliest, max(t.${q(column)}) AS latest FROM ${tableRef(entry)} t WHERE ${w.sql}`,
+    w.params,
+  );
   return rows[0];
 }
 
 /** When the last of a subject's rows would expire under a retention rule (for plans). */
-export async function latestExpiry(pool: Pool, entry: CollectionEntry, preds: Predicate[], timestampColumn: string, maxAge: string): Promise<Date | null> {
+export async function latestExpiry(
+  pool: Pool,
+  entry: CollectionEntry,
+  preds: Predicate[],
+  timestampColumn: string,
+  maxAge: string,
+): Promise<Date | null> {
   if (!preds.length) return null;
   const w = subjectWhere(preds, 2);
-  const { rows } = await pool.query(`SELECT max(t.${q(timestampColumn)}) + $1::interval AS until FROM ${tableRef(entry)} t WHERE ${w.sql}`, [maxAge, ...w.params]);
+  const { rows } = await pool.query(
+    `SELECT max(t.${q(timestampColumn)}) + $1::interval AS until FROM ${tableRef(entry)} t WHERE ${w.sql}`,
+    [maxAge, ...w.params],
+  );
   return rows[0].until;
 }

@@ -34,7 +34,12 @@ export async function closeStorePools(): Promise<void> {
 }
 
 /** Distinct values of `columns` in a subject's rows (for `provides` and `references`). */
-export async function distinctValues(pool: Pool, entry: CollectionEntry, preds: Predicate[], columns: string[]): Promise<Record<string, string[]>> {
+export async function distinctValues(
+  pool: Pool,
+  entry: CollectionEntry,
+  preds: Predicate[],
+  columns: string[],
+): Promise<Record<string, string[]>> {
   const out: Record<string, string[]> = {};
   if (!preds.length) return out;
   const where = subjectWhere(preds, 1);
@@ -123,7 +128,11 @@ async function spareClient(pool: Pool, waitMs = 250): Promise<PoolClient | null>
   let timer: NodeJS.Timeout | undefined;
   const got = await Promise.race([pending, new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), waitMs)))]);
   clearTimeout(timer);
-  if (!got) pending.then((c) => c.release(), () => undefined);
+  if (!got)
+    pending.then(
+      (c) => c.release(),
+      () => undefined,
+    );
   return got;
 }
 
@@ -190,9 +199,13 @@ export async function exportCollectionFiles(
   }
 }
 
-
 /** The first `limit` rows of a subject in key order (for the human-readable access report). */
-export async function sampleRows(pool: Pool, entry: CollectionEntry, preds: Predicate[], limit: number): Promise<Record<string, unknown>[]> {
+export async function sampleRows(
+  pool: Pool,
+  entry: CollectionEntry,
+  preds: Predicate[],
+  limit: number,
+): Promise<Record<string, unknown>[]> {
   if (!preds.length) return [];
   const where = subjectWhere(preds, 1);
   const { rows } = await pool.query(

@@ -48,7 +48,11 @@ export function resolutionOrder(map: DataMap): CollectionEntry[][] {
 
 /** Collections that no identity or reference chain reaches: worth a warning at start. */
 export function unreachableCollections(map: DataMap): string[] {
-  const reached = new Set(resolutionOrder(map).flat().map((c) => `${c.store}.${c.collection}`));
+  const reached = new Set(
+    resolutionOrder(map)
+      .flat()
+      .map((c) => `${c.store}.${c.collection}`),
+  );
   return listCollections(map)
     .map((c) => `${c.store}.${c.collection}`)
     .filter((n) => !reached.has(n));

@@ -15,10 +15,10 @@ import { loadRequestRow, type RequestRow } from '../views';
 /** How anyone can recompute an event's hash without this engine's code. */
 export const CHAIN_RECIPE =
   'hash = lowercase hex of SHA-256( UTF-8(prevHash) ‖ UTF-8(canonicalJSON(event)) ), where event = ' +
-  '{ seq (number), eventKey, requestId (this request\'s id, or null), at (ISO 8601 UTC with milliseconds, e.g. 2026-01-31T09:15:00.123Z), ' +
+  "{ seq (number), eventKey, requestId (this request's id, or null), at (ISO 8601 UTC with milliseconds, e.g. 2026-01-31T09:15:00.123Z), " +
   'actor, action, store (or null), collection (or null), details (object) } and canonicalJSON is JSON.stringify with the keys of every ' +
   `object sorted (code-unit order) at every level and no whitespace. The first event of the whole trail (seq 1) has prevHash = ${GENESIS_HASH}; ` +
-  'every other event\'s prevHash is the hash of the event with seq - 1 (which may belong to another request). ' +
+  "every other event's prevHash is the hash of the event with seq - 1 (which may belong to another request). " +
   'Whole-trail verification: dsar audit verify, or recompute every event in seq order.';
 
 export interface DossierEvent {
@@ -89,7 +89,18 @@ export async function buildDossier(db: Pool, row: RequestRow): Promise<Dossier> 
     const at = r.at.toISOString();
     const recomputed = chainHash(r.prev_hash, chainedEventOf(r));
     const linked = seq === 1 ? r.prev_hash === GENESIS_HASH : r.previous_hash === r.prev_hash;
-    events.push({ seq, eventKey: r.event_key, at, actor: r.actor, action: r.action, store: r.store, collection: r.collection, details: r.details, prevHash: r.prev_hash, hash: r.hash });
+    events.push({
+      seq,
+      eventKey: r.event_key,
+      at,
+      actor: r.actor,
+      action: r.action,
+      store: r.store,
+      collection: r.collection,
+      details: r.details,
+      prevHash: r.prev_hash,
+      hash: r.hash,
+    });
     checks.push({ seq, recomputes: recomputed === r.hash, linked });
   }
   return {
@@ -124,26 +135,34 @@ export function dossierRoutes(app: FastifyInstance, deps: ApiDeps): void {
     return buildDossier(db, row);
   }
 
-  r.get('/v1/admin/requests/:id/audit', {
-    preHandler: anyRole,
-    schema: {
-      summary: "A request's audit dossier: its events with hashes (each recomputed), emails sent (kind and time only)",
-      tags: ['admin'],
-      security,
-      params,
+  r.get(
+    '/v1/admin/requests/:id/audit',
+    {
+      preHandler: anyRole,
+      schema: {
+        summary: "A request's audit dossier: its events with hashes (each recomputed), emails sent (kind and time only)",
+        tags: ['admin'],
+        security,
+        params,
+      },
     },
-  }, async (req, reply) => {
-    const dossier = await load(req.params.id);
-    return reply.header('cache-control', 'no-store').send(dossier);
-  });
+    async (req, reply) => {
+      const dossier = await load(req.params.id);
+      return reply.header('cache-control', 'no-store').send(dossier);
+    },
+  );
 
-  r.get('/v1/admin/requests/:id/audit.html', {
-    preHandler: anyRole,
-    schema: { summary: "A request's audit dossier as a printable HTML page", tags: ['admin'], security, params },
-  }, async (req, reply) => {
-    const dossier = await load(req.params.id);
-    return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(renderDossierHtml(dossier));
-  });
+  r.get(
+    '/v1/admin/requests/:id/audit.html',
+    {
+      preHandler: anyRole,
+      schema: { summary: "A request's audit dossier as a printable HTML page", tags: ['admin'], security, params },
+    },
+    async (req, reply) => {
+      const dossier = await load(req.params.id);
+      return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(renderDossierHtml(dossier));
+    },
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -200,9 +219,11 @@ function countsCell(d: Record<string, unknown>): string {
   const remaining = num(d.remainingDue);
   const counts = parts.map(escapeHtml);
   if (remaining !== null) {
-    counts.push(remaining === 0
-      ? '<span class="ok">remaining due: 0 (proof of deletion)</span>'
-      : `<span class="bad">remaining due: ${escapeHtml(remaining)}</span>`);
+    counts.push(
+      remaining === 0
+        ? '<span class="ok">remaining due: 0 (proof of deletion)</span>'
+        : `<span class="bad">remaining due: ${escapeHtml(remaining)}</span>`,
+    );
   }
   return counts.join('<br>');
 }
@@ -230,13 +251,14 @@ export function renderDossierHtml(d: Dossier): string {
   const checks = new Map(d.chain.events.map((c) => [c.seq, c]));
   const req = d.request;
   const field = (label: string, value: string | null) => `<dt>${escapeHtml(label)}</dt><dd>${escapeHtml(value ?? '—')}</dd>`;
-  const eventRows = d.events.map((e) => {
-    const c = checks.get(e.seq);
-    const verdict = c?.recomputes
-      ? `<span class="ok">recomputes</span>${c.linked ? '' : '<br><span class="bad">prevHash does not link to seq ' + escapeHtml(e.seq - 1) + '</span>'}`
-      : '<span class="bad">DOES NOT RECOMPUTE</span>';
-    const target = e.store ? `${e.store}${e.collection ? `.${e.collection}` : ''}` : '';
-    return `<tr>
+  const eventRows = d.events
+    .map((e) => {
+      const c = checks.get(e.seq);
+      const verdict = c?.recomputes
+        ? `<span class="ok">recomputes</span>${c.linked ? '' : '<br><span class="bad">prevHash does not link to seq ' + escapeHtml(e.seq - 1) + '</span>'}`
+        : '<span class="bad">DOES NOT RECOMPUTE</span>';
+      const target = e.store ? `${e.store}${e.collection ? `.${e.collection}` : ''}` : '';
+      return `<tr>
       <td>${escapeHtml(e.seq)}</td>
       <td>${escapeHtml(e.at)}</td>
       <td>${escapeHtml(e.actor)}</td>
@@ -248,9 +270,14 @@ export function renderDossierHtml(d: Dossier): string {
       <td class="hash">key: ${escapeHtml(e.eventKey)}<br>prev: ${escapeHtml(e.prevHash)}<br>hash: ${escapeHtml(e.hash)}</td>
       <td>${verdict}</td>
     </tr>`;
-  }).join('\n');
+    })
+    .join('\n');
   const emailRows = d.emails.length
-    ? d.emails.map((m) => `<tr><td>${escapeHtml(m.kind)}</td><td>${escapeHtml(m.sentAt)}</td><td class="hash">${escapeHtml(m.messageId)}</td></tr>`).join('\n')
+    ? d.emails
+        .map(
+          (m) => `<tr><td>${escapeHtml(m.kind)}</td><td>${escapeHtml(m.sentAt)}</td><td class="hash">${escapeHtml(m.messageId)}</td></tr>`,
+        )
+        .join('\n')
     : '<tr><td colspan="3" class="muted">no emails sent</td></tr>';
   const summary = d.chain.ok
     ? `<span class="ok">All ${d.events.length} events recompute from their own prevHash and link to the event before them.</span>`

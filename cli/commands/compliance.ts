@@ -14,7 +14,8 @@ export function registerComplianceCommands(program: Command, { out, env }: Comma
     .addOption(new Option('--format <format>', 'output').choices(['table', 'json', 'csv']).default('table'))
     .action(async (o: { from: string; to: string; format: string }) => {
       const day = (s: string, name: string) => {
-        if (!/^\d{4}-\d{2}-\d{2}$/.test(s) || Number.isNaN(Date.parse(`${s}T00:00:00Z`))) throw new CliError(`${name} must be a date, YYYY-MM-DD`);
+        if (!/^\d{4}-\d{2}-\d{2}$/.test(s) || Number.isNaN(Date.parse(`${s}T00:00:00Z`)))
+          throw new CliError(`${name} must be a date, YYYY-MM-DD`);
         return new Date(`${s}T00:00:00Z`);
       };
       const from = day(o.from, '--from');
@@ -25,10 +26,30 @@ export function registerComplianceCommands(program: Command, { out, env }: Comma
       if (o.format === 'json') return out(JSON.stringify(report, null, 2));
       if (o.format === 'csv') return out(complianceCsv(report).trimEnd());
       const header = ['TYPE', 'JURISDICTION', 'RECEIVED', 'COMPLIED', 'DENIED', 'MEDIAN DAYS', 'ON TIME', 'EXTENDED', 'OVERDUE'];
-      const rows = report.rows.map((r) => [r.type, r.jurisdiction, r.received, r.complied, r.denied, r.medianDays ?? '–', r.onTimeShare === null ? '–' : `${Math.round(r.onTimeShare * 100)}%`, r.extended, r.overdueNow].map(String));
+      const rows = report.rows.map((r) =>
+        [
+          r.type,
+          r.jurisdiction,
+          r.received,
+          r.complied,
+          r.denied,
+          r.medianDays ?? '–',
+          r.onTimeShare === null ? '–' : `${Math.round(r.onTimeShare * 100)}%`,
+          r.extended,
+          r.overdueNow,
+        ].map(String),
+      );
       const c = report.ccpa7102;
-      out([...formatTable(header, rows, [2, 3, 4, 5, 6, 7, 8]), '', 'CCPA §7102 (received / complied / denied / median days):',
-        ...(['know', 'delete', 'correct', 'optOut'] as const).map((k) => `  ${k.padEnd(8)} ${c[k].received} / ${c[k].complied} / ${c[k].denied} / ${c[k].medianDays ?? '–'}`)].join('\n'));
+      out(
+        [
+          ...formatTable(header, rows, [2, 3, 4, 5, 6, 7, 8]),
+          '',
+          'CCPA §7102 (received / complied / denied / median days):',
+          ...(['know', 'delete', 'correct', 'optOut'] as const).map(
+            (k) => `  ${k.padEnd(8)} ${c[k].received} / ${c[k].complied} / ${c[k].denied} / ${c[k].medianDays ?? '–'}`,
+          ),
+        ].join('\n'),
+      );
     });
 
   const audit = program.command('audit').description('the tamper-evident audit trail');
@@ -50,12 +71,20 @@ export function registerComplianceCommands(program: Command, { out, env }: Comma
         try {
           return await verifyAuditChain(db, 5000, range);
         } catch (e) {
-          if ((e as { code?: string }).code === '42P01') throw new CliError('the engine database has no audit trail yet: run `dsar migrate` first');
+          if ((e as { code?: string }).code === '42P01')
+            throw new CliError('the engine database has no audit trail yet: run `dsar migrate` first');
           throw e;
         }
       });
       if (o.json) {
-        out(JSON.stringify({ ok: report.ok, events: report.events, head: report.lastHash, ...(report.firstBroken ? { firstBroken: report.firstBroken } : {}) }));
+        out(
+          JSON.stringify({
+            ok: report.ok,
+            events: report.events,
+            head: report.lastHash,
+            ...(report.firstBroken ? { firstBroken: report.firstBroken } : {}),
+          }),
+        );
       } else if (report.ok) {
         out(`audit trail intact: ${report.events} event${report.events === 1 ? '' : 's'}, head ${report.lastHash}`);
       } else {

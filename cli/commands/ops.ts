@@ -47,7 +47,11 @@ export function registerProcessCommands(program: Command, { out, env }: CommandC
     .action(async () => {
       const { migrate } = require('../../db/migrate') as typeof import('../../db/migrate');
       const applied = await withEngineDb(env, (db) => migrate(db));
-      out(applied.length ? `applied ${applied.length} migration${applied.length === 1 ? '' : 's'}: ${applied.join(', ')}` : 'engine database is up to date');
+      out(
+        applied.length
+          ? `applied ${applied.length} migration${applied.length === 1 ? '' : 's'}: ${applied.join(', ')}`
+          : 'engine database is up to date',
+      );
     });
 }
 
@@ -87,7 +91,8 @@ export function registerAdminCommands(program: Command, { out, env }: CommandCon
     .action(async () => {
       if (!env.TEMPORAL_ADDRESS) throw new CliError('TEMPORAL_ADDRESS is not set (host:port of the Temporal frontend)');
       const { Client, Connection } = require('@temporalio/client') as typeof import('@temporalio/client');
-      const { ensureRetentionSchedule, RETENTION_SCHEDULE_ID, RETENTION_CRON } = require('../../worker/schedules') as typeof import('../../worker/schedules');
+      const { ensureRetentionSchedule, RETENTION_SCHEDULE_ID, RETENTION_CRON } =
+        require('../../worker/schedules') as typeof import('../../worker/schedules');
       const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
       try {
         const client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE || 'default' });

@@ -64,10 +64,26 @@ export function registerRequestCommands(program: Command, { out, err, env }: Com
     .addOption(apiOption())
     .action(async (o: { email: string; json?: boolean; key?: string; api: string }) => {
       const plan = (await callApi(o.api, 'POST', '/v1/plans', { email: o.email, type: 'deletion' }, adminHeaders(o.key), err)) as {
-        entries: { store: string; collection: string; action: string; rows: number; basis?: string; retainedUntil?: string; purgeAfter?: string }[];
+        entries: {
+          store: string;
+          collection: string;
+          action: string;
+          rows: number;
+          basis?: string;
+          retainedUntil?: string;
+          purgeAfter?: string;
+        }[];
       };
       if (o.json) return out(JSON.stringify(plan, null, 2));
-      const rows = plan.entries.map((e) => [e.store, e.collection, e.action, String(e.rows), [e.basis, e.retainedUntil && `until ${e.retainedUntil.slice(0, 10)}`, e.purgeAfter && `purge after ${e.purgeAfter}`].filter(Boolean).join('; ')]);
+      const rows = plan.entries.map((e) => [
+        e.store,
+        e.collection,
+        e.action,
+        String(e.rows),
+        [e.basis, e.retainedUntil && `until ${e.retainedUntil.slice(0, 10)}`, e.purgeAfter && `purge after ${e.purgeAfter}`]
+          .filter(Boolean)
+          .join('; '),
+      ]);
       out(formatTable(['STORE', 'COLLECTION', 'ACTION', 'ROWS', 'NOTE'], rows, [3]).join('\n'));
     });
 }

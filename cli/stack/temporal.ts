@@ -76,7 +76,20 @@ export async function startTemporalDevServer(opts: {
   await mkdir(path.dirname(opts.dbFile), { recursive: true });
   const child = spawn(
     opts.binary,
-    ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(opts.port), '--ui-port', String(opts.uiPort), '--db-filename', opts.dbFile, '--log-level', 'warn'],
+    [
+      'server',
+      'start-dev',
+      '--ip',
+      '127.0.0.1',
+      '--port',
+      String(opts.port),
+      '--ui-port',
+      String(opts.uiPort),
+      '--db-filename',
+      opts.dbFile,
+      '--log-level',
+      'warn',
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'], detached: opts.detached ?? false },
   );
   child.stdout?.on('data', (d: Buffer) => opts.log?.(d.toString()));

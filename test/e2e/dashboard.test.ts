@@ -32,10 +32,18 @@ before(async () => {
 
 after(async () => env?.stop());
 
-
 /** An open request row in the engine DB and its workflow, waiting for verification. */
-async function openRequest(opts: { email: string; type: 'export' | 'deletion'; jurisdiction: 'policy' | 'gdpr'; receivedAt: Date; dueAt: Date; overdue: boolean }): Promise<string> {
-  const { rows: [r] } = await stack.db.engineDb.query(
+async function openRequest(opts: {
+  email: string;
+  type: 'export' | 'deletion';
+  jurisdiction: 'policy' | 'gdpr';
+  receivedAt: Date;
+  dueAt: Date;
+  overdue: boolean;
+}): Promise<string> {
+  const {
+    rows: [r],
+  } = await stack.db.engineDb.query(
     `INSERT INTO requests (id, type, channel, status, subject_email, subject_hash, received_at, due_at, jurisdiction, overdue)
      VALUES (gen_random_uuid(), $1, 'admin', 'received', $2, 'h', $3, $4, $5, $6) RETURNING id`,
     [opts.type, opts.email, opts.receivedAt, opts.dueAt, opts.jurisdiction, opts.overdue],
@@ -43,7 +51,15 @@ async function openRequest(opts: { email: string; type: 'export' | 'deletion'; j
   await stack.env.client.workflow.start('dsarRequest', {
     workflowId: r.id,
     taskQueue: stack.taskQueue,
-    args: [{ requestId: r.id, type: opts.type, receivedAt: opts.receivedAt.toISOString(), jurisdiction: opts.jurisdiction, verificationTimeout: '70 days' }],
+    args: [
+      {
+        requestId: r.id,
+        type: opts.type,
+        receivedAt: opts.receivedAt.toISOString(),
+        jurisdiction: opts.jurisdiction,
+        verificationTimeout: '70 days',
+      },
+    ],
   });
   await stack.smtp.waitFor((m) => m.text.includes(r.id)); // the verification mail: the workflow is waiting
   return r.id;
@@ -51,7 +67,11 @@ async function openRequest(opts: { email: string; type: 'export' | 'deletion'; j
 
 describe('privacy-team dashboard in Chromium', { skip }, () => {
   test('serves /dashboard and its script', async () => {
-    for (const [url, type] of [['/dashboard', 'text/html'], ['/web/dashboard.js', 'text/javascript'], ['/web/style.css', 'text/css']]) {
+    for (const [url, type] of [
+      ['/dashboard', 'text/html'],
+      ['/web/dashboard.js', 'text/javascript'],
+      ['/web/style.css', 'text/css'],
+    ]) {
       const res = await stack.app.inject({ method: 'GET', url });
       assert.equal(res.statusCode, 200, url);
       assert.ok(String(res.headers['content-type']).startsWith(type), `${url}: ${res.headers['content-type']}`);
@@ -63,8 +83,22 @@ describe('privacy-team dashboard in Chromium', { skip }, () => {
     const now = Date.now();
     const received = new Date(now);
     const [late, fresh] = await Promise.all([
-      openRequest({ email: 'late@example.com', type: 'deletion', jurisdiction: 'policy', receivedAt: new Date(now - 40 * DAY), dueAt: new Date(now - 10 * DAY), overdue: true }),
-      openRequest({ email: 'fresh@example.com', type: 'export', jurisdiction: 'gdpr', receivedAt: received, dueAt: new Date(now + 30 * DAY), overdue: false }),
+      openRequest({
+        email: 'late@example.com',
+        type: 'deletion',
+        jurisdiction: 'policy',
+        receivedAt: new Date(now - 40 * DAY),
+        dueAt: new Date(now - 10 * DAY),
+        overdue: true,
+      }),
+      openRequest({
+        email: 'fresh@example.com',
+        type: 'export',
+        jurisdiction: 'gdpr',
+        receivedAt: received,
+        dueAt: new Date(now + 30 * DAY),
+        overdue: false,
+      }),
     ]);
 
     const page = await context.newPage();
@@ -99,7 +133,10 @@ describe('privacy-team dashboard in Chromium', { skip }, () => {
     assert.equal(await freshRow.locator('.days-left').textContent(), '30');
     assert.match((await freshRow.textContent()) ?? '', /Export.*GDPR/);
     assert.match((await lateRow.locator('.progress').textContent()) ?? '', /Not started|stores done/);
-    assert.equal(await freshRow.getByRole('link', { name: /Temporal UI/ }).getAttribute('href'), `http://localhost:8233/namespaces/default/workflows/${fresh}`);
+    assert.equal(
+      await freshRow.getByRole('link', { name: /Temporal UI/ }).getAttribute('href'),
+      `http://localhost:8233/namespaces/default/workflows/${fresh}`,
+    );
 
     // the other lists and the charts load (the weekly chart counts the two requests)
     await page.locator('#triage-count:not(:empty)').waitFor();
@@ -124,7 +161,9 @@ describe('privacy-team dashboard in Chromium', { skip }, () => {
     assert.match((await freshRow.locator('td.due').textContent()) ?? '', new RegExp(`${day}.*extended`));
     assert.equal(await freshRow.locator('.days-left').textContent(), '60');
     assert.match((await page.locator('#dash-status').textContent()) ?? '', /extended|Updated/);
-    const { rows: [row] } = await stack.db.engineDb.query('SELECT extended_due_at, extension_reason FROM requests WHERE id = $1', [fresh]);
+    const {
+      rows: [row],
+    } = await stack.db.engineDb.query('SELECT extended_due_at, extension_reason FROM requests WHERE id = $1', [fresh]);
     assert.equal(row.extended_due_at.toISOString(), newDue.toISOString());
     assert.equal(row.extension_reason, 'complex request');
 

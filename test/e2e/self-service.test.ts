@@ -29,7 +29,6 @@ before(async () => {
 
 after(async () => env?.stop());
 
-
 /** The link from a caught mail, pointed at the listening server instead of PUBLIC_BASE_URL. */
 function linkFrom(text: string, pattern: RegExp): string {
   const m = pattern.exec(text);
@@ -77,7 +76,13 @@ async function confirmFromMail(page: Page, id: string, email: string): Promise<v
 
 describe('self-service pages in Chromium', { skip }, () => {
   test('serves only the allow-listed web files, with their content types', async () => {
-    for (const [url, type] of [['/', 'text/html'], ['/status', 'text/html'], ['/web/self-service.js', 'text/javascript'], ['/web/status.js', 'text/javascript'], ['/web/style.css', 'text/css']]) {
+    for (const [url, type] of [
+      ['/', 'text/html'],
+      ['/status', 'text/html'],
+      ['/web/self-service.js', 'text/javascript'],
+      ['/web/status.js', 'text/javascript'],
+      ['/web/style.css', 'text/css'],
+    ]) {
       const res = await stack.app.inject({ method: 'GET', url });
       assert.equal(res.statusCode, 200, url);
       assert.ok(String(res.headers['content-type']).startsWith(type), `${url}: ${res.headers['content-type']}`);

@@ -73,7 +73,17 @@ describe('record keeping', () => {
     const old = new Date(Date.now() - 25 * 30 * 86_400_000);
     let prev = '0'.repeat(64);
     for (let seq = 1; seq <= 5; seq++) {
-      const e = { seq, eventKey: `old-${seq}`, requestId: null, at: old.toISOString(), actor: 'test', action: 'test.old', store: null, collection: null, details: { n: seq } };
+      const e = {
+        seq,
+        eventKey: `old-${seq}`,
+        requestId: null,
+        at: old.toISOString(),
+        actor: 'test',
+        action: 'test.old',
+        store: null,
+        collection: null,
+        details: { n: seq },
+      };
       const hash = chainHash(prev, e);
       await engine.query(
         'INSERT INTO audit_events (seq, event_key, request_id, at, actor, action, store, collection, details, prev_hash, hash) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)',
@@ -88,16 +98,32 @@ describe('record keeping', () => {
          VALUES (gen_random_uuid(), 'export', 'self_service', 'completed', 'x@example.com', 'h', now() - $1::interval, now(), now() - $1::interval) RETURNING id`,
         [completed],
       );
-    const { rows: [gone] } = await request('25 months');
-    const { rows: [kept] } = await request('23 months');
+    const {
+      rows: [gone],
+    } = await request('25 months');
+    const {
+      rows: [kept],
+    } = await request('23 months');
     await engine.query("INSERT INTO emails_sent (key, request_id, kind, message_id) VALUES ('k-old', $1, 'x', 'm')", [gone.id]);
 
     await assert.rejects(engine.query('DELETE FROM audit_events WHERE seq = 6'), /append-only/, 'young events stay protected');
-    const deps = { engineDb: engine, config: Config.parse({ DATABASE_URL: 'x', TEMPORAL_ADDRESS: 'x', SMTP_URL: 'x', SIGNING_SECRET: 'x'.repeat(32) }) } as never;
+    const deps = {
+      engineDb: engine,
+      config: Config.parse({ DATABASE_URL: 'x', TEMPORAL_ADDRESS: 'x', SMTP_URL: 'x', SIGNING_SECRET: 'x'.repeat(32) }),
+    } as never;
     const results = await expireRecords(deps, 'test-run');
-    assert.deepEqual(results.map((r) => [r.collection, r.deleted]), [['requests', 1], ['audit_events', 5]]);
+    assert.deepEqual(
+      results.map((r) => [r.collection, r.deleted]),
+      [
+        ['requests', 1],
+        ['audit_events', 5],
+      ],
+    );
     const left = await engine.query('SELECT id FROM requests WHERE id = ANY($1)', [[gone.id, kept.id]]);
-    assert.deepEqual(left.rows.map((r: { id: string }) => r.id), [kept.id]);
+    assert.deepEqual(
+      left.rows.map((r: { id: string }) => r.id),
+      [kept.id],
+    );
     assert.equal((await engine.query("SELECT count(*)::int AS n FROM emails_sent WHERE key = 'k-old'")).rows[0].n, 0);
     const report = await verifyAuditChain(engine);
     assert.equal(report.ok, true, JSON.stringify(report));

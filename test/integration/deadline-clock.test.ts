@@ -26,7 +26,9 @@ const api = (method: 'GET' | 'POST', url: string, headers = admin, payload?: obj
 
 /** A request that stays open: never verified, with a verification window longer than the test. */
 async function openRequest(email: string, jurisdiction = 'policy'): Promise<string> {
-  const { rows: [r] } = await stack.db.engineDb.query(
+  const {
+    rows: [r],
+  } = await stack.db.engineDb.query(
     `INSERT INTO requests (id, type, channel, status, subject_email, subject_hash, received_at, due_at, jurisdiction)
      VALUES (gen_random_uuid(), 'export', 'admin', 'received', $1, 'h', $2, $2::timestamptz + interval '30 days', $3) RETURNING id, received_at`,
     [email, new Date(await stack.env.currentTimeMs()), jurisdiction],
@@ -48,57 +50,100 @@ async function sleepUntil(t0: number, days: number) {
 }
 
 describe('deadline clock', () => {
-  test('reminder 7 days before, escalation at the due date, extension moves both, completion and denial cancel them', { timeout: 180_000 }, async () => {
-    const t0 = await stack.env.currentTimeMs();
-    const a = await openRequest('alice@example.com');
-    const b = await openRequest('bob@example.com');
-    const d = await openRequest('carol@example.com');
-    const { rows: [c] } = await stack.db.engineDb.query(
-      `INSERT INTO requests (id, type, channel, status, subject_email, subject_hash, received_at, due_at) VALUES (gen_random_uuid(), 'export', 'admin', 'received', 'user1@example.net', 'h', $1, $1::timestamptz + interval '30 days') RETURNING id`,
-      [new Date(t0)],
-    );
-    await stack.env.client.workflow.start('dsarRequest', { workflowId: c.id, taskQueue: stack.taskQueue, args: [{ requestId: c.id, type: 'export', receivedAt: new Date(t0).toISOString(), verificationTimeout: '1 day', preVerified: true }] });
-    await stack.smtp.waitFor((m) => m.text.includes(c.id) && /ready/.test(m.subject)); // C completes at once
+  test(
+    'reminder 7 days before, escalation at the due date, extension moves both, completion and denial cancel them',
+    { timeout: 180_000 },
+    async () => {
+      const t0 = await stack.env.currentTimeMs();
+      const a = await openRequest('alice@example.com');
+      const b = await openRequest('bob@example.com');
+      const d = await openRequest('carol@example.com');
+      const {
+        rows: [c],
+      } = await stack.db.engineDb.query(
+        `INSERT INTO requests (id, type, channel, status, subject_email, subject_hash, received_at, due_at) VALUES (gen_random_uuid(), 'export', 'admin', 'received', 'user1@example.net', 'h', $1, $1::timestamptz + interval '30 days') RETURNING id`,
+        [new Date(t0)],
+      );
+      await stack.env.client.workflow.start('dsarRequest', {
+        workflowId: c.id,
+        taskQueue: stack.taskQueue,
+        args: [
+          { requestId: c.id, type: 'export', receivedAt: new Date(t0).toISOString(), verificationTimeout: '1 day', preVerified: true },
+        ],
+      });
+      await stack.smtp.waitFor((m) => m.text.includes(c.id) && /ready/.test(m.subject)); // C completes at once
 
-    // deny D: the subject is told why and where to complain
-    assert.equal((await api('POST', `/v1/admin/requests/${d}/deny`, auditor, { reason: 'excessive', details: 'Fourth identical request this month.' })).statusCode, 403);
-    assert.equal((await api('POST', `/v1/admin/requests/${d}/deny`, admin, { reason: 'bored', details: 'x' })).statusCode, 400);
-    const denied = await api('POST', `/v1/admin/requests/${d}/deny`, admin, { reason: 'excessive', details: 'Fourth identical request this month.' });
-    assert.equal(denied.statusCode, 200, denied.body);
-    const denial = await stack.smtp.waitFor((m) => m.text.includes(d) && /declined/.test(m.subject));
-    assert.match(denial.text, /excessive/);
-    assert.match(denial.text, /supervisory authority/);
+      // deny D: the subject is told why and where to complain
+      assert.equal(
+        (
+          await api('POST', `/v1/admin/requests/${d}/deny`, auditor, {
+            reason: 'excessive',
+            details: 'Fourth identical request this month.',
+          })
+        ).statusCode,
+        403,
+      );
+      assert.equal((await api('POST', `/v1/admin/requests/${d}/deny`, admin, { reason: 'bored', details: 'x' })).statusCode, 400);
+      const denied = await api('POST', `/v1/admin/requests/${d}/deny`, admin, {
+        reason: 'excessive',
+        details: 'Fourth identical request this month.',
+      });
+      assert.equal(denied.statusCode, 200, denied.body);
+      const denial = await stack.smtp.waitFor((m) => m.text.includes(d) && /declined/.test(m.subject));
+      assert.match(denial.text, /excessive/);
+      assert.match(denial.text, /supervisory authority/);
 
-    // day 5: extend B to day 60, with a reason; unlawful extensions are refused
-    await sleepUntil(t0, 5);
-    const day = (n: number) => new Date(t0 + n * DAY).toISOString();
-    assert.equal((await api('POST', `/v1/admin/requests/${b}/extend`, admin, { newDueAt: day(100), reason: 'complex: 9 stores' })).statusCode, 422, 'beyond 3 months');
-    assert.equal((await api('POST', `/v1/admin/requests/${b}/extend`, admin, { newDueAt: day(60) })).statusCode, 400, 'no reason');
-    assert.equal((await api('POST', `/v1/admin/requests/${b}/extend`, auditor, { newDueAt: day(60), reason: 'complex: 9 stores' })).statusCode, 403);
-    const ext = await api('POST', `/v1/admin/requests/${b}/extend`, admin, { newDueAt: day(60), reason: 'complex: 9 stores' });
-    assert.equal(ext.statusCode, 200, ext.body);
-    assert.equal((await api('POST', `/v1/admin/requests/${b}/extend`, admin, { newDueAt: day(61), reason: 'again' })).statusCode, 422, 'once only');
-    const notice = await stack.smtp.waitFor((m) => m.text.includes(b) && /more time/.test(m.subject));
-    assert.match(notice.text, /complex: 9 stores/);
+      // day 5: extend B to day 60, with a reason; unlawful extensions are refused
+      await sleepUntil(t0, 5);
+      const day = (n: number) => new Date(t0 + n * DAY).toISOString();
+      assert.equal(
+        (await api('POST', `/v1/admin/requests/${b}/extend`, admin, { newDueAt: day(100), reason: 'complex: 9 stores' })).statusCode,
+        422,
+        'beyond 3 months',
+      );
+      assert.equal((await api('POST', `/v1/admin/requests/${b}/extend`, admin, { newDueAt: day(60) })).statusCode, 400, 'no reason');
+      assert.equal(
+        (await api('POST', `/v1/admin/requests/${b}/extend`, auditor, { newDueAt: day(60), reason: 'complex: 9 stores' })).statusCode,
+        403,
+      );
+      const ext = await api('POST', `/v1/admin/requests/${b}/extend`, admin, { newDueAt: day(60), reason: 'complex: 9 stores' });
+      assert.equal(ext.statusCode, 200, ext.body);
+      assert.equal(
+        (await api('POST', `/v1/admin/requests/${b}/extend`, admin, { newDueAt: day(61), reason: 'again' })).statusCode,
+        422,
+        'once only',
+      );
+      const notice = await stack.smtp.waitFor((m) => m.text.includes(b) && /more time/.test(m.subject));
+      assert.match(notice.text, /complex: 9 stores/);
 
-    await sleepUntil(t0, 22);
-    assert.equal(team().length, 0, 'no reminder before day 23');
-    await sleepUntil(t0, 23.05);
-    assert.equal(teamMails(a, /due in 7 days/).length, 1, 'A is reminded on day 23');
-    assert.equal(teamMails(b, /due in 7 days/).length, 0, 'B was extended');
-    await sleepUntil(t0, 30.05);
-    assert.equal(teamMails(a, /OVERDUE/).length, 1, 'A escalates at its due date');
-    const list = await api('GET', '/v1/admin/requests?overdue=true', auditor);
-    assert.deepEqual(list.json().requests.map((r: { id: string }) => r.id), [a]);
-    await sleepUntil(t0, 53.05);
-    assert.equal(teamMails(b, /due in 7 days/).length, 1, 'B is reminded 7 days before its new date');
-    await sleepUntil(t0, 60.05);
-    assert.equal(teamMails(b, /OVERDUE/).length, 1);
-    assert.equal(teamMails(a, /due in 7 days/).length + teamMails(a, /OVERDUE/).length, 2, 'no email twice');
-    assert.equal(team().filter((m) => m.text.includes(c.id) || m.text.includes(d)).length, 0, 'completed and denied requests are never reminded');
-    const { rows: [dRow] } = await stack.db.engineDb.query('SELECT status, denial_reason FROM requests WHERE id = $1', [d]);
-    assert.deepEqual(dRow, { status: 'denied', denial_reason: 'excessive' });
-  });
+      await sleepUntil(t0, 22);
+      assert.equal(team().length, 0, 'no reminder before day 23');
+      await sleepUntil(t0, 23.05);
+      assert.equal(teamMails(a, /due in 7 days/).length, 1, 'A is reminded on day 23');
+      assert.equal(teamMails(b, /due in 7 days/).length, 0, 'B was extended');
+      await sleepUntil(t0, 30.05);
+      assert.equal(teamMails(a, /OVERDUE/).length, 1, 'A escalates at its due date');
+      const list = await api('GET', '/v1/admin/requests?overdue=true', auditor);
+      assert.deepEqual(
+        list.json().requests.map((r: { id: string }) => r.id),
+        [a],
+      );
+      await sleepUntil(t0, 53.05);
+      assert.equal(teamMails(b, /due in 7 days/).length, 1, 'B is reminded 7 days before its new date');
+      await sleepUntil(t0, 60.05);
+      assert.equal(teamMails(b, /OVERDUE/).length, 1);
+      assert.equal(teamMails(a, /due in 7 days/).length + teamMails(a, /OVERDUE/).length, 2, 'no email twice');
+      assert.equal(
+        team().filter((m) => m.text.includes(c.id) || m.text.includes(d)).length,
+        0,
+        'completed and denied requests are never reminded',
+      );
+      const {
+        rows: [dRow],
+      } = await stack.db.engineDb.query('SELECT status, denial_reason FROM requests WHERE id = $1', [d]);
+      assert.deepEqual(dRow, { status: 'denied', denial_reason: 'excessive' });
+    },
+  );
 
   test('the clock runs from receipt while the subject has not verified yet: verifying late does not move the due date', async () => {
     const { status, body } = await submit(stack, { type: 'export', email: 'user2@example.net', jurisdiction: 'gdpr' });
@@ -121,16 +166,40 @@ describe('admin API', () => {
     assert.equal((await api('GET', '/v1/admin/requests', { authorization: 'Bearer dsar_nope' })).statusCode, 401);
     assert.equal((await api('GET', '/v1/admin/requests?status=bogus')).statusCode, 400);
 
-    for (const [type, email, jurisdiction] of [['access', 'user3@example.net', 'ccpa'], ['export', 'user4@example.net', 'gdpr'], ['deletion', 'user5@example.net', 'ccpa']]) {
+    for (const [type, email, jurisdiction] of [
+      ['access', 'user3@example.net', 'ccpa'],
+      ['export', 'user4@example.net', 'gdpr'],
+      ['deletion', 'user5@example.net', 'ccpa'],
+    ]) {
       assert.equal((await submit(stack, { type, email, jurisdiction })).status, 202);
     }
     const all = (await stack.db.engineDb.query('SELECT id, type, jurisdiction, status, channel FROM requests')).rows;
-    const ids = (res: { json(): { requests: { id: string }[] } }) => res.json().requests.map((r) => r.id).sort();
-    const expect = (pred: (r: (typeof all)[number]) => boolean) => all.filter(pred).map((r) => r.id).sort();
-    assert.deepEqual(ids(await api('GET', '/v1/admin/requests?jurisdiction=ccpa&limit=200')), expect((r) => r.jurisdiction === 'ccpa'));
-    assert.deepEqual(ids(await api('GET', '/v1/admin/requests?type=access,deletion&limit=200')), expect((r) => ['access', 'deletion'].includes(r.type)));
-    assert.deepEqual(ids(await api('GET', '/v1/admin/requests?status=denied&limit=200')), expect((r) => r.status === 'denied'));
-    assert.deepEqual(ids(await api('GET', '/v1/admin/requests?channel=self_service&limit=200')), expect((r) => r.channel === 'self_service'));
+    const ids = (res: { json(): { requests: { id: string }[] } }) =>
+      res
+        .json()
+        .requests.map((r) => r.id)
+        .sort();
+    const expect = (pred: (r: (typeof all)[number]) => boolean) =>
+      all
+        .filter(pred)
+        .map((r) => r.id)
+        .sort();
+    assert.deepEqual(
+      ids(await api('GET', '/v1/admin/requests?jurisdiction=ccpa&limit=200')),
+      expect((r) => r.jurisdiction === 'ccpa'),
+    );
+    assert.deepEqual(
+      ids(await api('GET', '/v1/admin/requests?type=access,deletion&limit=200')),
+      expect((r) => ['access', 'deletion'].includes(r.type)),
+    );
+    assert.deepEqual(
+      ids(await api('GET', '/v1/admin/requests?status=denied&limit=200')),
+      expect((r) => r.status === 'denied'),
+    );
+    assert.deepEqual(
+      ids(await api('GET', '/v1/admin/requests?channel=self_service&limit=200')),
+      expect((r) => r.channel === 'self_service'),
+    );
 
     // pages of 2: every request once, in order, even when a new one arrives mid-way
     const seen: string[] = [];

@@ -28,7 +28,8 @@ after(async () => {
 
 const app = () => stack.app;
 const asAdmin = (key = adminKey) => ({ authorization: `Bearer ${key}` });
-const accountId = async (email: string) => String((await stack.db.appDb.query('SELECT id FROM accounts WHERE email = $1', [email])).rows[0].id);
+const accountId = async (email: string) =>
+  String((await stack.db.appDb.query('SELECT id FROM accounts WHERE email = $1', [email])).rows[0].id);
 
 /** Row counts of everything an account owns, by collection. */
 async function holdings(id: string) {
@@ -92,23 +93,43 @@ describe('deletion request', () => {
     for (const p of plan) {
       const o = outcomes.find((x) => x.store === p.store && x.collection === p.collection)!;
       assert.equal(o.action, p.action, `${p.collection} action`);
-      const did = { delete: o.deleted, mask: o.masked, retain: o.retained, purge: o.softDeleted, notify: o.deleted, manual: 0, held: o.retained }[o.action];
+      const did = {
+        delete: o.deleted,
+        mask: o.masked,
+        retain: o.retained,
+        purge: o.softDeleted,
+        notify: o.deleted,
+        manual: 0,
+        held: o.retained,
+      }[o.action];
       assert.equal(did, p.rows, `${p.store}.${p.collection}: plan ${p.rows}, did ${did}`);
       assert.equal(o.remainingDue, 0, `${p.collection}: proof of deletion`);
     }
     assert.equal(plan.find((p) => p.collection === 'usage_logs')!.rows, before.usage_logs);
 
     const after = await holdings(id);
-    assert.deepEqual({ api_keys: after.api_keys, usage_logs: after.usage_logs, support_tickets: after.support_tickets }, { api_keys: 0, usage_logs: 0, support_tickets: 0 });
+    assert.deepEqual(
+      { api_keys: after.api_keys, usage_logs: after.usage_logs, support_tickets: after.support_tickets },
+      { api_keys: 0, usage_logs: 0, support_tickets: 0 },
+    );
     assert.equal(after.billing_records, before.billing_records, 'billing records are kept');
-    const { rows: bills } = await stack.db.appDb.query('SELECT billing_email, issued_at, restricted_until FROM billing_records WHERE account_id = $1', [id]);
+    const { rows: bills } = await stack.db.appDb.query(
+      'SELECT billing_email, issued_at, restricted_until FROM billing_records WHERE account_id = $1',
+      [id],
+    );
     for (const b of bills) {
       assert.match(b.billing_email, /^sha256:[0-9a-f]{64}$/, 'the email is hashed');
       const expected = new Date(b.issued_at);
       expected.setUTCFullYear(expected.getUTCFullYear() + 7);
-      assert.equal(new Date(b.restricted_until).toISOString().slice(0, 10), expected.toISOString().slice(0, 10), 'restricted until issued + 7 years');
+      assert.equal(
+        new Date(b.restricted_until).toISOString().slice(0, 10),
+        expected.toISOString().slice(0, 10),
+        'restricted until issued + 7 years',
+      );
     }
-    const { rows: [acc] } = await stack.db.appDb.query('SELECT status, deleted_at FROM accounts WHERE id = $1', [id]);
+    const {
+      rows: [acc],
+    } = await stack.db.appDb.query('SELECT status, deleted_at FROM accounts WHERE id = $1', [id]);
     assert.equal(acc.status, 'deleted', 'deactivated at once');
     assert.ok(acc.deleted_at);
     assert.equal(after.accounts, 1, 'purged only after the grace period');
@@ -119,7 +140,9 @@ describe('deletion request', () => {
     assert.equal(deletes.length, 3, 'two failures, then one successful call');
 
     assert.deepEqual(await holdings(neighbour), neighbourBefore, "a neighbour's rows are untouched");
-    const { rows: [neighbourAcc] } = await stack.db.appDb.query('SELECT status FROM accounts WHERE id = $1', [neighbour]);
+    const {
+      rows: [neighbourAcc],
+    } = await stack.db.appDb.query('SELECT status FROM accounts WHERE id = $1', [neighbour]);
     assert.equal(neighbourAcc.status, 'active');
 
     const notice = await stack.smtp.waitFor((m) => m.text.includes(requestId) && /deleted/.test(m.subject));
@@ -127,7 +150,10 @@ describe('deletion request', () => {
     assert.match(notice.text, /GDPR Art\. 17\(3\)\(b\)/);
     assert.equal(stack.smtp.mails.filter((m) => m.text.includes(requestId) && /deleted/.test(m.subject)).length, 1);
 
-    const { rows: audit } = await stack.db.engineDb.query("SELECT collection, details FROM audit_events WHERE request_id = $1 AND action = 'collection.erased'", [requestId]);
+    const { rows: audit } = await stack.db.engineDb.query(
+      "SELECT collection, details FROM audit_events WHERE request_id = $1 AND action = 'collection.erased'",
+      [requestId],
+    );
     assert.equal(audit.length, plan.length);
     assert.ok(!JSON.stringify(audit).includes(email));
   });
@@ -136,7 +162,12 @@ describe('deletion request', () => {
     const email = 'carol@example.com';
     const id = await accountId(email);
     const before = await holdings(id);
-    const hold = await app().inject({ method: 'POST', url: '/v1/admin/legal-holds', payload: { email, reason: 'litigation 2026-114' }, headers: asAdmin() });
+    const hold = await app().inject({
+      method: 'POST',
+      url: '/v1/admin/legal-holds',
+      payload: { email, reason: 'litigation 2026-114' },
+      headers: asAdmin(),
+    });
     assert.equal(hold.statusCode, 201);
     const requestId = await submitAndVerify(stack, 'deletion', email);
     await completeManualTask(requestId);
@@ -144,7 +175,12 @@ describe('deletion request', () => {
     assert.deepEqual(await holdings(id), before);
     const notice = await stack.smtp.waitFor((m) => m.text.includes(requestId) && /deleted/.test(m.subject));
     assert.match(notice.text, /legal hold/);
-    const release = await app().inject({ method: 'POST', url: `/v1/admin/legal-holds/${hold.json().id}/release`, payload: { reason: 'case closed' }, headers: asAdmin() });
+    const release = await app().inject({
+      method: 'POST',
+      url: `/v1/admin/legal-holds/${hold.json().id}/release`,
+      payload: { reason: 'case closed' },
+      headers: asAdmin(),
+    });
     assert.equal(release.statusCode, 200);
   });
 });
@@ -152,35 +188,67 @@ describe('deletion request', () => {
 describe('retention sweep', () => {
   test('deletes usage rows past 90 days and billing past 7 years, keeps younger ones, skips held subjects', async () => {
     const db = stack.db.appDb;
-    const { rows: [fresh] } = await db.query("INSERT INTO accounts (email, name) VALUES ('sweep@example.com', 'Sweep') RETURNING id");
-    const { rows: [held] } = await db.query("INSERT INTO accounts (email, name) VALUES ('held@example.com', 'Held') RETURNING id");
+    const {
+      rows: [fresh],
+    } = await db.query("INSERT INTO accounts (email, name) VALUES ('sweep@example.com', 'Sweep') RETURNING id");
+    const {
+      rows: [held],
+    } = await db.query("INSERT INTO accounts (email, name) VALUES ('held@example.com', 'Held') RETURNING id");
     await addAccountData(db, fresh.id, 0);
     const usage = (acc: string, age: string) =>
-      db.query(`INSERT INTO usage_logs (account_id, ts, method, endpoint, status, latency_ms) VALUES ($1, now() - $2::interval, 'GET', '/v1/x', 200, 5)`, [acc, age]);
+      db.query(
+        `INSERT INTO usage_logs (account_id, ts, method, endpoint, status, latency_ms) VALUES ($1, now() - $2::interval, 'GET', '/v1/x', 200, 5)`,
+        [acc, age],
+      );
     const bill = (acc: string, age: string, n: string) =>
-      db.query(`INSERT INTO billing_records (account_id, invoice_number, billing_email, billing_name, amount_cents, issued_at) VALUES ($1, $3, 'x@example.com', 'X', 100, now() - $2::interval)`, [acc, age, n]);
-    await db.query('DELETE FROM usage_logs WHERE ts < now() - interval \'89 days\''); // start from a known state
+      db.query(
+        `INSERT INTO billing_records (account_id, invoice_number, billing_email, billing_name, amount_cents, issued_at) VALUES ($1, $3, 'x@example.com', 'X', 100, now() - $2::interval)`,
+        [acc, age, n],
+      );
+    await db.query("DELETE FROM usage_logs WHERE ts < now() - interval '89 days'"); // start from a known state
     await usage(fresh.id, '91 days');
     await usage(fresh.id, '89 days');
     await usage(held.id, '91 days');
     await bill(fresh.id, '7 years 1 day', 'OLD-1');
     await bill(fresh.id, '7 years -1 day', 'YOUNG-1');
     await bill(held.id, '7 years 1 day', 'OLD-HELD');
-    await app().inject({ method: 'POST', url: '/v1/admin/legal-holds', payload: { email: 'held@example.com', reason: 'tax audit' }, headers: asAdmin() });
+    await app().inject({
+      method: 'POST',
+      url: '/v1/admin/legal-holds',
+      payload: { email: 'held@example.com', reason: 'tax audit' },
+      headers: asAdmin(),
+    });
 
-    const results = await stack.env.client.workflow.execute('retentionSweep', { workflowId: `sweep-test-${Date.now()}`, taskQueue: stack.taskQueue });
+    const results = await stack.env.client.workflow.execute('retentionSweep', {
+      workflowId: `sweep-test-${Date.now()}`,
+      taskQueue: stack.taskQueue,
+    });
     const count = async (sql: string, p: unknown[]) => Number((await db.query(sql, p)).rows[0].n);
-    assert.equal(await count("SELECT count(*) AS n FROM usage_logs WHERE account_id = $1 AND ts < now() - interval '90 days'", [fresh.id]), 0);
-    assert.equal(await count("SELECT count(*) AS n FROM usage_logs WHERE account_id = $1 AND ts > now() - interval '90 days'", [fresh.id]), 1);
+    assert.equal(
+      await count("SELECT count(*) AS n FROM usage_logs WHERE account_id = $1 AND ts < now() - interval '90 days'", [fresh.id]),
+      0,
+    );
+    assert.equal(
+      await count("SELECT count(*) AS n FROM usage_logs WHERE account_id = $1 AND ts > now() - interval '90 days'", [fresh.id]),
+      1,
+    );
     assert.equal(await count('SELECT count(*) AS n FROM usage_logs WHERE account_id = $1', [held.id]), 1, 'held rows stay');
     assert.equal(await count("SELECT count(*) AS n FROM billing_records WHERE invoice_number = 'OLD-1'", []), 0);
     assert.equal(await count("SELECT count(*) AS n FROM billing_records WHERE invoice_number = 'YOUNG-1'", []), 1);
     assert.equal(await count("SELECT count(*) AS n FROM billing_records WHERE invoice_number = 'OLD-HELD'", []), 1);
-    const usageResult = (results as { collection: string; rule: string; deleted: number; heldSkipped: number }[]).find((r) => r.collection === 'usage_logs')!;
+    const usageResult = (results as { collection: string; rule: string; deleted: number; heldSkipped: number }[]).find(
+      (r) => r.collection === 'usage_logs',
+    )!;
     assert.equal(usageResult.heldSkipped, 1);
     assert.ok(usageResult.deleted >= 1);
-    const { rows: [event] } = await stack.db.engineDb.query("SELECT details FROM audit_events WHERE action = 'retention.sweep' ORDER BY seq DESC LIMIT 1");
-    assert.ok(event.details.collections.some((c: { target: string; heldSkipped: number }) => c.target === 'app_db.usage_logs' && c.heldSkipped === 1));
+    const {
+      rows: [event],
+    } = await stack.db.engineDb.query("SELECT details FROM audit_events WHERE action = 'retention.sweep' ORDER BY seq DESC LIMIT 1");
+    assert.ok(
+      event.details.collections.some(
+        (c: { target: string; heldSkipped: number }) => c.target === 'app_db.usage_logs' && c.heldSkipped === 1,
+      ),
+    );
   });
 
   test('the daily schedule is created once and re-applied idempotently', async () => {
@@ -199,7 +267,12 @@ describe('correction request', () => {
     const neighbour = await accountId('user1@example.net');
     const snapshot = async (acc: string) => ({
       accounts: (await stack.db.appDb.query('SELECT email, name, company, plan, status FROM accounts WHERE id = $1', [acc])).rows,
-      billing: (await stack.db.appDb.query('SELECT billing_email, billing_name, amount_cents FROM billing_records WHERE account_id = $1 ORDER BY id', [acc])).rows,
+      billing: (
+        await stack.db.appDb.query(
+          'SELECT billing_email, billing_name, amount_cents FROM billing_records WHERE account_id = $1 ORDER BY id',
+          [acc],
+        )
+      ).rows,
     });
     const before = await snapshot(id);
     const neighbourBefore = await snapshot(neighbour);
@@ -211,9 +284,15 @@ describe('correction request', () => {
 
     const after = await snapshot(id);
     assert.equal(after.accounts[0].name, newName);
-    assert.ok(after.billing.every((b) => b.billing_name === newName), 'the billing name (category user.name) too');
+    assert.ok(
+      after.billing.every((b) => b.billing_name === newName),
+      'the billing name (category user.name) too',
+    );
     assert.deepEqual({ ...after.accounts[0], name: undefined }, { ...before.accounts[0], name: undefined }, 'nothing else changed');
-    assert.deepEqual(after.billing.map((b) => [b.billing_email, b.amount_cents]), before.billing.map((b) => [b.billing_email, b.amount_cents]));
+    assert.deepEqual(
+      after.billing.map((b) => [b.billing_email, b.amount_cents]),
+      before.billing.map((b) => [b.billing_email, b.amount_cents]),
+    );
     assert.deepEqual(await snapshot(neighbour), neighbourBefore, "a neighbour's rows are untouched");
 
     const patch = stack.processor!.calls.find((c) => c.method === 'PATCH' && c.path === `/v1/customers/${id}`);

@@ -66,7 +66,10 @@ describe('audit dossier and metrics', () => {
     assert.ok(d.request.completedAt);
     for (const k of ['jurisdiction', 'channel', 'receivedAt', 'dueAt', 'extendedDueAt']) assert.ok(k in d.request, k);
 
-    const { rows } = await stack.db.engineDb.query('SELECT seq, event_key, request_id, at, actor, action, store, collection, details, prev_hash, hash FROM audit_events WHERE request_id = $1 ORDER BY seq', [requestId]);
+    const { rows } = await stack.db.engineDb.query(
+      'SELECT seq, event_key, request_id, at, actor, action, store, collection, details, prev_hash, hash FROM audit_events WHERE request_id = $1 ORDER BY seq',
+      [requestId],
+    );
     assert.ok(rows.length >= 5, `an export leaves a trail (${rows.length} events)`);
     assert.deepEqual(
       d.events.map((e: { seq: number; action: string; hash: string; prevHash: string }) => [e.seq, e.action, e.hash, e.prevHash]),
@@ -74,13 +77,24 @@ describe('audit dossier and metrics', () => {
       'events = audit_events rows of the request, in seq order',
     );
     for (const a of ['request.received', 'request.verified', 'export.packaged', 'request.completed']) {
-      assert.ok(d.events.some((e: { action: string }) => e.action === a), `has ${a}`);
+      assert.ok(
+        d.events.some((e: { action: string }) => e.action === a),
+        `has ${a}`,
+      );
     }
 
     // independent recomputation from the JSON alone (the recipe), and the engine's own verdict
     for (const e of d.events) {
       const recomputed = chainHash(e.prevHash, {
-        seq: e.seq, eventKey: e.eventKey, requestId, at: e.at, actor: e.actor, action: e.action, store: e.store, collection: e.collection, details: e.details,
+        seq: e.seq,
+        eventKey: e.eventKey,
+        requestId,
+        at: e.at,
+        actor: e.actor,
+        action: e.action,
+        store: e.store,
+        collection: e.collection,
+        details: e.details,
       });
       assert.equal(recomputed, e.hash, `event ${e.seq} recomputes`);
     }
@@ -95,7 +109,10 @@ describe('audit dossier and metrics', () => {
       assert.ok(!Number.isNaN(Date.parse(m.sentAt)));
     }
     const { rows: sent } = await stack.db.engineDb.query('SELECT kind FROM emails_sent WHERE request_id = $1 ORDER BY kind', [requestId]);
-    assert.deepEqual(d.emails.map((m: { kind: string }) => m.kind).sort(), sent.map((s) => s.kind));
+    assert.deepEqual(
+      d.emails.map((m: { kind: string }) => m.kind).sort(),
+      sent.map((s) => s.kind),
+    );
   });
 
   test('the HTML dossier carries every event, hash and email, escaped and without scripts', async () => {
@@ -120,7 +137,11 @@ describe('audit dossier and metrics', () => {
 
   test('unknown and malformed ids', async () => {
     for (const suffix of ['audit', 'audit.html']) {
-      const unknown = await app.inject({ method: 'GET', url: `/v1/admin/requests/00000000-0000-4000-8000-000000000000/${suffix}`, headers: bearer(auditorKey) });
+      const unknown = await app.inject({
+        method: 'GET',
+        url: `/v1/admin/requests/00000000-0000-4000-8000-000000000000/${suffix}`,
+        headers: bearer(auditorKey),
+      });
       assert.equal(unknown.statusCode, 404, unknown.body);
       const bad = await app.inject({ method: 'GET', url: `/v1/admin/requests/not-a-uuid/${suffix}`, headers: bearer(auditorKey) });
       assert.equal(bad.statusCode, 400, bad.body);
@@ -141,10 +162,14 @@ describe('audit dossier and metrics', () => {
     assert.ok(text.includes('dsar_requests{type="export",status="completed"} 1\n'), text);
     assert.ok(text.includes('dsar_requests{type="deletion",status="completed"} 0\n'));
     assert.match(text, /^dsar_requests_overdue\{type="export"\} 0$/m);
-    const { rows: [x] } = await stack.db.engineDb.query('SELECT sum(bytes)::text AS bytes FROM exports');
+    const {
+      rows: [x],
+    } = await stack.db.engineDb.query('SELECT sum(bytes)::text AS bytes FROM exports');
     assert.ok(Number(x.bytes) > 0);
     assert.ok(text.includes(`dsar_export_bytes_total ${x.bytes}\n`), 'export bytes');
-    const { rows: [a] } = await stack.db.engineDb.query('SELECT count(*)::int AS n FROM audit_events');
+    const {
+      rows: [a],
+    } = await stack.db.engineDb.query('SELECT count(*)::int AS n FROM audit_events');
     assert.ok(text.includes(`dsar_audit_events_total ${a.n}\n`), 'audit events');
     assert.match(text, /^process_cpu_user_seconds_total /m, 'default Node metrics');
     assert.ok(!EMAIL_RE.test(text), 'no email address');
@@ -157,8 +182,18 @@ describe('audit dossier and metrics', () => {
     const inbound = factory({ info: { activityType: 'sendMailForTest' } } as never).inbound!;
     const input = { args: [], headers: {} };
     await inbound.execute!(input, async () => 'ok');
-    await assert.rejects(inbound.execute!(input, async () => { throw new Error('smtp down'); }), /smtp down/);
-    await assert.rejects(inbound.execute!(input, async () => { throw new Error('smtp down'); }), /smtp down/);
+    await assert.rejects(
+      inbound.execute!(input, async () => {
+        throw new Error('smtp down');
+      }),
+      /smtp down/,
+    );
+    await assert.rejects(
+      inbound.execute!(input, async () => {
+        throw new Error('smtp down');
+      }),
+      /smtp down/,
+    );
     const server = await startWorkerMetricsServer(0, '127.0.0.1');
     try {
       const res = await fetch(`http://127.0.0.1:${metricsPort(server)}/metrics`);

@@ -63,7 +63,9 @@ describe('export request', () => {
     const manifest = JSON.parse(files.get('manifest.json')!.toString()) as Manifest;
     assert.equal(manifest.requestId, body.id);
 
-    const { rows: [alice] } = await stack.db.appDb.query('SELECT id FROM accounts WHERE email = $1', [email]);
+    const {
+      rows: [alice],
+    } = await stack.db.appDb.query('SELECT id FROM accounts WHERE email = $1', [email]);
     const expected: Record<string, string> = {
       accounts: 'SELECT * FROM accounts WHERE id = $1 ORDER BY id',
       api_keys: 'SELECT * FROM api_keys WHERE account_id = $1 ORDER BY id',
@@ -89,16 +91,28 @@ describe('export request', () => {
       const csvLines = files.get(`data/app_db/${collection}.csv`)!.toString().trimEnd().split('\n');
       assert.equal(csvLines.length, rows.length + 1, `${collection}.csv has a header and every row`);
       for (const row of json) {
-        if ('account_id' in row) assert.equal(String(row.account_id), String(alice.id), 'only the subject\'s rows');
+        if ('account_id' in row) assert.equal(String(row.account_id), String(alice.id), "only the subject's rows");
       }
     }
     const everything = [...files.values()].map((b) => b.toString()).join('\n');
     assert.ok(!everything.includes('bob@example.com'), "another subject's data never appears");
     assert.ok(!files.has('report.html'), 'an export carries data, not the access report');
 
-    const { rows: audit } = await stack.db.engineDb.query('SELECT action, details FROM audit_events WHERE request_id = $1 ORDER BY seq', [body.id]);
+    const { rows: audit } = await stack.db.engineDb.query('SELECT action, details FROM audit_events WHERE request_id = $1 ORDER BY seq', [
+      body.id,
+    ]);
     const actions = audit.map((a) => a.action);
-    for (const a of ['request.received', 'verification.sent', 'request.verified', 'subject.resolved', 'collection.read', 'export.packaged', 'export.link_sent', 'request.completed', 'export.downloaded']) {
+    for (const a of [
+      'request.received',
+      'verification.sent',
+      'request.verified',
+      'subject.resolved',
+      'collection.read',
+      'export.packaged',
+      'export.link_sent',
+      'request.completed',
+      'export.downloaded',
+    ]) {
       assert.ok(actions.includes(a), `audit has ${a}`);
     }
     assert.ok(!JSON.stringify(audit).includes('alice'), 'no personal data in audit details');
@@ -129,19 +143,30 @@ describe('export request', () => {
 
 describe('tokens and links', () => {
   test('forged, tampered and expired download links are refused', async () => {
-    const forged = signToken('some-other-secret-0123456789abcdef', 'export-download', { e: '00000000-0000-4000-8000-000000000000', exp: Math.floor(Date.now() / 1000) + 3600 });
+    const forged = signToken('some-other-secret-0123456789abcdef', 'export-download', {
+      e: '00000000-0000-4000-8000-000000000000',
+      exp: Math.floor(Date.now() / 1000) + 3600,
+    });
     assert.equal((await stack.app.inject({ method: 'GET', url: `/v1/exports/${forged}` })).statusCode, 401);
     assert.equal((await stack.app.inject({ method: 'GET', url: '/v1/exports/garbage' })).statusCode, 401);
-    const expired = signToken(TEST_SECRET, 'export-download', { e: '00000000-0000-4000-8000-000000000000', exp: Math.floor(Date.now() / 1000) - 1 });
+    const expired = signToken(TEST_SECRET, 'export-download', {
+      e: '00000000-0000-4000-8000-000000000000',
+      exp: Math.floor(Date.now() / 1000) - 1,
+    });
     assert.equal((await stack.app.inject({ method: 'GET', url: `/v1/exports/${expired}` })).statusCode, 410);
-    const unknown = signToken(TEST_SECRET, 'export-download', { e: '00000000-0000-4000-8000-000000000000', exp: Math.floor(Date.now() / 1000) + 3600 });
+    const unknown = signToken(TEST_SECRET, 'export-download', {
+      e: '00000000-0000-4000-8000-000000000000',
+      exp: Math.floor(Date.now() / 1000) + 3600,
+    });
     assert.equal((await stack.app.inject({ method: 'GET', url: `/v1/exports/${unknown}` })).statusCode, 404);
   });
 
   test('an expired verification code is refused with 410', async () => {
     const { body } = await submit(stack, { type: 'export', email: 'bob@example.com' });
     const mail = await stack.smtp.waitFor((m) => m.text.includes(body.id));
-    await stack.db.engineDb.query("UPDATE verification_tokens SET expires_at = now() - interval '1 second' WHERE request_id = $1", [body.id]);
+    await stack.db.engineDb.query("UPDATE verification_tokens SET expires_at = now() - interval '1 second' WHERE request_id = $1", [
+      body.id,
+    ]);
     assert.equal((await verify(stack, body.id, codeFrom(mail.text))).status, 410);
     const status = await stack.app.inject({ method: 'GET', url: `/v1/requests/${body.id}` });
     assert.equal(status.json().status, 'awaiting_verification');
@@ -157,7 +182,9 @@ describe('tokens and links', () => {
 
 describe('verification window', () => {
   test('an unverified request closes when the window passes, with a notice and nothing disclosed', async () => {
-    const { rows: [req] } = await stack.db.engineDb.query(
+    const {
+      rows: [req],
+    } = await stack.db.engineDb.query(
       `INSERT INTO requests (id, type, channel, status, subject_email, subject_hash, received_at, due_at)
        VALUES (gen_random_uuid(), 'export', 'self_service', 'received', 'alice@example.com', 'h', now(), now() + interval '30 days') RETURNING id`,
     );
@@ -174,7 +201,9 @@ describe('verification window', () => {
     assert.equal(read.rows[0].n, 0, 'the subject was never looked up');
     const exp = await stack.db.engineDb.query('SELECT count(*)::int AS n FROM exports WHERE request_id = $1', [req.id]);
     assert.equal(exp.rows[0].n, 0);
-    const { rows: [row] } = await stack.db.engineDb.query('SELECT status, completed_at FROM requests WHERE id = $1', [req.id]);
+    const {
+      rows: [row],
+    } = await stack.db.engineDb.query('SELECT status, completed_at FROM requests WHERE id = $1', [req.id]);
     assert.equal(row.status, 'expired_unverified');
     assert.ok(row.completed_at);
     const mail = stack.smtp.mails.find((m) => m.text.includes(req.id) && /Confirm/.test(m.subject))!;

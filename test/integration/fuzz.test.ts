@@ -23,7 +23,7 @@ function rng(seed: number) {
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261123);
 const rand = rng(SEED);
-const pick = <T,>(xs: T[]): T => xs[Math.floor(rand() * xs.length)];
+const pick = <T>(xs: T[]): T => xs[Math.floor(rand() * xs.length)];
 const int = (n: number) => Math.floor(rand() * n);
 const chars = (n: number, alphabet: string) => Array.from({ length: n }, () => alphabet[int(alphabet.length)]).join('');
 const CONTROL = Array.from({ length: 32 }, (_, i) => String.fromCharCode(i)).join('') + '\u007f\u2028\u2029\ufeff\ud800';
@@ -45,7 +45,8 @@ const weird = () =>
 function jsonBody(): { payload: string; contentType: string } {
   const kind = int(10);
   if (kind === 0) return { payload: chars(int(200), '{}[]":,abc\\'), contentType: 'application/json' };
-  if (kind === 1) return { payload: chars(int(200), 'abc=&'), contentType: pick(['text/plain', 'application/x-www-form-urlencoded', 'application/xml']) };
+  if (kind === 1)
+    return { payload: chars(int(200), 'abc=&'), contentType: pick(['text/plain', 'application/x-www-form-urlencoded', 'application/xml']) };
   const body: Record<string, unknown> = {};
   if (rand() < 0.8) body.type = rand() < 0.5 ? pick(['access', 'export', 'deletion', 'correction']) : weird();
   if (rand() < 0.8) body.email = rand() < 0.1 ? `fuzz${int(1e6)}@example.org` : weird();
@@ -73,30 +74,41 @@ test(`fuzzed JSON intake (seed ${SEED}): only 4xx or 202, never a 500, and the A
     const { payload, contentType } = jsonBody();
     const res = await stack.app.inject({ method: 'POST', url: '/v1/requests', payload, headers: { 'content-type': contentType } });
     statuses.set(res.statusCode, (statuses.get(res.statusCode) ?? 0) + 1);
-    assert.ok(res.statusCode === 202 || (res.statusCode >= 400 && res.statusCode < 500), `case ${i}: ${res.statusCode} ${res.body.slice(0, 300)} for ${payload.slice(0, 300)}`);
-    if (res.statusCode >= 400) assert.ok(Array.isArray(res.json().issues) || res.statusCode === 404 || res.statusCode === 429, `case ${i}: 4xx names the problem`);
+    assert.ok(
+      res.statusCode === 202 || (res.statusCode >= 400 && res.statusCode < 500),
+      `case ${i}: ${res.statusCode} ${res.body.slice(0, 300)} for ${payload.slice(0, 300)}`,
+    );
+    if (res.statusCode >= 400)
+      assert.ok(Array.isArray(res.json().issues) || res.statusCode === 404 || res.statusCode === 429, `case ${i}: 4xx names the problem`);
   }
   assert.ok((statuses.get(400) ?? 0) > 1000, JSON.stringify([...statuses]));
   assert.equal((await stack.app.inject({ method: 'GET', url: '/healthz' })).statusCode, 200);
 });
 
-test(`fuzzed mail (seed ${SEED}): every message is answered 2xx/4xx and kept (request, triage or quarantine)`, { timeout: 240_000 }, async () => {
-  const before = Number((await stack.db.engineDb.query('SELECT count(*) AS n FROM inbox_messages')).rows[0].n);
-  let accepted = 0;
-  for (let i = 0; i < 1000; i++) {
-    const raw = rawMail();
-    const res = await stack.app.inject({
-      method: 'POST',
-      url: '/v1/inbox/messages',
-      payload: raw,
-      headers: { 'content-type': 'message/rfc822', authorization: `Bearer ${TEST_INBOX_SECRET}` },
-    });
-    assert.ok(res.statusCode < 500, `mail ${i}: ${res.statusCode} ${res.body.slice(0, 300)}`);
-    if (res.statusCode === 202) accepted++;
-  }
-  const after = Number((await stack.db.engineDb.query('SELECT count(*) AS n FROM inbox_messages')).rows[0].n);
-  assert.equal(after - before, accepted, 'every new message is stored');
-  const { rows } = await stack.db.engineDb.query('SELECT status, count(*)::int AS n FROM inbox_messages GROUP BY status');
-  assert.ok(rows.some((r) => r.status === 'quarantine'), JSON.stringify(rows));
-  assert.equal((await stack.app.inject({ method: 'GET', url: '/healthz' })).statusCode, 200);
-});
+test(
+  `fuzzed mail (seed ${SEED}): every message is answered 2xx/4xx and kept (request, triage or quarantine)`,
+  { timeout: 240_000 },
+  async () => {
+    const before = Number((await stack.db.engineDb.query('SELECT count(*) AS n FROM inbox_messages')).rows[0].n);
+    let accepted = 0;
+    for (let i = 0; i < 1000; i++) {
+      const raw = rawMail();
+      const res = await stack.app.inject({
+        method: 'POST',
+        url: '/v1/inbox/messages',
+        payload: raw,
+        headers: { 'content-type': 'message/rfc822', authorization: `Bearer ${TEST_INBOX_SECRET}` },
+      });
+      assert.ok(res.statusCode < 500, `mail ${i}: ${res.statusCode} ${res.body.slice(0, 300)}`);
+      if (res.statusCode === 202) accepted++;
+    }
+    const after = Number((await stack.db.engineDb.query('SELECT count(*) AS n FROM inbox_messages')).rows[0].n);
+    assert.equal(after - before, accepted, 'every new message is stored');
+    const { rows } = await stack.db.engineDb.query('SELECT status, count(*)::int AS n FROM inbox_messages GROUP BY status');
+    assert.ok(
+      rows.some((r) => r.status === 'quarantine'),
+      JSON.stringify(rows),
+    );
+    assert.equal((await stack.app.inject({ method: 'GET', url: '/healthz' })).statusCode, 200);
+  },
+);

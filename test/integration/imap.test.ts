@@ -23,7 +23,14 @@ before(async () => {
   deps = { config: stack.config, engineDb: stack.db.engineDb, temporal: stack.env.client, dataMap: stack.deps.dataMap };
   // a long interval: the test drives the polls itself
   poller = startImapPoller(deps, { url: dovecot.url, intervalMs: 3_600_000, log: (m) => logged.push(m) });
-  imap = new ImapFlow({ host: dovecot.host, port: dovecot.port, secure: false, auth: { user: dovecot.user, pass: dovecot.password }, logger: false, disableAutoIdle: true });
+  imap = new ImapFlow({
+    host: dovecot.host,
+    port: dovecot.port,
+    secure: false,
+    auth: { user: dovecot.user, pass: dovecot.password },
+    logger: false,
+    disableAutoIdle: true,
+  });
   await imap.connect();
 });
 after(async () => {
@@ -50,12 +57,19 @@ function mail(h: { from: string; subject: string; body: string; messageId: strin
 
 const count = async (folder: string) => (await imap.status(folder, { messages: true })).messages ?? 0;
 const requestsFrom = async (email: string) =>
-  (await stack.db.engineDb.query<{ id: string; type: string; channel: string }>(
-    'SELECT r.id, r.type, r.channel FROM requests r JOIN inbox_messages m ON m.request_id = r.id WHERE m.sender = $1',
-    [email],
-  )).rows;
+  (
+    await stack.db.engineDb.query<{ id: string; type: string; channel: string }>(
+      'SELECT r.id, r.type, r.channel FROM requests r JOIN inbox_messages m ON m.request_id = r.id WHERE m.sender = $1',
+      [email],
+    )
+  ).rows;
 
-const ALICE = mail({ from: 'Alice <alice@example.com>', subject: 'Access request', body: 'Please send me a copy of my data.', messageId: '<imap-access-1@mail.test>' });
+const ALICE = mail({
+  from: 'Alice <alice@example.com>',
+  subject: 'Access request',
+  body: 'Please send me a copy of my data.',
+  messageId: '<imap-access-1@mail.test>',
+});
 
 test('a mail in INBOX becomes one access request, gets a verification mail and is moved to Processed', async () => {
   await imap.append('INBOX', ALICE);
@@ -65,7 +79,9 @@ test('a mail in INBOX becomes one access request, gets a verification mail and i
   const rows = await requestsFrom('alice@example.com');
   assert.equal(rows.length, 1);
   assert.deepEqual([rows[0].type, rows[0].channel], ['access', 'inbox']);
-  const { rows: [m] } = await stack.db.engineDb.query("SELECT source, status FROM inbox_messages WHERE message_id = '<imap-access-1@mail.test>'");
+  const {
+    rows: [m],
+  } = await stack.db.engineDb.query("SELECT source, status FROM inbox_messages WHERE message_id = '<imap-access-1@mail.test>'");
   assert.deepEqual(m, { source: 'imap', status: 'request' });
   const v = await stack.smtp.waitFor((x) => x.text.includes(rows[0].id));
   assert.deepEqual(v.to, ['alice@example.com']);
@@ -78,16 +94,31 @@ test('the same Message-ID again creates no second request; that copy is moved to
   await imap.append('INBOX', ALICE);
   assert.equal(await poller.pollOnce(), 1);
   assert.equal((await requestsFrom('alice@example.com')).length, 1);
-  assert.equal(Number((await stack.db.engineDb.query("SELECT count(*) AS n FROM inbox_messages WHERE message_id = '<imap-access-1@mail.test>'")).rows[0].n), 1);
+  assert.equal(
+    Number(
+      (await stack.db.engineDb.query("SELECT count(*) AS n FROM inbox_messages WHERE message_id = '<imap-access-1@mail.test>'")).rows[0].n,
+    ),
+    1,
+  );
   assert.equal(await count('INBOX'), 0);
   assert.equal(await count('Processed'), 2);
   assert.equal(await poller.pollOnce(), 0, 'an empty INBOX is a poll of nothing');
 });
 
 test('a mail that cannot be classified goes to triage and is moved as well', async () => {
-  await imap.append('INBOX', mail({ from: 'user9@example.net', subject: 'Hello', body: 'Can you help me with my account?', messageId: '<imap-unclear-1@mail.test>' }));
+  await imap.append(
+    'INBOX',
+    mail({
+      from: 'user9@example.net',
+      subject: 'Hello',
+      body: 'Can you help me with my account?',
+      messageId: '<imap-unclear-1@mail.test>',
+    }),
+  );
   assert.equal(await poller.pollOnce(), 1);
-  const { rows } = await stack.db.engineDb.query("SELECT source, status, request_id FROM inbox_messages WHERE message_id = '<imap-unclear-1@mail.test>'");
+  const { rows } = await stack.db.engineDb.query(
+    "SELECT source, status, request_id FROM inbox_messages WHERE message_id = '<imap-unclear-1@mail.test>'",
+  );
   assert.deepEqual(rows, [{ source: 'imap', status: 'triage', request_id: null }]);
   assert.equal(await count('INBOX'), 0);
   assert.equal(await count('Processed'), 3);
@@ -99,7 +130,10 @@ test('when intake fails the message stays in INBOX (one log line, no personal da
   const failLog: string[] = [];
   const broken = startImapPoller({ ...deps, engineDb: deadDb }, { url: dovecot.url, intervalMs: 3_600_000, log: (m) => failLog.push(m) });
   try {
-    await imap.append('INBOX', mail({ from: 'dave@example.org', subject: 'Delete my data', body: 'Please delete my data.', messageId: '<imap-retry-1@mail.test>' }));
+    await imap.append(
+      'INBOX',
+      mail({ from: 'dave@example.org', subject: 'Delete my data', body: 'Please delete my data.', messageId: '<imap-retry-1@mail.test>' }),
+    );
     assert.equal(await broken.pollOnce(), 0);
   } finally {
     await broken.stop();
@@ -112,7 +146,10 @@ test('when intake fails the message stays in INBOX (one log line, no personal da
   assert.equal(await count('Processed'), 3);
 
   assert.equal(await poller.pollOnce(), 1);
-  assert.deepEqual((await requestsFrom('dave@example.org')).map((r) => r.channel), ['inbox']);
+  assert.deepEqual(
+    (await requestsFrom('dave@example.org')).map((r) => r.channel),
+    ['inbox'],
+  );
   assert.equal(await count('INBOX'), 0);
   assert.equal(await count('Processed'), 4);
   assert.deepEqual(logged, []);

@@ -31,7 +31,12 @@ function mail(h: { from?: string; replyTo?: string; subject: string; body: strin
 }
 
 const send = (raw: string, secret = TEST_INBOX_SECRET) =>
-  stack.app.inject({ method: 'POST', url: '/v1/inbox/messages', payload: raw, headers: { 'content-type': 'message/rfc822', authorization: `Bearer ${secret}` } });
+  stack.app.inject({
+    method: 'POST',
+    url: '/v1/inbox/messages',
+    payload: raw,
+    headers: { 'content-type': 'message/rfc822', authorization: `Bearer ${secret}` },
+  });
 const mailsTo = (addr: string) => stack.smtp.mails.filter((m) => m.to.includes(addr));
 
 test('the webhook needs its secret', async () => {
@@ -39,25 +44,42 @@ test('the webhook needs its secret', async () => {
 });
 
 test('a mail becomes one request of the right type; the same Message-ID again creates nothing new', async () => {
-  const raw = mail({ from: 'Alice <alice@example.com>', subject: 'Auskunftsersuchen', body: 'Bitte teilen Sie mir mit, welche Daten Sie speichern.', messageId: '<dup-1@mail.test>' });
+  const raw = mail({
+    from: 'Alice <alice@example.com>',
+    subject: 'Auskunftsersuchen',
+    body: 'Bitte teilen Sie mir mit, welche Daten Sie speichern.',
+    messageId: '<dup-1@mail.test>',
+  });
   const first = await send(raw);
   assert.equal(first.statusCode, 202, first.body);
   assert.equal(first.json().status, 'request');
   const again = await send(raw);
   assert.equal(again.statusCode, 200);
   assert.deepEqual([again.json().duplicate, again.json().requestId], [true, first.json().requestId]);
-  const { rows } = await stack.db.engineDb.query("SELECT type, channel FROM requests WHERE id = $1", [first.json().requestId]);
+  const { rows } = await stack.db.engineDb.query('SELECT type, channel FROM requests WHERE id = $1', [first.json().requestId]);
   assert.deepEqual(rows[0], { type: 'access', channel: 'inbox' });
-  assert.equal(Number((await stack.db.engineDb.query("SELECT count(*) AS n FROM inbox_messages WHERE message_id = '<dup-1@mail.test>'")).rows[0].n), 1);
+  assert.equal(
+    Number((await stack.db.engineDb.query("SELECT count(*) AS n FROM inbox_messages WHERE message_id = '<dup-1@mail.test>'")).rows[0].n),
+    1,
+  );
 });
 
 test('a spoofed From with a Reply-To elsewhere: the link goes only to the address on record, nothing to the Reply-To', async () => {
-  const res = await send(mail({ from: 'bob@example.com', replyTo: 'collector@evil.test', subject: 'Export', body: 'Please export my data in a machine-readable format.' }));
+  const res = await send(
+    mail({
+      from: 'bob@example.com',
+      replyTo: 'collector@evil.test',
+      subject: 'Export',
+      body: 'Please export my data in a machine-readable format.',
+    }),
+  );
   assert.equal(res.json().status, 'request');
   await stack.smtp.waitFor((m) => m.text.includes(res.json().requestId));
   await new Promise((r) => setTimeout(r, 500));
   assert.equal(mailsTo('collector@evil.test').length, 0);
-  assert.ok(stack.smtp.mails.filter((m) => m.text.includes(res.json().requestId)).every((m) => m.to.length === 1 && m.to[0] === 'bob@example.com'));
+  assert.ok(
+    stack.smtp.mails.filter((m) => m.text.includes(res.json().requestId)).every((m) => m.to.length === 1 && m.to[0] === 'bob@example.com'),
+  );
 });
 
 test('a look-alike domain learns nothing: the same answer as for any address, and an empty export at most', async () => {
@@ -79,11 +101,27 @@ test('unclear mail goes to triage and is classified or rejected by the privacy t
   assert.equal(unclear.json().status, 'triage');
   const other = await send(mail({ from: 'user9@example.net', subject: 'Hi again', body: 'Why was I charged twice?' }));
   const list = await stack.app.inject({ method: 'GET', url: '/v1/admin/inbox?status=triage', headers: admin });
-  assert.deepEqual(list.json().messages.map((m: { id: string }) => m.id).sort(), [unclear.json().id, other.json().id].sort());
-  const classified = await stack.app.inject({ method: 'POST', url: `/v1/admin/inbox/${unclear.json().id}/classify`, payload: { type: 'access' }, headers: admin });
+  assert.deepEqual(
+    list
+      .json()
+      .messages.map((m: { id: string }) => m.id)
+      .sort(),
+    [unclear.json().id, other.json().id].sort(),
+  );
+  const classified = await stack.app.inject({
+    method: 'POST',
+    url: `/v1/admin/inbox/${unclear.json().id}/classify`,
+    payload: { type: 'access' },
+    headers: admin,
+  });
   assert.equal(classified.statusCode, 200, classified.body);
   await stack.smtp.waitFor((m) => m.text.includes(classified.json().requestId));
-  const rejected = await stack.app.inject({ method: 'POST', url: `/v1/admin/inbox/${other.json().id}/reject`, payload: { reason: 'billing question, forwarded to support' }, headers: admin });
+  const rejected = await stack.app.inject({
+    method: 'POST',
+    url: `/v1/admin/inbox/${other.json().id}/reject`,
+    payload: { reason: 'billing question, forwarded to support' },
+    headers: admin,
+  });
   assert.equal(rejected.statusCode, 200);
   const optOut = await send(mail({ from: 'user10@example.net', subject: 'Do not sell my personal information', body: 'Opt out please.' }));
   assert.deepEqual([optOut.json().status, optOut.json().requestId], ['opt_out', undefined]);
@@ -102,9 +140,19 @@ test('a message without a usable sender is quarantined with the reason, not drop
 
 test('the verification goes to the address as the account stores it, whatever form the mail used', async () => {
   await stack.db.appDb.query("INSERT INTO accounts (email, name) VALUES ('Dana.Ortiz@Example.com', 'Dana Ortiz')");
-  const res = await send(mail({ from: 'DANA.ORTIZ@example.COM', replyTo: 'dana@elsewhere.test', subject: 'Delete my account', body: 'Please delete my account.' }));
+  const res = await send(
+    mail({
+      from: 'DANA.ORTIZ@example.COM',
+      replyTo: 'dana@elsewhere.test',
+      subject: 'Delete my account',
+      body: 'Please delete my account.',
+    }),
+  );
   const v = await stack.smtp.waitFor((m) => m.text.includes(res.json().requestId));
   // the local part as stored (the SMTP envelope lower-cases the domain)
-  assert.deepEqual(v.to.map((a) => a.split('@')[0]), ['Dana.Ortiz']);
+  assert.deepEqual(
+    v.to.map((a) => a.split('@')[0]),
+    ['Dana.Ortiz'],
+  );
   assert.equal(mailsTo('dana@elsewhere.test').length, 0);
 });

@@ -23,7 +23,12 @@ const vouch = (email: string, opts: { secret?: string; audience?: string; expire
 describe('authenticated self-service', () => {
   test('a request vouched for by the product starts verified: no verification mail, straight to the export', async () => {
     const email = 'carol@example.com';
-    const res = await stack.app.inject({ method: 'POST', url: '/v1/requests', payload: { type: 'export', email }, headers: { 'x-subject-token': await vouch(email) } });
+    const res = await stack.app.inject({
+      method: 'POST',
+      url: '/v1/requests',
+      payload: { type: 'export', email },
+      headers: { 'x-subject-token': await vouch(email) },
+    });
     assert.equal(res.statusCode, 202, res.body);
     const id = res.json().id;
     await waitForStatus(stack, id, 'completed');
@@ -31,7 +36,7 @@ describe('authenticated self-service', () => {
     assert.equal(stack.smtp.mails.filter((m) => m.text.includes(id) && /ready/.test(m.subject)).length, 1);
   });
 
-  test('forged, stale, misaddressed or someone else\'s tokens are refused and store nothing', async () => {
+  test("forged, stale, misaddressed or someone else's tokens are refused and store nothing", async () => {
     const before = Number((await stack.db.engineDb.query('SELECT count(*) AS n FROM requests')).rows[0].n);
     const email = 'alice@example.com';
     for (const token of [
@@ -41,7 +46,12 @@ describe('authenticated self-service', () => {
       await vouch('bob@example.com'),
       'not-a-jwt',
     ]) {
-      const res = await stack.app.inject({ method: 'POST', url: '/v1/requests', payload: { type: 'export', email }, headers: { 'x-subject-token': token } });
+      const res = await stack.app.inject({
+        method: 'POST',
+        url: '/v1/requests',
+        payload: { type: 'export', email },
+        headers: { 'x-subject-token': token },
+      });
       assert.equal(res.statusCode, 401, res.body);
     }
     assert.equal(Number((await stack.db.engineDb.query('SELECT count(*) AS n FROM requests')).rows[0].n), before);
@@ -51,11 +61,17 @@ describe('authenticated self-service', () => {
 describe('limits and headers', () => {
   test('anonymous intake is limited per address, subjects per day, verification attempts per hour', async () => {
     const strict = await buildApp(
-      { config: { ...stack.config, INTAKE_RATE_LIMIT_PER_DAY: 3, SUBJECT_REQUESTS_PER_DAY: 2, VERIFY_ATTEMPTS_PER_HOUR: 2 }, engineDb: stack.db.engineDb, temporal: stack.env.client, dataMap: stack.deps.dataMap },
+      {
+        config: { ...stack.config, INTAKE_RATE_LIMIT_PER_DAY: 3, SUBJECT_REQUESTS_PER_DAY: 2, VERIFY_ATTEMPTS_PER_HOUR: 2 },
+        engineDb: stack.db.engineDb,
+        temporal: stack.env.client,
+        dataMap: stack.deps.dataMap,
+      },
       { logger: false },
     );
     try {
-      const post = (email: string) => strict.inject({ method: 'POST', url: '/v1/requests', payload: { type: 'access', email }, remoteAddress: '192.0.2.7' });
+      const post = (email: string) =>
+        strict.inject({ method: 'POST', url: '/v1/requests', payload: { type: 'access', email }, remoteAddress: '192.0.2.7' });
       assert.equal((await post('user7@example.net')).statusCode, 202);
       assert.equal((await post('user7@example.net')).statusCode, 202);
       const third = await post('user7@example.net');
@@ -64,9 +80,26 @@ describe('limits and headers', () => {
       const fourth = await post('user8@example.net');
       assert.equal(fourth.statusCode, 429, 'per address');
       assert.ok(fourth.headers['retry-after']);
-      assert.equal((await strict.inject({ method: 'POST', url: '/v1/requests', payload: { type: 'access', email: 'user8@example.net' }, remoteAddress: '192.0.2.8' })).statusCode, 202, 'another address is not limited');
+      assert.equal(
+        (
+          await strict.inject({
+            method: 'POST',
+            url: '/v1/requests',
+            payload: { type: 'access', email: 'user8@example.net' },
+            remoteAddress: '192.0.2.8',
+          })
+        ).statusCode,
+        202,
+        'another address is not limited',
+      );
 
-      const guess = () => strict.inject({ method: 'POST', url: '/v1/requests/00000000-0000-4000-8000-000000000000/verify', payload: { token: 'guess-guess-guess' }, remoteAddress: '192.0.2.9' });
+      const guess = () =>
+        strict.inject({
+          method: 'POST',
+          url: '/v1/requests/00000000-0000-4000-8000-000000000000/verify',
+          payload: { token: 'guess-guess-guess' },
+          remoteAddress: '192.0.2.9',
+        });
       assert.equal((await guess()).statusCode, 401);
       assert.equal((await guess()).statusCode, 401);
       assert.equal((await guess()).statusCode, 429, 'guessing codes is cut off');

@@ -25,7 +25,12 @@ describe('bad input gets a 4xx naming the field, never a 500, and stores nothing
     ['a JSON array', () => post('[]'), 400, '(body)'],
     ['1 MB body', () => post(JSON.stringify({ type: 'export', email: 'a@example.com', pad: 'x'.repeat(1024 * 1024) })), 413, '(body)'],
     ['wrong content type', () => post('type=export', 'text/plain'), 415, 'headers.content-type'],
-    ['a bad Idempotency-Key', () => post(JSON.stringify({ type: 'export', email: 'a@example.com' }), 'application/json', { 'idempotency-key': 'x' }), 400, 'headers.idempotency-key'],
+    [
+      'a bad Idempotency-Key',
+      () => post(JSON.stringify({ type: 'export', email: 'a@example.com' }), 'application/json', { 'idempotency-key': 'x' }),
+      400,
+      'headers.idempotency-key',
+    ],
   ];
   for (const [name, send, status, path] of cases) {
     test(name, async () => {
@@ -34,7 +39,10 @@ describe('bad input gets a 4xx naming the field, never a 500, and stores nothing
       assert.equal(res.statusCode, status, res.body);
       const body = res.json();
       assert.ok(body.error && body.message, 'error and message');
-      assert.ok(body.issues.some((i: { path: string }) => i.path === path), `issues name ${path}: ${res.body}`);
+      assert.ok(
+        body.issues.some((i: { path: string }) => i.path === path),
+        `issues name ${path}: ${res.body}`,
+      );
       assert.equal(await countRequests(), before);
     });
   }
@@ -63,7 +71,9 @@ describe('Idempotency-Key', () => {
   test('the same key returns the same request and starts one workflow, even when sent concurrently', async () => {
     const before = await countRequests();
     const headers = { 'idempotency-key': 'retry-me-0001' };
-    const answers = await Promise.all(Array.from({ length: 5 }, () => submit(stack, { type: 'export', email: 'bob@example.com' }, headers)));
+    const answers = await Promise.all(
+      Array.from({ length: 5 }, () => submit(stack, { type: 'export', email: 'bob@example.com' }, headers)),
+    );
     const ids = new Set(answers.map((a) => a.body.id));
     assert.equal(ids.size, 1);
     assert.ok(answers.every((a) => a.status === 202));
@@ -92,7 +102,12 @@ describe('API documentation', () => {
   test('OpenAPI is generated from the schemas and served, with the docs page', async () => {
     const spec = (await stack.app.inject({ method: 'GET', url: '/openapi.json' })).json();
     const post = spec.paths['/v1/requests'].post;
-    assert.deepEqual(post.requestBody.content['application/json'].schema.properties.type.enum, ['access', 'export', 'correction', 'deletion']);
+    assert.deepEqual(post.requestBody.content['application/json'].schema.properties.type.enum, [
+      'access',
+      'export',
+      'correction',
+      'deletion',
+    ]);
     assert.ok(spec.paths['/v1/requests/{id}/verify']);
     const docs = await stack.app.inject({ method: 'GET', url: '/docs' });
     assert.ok([200, 302].includes(docs.statusCode));

@@ -14,8 +14,12 @@ after(async () => stack?.stop());
 
 test('the account is deactivated at once and gone after 30 days; billing records stay', { timeout: 120_000 }, async () => {
   const email = 'alice@example.com';
-  const { rows: [acc] } = await stack.db.appDb.query('SELECT id FROM accounts WHERE email = $1', [email]);
-  const { rows: [req] } = await stack.db.engineDb.query(
+  const {
+    rows: [acc],
+  } = await stack.db.appDb.query('SELECT id FROM accounts WHERE email = $1', [email]);
+  const {
+    rows: [req],
+  } = await stack.db.engineDb.query(
     `INSERT INTO requests (id, type, channel, status, subject_email, subject_hash, received_at, due_at)
      VALUES (gen_random_uuid(), 'deletion', 'admin', 'received', $1, 'h', now(), now() + interval '30 days') RETURNING id`,
     [email],
@@ -36,7 +40,9 @@ test('the account is deactivated at once and gone after 30 days; billing records
   // still being processed would time that task out.
   const timerDeadline = Date.now() + 30_000;
   const purgeTimerStarted = async () =>
-    (await handle.fetchHistory()).events?.some((e) => Number(e.timerStartedEventAttributes?.startToFireTimeout?.seconds ?? 0) > 25 * 86_400);
+    (await handle.fetchHistory()).events?.some(
+      (e) => Number(e.timerStartedEventAttributes?.startToFireTimeout?.seconds ?? 0) > 25 * 86_400,
+    );
   while (!(await purgeTimerStarted())) {
     if (Date.now() > timerDeadline) throw new Error('the purge timer was never started');
     await new Promise((r) => setTimeout(r, 100));
@@ -48,7 +54,10 @@ test('the account is deactivated at once and gone after 30 days; billing records
   const { purgeAt } = await handle.query<DsarRequestState>(QUERY_STATE);
   await stack.env.sleep(Date.parse(purgeAt!) - (await stack.env.currentTimeMs()) + 1000); // just past the timer
   const deadline = Date.now() + 30_000;
-  while ((await stack.db.engineDb.query("SELECT 1 FROM audit_events WHERE request_id = $1 AND action = 'request.purged'", [req.id])).rowCount === 0) {
+  while (
+    (await stack.db.engineDb.query("SELECT 1 FROM audit_events WHERE request_id = $1 AND action = 'request.purged'", [req.id])).rowCount ===
+    0
+  ) {
     if (Date.now() > deadline) throw new Error('the purge did not run');
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -58,7 +67,9 @@ test('the account is deactivated at once and gone after 30 days; billing records
   assert.equal(result.purgedAt!.slice(0, 10), purgeDay);
   const billing = await stack.db.appDb.query('SELECT count(*)::int AS n FROM billing_records WHERE account_id = $1', [acc.id]);
   assert.equal(billing.rows[0].n, 12, 'billing records are kept 7 years');
-  const { rows: [purged] } = await stack.db.engineDb.query("SELECT details FROM audit_events WHERE request_id = $1 AND action = 'collection.purged'", [req.id]);
+  const {
+    rows: [purged],
+  } = await stack.db.engineDb.query("SELECT details FROM audit_events WHERE request_id = $1 AND action = 'collection.purged'", [req.id]);
   assert.deepEqual([purged.details.deleted, purged.details.remainingDue], [1, 0]);
   assert.equal(stack.smtp.mails.filter((m) => m.text.includes(req.id)).length, 1, 'one email: the completion notice');
 });

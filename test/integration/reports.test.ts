@@ -26,14 +26,19 @@ before(async () => {
   stack = await startStack();
   auditor = { authorization: `Bearer ${(await createAdminKey(stack.db.engineDb, 'auditor', 'auditor')).key}` };
   let seed = 42;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-  const pick = <T,>(xs: T[]) => xs[Math.floor(rand() * xs.length)];
+  const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const pick = <T>(xs: T[]) => xs[Math.floor(rand() * xs.length)];
   for (let i = 0; i < 600; i++) {
     const receivedAt = new Date(FROM + Math.floor(rand() * 300) * DAY + Math.floor(rand() * DAY));
     const dueAt = new Date(receivedAt.getTime() + 30 * DAY);
     const extended = rand() < 0.1 ? new Date(receivedAt.getTime() + 75 * DAY) : null;
     const status = pick(['completed', 'completed', 'completed', 'completed', 'denied', 'expired_unverified', 'in_progress']);
-    const completedAt = status === 'completed' ? new Date(receivedAt.getTime() + Math.floor(rand() * 50 * DAY)) : status === 'in_progress' ? null : new Date(receivedAt.getTime() + 3 * DAY);
+    const completedAt =
+      status === 'completed'
+        ? new Date(receivedAt.getTime() + Math.floor(rand() * 50 * DAY))
+        : status === 'in_progress'
+          ? null
+          : new Date(receivedAt.getTime() + 3 * DAY);
     history.push({
       type: pick(['access', 'export', 'deletion', 'correction']),
       jurisdiction: pick(['policy', 'gdpr', 'ccpa']),
@@ -84,12 +89,25 @@ test('every figure of the compliance report equals the one computed independentl
     const onTime = done.filter((h) => h.completedAt! <= (h.extendedDueAt ?? h.dueAt)).length;
     assert.deepEqual(
       {
-        received: row.received, complied: row.complied, denied: row.denied, deniedByReason: row.deniedByReason, expiredUnverified: row.expiredUnverified,
-        medianDays: row.medianDays, meanDays: row.meanDays, onTimeShare: row.onTimeShare, extended: row.extended, overdueNow: row.overdueNow,
+        received: row.received,
+        complied: row.complied,
+        denied: row.denied,
+        deniedByReason: row.deniedByReason,
+        expiredUnverified: row.expiredUnverified,
+        medianDays: row.medianDays,
+        meanDays: row.meanDays,
+        onTimeShare: row.onTimeShare,
+        extended: row.extended,
+        overdueNow: row.overdueNow,
       },
       {
-        received: g.length, complied: done.length, denied: denied.length, deniedByReason: reasons, expiredUnverified: g.filter((h) => h.status === 'expired_unverified').length,
-        medianDays: r2(median(days)), meanDays: r2(days.length ? days.reduce((a, b) => a + b, 0) / days.length : null),
+        received: g.length,
+        complied: done.length,
+        denied: denied.length,
+        deniedByReason: reasons,
+        expiredUnverified: g.filter((h) => h.status === 'expired_unverified').length,
+        medianDays: r2(median(days)),
+        meanDays: r2(days.length ? days.reduce((a, b) => a + b, 0) / days.length : null),
         onTimeShare: done.length ? Math.round((onTime / done.length) * 10000) / 10000 : null,
         extended: g.filter((h) => h.extendedDueAt).length,
         overdueNow: g.filter((h) => h.completedAt === null && (h.extendedDueAt ?? h.dueAt).getTime() < Date.now()).length,
@@ -101,22 +119,47 @@ test('every figure of the compliance report equals the one computed independentl
   const knowDone = know.filter((h) => h.status === 'completed');
   assert.deepEqual(
     [report.ccpa7102.know.received, report.ccpa7102.know.complied, report.ccpa7102.know.denied, report.ccpa7102.know.medianDays],
-    [know.length, knowDone.length, know.filter((h) => h.status === 'denied').length, r2(median(knowDone.map((h) => (h.completedAt!.getTime() - h.receivedAt.getTime()) / DAY)))],
+    [
+      know.length,
+      knowDone.length,
+      know.filter((h) => h.status === 'denied').length,
+      r2(median(knowDone.map((h) => (h.completedAt!.getTime() - h.receivedAt.getTime()) / DAY))),
+    ],
   );
   assert.equal(report.ccpa7102.delete.received, inPeriod.filter((h) => h.type === 'deletion').length);
 });
 
 test('the CSV has a header and a row per type and jurisdiction; bad periods are 400; a key is needed', async () => {
-  const csv = await stack.app.inject({ method: 'GET', url: '/v1/admin/reports/compliance?from=2026-01-01&to=2027-01-01&format=csv', headers: auditor });
+  const csv = await stack.app.inject({
+    method: 'GET',
+    url: '/v1/admin/reports/compliance?from=2026-01-01&to=2027-01-01&format=csv',
+    headers: auditor,
+  });
   assert.equal(csv.statusCode, 200);
   assert.match(String(csv.headers['content-type']), /text\/csv/);
   const lines = csv.body.trim().split('\n');
-  assert.equal(lines[0], 'type,jurisdiction,received,complied,denied,expiredUnverified,medianDays,meanDays,onTimeShare,extended,overdueNow,deniedByReason');
+  assert.equal(
+    lines[0],
+    'type,jurisdiction,received,complied,denied,expiredUnverified,medianDays,meanDays,onTimeShare,extended,overdueNow,deniedByReason',
+  );
   assert.equal(lines.length - 1, new Set(history.map((h) => `${h.type}/${h.jurisdiction}`)).size);
-  assert.equal(lines.slice(1).reduce((n, l) => n + Number(l.split(',')[2]), 0), history.length);
-  assert.equal((await stack.app.inject({ method: 'GET', url: '/v1/admin/reports/compliance?from=2026-05-01&to=2026-01-01', headers: auditor })).statusCode, 400);
-  assert.equal((await stack.app.inject({ method: 'GET', url: '/v1/admin/reports/compliance?from=May&to=2026-01-01', headers: auditor })).statusCode, 400);
-  assert.equal((await stack.app.inject({ method: 'GET', url: '/v1/admin/reports/compliance?from=2026-01-01&to=2027-01-01' })).statusCode, 401);
+  assert.equal(
+    lines.slice(1).reduce((n, l) => n + Number(l.split(',')[2]), 0),
+    history.length,
+  );
+  assert.equal(
+    (await stack.app.inject({ method: 'GET', url: '/v1/admin/reports/compliance?from=2026-05-01&to=2026-01-01', headers: auditor }))
+      .statusCode,
+    400,
+  );
+  assert.equal(
+    (await stack.app.inject({ method: 'GET', url: '/v1/admin/reports/compliance?from=May&to=2026-01-01', headers: auditor })).statusCode,
+    400,
+  );
+  assert.equal(
+    (await stack.app.inject({ method: 'GET', url: '/v1/admin/reports/compliance?from=2026-01-01&to=2027-01-01' })).statusCode,
+    401,
+  );
 });
 
 test('weekly figures and the audit verification endpoint answer', async () => {

@@ -19,7 +19,9 @@ const workers: ChildProcess[] = [];
 before(async () => {
   stack = await startStack();
   for (const email of ['heavy@example.com', 'heavy-delete@example.com']) {
-    const { rows: [acc] } = await stack.db.appDb.query("INSERT INTO accounts (email, name) VALUES ($1, 'Heavy User') RETURNING id", [email]);
+    const {
+      rows: [acc],
+    } = await stack.db.appDb.query("INSERT INTO accounts (email, name) VALUES ($1, 'Heavy User') RETURNING id", [email]);
     await addAccountData(stack.db.appDb, acc.id, 0);
     await addUsageRows(stack.db.appDb, acc.id, HEAVY_ROWS);
   }
@@ -34,7 +36,9 @@ async function killDuringUsageLogs(id: string, worker: ChildProcess) {
   });
   worker.kill('SIGKILL');
   await new Promise((r) => worker.once('exit', r));
-  const { rows: [killedAt] } = await stack.db.engineDb.query('SELECT status FROM requests WHERE id = $1', [id]);
+  const {
+    rows: [killedAt],
+  } = await stack.db.engineDb.query('SELECT status FROM requests WHERE id = $1', [id]);
   assert.equal(killedAt.status, 'in_progress', 'the worker died mid-request');
 }
 after(async () => {
@@ -82,8 +86,15 @@ test('a worker killed mid-export is replaced and the request completes with one 
   const exports = await stack.db.engineDb.query('SELECT id, path, sha256 FROM exports WHERE request_id = $1', [id]);
   assert.equal(exports.rowCount, 1, 'one export record');
   const entries = await readdir(stack.config.EXPORT_DIR);
-  assert.deepEqual(entries.filter((e) => e.startsWith(id)), [`${id}.zip`], 'one archive, no partial left behind');
-  assert.ok(!entries.includes('staging') || !(await readdir(path.join(stack.config.EXPORT_DIR, 'staging'))).includes(id), 'staging removed');
+  assert.deepEqual(
+    entries.filter((e) => e.startsWith(id)),
+    [`${id}.zip`],
+    'one archive, no partial left behind',
+  );
+  assert.ok(
+    !entries.includes('staging') || !(await readdir(path.join(stack.config.EXPORT_DIR, 'staging'))).includes(id),
+    'staging removed',
+  );
 
   await new Promise((r) => setTimeout(r, 1000)); // give any duplicate a chance to arrive
   const ready = stack.smtp.mails.filter((m) => m.text.includes(id) && /ready/.test(m.subject));
@@ -101,24 +112,33 @@ test('a worker killed mid-export is replaced and the request completes with one 
   const csvLines = files.get('data/app_db/usage_logs.csv')!.toString().trimEnd().split('\n').length;
   assert.equal(csvLines, HEAVY_ROWS + 1);
 
-  const reads = await stack.db.engineDb.query("SELECT count(*)::int AS n FROM audit_events WHERE request_id = $1 AND action = 'collection.read' AND collection = 'usage_logs'", [id]);
+  const reads = await stack.db.engineDb.query(
+    "SELECT count(*)::int AS n FROM audit_events WHERE request_id = $1 AND action = 'collection.read' AND collection = 'usage_logs'",
+    [id],
+  );
   assert.equal(reads.rows[0].n, 1, 'the read is audited once');
 });
 
 test('a worker killed mid-deletion is replaced: every row is gone, one completion email', { timeout: 180_000 }, async () => {
   const email = 'heavy-delete@example.com';
-  const { rows: [acc] } = await stack.db.appDb.query('SELECT id FROM accounts WHERE email = $1', [email]);
+  const {
+    rows: [acc],
+  } = await stack.db.appDb.query('SELECT id FROM accounts WHERE email = $1', [email]);
   const first = spawnWorker();
   const id = await submitAndVerify(stack, 'deletion', email);
   await killDuringUsageLogs(id, first);
-  const { rows: [mid] } = await stack.db.appDb.query('SELECT count(*)::int AS n FROM usage_logs WHERE account_id = $1', [acc.id]);
+  const {
+    rows: [mid],
+  } = await stack.db.appDb.query('SELECT count(*)::int AS n FROM usage_logs WHERE account_id = $1', [acc.id]);
   assert.ok(mid.n > 0, 'killed before the usage logs were all deleted');
 
   spawnWorker();
   await waitForStatus(stack, id, 'completed', 120_000);
   const left = await stack.db.appDb.query('SELECT count(*)::int AS n FROM usage_logs WHERE account_id = $1', [acc.id]);
   assert.equal(left.rows[0].n, 0);
-  const { rows: [account] } = await stack.db.appDb.query('SELECT status FROM accounts WHERE id = $1', [acc.id]);
+  const {
+    rows: [account],
+  } = await stack.db.appDb.query('SELECT status FROM accounts WHERE id = $1', [acc.id]);
   assert.equal(account.status, 'deleted');
   await new Promise((r) => setTimeout(r, 1000));
   assert.equal(stack.smtp.mails.filter((m) => m.text.includes(id) && /deleted/.test(m.subject)).length, 1, 'one completion email');

@@ -52,7 +52,11 @@ export async function startDovecot(): Promise<DovecotServer> {
     [mailUid, mailGid, internalUser, loginUser] = [dovecot.uid, dovecot.gid, 'dovecot', 'dovenull'];
   } else {
     const groups = await readFile('/etc/group', 'utf8').catch(() => '');
-    internalGroup = groups.split('\n').map((l) => l.split(':')).find((f) => f[2] === String(me.gid))?.[0] ?? null;
+    internalGroup =
+      groups
+        .split('\n')
+        .map((l) => l.split(':'))
+        .find((f) => f[2] === String(me.gid))?.[0] ?? null;
     if (!internalGroup) throw new Error(`dovecot needs a named group for gid ${me.gid} in /etc/group`);
   }
 
@@ -67,56 +71,63 @@ export async function startDovecot(): Promise<DovecotServer> {
   await writeFile(passwdFile, `${user}:{PLAIN}${password}:${mailUid}:${mailGid}::${path.join(mailRoot, user)}::\n`, { mode: 0o644 });
 
   const conf = path.join(tmp, 'dovecot.conf');
-  await writeFile(conf, [
-    `base_dir = ${runDir}`,
-    `state_dir = ${path.join(tmp, 'state')}`,
-    `log_path = ${path.join(tmp, 'dovecot.log')}`,
-    `info_log_path = ${path.join(tmp, 'dovecot.log')}`,
-    'protocols = imap',
-    'listen = 127.0.0.1',
-    'ssl = no',
-    'disable_plaintext_auth = no',
-    'auth_mechanisms = plain login',
-    `default_internal_user = ${internalUser}`,
-    `default_login_user = ${loginUser}`,
-    ...(internalGroup ? [`default_internal_group = ${internalGroup}`] : []),
-    `first_valid_uid = ${mailUid}`,
-    `last_valid_uid = ${mailUid}`,
-    `first_valid_gid = ${mailGid}`,
-    `mail_location = maildir:~/Maildir`,
-    'mail_home = ' + path.join(mailRoot, '%u'),
-    'namespace inbox {',
-    '  inbox = yes',
-    '  separator = /',
-    '}',
-    'passdb {',
-    '  driver = passwd-file',
-    `  args = scheme=PLAIN username_format=%u ${passwdFile}`,
-    '}',
-    'userdb {',
-    '  driver = passwd-file',
-    `  args = username_format=%u ${passwdFile}`,
-    '}',
-    // chroot needs root: a non-root Dovecot runs its login and anvil processes unchrooted
-    ...(asRoot ? [] : ['service anvil {', '  chroot =', '}']),
-    'service imap-login {',
-    ...(asRoot ? [] : ['  chroot =']),
-    '  inet_listener imap {',
-    '    address = 127.0.0.1',
-    `    port = ${port}`,
-    '  }',
-    '  inet_listener imaps {',
-    '    port = 0',
-    '  }',
-    '}',
-    '',
-  ].join('\n'));
+  await writeFile(
+    conf,
+    [
+      `base_dir = ${runDir}`,
+      `state_dir = ${path.join(tmp, 'state')}`,
+      `log_path = ${path.join(tmp, 'dovecot.log')}`,
+      `info_log_path = ${path.join(tmp, 'dovecot.log')}`,
+      'protocols = imap',
+      'listen = 127.0.0.1',
+      'ssl = no',
+      'disable_plaintext_auth = no',
+      'auth_mechanisms = plain login',
+      `default_internal_user = ${internalUser}`,
+      `default_login_user = ${loginUser}`,
+      ...(internalGroup ? [`default_internal_group = ${internalGroup}`] : []),
+      `first_valid_uid = ${mailUid}`,
+      `last_valid_uid = ${mailUid}`,
+      `first_valid_gid = ${mailGid}`,
+      `mail_location = maildir:~/Maildir`,
+      'mail_home = ' + path.join(mailRoot, '%u'),
+      'namespace inbox {',
+      '  inbox = yes',
+      '  separator = /',
+      '}',
+      'passdb {',
+      '  driver = passwd-file',
+      `  args = scheme=PLAIN username_format=%u ${passwdFile}`,
+      '}',
+      'userdb {',
+      '  driver = passwd-file',
+      `  args = username_format=%u ${passwdFile}`,
+      '}',
+      // chroot needs root: a non-root Dovecot runs its login and anvil processes unchrooted
+      ...(asRoot ? [] : ['service anvil {', '  chroot =', '}']),
+      'service imap-login {',
+      ...(asRoot ? [] : ['  chroot =']),
+      '  inet_listener imap {',
+      '    address = 127.0.0.1',
+      `    port = ${port}`,
+      '  }',
+      '  inet_listener imaps {',
+      '    port = 0',
+      '  }',
+      '}',
+      '',
+    ].join('\n'),
+  );
 
   const child = spawn(DOVECOT, ['-F', '-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-4000); });
+  child.stderr?.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-4000);
+  });
   let spawnError: Error | null = null;
-  child.once('error', (err) => { spawnError = err; });
+  child.once('error', (err) => {
+    spawnError = err;
+  });
   // a test process that dies without stop() leaves no Dovecot behind
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);

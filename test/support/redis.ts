@@ -10,7 +10,9 @@ export interface RedisServer {
 
 export async function startRedis(): Promise<RedisServer> {
   const port = await freePort();
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    stdio: 'ignore',
+  });
   child.once('error', () => undefined);
   await waitForPort(port, 10_000, child).catch((err: Error) => {
     throw new Error(`redis-server did not start (install it: apt-get install redis-server): ${err.message}`);

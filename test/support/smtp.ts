@@ -51,7 +51,8 @@ export async function startSmtpCatcher(): Promise<SmtpCatcher> {
       for (;;) {
         const found = mails.find(predicate);
         if (found) return found;
-        if (Date.now() > deadline) throw new Error(`no matching mail within ${timeoutMs} ms (have ${mails.length}: ${mails.map((m) => m.subject).join(', ')})`);
+        if (Date.now() > deadline)
+          throw new Error(`no matching mail within ${timeoutMs} ms (have ${mails.length}: ${mails.map((m) => m.subject).join(', ')})`);
         await new Promise<void>((resolve) => {
           waiters.push(resolve);
           setTimeout(resolve, 250);

@@ -46,7 +46,10 @@ export interface Databases {
 export async function startDatabases(seed = { extraAccounts: 20, usagePerExtraAccount: 30 }): Promise<Databases> {
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'dsar-test-'));
   const pg = await startEmbeddedPostgres({ dataDir: path.join(tmp, 'pg'), port: await freePort(), fast: true });
-  const suffix = path.basename(tmp).replace(/[^a-z0-9]/gi, '').toLowerCase();
+  const suffix = path
+    .basename(tmp)
+    .replace(/[^a-z0-9]/gi, '')
+    .toLowerCase();
   await pg.createDatabase(`engine_${suffix}`);
   await pg.createDatabase(`app_${suffix}`);
   const engineUrl = pg.url(`engine_${suffix}`);

@@ -17,7 +17,10 @@ export function javaTestServer(): string {
     if (r.status !== 0) throw new Error('could not fetch io.temporal:temporal-test-server with Maven (is mvn installed?)');
   }
   // exec: the JVM must replace the shell, or it is orphaned when the SDK stops the server.
-  writeFileSync(WRAPPER, `#!/bin/sh\nexec java -Xshare:auto -XX:TieredStopAtLevel=1 -cp '${LIB_DIR}/*' io.temporal.testserver.TestServer "$@"\n`);
+  writeFileSync(
+    WRAPPER,
+    `#!/bin/sh\nexec java -Xshare:auto -XX:TieredStopAtLevel=1 -cp '${LIB_DIR}/*' io.temporal.testserver.TestServer "$@"\n`,
+  );
   chmodSync(WRAPPER, 0o755);
   return WRAPPER;
 }

@@ -56,7 +56,9 @@ const CASES: Case[] = [
 
 test(`classifies ${CASES.length} real-world-style messages, sending unclear ones to triage`, () => {
   assert.ok(CASES.length >= 40);
-  const wrong = CASES.map(([subject, body, expected]) => ({ subject, expected, got: classify(subject, body).type })).filter((c) => c.got !== c.expected);
+  const wrong = CASES.map(([subject, body, expected]) => ({ subject, expected, got: classify(subject, body).type })).filter(
+    (c) => c.got !== c.expected,
+  );
   assert.deepEqual(wrong, []);
 });
 

@@ -28,13 +28,23 @@ test('the demo data map is valid and every collection is reachable from an ident
 });
 
 test('a reference to an unknown collection names its path', () => {
-  const issues = issuesOf(demoText.replace('references: { account_id: accounts.id }\n        purposes: [operate', 'references: { account_id: acounts.id }\n        purposes: [operate'));
+  const issues = issuesOf(
+    demoText.replace(
+      'references: { account_id: accounts.id }\n        purposes: [operate',
+      'references: { account_id: acounts.id }\n        purposes: [operate',
+    ),
+  );
   assert.equal(issues[0].path, 'stores.app_db.collections.usage_logs.references.account_id');
   assert.match(issues[0].message, /unknown collection "acounts"/);
 });
 
 test('a malformed reference names its path', () => {
-  const issues = issuesOf(demoText.replace('references: { account_id: accounts.id }\n        purposes: [operate', 'references: { account_id: accounts }\n        purposes: [operate'));
+  const issues = issuesOf(
+    demoText.replace(
+      'references: { account_id: accounts.id }\n        purposes: [operate',
+      'references: { account_id: accounts }\n        purposes: [operate',
+    ),
+  );
   assert.equal(issues[0].path, 'stores.app_db.collections.usage_logs.references.account_id');
 });
 
@@ -59,9 +69,14 @@ stores:
         references: { "user_id; drop table x": users.id }
         onErasure: { action: retain }
 `;
-  const paths = issuesOf(bad).map((i) => i.path).sort();
+  const paths = issuesOf(bad)
+    .map((i) => i.path)
+    .sort();
   assert.ok(paths.includes('stores.db.collections.users.retention.maxAge'), paths.join());
-  assert.ok(paths.some((p) => p.startsWith('stores.db.collections.logs.references')), paths.join());
+  assert.ok(
+    paths.some((p) => p.startsWith('stores.db.collections.logs.references')),
+    paths.join(),
+  );
 });
 
 test('an unknown store kind and a collection no subject can be found in are refused', () => {
@@ -70,7 +85,10 @@ identities: [email]
 stores:
   s3: { kind: ftp, url: x, collections: {} }
 `).map((i) => i.path);
-  assert.ok(paths.some((p) => p.startsWith('stores.s3')), paths.join());
+  assert.ok(
+    paths.some((p) => p.startsWith('stores.s3')),
+    paths.join(),
+  );
   const orphan = issuesOf(`
 identities: [email]
 stores:

@@ -5,7 +5,7 @@ import { addBusinessDays, addMonths, checkExtension, computeDeadline, reminderAt
 const d = (s: string) => new Date(s);
 const iso = (x: Date) => x.toISOString();
 
-test('one month under the GDPR is the same day next month, or that month\'s last day', () => {
+test("one month under the GDPR is the same day next month, or that month's last day", () => {
   assert.equal(iso(addMonths(d('2026-01-31T09:00:00Z'), 1)), '2026-02-28T09:00:00.000Z');
   assert.equal(iso(addMonths(d('2028-01-31T09:00:00Z'), 1)), '2028-02-29T09:00:00.000Z', 'leap year');
   assert.equal(iso(addMonths(d('2026-03-31T00:00:00Z'), 1)), '2026-04-30T00:00:00.000Z');

@@ -47,7 +47,17 @@ test('signed tokens: valid, tampered, wrong secret, expired, malformed', () => {
 
 test('canonical JSON sorts keys at every level, so the audit hash ignores key order', () => {
   assert.equal(canonicalJson({ b: 1, a: { d: [2, { z: 1, y: 2 }], c: null } }), '{"a":{"c":null,"d":[2,{"y":2,"z":1}]},"b":1}');
-  const e = { seq: 1, eventKey: 'k', requestId: null, at: '2026-01-01T00:00:00.000Z', actor: 'a', action: 'x', store: null, collection: null, details: { n: 1, m: 2 } };
+  const e = {
+    seq: 1,
+    eventKey: 'k',
+    requestId: null,
+    at: '2026-01-01T00:00:00.000Z',
+    actor: 'a',
+    action: 'x',
+    store: null,
+    collection: null,
+    details: { n: 1, m: 2 },
+  };
   assert.equal(chainHash(GENESIS_HASH, e), chainHash(GENESIS_HASH, { ...e, details: { m: 2, n: 1 } }));
   assert.notEqual(chainHash(GENESIS_HASH, e), chainHash(GENESIS_HASH, { ...e, details: { m: 2, n: 2 } }));
 });
@@ -64,14 +74,23 @@ test('ISO durations: parse, add with month-end clamping, describe', () => {
 });
 
 test('configuration names every missing setting', () => {
-  assert.throws(() => loadConfig({}), (err: unknown) => {
-    assert.ok(err instanceof ConfigError);
-    for (const name of ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'SMTP_URL', 'SIGNING_SECRET']) {
-      assert.ok(err.problems.some((p) => p.includes(name)), `${name} is named: ${err.problems.join(' | ')}`);
-    }
-    return true;
-  });
-  assert.throws(() => loadConfig({ DATABASE_URL: 'x', TEMPORAL_ADDRESS: 'x', SMTP_URL: 'x', SIGNING_SECRET: 'short' }), /SIGNING_SECRET must be at least 32/);
+  assert.throws(
+    () => loadConfig({}),
+    (err: unknown) => {
+      assert.ok(err instanceof ConfigError);
+      for (const name of ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'SMTP_URL', 'SIGNING_SECRET']) {
+        assert.ok(
+          err.problems.some((p) => p.includes(name)),
+          `${name} is named: ${err.problems.join(' | ')}`,
+        );
+      }
+      return true;
+    },
+  );
+  assert.throws(
+    () => loadConfig({ DATABASE_URL: 'x', TEMPORAL_ADDRESS: 'x', SMTP_URL: 'x', SIGNING_SECRET: 'short' }),
+    /SIGNING_SECRET must be at least 32/,
+  );
   const ok = loadConfig({ DATABASE_URL: 'x', TEMPORAL_ADDRESS: 'x', SMTP_URL: 'x', SIGNING_SECRET: 'x'.repeat(32), PORT: '8080' });
   assert.equal(ok.PORT, 8080);
   assert.equal(ok.EXPORT_LINK_TTL_DAYS, 7);
