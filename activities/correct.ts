@@ -1,12 +1,13 @@
 // Correction (GDPR Art. 16): each requested field is rewritten wherever the data map marks a
 // column holding it correctable; processors are told (Art. 19). The audit keeps field names
 // and SHA-256 of old and new values, never the values.
-import { listTargets, type Target } from '../schemas/datamap';
+import { AUDIT_ACTIONS } from '../schemas/audit-actions';
+import { addressKey, type Target } from '../schemas/datamap-graph';
 import type { CorrectionOutcome } from '../schemas/workflow';
 import { appendAudit } from './audit';
 import type { ActivityDeps } from './deps';
-import { collectionEntry, columnsFor } from './stores/postgres-connector';
-import { connectorFor } from './stores/registry';
+import { columnsFor } from './stores/postgres-connector';
+import { operationOf } from './stores/registry';
 import { persistedSubject } from './subject';
 
 export async function loadCorrections(deps: ActivityDeps, requestId: string): Promise<Record<string, string>> {
@@ -17,30 +18,26 @@ export async function loadCorrections(deps: ActivityDeps, requestId: string): Pr
   return Object.fromEntries(rows.map((r) => [r.field, r.new_value]));
 }
 
-/** The targets a correction touches: collections with a correctable column for a field, processors with a correct call. */
+/** The targets a correction touches: collections with a correctable column for a requested field, processors and manual stores for corrections. */
 export async function correctionTargets(deps: ActivityDeps, requestId: string): Promise<Target[]> {
   const fields = Object.keys(await loadCorrections(deps, requestId));
-  return listTargets(deps.dataMap).filter((t) => {
-    const store = deps.dataMap.stores[t.store];
-    if (store.kind === 'http') return !!store.correct;
-    if (store.kind !== 'postgres') return false;
-    const entry = collectionEntry(deps, t.store, t.collection);
-    return fields.some((f) => columnsFor(entry, f).length);
+  return deps.dataMap.targetsFor('correction').targets.filter((t) => {
+    const node = deps.dataMap.node(t);
+    return node.kind !== 'postgres' || fields.some((f) => columnsFor(node, f).length);
   });
 }
 
 export async function correctTarget(deps: ActivityDeps, requestId: string, target: Target): Promise<CorrectionOutcome> {
-  const connector = connectorFor(target.kind);
-  if (!connector.correct) throw new Error(`${target.kind} stores cannot be corrected`);
-  const outcome = await connector.correct(
-    { deps, target, subject: persistedSubject(deps.engineDb, requestId) },
+  const node = deps.dataMap.node(target);
+  const outcome = await operationOf(node, 'correct')(
+    { deps, node, subject: persistedSubject(deps.engineDb, requestId), requestId },
     await loadCorrections(deps, requestId),
   );
   await appendAudit(deps.engineDb, {
-    eventKey: `${requestId}:correct:${target.store}.${target.collection}`,
+    eventKey: `${requestId}:correct:${addressKey(target)}`,
     requestId,
     actor: 'worker',
-    action: target.kind === 'http' ? 'processor.notified' : 'collection.corrected',
+    action: target.kind === 'http' ? AUDIT_ACTIONS.processorNotified : AUDIT_ACTIONS.collectionCorrected,
     store: target.store,
     collection: target.collection,
     details: { changes: outcome.changes },

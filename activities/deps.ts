@@ -1,12 +1,13 @@
 import type { Transporter } from 'nodemailer';
 import type { Pool } from 'pg';
 import type { Config } from '../schemas/config';
-import type { DataMap } from '../schemas/datamap';
+import type { CompiledDataMap } from '../schemas/datamap-graph';
 
 /** What every activity may use; built once per worker process. */
 export interface ActivityDeps {
   engineDb: Pool;
-  dataMap: DataMap;
+  /** The data map, validated and compiled once per process. */
+  dataMap: CompiledDataMap;
   mailer: Transporter;
   config: Pick<
     Config,

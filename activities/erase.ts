@@ -1,16 +1,14 @@
 // Deletion (GDPR Art. 17, CCPA delete): each target's connector does what the data map says,
 // then re-queries to prove it. Outcomes carry counts, field names and legal bases — no data.
 import type { Pool } from 'pg';
-import type { Target } from '../schemas/datamap';
+import { AUDIT_ACTIONS } from '../schemas/audit-actions';
+import { addressKey, type Target } from '../schemas/datamap-graph';
 import type { ErasureOutcome } from '../schemas/workflow';
 import { appendAudit } from './audit';
 import type { ActivityDeps } from './deps';
-import { NOTHING_DONE } from './stores/connector';
-import { storePool } from './stores/postgres';
-import { collectionEntry } from './stores/postgres-connector';
-import { countSubjectRows, deleteSubjectRows } from './stores/postgres-erase';
-import { connectorFor } from './stores/registry';
-import { loadPredicates, persistedSubject } from './subject';
+import { NOTHING_DONE, type PurgeOutcome } from './stores/connector';
+import { connectorFor, operationOf } from './stores/registry';
+import { persistedSubject } from './subject';
 
 /** The active legal hold on a subject (by the hash of their address), if any. */
 export async function activeHoldForSubject(db: Pool, subjectHash: string): Promise<{ id: string } | null> {
@@ -32,17 +30,18 @@ export async function activeHold(db: Pool, requestId: string): Promise<{ id: str
 }
 
 export async function eraseTarget(deps: ActivityDeps, requestId: string, target: Target): Promise<ErasureOutcome> {
-  const ctx = { deps, target, subject: persistedSubject(deps.engineDb, requestId) };
-  const connector = connectorFor(target.kind);
+  const node = deps.dataMap.node(target);
+  const ctx = { deps, node, subject: persistedSubject(deps.engineDb, requestId), requestId };
+  const connector = connectorFor(node);
   const hold = await activeHold(deps.engineDb, requestId);
   const outcome: ErasureOutcome = hold
     ? { ...NOTHING_DONE, ...target, action: 'held', retained: (await connector.plan(ctx)).rows, basis: `legal hold ${hold.id}` }
     : await connector.erase(ctx);
   await appendAudit(deps.engineDb, {
-    eventKey: `${requestId}:erase:${target.store}.${target.collection}`,
+    eventKey: `${requestId}:erase:${addressKey(target)}`,
     requestId,
     actor: 'worker',
-    action: 'collection.erased',
+    action: AUDIT_ACTIONS.collectionErased,
     store: target.store,
     collection: target.collection,
     details: { ...outcome, store: undefined, collection: undefined },
@@ -51,26 +50,30 @@ export async function eraseTarget(deps: ActivityDeps, requestId: string, target:
 }
 
 /** The hard purge after the grace period; proves nothing of the subject is left. */
-export async function purgeCollection(
-  deps: ActivityDeps,
-  requestId: string,
-  store: string,
-  collection: string,
-): Promise<{ deleted: number; remaining: number }> {
-  const entry = collectionEntry(deps, store, collection);
-  const preds = await loadPredicates(deps.engineDb, requestId, store, collection);
-  const pool = storePool(entry.url);
-  if (await activeHold(deps.engineDb, requestId)) return { deleted: 0, remaining: await countSubjectRows(pool, entry, preds) };
-  const s = await deleteSubjectRows(pool, entry, preds);
-  const remaining = await countSubjectRows(pool, entry, preds);
+export async function purgeTarget(deps: ActivityDeps, requestId: string, target: Target): Promise<{ deleted: number; remaining: number }> {
+  const node = deps.dataMap.node(target);
+  const ctx = { deps, node, subject: persistedSubject(deps.engineDb, requestId), requestId };
+  if (await activeHold(deps.engineDb, requestId))
+    return {
+      deleted: 0,
+      remaining: await connectorFor(node)
+        .plan(ctx)
+        .then((p) => p.rows),
+    };
+  const s: PurgeOutcome = await operationOf(node, 'purge')(ctx);
   await appendAudit(deps.engineDb, {
-    eventKey: `${requestId}:purge:${store}.${collection}`,
+    eventKey: `${requestId}:purge:${addressKey(target)}`,
     requestId,
     actor: 'worker',
-    action: 'collection.purged',
-    store,
-    collection,
-    details: { deleted: s.rows, remainingDue: remaining, statements: s.statements, longestStatementMs: Math.round(s.longestStatementMs) },
+    action: AUDIT_ACTIONS.collectionPurged,
+    store: target.store,
+    collection: target.collection,
+    details: {
+      deleted: s.deleted,
+      remainingDue: s.remaining,
+      statements: s.statements,
+      longestStatementMs: Math.round(s.longestStatementMs),
+    },
   });
-  return { deleted: s.rows, remaining };
+  return { deleted: s.deleted, remaining: s.remaining };
 }

@@ -1,65 +1,52 @@
-// Export and access: one activity per collection writes its files; one packs them into a ZIP.
-import archiver from 'archiver';
+// Access and export: one activity per target streams the subject's records into staging through
+// its store's connector; one packs them into a ZIP with the manifest (and, for access, the
+// human-readable report). Stores the request cannot include are named in both, with the reason.
 import { randomUUID } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
-import { finished } from 'node:stream/promises';
-import { createHash } from 'node:crypto';
 import { crc32, deflateRawSync } from 'node:zlib';
-import type { CollectionExportResult, ExportPackage } from '../schemas/workflow';
+import { addressKey, type Target } from '../schemas/datamap-graph';
+import { AUDIT_ACTIONS } from '../schemas/audit-actions';
+import type { CollectionExportResult, ExportPackage, NotIncludedEntry } from '../schemas/workflow';
+import { deleteManualUploads } from '../records/manual-uploads';
 import { appendAudit } from './audit';
 import type { ActivityDeps } from './deps';
-import { manifestCollection, type Manifest } from './manifest';
+import { manifestEntry, type Manifest } from './manifest';
 import { accessReportHtml } from './report';
 import { loadRequest } from './requests';
-import { exportCollectionFiles, sampleRows, storePool } from './stores/postgres';
-import { loadPredicates } from './subject';
-import { collectionEntry } from './stores/postgres-connector';
+import { openReadSink, readSample, stagingDir, ZIP_LEVEL } from './staging';
+import { connectorFor } from './stores/registry';
+import { persistedSubject } from './subject';
 import { writeRawZip, type RawEntry } from './zip';
 
-/** Deflate level for archives: 6 is zlib's default balance of size and speed. */
-export const ZIP_LEVEL = 6;
-const REPORT_SAMPLE_ROWS = 100;
-
-export const stagingDir = (deps: ActivityDeps, requestId: string) => path.join(deps.config.EXPORT_DIR, 'staging', requestId);
+export { ZIP_LEVEL };
 export const archivePath = (deps: ActivityDeps, requestId: string) => path.join(deps.config.EXPORT_DIR, `${requestId}.zip`);
 
-export async function exportCollection(
-  deps: ActivityDeps,
-  requestId: string,
-  store: string,
-  collection: string,
-): Promise<CollectionExportResult> {
-  const entry = collectionEntry(deps, store, collection);
-  const preds = await loadPredicates(deps.engineDb, requestId, store, collection);
-  const dir = stagingDir(deps, requestId);
-  await mkdir(dir, { recursive: true });
-  const base = `${store}.${collection}`;
-  // staged deflated (`.z`): packaging copies them into the archive as they are
-  const files = await exportCollectionFiles(
-    storePool(entry.url),
-    entry,
-    preds,
-    {
-      json: path.join(dir, `${base}.json.z`),
-      csv: path.join(dir, `${base}.csv.z`),
-      jsonName: `data/${store}/${collection}.json`,
-      csvName: `data/${store}/${collection}.csv`,
-    },
-    ZIP_LEVEL,
-  );
+/** Reads one target of an access or export request into the archive's staging. */
+export async function readTarget(deps: ActivityDeps, requestId: string, target: Target): Promise<CollectionExportResult> {
+  const node = deps.dataMap.node(target);
+  const sink = await openReadSink(deps.config.EXPORT_DIR, requestId, addressKey(target));
+  const outcome = await connectorFor(node).read({ deps, node, subject: persistedSubject(deps.engineDb, requestId), requestId }, sink);
   await appendAudit(deps.engineDb, {
-    eventKey: `${requestId}:read:${store}.${collection}`,
+    eventKey: `${requestId}:read:${addressKey(target)}`,
     requestId,
     actor: 'worker',
-    action: 'collection.read',
-    store,
-    collection,
-    details: { rows: files.rows, files: [files.json, files.csv].map((f) => ({ name: f.name, bytes: f.bytes, sha256: f.sha256 })) },
+    action: AUDIT_ACTIONS.collectionRead,
+    store: target.store,
+    collection: target.collection,
+    details: {
+      kind: target.kind,
+      records: outcome.rows,
+      unit: outcome.unit,
+      files: outcome.files.map((f) => ({ name: f.name, bytes: f.bytes, sha256: f.sha256 })),
+    },
   });
-  return { store, collection, rows: files.rows, files: [files.json, files.csv] };
+  return { store: target.store, collection: target.collection, kind: target.kind, ...outcome };
+}
+
+/** The stores the data map names that this request type cannot include, each with why. */
+export function notIncludedFor(deps: ActivityDeps, type: 'access' | 'export'): NotIncludedEntry[] {
+  return deps.dataMap.targetsFor(type).notIncluded.map((n) => ({ ...n.target, reason: n.reason }));
 }
 
 export async function packageExport(deps: ActivityDeps, requestId: string, results: CollectionExportResult[]): Promise<ExportPackage> {
@@ -67,6 +54,7 @@ export async function packageExport(deps: ActivityDeps, requestId: string, resul
   const existing = await db.query('SELECT id, bytes, sha256, manifest FROM exports WHERE request_id = $1', [requestId]);
   if (existing.rows[0]) {
     const m = existing.rows[0].manifest as Manifest;
+    await deleteManualUploads(db, requestId);
     return {
       exportId: existing.rows[0].id,
       bytes: Number(existing.rows[0].bytes),
@@ -76,48 +64,45 @@ export async function packageExport(deps: ActivityDeps, requestId: string, resul
     };
   }
   const request = await loadRequest(db, requestId);
-  const entries = results.map((r) => ({ r, entry: collectionEntry(deps, r.store, r.collection) }));
+  const type = request.type === 'access' ? 'access' : 'export';
+  const notIncluded = notIncludedFor(deps, type);
   const manifest: Manifest = {
-    format: 'dsar-engine/export@1',
+    format: 'dsar-engine/export@2',
     requestId,
     requestType: request.type,
     generatedAt: new Date().toISOString(),
-    totals: { collections: results.length, rows: results.reduce((n, r) => n + r.rows, 0) },
-    collections: entries.map(({ r, entry }) => manifestCollection(deps.dataMap, entry, r)),
+    totals: { collections: results.length, rows: results.reduce((n, r) => n + r.rows, 0), notIncluded: notIncluded.length },
+    collections: results.map((r) => manifestEntry(deps.dataMap, r)),
+    notIncluded,
   };
 
   const finalPath = archivePath(deps, requestId);
   const partial = `${finalPath}.partial`;
   await mkdir(path.dirname(finalPath), { recursive: true });
-  const staging = stagingDir(deps, requestId);
-  const staged = entries.flatMap(({ r }) =>
-    r.files.map((f, i) => ({ f, file: path.join(staging, `${r.store}.${r.collection}.${i === 0 ? 'json' : 'csv'}`) })),
-  );
+  const staging = stagingDir(deps.config.EXPORT_DIR, requestId);
+  const staged = results.flatMap((r) => r.files.map((f) => ({ f, file: path.join(staging, f.stagedAs ?? '') })));
   const extras = [{ name: 'manifest.json', data: Buffer.from(JSON.stringify(manifest, null, 2)) }];
   if (request.type === 'access') {
     const samples = new Map<string, Record<string, unknown>[]>();
-    for (const { r, entry } of entries) {
-      const preds = await loadPredicates(db, requestId, r.store, r.collection);
-      samples.set(`${r.store}.${r.collection}`, await sampleRows(storePool(entry.url), entry, preds, REPORT_SAMPLE_ROWS));
-    }
-    extras.push({ name: 'report.html', data: Buffer.from(accessReportHtml(manifest, samples, REPORT_SAMPLE_ROWS)) });
+    for (const r of results) samples.set(addressKey(r), await readSample(deps.config.EXPORT_DIR, requestId, addressKey(r)));
+    extras.push({ name: 'report.html', data: Buffer.from(accessReportHtml(manifest, samples)) });
   }
-  const { bytes, sha256 } = staged.every(({ f }) => f.crc32 !== undefined && f.compressedBytes !== undefined)
-    ? await writeRawZip(partial, [
-        ...staged.map(({ f, file }): RawEntry => ({
-          name: f.name,
-          method: 8,
-          crc32: f.crc32!,
-          size: f.bytes,
-          compressedSize: f.compressedBytes!,
-          source: `${file}.z`,
-        })),
-        ...extras.map(({ name, data }): RawEntry => {
-          const z = deflateRawSync(data, { level: ZIP_LEVEL });
-          return { name, method: 8, crc32: crc32(data), size: data.length, compressedSize: z.length, source: z };
-        }),
-      ])
-    : await zipWithArchiver(partial, staged, extras); // staged uncompressed by a worker from before staging was deflated
+  const unstaged = staged.find(({ f }) => f.crc32 === undefined || f.compressedBytes === undefined || !f.stagedAs);
+  if (unstaged) throw new Error(`${unstaged.f.name} was not staged for the archive`);
+  const { bytes, sha256 } = await writeRawZip(partial, [
+    ...staged.map(({ f, file }): RawEntry => ({
+      name: f.name,
+      method: 8,
+      crc32: f.crc32!,
+      size: f.bytes,
+      compressedSize: f.compressedBytes!,
+      source: file,
+    })),
+    ...extras.map(({ name, data }): RawEntry => {
+      const z = deflateRawSync(data, { level: ZIP_LEVEL });
+      return { name, method: 8, crc32: crc32(data), size: data.length, compressedSize: z.length, source: z };
+    }),
+  ]);
   await rename(partial, finalPath);
 
   const expiresAt = new Date(Date.now() + deps.config.EXPORT_LINK_TTL_DAYS * 86_400_000);
@@ -127,35 +112,33 @@ export async function packageExport(deps: ActivityDeps, requestId: string, resul
     [randomUUID(), requestId, finalPath, bytes, sha256, manifest, expiresAt],
   );
   const exportId = inserted.rows[0]?.id ?? (await db.query('SELECT id FROM exports WHERE request_id = $1', [requestId])).rows[0].id;
+  for (const n of notIncluded) {
+    await appendAudit(db, {
+      eventKey: `${requestId}:not_included:${addressKey(n)}`,
+      requestId,
+      actor: 'worker',
+      action: AUDIT_ACTIONS.collectionNotIncluded,
+      store: n.store,
+      collection: n.collection,
+      details: { kind: n.kind, reason: n.reason },
+    });
+  }
   await appendAudit(db, {
     eventKey: `${requestId}:export.packaged`,
     requestId,
     actor: 'worker',
-    action: 'export.packaged',
+    action: AUDIT_ACTIONS.exportPackaged,
     details: {
       exportId,
       bytes,
       sha256,
       collections: manifest.totals.collections,
       rows: manifest.totals.rows,
+      notIncluded: notIncluded.length,
       expiresAt: expiresAt.toISOString(),
     },
   });
+  await deleteManualUploads(db, requestId);
   await rm(staging, { recursive: true, force: true });
   return { exportId, bytes, sha256, collections: manifest.totals.collections, rows: manifest.totals.rows };
-}
-
-/** The archive from uncompressed staging files, deflated here (results staged before `.z` files). */
-async function zipWithArchiver(file: string, staged: { f: { name: string }; file: string }[], extras: { name: string; data: Buffer }[]) {
-  const archive = archiver('zip', { zlib: { level: ZIP_LEVEL } });
-  const hash = createHash('sha256');
-  const tap = new PassThrough();
-  tap.on('data', (chunk: Buffer) => hash.update(chunk));
-  const out = createWriteStream(file);
-  archive.pipe(tap).pipe(out);
-  for (const { f, file: staged_ } of staged) archive.file(staged_, { name: f.name });
-  for (const { name, data } of extras) archive.append(data, { name });
-  await archive.finalize();
-  await finished(out);
-  return { bytes: (await stat(file)).size, sha256: hash.digest('hex') };
 }

@@ -1,22 +1,32 @@
 // The worker's activities: every side effect of a request, each idempotent on retry.
 import { randomBytes } from 'node:crypto';
-import { listTargets, type Target } from '../schemas/datamap';
-import type { RequestStatus } from '../schemas/request';
-import type { CollectionExportResult, CorrectionOutcome, Denial, ErasureOutcome, Extension, SweepResult } from '../schemas/workflow';
+import { AUDIT_ACTIONS, type AuditAction } from '../schemas/audit-actions';
+import type { Target } from '../schemas/datamap-graph';
+import type { RequestStatus } from '../schemas/status';
+import type {
+  CollectionExportResult,
+  CorrectionOutcome,
+  Denial,
+  ErasureOutcome,
+  Extension,
+  ManualTaskCompletion,
+  RequestWork,
+  SweepResult,
+} from '../schemas/workflow';
 import { sha256Hex } from '../lib/hash';
 import { signToken } from '../lib/signed-token';
 import { appendAudit } from './audit';
 import type { ActivityDeps } from './deps';
 import { sendOnce } from './email';
 import { recipientFor } from './identity';
-import { exportCollection, packageExport } from './export';
+import { notIncludedFor, packageExport, readTarget } from './export';
 import { withHeartbeat } from './heartbeat';
 import { loadRequest, updateProjection } from './requests';
 import { resolveSubject } from './stores/resolve';
 import { saveSubject } from './subject';
 import { correctionDoneMail, deletionDoneMail, exportReadyMail, unverifiedClosedMail, verificationMail } from './templates';
-import { eraseTarget, purgeCollection } from './erase';
-import { openManualTask, recordManualTaskDone } from './manual-tasks';
+import { eraseTarget, purgeTarget } from './erase';
+import { openManualTask, recordManualTaskDone, type ManualOperation } from './manual-tasks';
 import { planDeletion } from './plan';
 import { correctionTargets, correctTarget } from './correct';
 import { applyExtension, escalateOverdue, sendDeadlineReminder, sendDenialNotice } from './deadline';
@@ -29,7 +39,7 @@ export interface StepInput {
   requestId: string;
   status: RequestStatus;
   /** Audit action for this step, e.g. request.verified. */
-  action: string;
+  action: AuditAction;
   actor?: string;
   details?: Record<string, unknown>;
   verified?: boolean;
@@ -74,7 +84,7 @@ export function createActivities(deps: ActivityDeps) {
         eventKey: `${requestId}:verification.sent`,
         requestId,
         actor: 'worker',
-        action: 'verification.sent',
+        action: AUDIT_ACTIONS.verificationSent,
         details: { channel: 'email', expiresAt: expiresAt.toISOString() },
       });
       return r;
@@ -91,17 +101,20 @@ export function createActivities(deps: ActivityDeps) {
       });
     },
 
-    /** Finds the subject in every store; returns the targets to process (no personal data). */
-    async resolveSubject(requestId: string): Promise<Target[]> {
+    /**
+     * Finds the subject in every store and stores what it resolved to; returns the request's
+     * work as the data map decides it: targets in order, and what it cannot include (no personal data).
+     */
+    async resolveSubject(requestId: string): Promise<RequestWork> {
       const request = await loadRequest(db, requestId);
-      const { selectors, identities } = await resolveSubject(deps.dataMap, { email: [request.subjectEmail] });
+      const { selectors, identities } = await resolveSubject(deps, { email: [request.subjectEmail] });
       await saveSubject(db, requestId, selectors, identities);
       const found = new Set(selectors.map((s) => `${s.store}.${s.collection}`));
       await appendAudit(db, {
         eventKey: `${requestId}:subject.resolved`,
         requestId,
         actor: 'worker',
-        action: 'subject.resolved',
+        action: AUDIT_ACTIONS.subjectResolved,
         details: {
           collectionsMatched: found.size,
           identityValues: Object.fromEntries(
@@ -109,24 +122,31 @@ export function createActivities(deps: ActivityDeps) {
           ),
         },
       });
-      return listTargets(deps.dataMap);
+      if (request.type === 'correction') {
+        const targets = await correctionTargets(deps, requestId);
+        return {
+          levels: [targets],
+          notIncluded: deps.dataMap.targetsFor('correction').notIncluded.map((n) => ({ ...n.target, reason: n.reason })),
+        };
+      }
+      if (request.type === 'deletion') {
+        const { levels, notIncluded } = deps.dataMap.targetsFor('deletion');
+        return { levels, notIncluded: notIncluded.map((n) => ({ ...n.target, reason: n.reason })) };
+      }
+      return { levels: deps.dataMap.targetsFor(request.type).levels, notIncluded: notIncludedFor(deps, request.type) };
     },
 
-    exportCollection: (requestId: string, store: string, collection: string) =>
-      withHeartbeat(() => exportCollection(deps, requestId, store, collection)),
+    readTarget: (requestId: string, target: Target) => withHeartbeat(() => readTarget(deps, requestId, target)),
 
     packageExport: (requestId: string, results: CollectionExportResult[]) => withHeartbeat(() => packageExport(deps, requestId, results)),
 
     eraseTarget: (requestId: string, target: Target) => withHeartbeat(() => eraseTarget(deps, requestId, target)),
-    purgeCollection: (requestId: string, store: string, collection: string) =>
-      withHeartbeat(() => purgeCollection(deps, requestId, store, collection)),
-    openManualTask: (requestId: string, store: string) => openManualTask(deps, requestId, store),
-    recordManualTaskDone: (requestId: string, store: string, by: string, note: string) =>
-      recordManualTaskDone(deps, requestId, store, by, note),
+    purgeTarget: (requestId: string, target: Target) => withHeartbeat(() => purgeTarget(deps, requestId, target)),
+    openManualTask: (requestId: string, store: string, operation: ManualOperation) => openManualTask(deps, requestId, store, operation),
+    recordManualTaskDone: (requestId: string, done: ManualTaskCompletion) => recordManualTaskDone(deps, requestId, done),
 
     planDeletion: (planId: string) => planDeletion(deps, planId),
 
-    correctionTargets: (requestId: string) => correctionTargets(deps, requestId),
     correctTarget: (requestId: string, target: Target) => withHeartbeat(() => correctTarget(deps, requestId, target)),
     async sendCorrectionNotice(requestId: string, outcomes: CorrectionOutcome[]): Promise<void> {
       const request = await loadRequest(db, requestId);
@@ -203,7 +223,7 @@ export function createActivities(deps: ActivityDeps) {
         eventKey: `${requestId}:export.link_sent`,
         requestId,
         actor: 'worker',
-        action: 'export.link_sent',
+        action: AUDIT_ACTIONS.exportLinkSent,
         details: { exportId: rows[0].id, expiresAt: expiresAt.toISOString() },
       });
     },

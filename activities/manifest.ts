@@ -1,12 +1,14 @@
-// What the archive says about each collection (GDPR Art. 15(1)): categories, purposes,
-// recipients, retention period, source, row counts and checksums.
-import type { CollectionEntry, DataMap } from '../schemas/datamap';
+// What the archive says about each place that holds the subject's data (GDPR Art. 15(1)):
+// categories, purposes, recipients, retention period, source, record counts and checksums — and
+// every place it could not include, with the reason.
+import type { CollectionEntry, CompiledDataMap, Node } from '../schemas/datamap-graph';
 import { describeIsoDuration } from '../schemas/duration';
-import type { CollectionExportResult } from '../schemas/workflow';
+import type { CollectionExportResult, NotIncludedEntry, RecordUnit } from '../schemas/workflow';
 
 export interface ManifestCollection {
   store: string;
   collection: string;
+  kind: Node['kind'];
   source: string;
   description?: string;
   categories: string[];
@@ -14,17 +16,22 @@ export interface ManifestCollection {
   purposes: string[];
   recipients: string[];
   retention: { period: string; description: string; basis?: string };
+  /** Records read: rows, keys, processor records or files (see `unit`). */
   rows: number;
+  unit: RecordUnit;
+  note?: string;
   files: { name: string; bytes: number; sha256: string }[];
 }
 
 export interface Manifest {
-  format: 'dsar-engine/export@1';
+  format: 'dsar-engine/export@2';
   requestId: string;
   requestType: string;
   generatedAt: string;
-  totals: { collections: number; rows: number };
+  totals: { collections: number; rows: number; notIncluded: number };
   collections: ManifestCollection[];
+  /** Places the data map names that this archive does not cover, and why. */
+  notIncluded: NotIncludedEntry[];
 }
 
 export function describeRetention(entry: CollectionEntry): ManifestCollection['retention'] {
@@ -33,19 +40,39 @@ export function describeRetention(entry: CollectionEntry): ManifestCollection['r
   return { period: r.maxAge, description: `${describeIsoDuration(r.maxAge)} from ${r.timestamp}`, basis: r.basis };
 }
 
-export function manifestCollection(map: DataMap, entry: CollectionEntry, result: CollectionExportResult): ManifestCollection {
-  const fields = Object.fromEntries(Object.entries(entry.spec.fields).map(([f, s]) => [f, s.category]));
+function retentionOf(node: Node): ManifestCollection['retention'] {
+  switch (node.kind) {
+    case 'postgres':
+      return describeRetention(node);
+    case 'redis':
+      return node.spec.retention
+        ? { period: node.spec.retention.maxAge, description: `${describeIsoDuration(node.spec.retention.maxAge)} at most (keys expire)` }
+        : { period: 'unspecified', description: 'the data map states no retention period for this store' };
+    case 'http':
+      return { period: 'processor', description: 'kept by the processor as our agreement with it sets; the data map states no period' };
+    case 'manual':
+      return { period: 'unspecified', description: 'the data map states no retention period for this store' };
+  }
+}
+
+export function manifestEntry(map: CompiledDataMap, result: CollectionExportResult): ManifestCollection {
+  const node = map.node(result);
+  const fields = node.kind === 'postgres' ? Object.fromEntries(Object.entries(node.spec.fields).map(([f, s]) => [f, s.category])) : {};
+  const categories = node.kind === 'postgres' ? Object.values(fields) : node.spec.categories;
   return {
-    store: entry.store,
-    collection: entry.collection,
-    source: map.stores[entry.store].description ?? entry.store,
-    description: entry.spec.description,
-    categories: [...new Set(Object.values(fields))].sort(),
+    store: node.store,
+    collection: node.collection,
+    kind: node.kind,
+    source: map.source.stores[node.store].description ?? node.store,
+    description: node.kind === 'postgres' ? node.spec.description : undefined,
+    categories: [...new Set(categories)].sort(),
     fields,
-    purposes: entry.spec.purposes,
-    recipients: entry.spec.recipients,
-    retention: describeRetention(entry),
+    purposes: node.spec.purposes,
+    recipients: node.spec.recipients,
+    retention: retentionOf(node),
     rows: result.rows,
+    unit: result.unit,
+    note: result.note,
     files: result.files.map((f) => ({ name: f.name, bytes: f.bytes, sha256: f.sha256 })),
   };
 }

@@ -1,54 +1,67 @@
-// Manual tasks: stores no API reaches. The workflow opens one and waits for an admin.
-import type { ManualStore } from '../schemas/datamap';
-import type { ErasureOutcome } from '../schemas/workflow';
+// Manual tasks: stores no API reaches. The workflow opens one and waits for an admin: to delete
+// or correct by hand, or to provide what the store holds (an upload, or "nothing held").
+import { AUDIT_ACTIONS } from '../schemas/audit-actions';
+import type { Operation } from '../schemas/store-kinds';
+import type { ErasureOutcome, ManualTaskCompletion } from '../schemas/workflow';
 import { appendAudit } from './audit';
 import type { ActivityDeps } from './deps';
 import { NOTHING_DONE } from './stores/connector';
 
-export async function openManualTask(deps: ActivityDeps, requestId: string, store: string): Promise<void> {
-  const spec = deps.dataMap.stores[store] as ManualStore;
+export type ManualOperation = Extract<Operation, 'read' | 'erase' | 'correct'>;
+
+const WHAT_TO_DO: Record<ManualOperation, string> = {
+  read: 'Provide what this store holds about the subject: upload it (one or more files), or record that nothing is held. Then: ',
+  erase: 'Delete what this store holds about the subject, then mark the task done. ',
+  correct: "Correct the subject's data in this store as the request asks, then mark the task done. ",
+};
+
+export async function openManualTask(
+  deps: ActivityDeps,
+  requestId: string,
+  store: string,
+  operation: ManualOperation = 'erase',
+): Promise<void> {
+  const node = deps.dataMap.node({ store, collection: 'manual_task' });
+  if (node.kind !== 'manual') throw new Error(`${store} is not a manual store`);
   const r = await deps.engineDb.query(
-    'INSERT INTO manual_tasks (request_id, store, instructions) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
-    [requestId, store, spec.instructions],
+    'INSERT INTO manual_tasks (request_id, store, instructions, operation) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING',
+    [requestId, store, WHAT_TO_DO[operation] + node.spec.instructions, operation],
   );
   if (r.rowCount) {
     await appendAudit(deps.engineDb, {
       eventKey: `${requestId}:manual.opened:${store}`,
       requestId,
       actor: 'worker',
-      action: 'manual_task.opened',
+      action: AUDIT_ACTIONS.manualTaskOpened,
       store,
+      details: { operation },
     });
   }
 }
 
-export async function recordManualTaskDone(
-  deps: ActivityDeps,
-  requestId: string,
-  store: string,
-  by: string,
-  note: string,
-): Promise<ErasureOutcome> {
+/** Closes the task as the admin completed it; for a deletion, its outcome (counts are the team's, not re-queried). */
+export async function recordManualTaskDone(deps: ActivityDeps, requestId: string, done: ManualTaskCompletion): Promise<ErasureOutcome> {
+  const outcome = done.outcome ?? 'done';
   await deps.engineDb.query(
-    'UPDATE manual_tasks SET completed_at = coalesce(completed_at, now()), completed_by = coalesce(completed_by, $3), note = coalesce(note, $4) WHERE request_id = $1 AND store = $2',
-    [requestId, store, by, note],
+    `UPDATE manual_tasks SET completed_at = coalesce(completed_at, now()), completed_by = coalesce(completed_by, $3),
+            note = coalesce(note, $4), outcome = coalesce(outcome, $5) WHERE request_id = $1 AND store = $2`,
+    [requestId, done.store, done.by, done.note, outcome],
   );
-  const outcome: ErasureOutcome = {
+  await appendAudit(deps.engineDb, {
+    eventKey: `${requestId}:manual.completed:${done.store}`,
+    requestId,
+    actor: `admin:${done.by}`,
+    action: AUDIT_ACTIONS.manualTaskCompleted,
+    store: done.store,
+    collection: 'manual_task',
+    details: { outcome },
+  });
+  return {
     ...NOTHING_DONE,
-    store,
+    store: done.store,
     collection: 'manual_task',
     kind: 'manual',
     action: 'manual',
-    note: `completed by ${by}`,
+    note: `completed by ${done.by}`,
   };
-  await appendAudit(deps.engineDb, {
-    eventKey: `${requestId}:erase:${store}.manual_task`,
-    requestId,
-    actor: `admin:${by}`,
-    action: 'collection.erased',
-    store,
-    collection: 'manual_task',
-    details: { ...outcome, store: undefined, collection: undefined },
-  });
-  return outcome;
 }

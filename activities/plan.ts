@@ -1,6 +1,8 @@
-// Dry run of a deletion: per store and collection, the action and how many rows or keys it
-// would touch. Reads only; the subject is resolved in memory and nothing about it is stored.
-import { listTargets } from '../schemas/datamap';
+// Dry run of a deletion: per store and collection, in the order deletion would run, the action
+// and how many records it would touch; stores it could not act on are listed with the reason.
+// Reads only; the subject is resolved in memory and nothing about it is stored.
+import { AUDIT_ACTIONS } from '../schemas/audit-actions';
+import { addressKey } from '../schemas/datamap-graph';
 import type { PlanEntry } from '../schemas/workflow';
 import { sha256Hex } from '../lib/hash';
 import { appendAudit } from './audit';
@@ -15,26 +17,26 @@ export async function planDeletion(deps: ActivityDeps, planId: string): Promise<
     rows: [plan],
   } = await deps.engineDb.query<{ subject_email: string }>('SELECT subject_email FROM plans WHERE id = $1', [planId]);
   if (!plan) throw new Error(`plan ${planId} is not in the engine database`);
-  const { selectors, identities } = await resolveSubject(deps.dataMap, { email: [plan.subject_email] });
+  const { selectors, identities } = await resolveSubject(deps, { email: [plan.subject_email] });
   const subject = resolvedSubject(selectors, identities);
   const hold = await activeHoldForSubject(deps.engineDb, sha256Hex(plan.subject_email));
+  const { levels, notIncluded } = deps.dataMap.targetsFor('plan');
   const entries: PlanEntry[] = [];
-  for (const target of listTargets(deps.dataMap)) {
-    const store = deps.dataMap.stores[target.store];
-    if (store.kind === 'manual' && !store.for.includes('deletion')) continue;
-    const entry = await connectorFor(target.kind).plan({ deps, target, subject });
-    entries.push(hold && target.kind !== 'manual' ? { ...entry, action: 'held', basis: `legal hold ${hold.id}` } : entry);
+  for (const [level, targets] of levels.entries()) {
+    for (const target of targets) {
+      const node = deps.dataMap.node(target);
+      const entry = await connectorFor(node).plan({ deps, node, subject });
+      const held = hold && target.kind !== 'manual';
+      entries.push({ ...entry, ...(held ? { action: 'held', basis: `legal hold ${hold.id}` } : {}), step: level + 1 });
+    }
   }
+  for (const n of notIncluded) entries.push({ ...n.target, action: 'not_included', rows: 0, note: n.reason });
   await deps.engineDb.query('UPDATE plans SET result = $2 WHERE id = $1', [planId, JSON.stringify(entries)]);
   await appendAudit(deps.engineDb, {
     eventKey: `plan:${planId}`,
     actor: 'worker',
-    action: 'plan.created',
-    details: {
-      planId,
-      type: 'deletion',
-      targets: entries.map((e) => ({ target: `${e.store}.${e.collection}`, action: e.action, rows: e.rows })),
-    },
+    action: AUDIT_ACTIONS.planCreated,
+    details: { planId, type: 'deletion', targets: entries.map((e) => ({ target: addressKey(e), action: e.action, rows: e.rows })) },
   });
   return entries;
 }

@@ -3,11 +3,10 @@
 // expired export archives. Rows of subjects under a legal hold are skipped and counted.
 import { rm } from 'node:fs/promises';
 import { escapeIdentifier as q } from 'pg';
-import { listCollections, type CollectionEntry } from '../schemas/datamap';
+import type { CollectionEntry } from '../schemas/datamap-graph';
 import type { SweepResult } from '../schemas/workflow';
 import { appendAudit } from './audit';
 import type { ActivityDeps } from './deps';
-import { collectionEntry } from './stores/postgres-connector';
 import { storePool } from './stores/postgres';
 import { deleteWhere } from './stores/postgres-erase';
 import { notHeldWhere, subjectWhere, tableRef } from './stores/sql';
@@ -16,7 +15,7 @@ import type { Predicate } from './stores/selector';
 
 /** Which collections the sweep visits, and by which rule. */
 export function sweepTargets(deps: ActivityDeps): { store: string; collection: string }[] {
-  return listCollections(deps.dataMap)
+  return deps.dataMap.collections
     .filter((c) => c.spec.retention || (c.spec.onErasure?.action === 'purge' && c.spec.onErasure.softDelete?.timestamp))
     .map((c) => ({ store: c.store, collection: c.collection }));
 }
@@ -28,7 +27,7 @@ async function heldPredicates(deps: ActivityDeps, entry: CollectionEntry): Promi
   );
   const out: Predicate[] = [];
   for (const hold of rows) {
-    const { selectors } = await resolveSubject(deps.dataMap, { email: [hold.subject_email] });
+    const { selectors } = await resolveSubject(deps, { email: [hold.subject_email] });
     out.push(...(selectors.find((s) => s.store === entry.store && s.collection === entry.collection)?.predicates ?? []));
   }
   return out;
@@ -102,7 +101,7 @@ async function sweepRule(
 }
 
 export async function sweepCollection(deps: ActivityDeps, store: string, collection: string): Promise<SweepResult[]> {
-  const entry = collectionEntry(deps, store, collection);
+  const entry = deps.dataMap.collection({ store, collection });
   const held = await heldPredicates(deps, entry);
   const out: SweepResult[] = [];
   if (entry.spec.retention)

@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
 import type { Config } from '../schemas/config';
-import type { DataMap } from '../schemas/datamap';
+import type { CompiledDataMap } from '../schemas/datamap-graph';
 
 export interface ApiDeps {
   config: Pick<
@@ -22,5 +22,5 @@ export interface ApiDeps {
   engineDb: Pool;
   temporal: Client;
   /** The data map, to refuse corrections of fields no store marks correctable. */
-  dataMap: DataMap;
+  dataMap: CompiledDataMap;
 }

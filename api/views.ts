@@ -1,7 +1,6 @@
 // Reading requests for answers: the projection row, the live workflow state, the view.
 import type { FastifyBaseLogger } from 'fastify';
 import type { Pool } from 'pg';
-import { listCollections } from '../schemas/datamap';
 import type { Jurisdiction } from '../schemas/deadline';
 import type { Channel, CollectionProgress, RequestStatus, RequestType, RequestView } from '../schemas/request';
 import type { DsarRequestState } from '../schemas/workflow';
@@ -63,7 +62,7 @@ export function requestView(row: RequestRow, live: DsarRequestState | null): Req
 /** Every correction field some collection holds correctable (see fieldHolds). */
 export function correctableFields(deps: ApiDeps): Set<string> {
   const out = new Set<string>();
-  for (const c of listCollections(deps.dataMap)) {
+  for (const c of deps.dataMap.collections) {
     for (const [name, f] of Object.entries(c.spec.fields)) {
       // the two names fieldHolds accepts for this column
       if (f.correctable) out.add(name).add(f.category.split('.').pop()!);

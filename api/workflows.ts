@@ -3,7 +3,8 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@te
 import type { Pool } from 'pg';
 import type { Jurisdiction } from '../schemas/deadline';
 import type { RequestType } from '../schemas/request';
-import { DSAR_WORKFLOW, QUERY_STATE, type DsarRequestInput, type DsarRequestState } from '../schemas/workflow';
+import { DSAR_WORKFLOW, stateQuery } from '../schemas/contract';
+import type { DsarRequestInput, DsarRequestState } from '../schemas/workflow';
 import type { ApiDeps } from './deps';
 
 /** Starts the request's workflow; starting it again is harmless (workflow ID = request ID). */
@@ -36,7 +37,7 @@ export async function ensureWorkflowStarted(
 
 export async function queryState(deps: ApiDeps, requestId: string): Promise<DsarRequestState | null> {
   try {
-    return await deps.temporal.workflow.getHandle(requestId).query<DsarRequestState>(QUERY_STATE);
+    return await deps.temporal.workflow.getHandle(requestId).query(stateQuery);
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) return null;
     throw err;

@@ -11,6 +11,7 @@ import type { ActivityDeps } from '../activities/deps';
 import { eraseTarget } from '../activities/erase';
 import { addUsageRows } from '../demo/seed';
 import { parseDataMap } from '../schemas/datamap';
+import { compileDataMap } from '../schemas/datamap-graph';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { closeStorePools } from '../activities/stores/postgres';
@@ -46,7 +47,9 @@ async function main() {
 
     const deps: ActivityDeps = {
       engineDb: db.engine,
-      dataMap: parseDataMap(readFileSync(path.join(__dirname, '..', 'demo', 'datamap.yml'), 'utf8'), { APP_DATABASE_URL: db.appUrl }),
+      dataMap: compileDataMap(
+        parseDataMap(readFileSync(path.join(__dirname, '..', 'demo', 'datamap.yml'), 'utf8'), { APP_DATABASE_URL: db.appUrl }),
+      ),
       mailer: createTransport({ jsonTransport: true }),
       config: benchConfig(),
     };

@@ -13,6 +13,7 @@ import type { ActivityDeps } from '../activities/deps';
 import { closeStorePools } from '../activities/stores/postgres';
 import { sweepCollection } from '../activities/sweep';
 import { parseDataMap } from '../schemas/datamap';
+import { compileDataMap } from '../schemas/datamap-graph';
 import { arg, rate, seconds, startBenchDb, timedMs } from './lib';
 import { benchConfig, printDeleteTargets, runBench } from './lib';
 
@@ -52,7 +53,9 @@ async function main() {
 
     const deps: ActivityDeps = {
       engineDb: db.engine,
-      dataMap: parseDataMap(readFileSync(path.join(__dirname, '..', 'demo', 'datamap.yml'), 'utf8'), { APP_DATABASE_URL: db.appUrl }),
+      dataMap: compileDataMap(
+        parseDataMap(readFileSync(path.join(__dirname, '..', 'demo', 'datamap.yml'), 'utf8'), { APP_DATABASE_URL: db.appUrl }),
+      ),
       mailer: createTransport({ jsonTransport: true }),
       config: benchConfig(),
     };

@@ -1,4 +1,4 @@
-// The data map: platform engineers describe each store once (DESIGN §4).
+// The data map: platform engineers describe each store once; `datamap-graph.ts` compiles it.
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { parseIsoDuration } from './duration';
@@ -22,24 +22,38 @@ export const RetentionSpec = z
   })
   .strict();
 
-export const ErasureSpec = z
-  .object({
-    action: z.enum(['delete', 'mask', 'retain', 'purge']),
-    after: IsoDuration.optional(),
-    mask: z.record(Identifier, z.enum(['hash', 'null', 'redact'])).optional(),
-    softDelete: z
-      .object({
-        set: z.record(Identifier, z.union([z.string(), z.number(), z.boolean(), z.null()])),
-        /** A timestamptz column set to now(): the retention sweep purges rows past `after` by it. */
-        timestamp: Identifier.optional(),
-      })
-      .strict()
-      .optional(),
-    /** retain: a timestamptz column set to the row's expiry; non-null marks the row restricted. */
-    restrictColumn: Identifier.optional(),
-  })
-  .strict();
+const MaskSpec = z.record(Identifier, z.enum(['hash', 'null', 'redact']));
+
+/** What deletion does to a collection: one shape per action, so each carries exactly what it needs. */
+export const ErasureSpec = z.discriminatedUnion('action', [
+  z.object({ action: z.literal('delete') }).strict(),
+  z.object({ action: z.literal('mask'), mask: MaskSpec }).strict(),
+  z
+    .object({
+      action: z.literal('retain'),
+      mask: MaskSpec.optional(),
+      /** A timestamptz column set to the row's expiry; non-null marks the row restricted. */
+      restrictColumn: Identifier.optional(),
+    })
+    .strict(),
+  z
+    .object({
+      action: z.literal('purge'),
+      /** The grace period: deactivated at once, hard-deleted when it ends. */
+      after: IsoDuration,
+      softDelete: z
+        .object({
+          set: z.record(Identifier, z.union([z.string(), z.number(), z.boolean(), z.null()])),
+          /** A timestamptz column set to now(): the retention sweep purges rows past `after` by it. */
+          timestamp: Identifier.optional(),
+        })
+        .strict(),
+    })
+    .strict(),
+]);
 export type ErasureSpec = z.infer<typeof ErasureSpec>;
+export type ErasureAction = ErasureSpec['action'];
+export type MaskSpec = z.infer<typeof MaskSpec>;
 
 /** `references: { account_id: accounts.id }`: this collection's column → another collection's column. */
 const ReferenceTarget = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$/, 'must be "collection.column"');
@@ -87,7 +101,7 @@ export const RedisStore = z
   .strict();
 export type RedisStore = z.infer<typeof RedisStore>;
 
-const HttpCall = z
+export const HttpCall = z
   .object({
     method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']),
     /** Appended to baseUrl; `{identity}` placeholders are URL-encoded values. */
@@ -97,6 +111,30 @@ const HttpCall = z
     absent: z.array(z.number().int().min(100).max(599)).default([]),
   })
   .strict();
+
+/** A dotted path into a JSON answer (`data`, `links.next`); empty means the answer itself. */
+const JsonPath = z
+  .string()
+  .regex(/^([A-Za-z_$][A-Za-z0-9_$-]*(\.[A-Za-z_$][A-Za-z0-9_$-]*)*)?$/, 'must be a dotted path such as data or links.next');
+
+/** How the processor pages a list: a cursor sent back as a query parameter, or a next link. */
+const HttpPagination = z.discriminatedUnion('style', [
+  z.object({ style: z.literal('cursor'), param: z.string().min(1), next: JsonPath }).strict(),
+  z.object({ style: z.literal('link'), next: JsonPath }).strict(),
+]);
+
+/** A read call for access/export: its records go to `data/<store>/<name>.json`. */
+const HttpExportCall = HttpCall.extend({
+  method: z.enum(['GET', 'POST']).default('GET'),
+  success: z.array(z.number().int().min(100).max(599)).min(1).default([200]),
+  absent: z.array(z.number().int().min(100).max(599)).default([404]),
+  /** Where the records are in each answer (e.g. `data`); the whole answer when absent. */
+  records: JsonPath.default(''),
+  pagination: HttpPagination.optional(),
+  /** A guard against a processor that never stops paging. */
+  maxPages: z.number().int().positive().max(100_000).default(1000),
+}).strict();
+export type HttpExportCall = z.infer<typeof HttpExportCall>;
 
 /** A third-party processor reached through its API (GDPR Art. 19/28, CCPA §7022). */
 export const HttpStore = z
@@ -110,12 +148,20 @@ export const HttpStore = z
     categories: z.array(z.string().min(1)).default([]),
     purposes: z.array(z.string().min(1)).default([]),
     recipients: z.array(z.string().min(1)).default([]),
-    export: HttpCall.optional(),
+    /** One read call, or several by name (`customer`, `invoices`): each becomes a file of the archive. */
+    export: z.union([HttpExportCall, z.record(Identifier, HttpExportCall)]).optional(),
     erase: HttpCall.optional(),
     correct: HttpCall.optional(),
   })
   .strict();
 export type HttpStore = z.infer<typeof HttpStore>;
+export type HttpCall = z.infer<typeof HttpCall>;
+
+/** The processor's read calls by name (a single unnamed call is `records`). */
+export function httpExportCalls(store: HttpStore): Record<string, HttpExportCall> {
+  if (!store.export) return {};
+  return 'path' in store.export ? { records: store.export as HttpExportCall } : (store.export as Record<string, HttpExportCall>);
+}
 
 /** A store no API reaches: the privacy team acts by hand and marks the task done. */
 export const ManualStore = z
@@ -192,18 +238,8 @@ export const DataMap = z
             ctx.addIssue({ code: 'custom', path: [...at, 'references', column], message: 'must name a column' });
           }
         }
-        if (coll.onErasure?.action === 'purge' && !coll.onErasure.after) {
-          ctx.addIssue({ code: 'custom', path: [...at, 'onErasure', 'after'], message: 'purge needs `after` (the grace period)' });
-        }
         if (coll.onErasure?.action === 'retain' && !coll.retention?.basis) {
           ctx.addIssue({ code: 'custom', path: [...at, 'retention', 'basis'], message: 'retain needs a legal basis in retention.basis' });
-        }
-        if (coll.onErasure?.action === 'purge' && !coll.onErasure.softDelete) {
-          ctx.addIssue({
-            code: 'custom',
-            path: [...at, 'onErasure', 'softDelete'],
-            message: 'purge needs `softDelete` (what deactivates the row at once)',
-          });
         }
       }
     }
@@ -254,50 +290,7 @@ export function parseDataMap(text: string, env: Record<string, string | undefine
   return result.data;
 }
 
-export interface CollectionEntry {
-  store: string;
-  url: string;
-  collection: string;
-  spec: PostgresCollection;
-  table: string;
-  schema: string;
-}
-
 /** Whether a correction of `field` applies to this column: the same name, or its category's last part (`name` ↔ `user.name`). */
 export function fieldHolds(column: string, spec: z.infer<typeof FieldSpec>, field: string): boolean {
   return spec.correctable && (column === field || spec.category.split('.').pop() === field);
-}
-
-/** Every PostgreSQL collection of the map in declaration order. */
-export function listCollections(map: DataMap): CollectionEntry[] {
-  const out: CollectionEntry[] = [];
-  for (const [store, s] of Object.entries(map.stores)) {
-    if (s.kind !== 'postgres') continue;
-    for (const [collection, spec] of Object.entries(s.collections)) {
-      out.push({ store, url: s.url, collection, spec, table: spec.table ?? collection, schema: spec.schema ?? 'public' });
-    }
-  }
-  return out;
-}
-
-/** One unit of work per request: a PostgreSQL collection, or a whole Redis/HTTP/manual store. */
-export interface Target {
-  store: string;
-  collection: string;
-  kind: Store['kind'];
-}
-
-export const STORE_TARGET_NAME: Record<Exclude<Store['kind'], 'postgres'>, string> = {
-  redis: 'keys',
-  http: 'processor',
-  manual: 'manual_task',
-};
-
-export function listTargets(map: DataMap): Target[] {
-  const out: Target[] = [];
-  for (const [store, s] of Object.entries(map.stores)) {
-    if (s.kind === 'postgres') Object.keys(s.collections).forEach((collection) => out.push({ store, collection, kind: 'postgres' }));
-    else out.push({ store, collection: STORE_TARGET_NAME[s.kind], kind: s.kind });
-  }
-  return out;
 }

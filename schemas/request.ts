@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { REQUEST_STATUSES } from './status';
+
+export { REQUEST_STATUSES, TERMINAL_STATUSES, isTerminal } from './status';
 
 export const REQUEST_TYPES = ['access', 'export', 'correction', 'deletion'] as const;
 export const RequestType = z.enum(REQUEST_TYPES);
@@ -8,15 +11,6 @@ export const CHANNELS = ['self_service', 'admin', 'inbox'] as const;
 export const Channel = z.enum(CHANNELS);
 export type Channel = z.infer<typeof Channel>;
 
-export const REQUEST_STATUSES = [
-  'received',
-  'awaiting_verification',
-  'in_progress',
-  'completed',
-  'denied',
-  'expired_unverified',
-  'failed',
-] as const;
 export const RequestStatus = z.enum(REQUEST_STATUSES);
 export type RequestStatus = z.infer<typeof RequestStatus>;
 
@@ -61,7 +55,9 @@ export const VerifyBody = z.object({ token: z.string().min(10).max(200) }).stric
 export const CollectionProgress = z.object({
   store: z.string(),
   collection: z.string(),
-  state: z.enum(['pending', 'running', 'waiting', 'done', 'failed']),
+  state: z.enum(['pending', 'running', 'waiting', 'done', 'failed', 'not_included']),
+  /** not_included: why the request cannot act on this store. */
+  note: z.string().optional(),
   rows: z.number().int().nonnegative().optional(),
   attempts: z.number().int().nonnegative().optional(),
 });

@@ -1,10 +1,11 @@
 // Types shared by the workflow and its callers. Pure: safe to import from workflow code.
 import type { Duration } from '@temporalio/common';
 import type { Jurisdiction } from './deadline';
-import type { CollectionProgress, RequestStatus, RequestType } from './request';
+import type { StoreKind } from './datamap-graph';
+import type { CollectionProgress, RequestType } from './request';
+import type { RequestStatus } from './status';
 
 export const TASK_QUEUE_DEFAULT = 'dsar';
-export const DSAR_WORKFLOW = 'dsarRequest';
 
 export interface DsarRequestInput {
   requestId: string;
@@ -35,16 +36,23 @@ export interface DsarRequestState {
   outcomes?: ErasureOutcome[];
   /** correction: what changed where (field names and counts; no values). */
   corrections?: CorrectionOutcome[];
+  /** Stores the data map names that this request cannot act on, with why (said in the manifest, report and notices). */
+  notIncluded?: NotIncludedEntry[];
   /** deletion: when the soft-deleted account is hard-purged (durable timer). */
   purgeAt?: string;
   purgedAt?: string;
 }
+
+export const MANUAL_TASK_OUTCOMES = ['done', 'uploaded', 'nothing_held'] as const;
+export type ManualTaskOutcome = (typeof MANUAL_TASK_OUTCOMES)[number];
 
 export interface ManualTaskCompletion {
   store: string;
   /** Who completed it (an admin key's name), never the subject. */
   by: string;
   note: string;
+  /** deletion/correction: done; access/export: the team uploaded what the store holds, or found nothing. */
+  outcome?: ManualTaskOutcome;
 }
 
 export interface CollectionRef {
@@ -59,11 +67,33 @@ export interface FileDigest {
   /** Staged as raw deflate (the ZIP entry's data): CRC-32 of the content and deflated size. */
   crc32?: number;
   compressedBytes?: number;
+  /** The staging file holding the entry's deflated bytes. */
+  stagedAs?: string;
 }
 
+/** What a count of records means for a store kind. */
+export type RecordUnit = 'rows' | 'keys' | 'records' | 'files';
+
+/** One target read for access/export: its records in the archive (counts and digests, no data). */
 export interface CollectionExportResult extends CollectionRef {
+  kind: StoreKind;
+  /** Records read: rows, keys, processor records or uploaded files (see `unit`). */
   rows: number;
+  unit: RecordUnit;
   files: FileDigest[];
+  note?: string;
+}
+
+/** A request's work as the data map decides it: targets by level (a level runs side by side, levels in order), and what it cannot include. */
+export interface RequestWork {
+  levels: { store: string; collection: string; kind: StoreKind }[][];
+  notIncluded: NotIncludedEntry[];
+}
+
+/** A store the request could not include, and why (it is named in the manifest and the report). */
+export interface NotIncludedEntry extends CollectionRef {
+  kind: StoreKind;
+  reason: string;
 }
 
 export interface ExportPackage {
@@ -73,11 +103,6 @@ export interface ExportPackage {
   collections: number;
   rows: number;
 }
-
-export const QUERY_STATE = 'state';
-export const UPDATE_VERIFY = 'verify';
-export const UPDATE_EXTEND = 'extend';
-export const UPDATE_DENY = 'deny';
 
 export interface Extension {
   newDueAt: string;
@@ -93,12 +118,11 @@ export interface Denial {
   details: string;
   by: string;
 }
-export const UPDATE_COMPLETE_MANUAL_TASK = 'completeManualTask';
 
 export interface ErasureOutcome {
   store: string;
   collection: string;
-  kind: 'postgres' | 'redis' | 'http' | 'manual';
+  kind: StoreKind;
   action: 'delete' | 'mask' | 'retain' | 'purge' | 'held' | 'notify' | 'manual';
   deleted: number;
   masked: number;
@@ -121,14 +145,18 @@ export interface ErasureOutcome {
 export interface PlanEntry {
   store: string;
   collection: string;
-  kind: 'postgres' | 'redis' | 'http' | 'manual';
-  action: 'delete' | 'mask' | 'retain' | 'purge' | 'held' | 'notify' | 'manual';
+  kind: StoreKind;
+  action: 'delete' | 'mask' | 'retain' | 'purge' | 'held' | 'notify' | 'manual' | 'not_included';
   /** Rows (PostgreSQL), keys (Redis) or API calls (processor) the action would touch. */
   rows: number;
+  /** Deletion runs in this order (1 first; children before the collections they reference); absent when not included. */
+  step?: number;
   basis?: string;
   retainedUntil?: string;
   purgeAfter?: string;
   maskedFields?: string[];
+  /** not_included: why deletion cannot act on this store. */
+  note?: string;
 }
 
 export const PLAN_WORKFLOW = 'deletionPlan';

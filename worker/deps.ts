@@ -3,16 +3,18 @@ import { Pool } from 'pg';
 import type { ActivityDeps } from '../activities/deps';
 import { createMailer } from '../activities/email';
 import type { Config } from '../schemas/config';
-import { parseDataMap, type DataMap } from '../schemas/datamap';
+import { parseDataMap } from '../schemas/datamap';
+import { compileDataMap, type CompiledDataMap } from '../schemas/datamap-graph';
 
-export async function loadDataMap(file: string, env: Record<string, string | undefined> = process.env): Promise<DataMap> {
+/** Reads, validates and compiles the data map once; errors name the failing path. */
+export async function loadDataMap(file: string, env: Record<string, string | undefined> = process.env): Promise<CompiledDataMap> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
     throw new Error(`cannot read the data map at ${file} (DATAMAP_PATH): ${(err as Error).message}`);
   }
-  return parseDataMap(text, env);
+  return compileDataMap(parseDataMap(text, env));
 }
 
 export async function buildActivityDeps(config: Config, env: Record<string, string | undefined> = process.env): Promise<ActivityDeps> {

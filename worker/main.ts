@@ -4,7 +4,6 @@ import { NativeConnection } from '@temporalio/worker';
 import { closeRedisClients } from '../activities/stores/redis';
 import { ensureRetentionSchedule } from './schedules';
 import { closeStorePools } from '../activities/stores/postgres';
-import { unreachableCollections } from '../activities/stores/selector';
 import { migrate } from '../db/migrate';
 import { ConfigError, loadConfig } from '../schemas/config';
 import { DataMapError } from '../schemas/datamap';
@@ -17,9 +16,7 @@ export async function runWorker(env: Record<string, string | undefined> = proces
   const config = loadConfig(env);
   const deps = await buildActivityDeps(config, env);
   await migrate(deps.engineDb);
-  for (const name of unreachableCollections(deps.dataMap)) {
-    console.warn(`data map: ${name} cannot be reached from any identity and will never be searched`);
-  }
+  for (const warning of deps.dataMap.warnings) console.warn(`data map: ${warning}`);
   const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   try {
     await ensureRetentionSchedule(

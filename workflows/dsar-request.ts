@@ -1,35 +1,23 @@
-// The request workflow (DESIGN §6). Deterministic: no I/O, no clocks but the SDK's, no
-// randomness here; every side effect is an activity.
-import {
-  CancellationScope,
-  condition,
-  defineQuery,
-  defineUpdate,
-  isCancellation,
-  proxyActivities,
-  setHandler,
-  sleep,
-  type RetryPolicy,
-} from '@temporalio/workflow';
+// The request workflow. Deterministic: no I/O, no clocks but the SDK's, no randomness here;
+// every side effect is an activity. What a request touches, and in which order, comes from the
+// compiled data map through the `resolveSubject` activity.
+import { CancellationScope, condition, isCancellation, proxyActivities, setHandler, sleep, type RetryPolicy } from '@temporalio/workflow';
 import { checkExtension, computeDeadline, reminderAt } from '../schemas/deadline';
 import type { DsarActivities } from '../activities';
-import type { Target } from '../schemas/datamap';
+import { completeManualTaskUpdate, denyUpdate, extendUpdate, stateQuery, verifyUpdate } from '../schemas/contract';
+import { AUDIT_ACTIONS } from '../schemas/audit-actions';
+import type { Target } from '../schemas/datamap-graph';
 import { addIsoDuration } from '../schemas/duration';
 import type { CollectionProgress } from '../schemas/request';
+import { CLOSED_TO_VERIFICATION, TERMINAL_STATUSES } from '../schemas/status';
 import {
   DENIAL_REASONS,
-  QUERY_STATE,
-  UPDATE_COMPLETE_MANUAL_TASK,
-  UPDATE_DENY,
-  UPDATE_EXTEND,
-  UPDATE_VERIFY,
-  type Denial,
-  type Extension,
   type CollectionExportResult,
   type DsarRequestInput,
   type DsarRequestState,
   type ErasureOutcome,
   type ManualTaskCompletion,
+  type RequestWork,
 } from '../schemas/workflow';
 
 const retry: RetryPolicy = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' };
@@ -38,18 +26,9 @@ const steps = proxyActivities<DsarActivities>({ startToCloseTimeout: '2 minutes'
 // Reads, erasure and packaging move large data: long budget, but heartbeats reveal a dead worker fast.
 const dataSteps = proxyActivities<DsarActivities>({ startToCloseTimeout: '2 hours', heartbeatTimeout: '10 seconds', retry });
 
-export const stateQuery = defineQuery<DsarRequestState>(QUERY_STATE);
-export const verifyUpdate = defineUpdate<{ status: DsarRequestState['status'] }>(UPDATE_VERIFY);
-export const extendUpdate = defineUpdate<{ dueAt: string }, [Extension]>(UPDATE_EXTEND);
-export const denyUpdate = defineUpdate<{ status: DsarRequestState['status'] }, [Denial]>(UPDATE_DENY);
-export const completeManualTaskUpdate = defineUpdate<{ store: string; completed: boolean }, [ManualTaskCompletion]>(
-  UPDATE_COMPLETE_MANUAL_TASK,
-);
-
-const CLOSED_TO_VERIFICATION = new Set(['expired_unverified', 'denied', 'failed']);
-const FINISHED = new Set(['completed', 'expired_unverified', 'denied', 'failed']);
 /** A store that still has rows due after erasure is erased again, at most this often. */
 const ERASE_ATTEMPTS = 3;
+type ManualOperation = 'read' | 'erase' | 'correct';
 
 export async function dsarRequest(input: DsarRequestInput): Promise<DsarRequestState> {
   const { requestId } = input;
@@ -60,7 +39,7 @@ export async function dsarRequest(input: DsarRequestInput): Promise<DsarRequestS
   let verified = input.preVerified === true;
   let clockVersion = 0;
   const manualDone = new Map<string, ManualTaskCompletion>();
-  const openManualTasks = new Set<string>();
+  const openManualTasks = new Map<string, ManualOperation>();
   const work = new CancellationScope();
 
   setHandler(stateQuery, () => state);
@@ -89,7 +68,7 @@ export async function dsarRequest(input: DsarRequestInput): Promise<DsarRequestS
     },
     {
       validator: (ext) => {
-        if (FINISHED.has(state.status)) throw new Error(`request is ${state.status}`);
+        if (TERMINAL_STATUSES.has(state.status)) throw new Error(`request is ${state.status}`);
         const current = { ...deadline, dueAt: new Date(state.dueAt!) };
         const check = checkExtension(current, new Date(Date.now()), new Date(ext.newDueAt), state.extensions ?? 0, ext.reason ?? '');
         if (!check.ok) throw new Error(check.reason);
@@ -105,7 +84,7 @@ export async function dsarRequest(input: DsarRequestInput): Promise<DsarRequestS
     },
     {
       validator: (denial) => {
-        if (FINISHED.has(state.status) || state.denial)
+        if (TERMINAL_STATUSES.has(state.status) || state.denial)
           throw new Error(`request is ${state.denial ? 'denied' : state.status} and can no longer be denied`);
         if (!DENIAL_REASONS.includes(denial.reason)) throw new Error(`reason must be one of ${DENIAL_REASONS.join(', ')}`);
         if (!denial.details?.trim()) throw new Error('details are required: the subject is told why');
@@ -120,7 +99,13 @@ export async function dsarRequest(input: DsarRequestInput): Promise<DsarRequestS
     },
     {
       validator: (done) => {
-        if (!openManualTasks.has(done.store) && !manualDone.has(done.store)) throw new Error(`no open manual task for store ${done.store}`);
+        const operation = openManualTasks.get(done.store);
+        if (!operation || manualDone.has(done.store)) throw new Error(`no open manual task for store ${done.store}`);
+        const outcome = done.outcome ?? 'done';
+        if (operation === 'read' && outcome === 'done')
+          throw new Error('a task to provide data is completed by an upload or by "nothing held"');
+        if (operation !== 'read' && outcome !== 'done')
+          throw new Error(`a task to ${operation === 'erase' ? 'delete' : 'correct'} is completed as done`);
       },
     },
   );
@@ -139,7 +124,7 @@ export async function dsarRequest(input: DsarRequestInput): Promise<DsarRequestS
     await steps.recordStep({
       requestId,
       status: 'denied',
-      action: 'request.denied',
+      action: AUDIT_ACTIONS.requestDenied,
       actor: `admin:${state.denial.by}`,
       completed: true,
       details: { reason: state.denial.reason },
@@ -153,7 +138,7 @@ export async function dsarRequest(input: DsarRequestInput): Promise<DsarRequestS
 interface Signals {
   isVerified(): boolean;
   manualDone: Map<string, ManualTaskCompletion>;
-  openManualTasks: Set<string>;
+  openManualTasks: Map<string, ManualOperation>;
 }
 
 /** The request's work; may return a step to run after completion (the purge timer). */
@@ -162,18 +147,18 @@ async function handle(input: DsarRequestInput, state: DsarRequestState, signals:
   await steps.recordStep({
     requestId,
     status: 'received',
-    action: 'request.received',
+    action: AUDIT_ACTIONS.requestReceived,
     details: { type: input.type, jurisdiction: input.jurisdiction ?? 'policy', dueAt: state.dueAt },
   });
 
   if (!signals.isVerified()) {
     state.status = 'awaiting_verification';
     await steps.sendVerification(requestId);
-    await steps.recordStep({ requestId, status: state.status, action: 'verification.requested' });
+    await steps.recordStep({ requestId, status: state.status, action: AUDIT_ACTIONS.verificationRequested });
     if (!(await condition(signals.isVerified, input.verificationTimeout))) {
       state.status = 'expired_unverified';
       await steps.sendUnverifiedNotice(requestId);
-      await steps.recordStep({ requestId, status: state.status, action: 'request.expired_unverified', completed: true });
+      await steps.recordStep({ requestId, status: state.status, action: AUDIT_ACTIONS.requestExpiredUnverified, completed: true });
       return undefined;
     }
   }
@@ -182,49 +167,57 @@ async function handle(input: DsarRequestInput, state: DsarRequestState, signals:
   await steps.recordStep({
     requestId,
     status: state.status,
-    action: 'request.verified',
+    action: AUDIT_ACTIONS.requestVerified,
     verified: true,
     details: { preVerified: input.preVerified === true },
   });
-  const targets = await steps.resolveSubject(requestId);
+  const work = await steps.resolveSubject(requestId);
+  state.notIncluded = work.notIncluded;
+  const manual = manualTasks(requestId, signals);
 
-  if (input.type === 'deletion') {
-    return runDeletion(requestId, targets, state, {
-      open: (store) => signals.openManualTasks.add(store),
-      wait: async (store) => {
-        await condition(() => signals.manualDone.has(store));
-        return signals.manualDone.get(store)!;
-      },
-    });
-  }
+  if (input.type === 'deletion') return runDeletion(requestId, work, state, manual);
 
   if (input.type === 'correction') {
-    const toCorrect = await steps.correctionTargets(requestId);
-    state.progress = toCorrect.map((t): CollectionProgress => ({ store: t.store, collection: t.collection, state: 'pending' }));
+    const targets = work.levels.flat();
+    state.progress = [...targets.map(pending), ...notIncludedProgress(work)];
     state.corrections = await Promise.all(
-      toCorrect.map(async (t, i) => {
-        state.progress[i].state = 'running';
+      targets.map(async (t, i) => {
+        const p = state.progress[i];
+        await manual.run(t, 'correct', p);
+        p.state = 'running';
         const o = await dataSteps.correctTarget(requestId, t);
-        state.progress[i].state = 'done';
-        state.progress[i].rows = o.changes.reduce((n, c) => n + c.rows, 0);
+        p.state = 'done';
+        p.rows = o.changes.reduce((n, c) => n + c.rows, 0);
         return o;
       }),
     );
     await steps.sendCorrectionNotice(requestId, state.corrections);
-    await complete(state, { fields: [...new Set(state.corrections.flatMap((o) => o.changes.map((c) => c.field)))] });
+    await complete(state, {
+      fields: [...new Set(state.corrections.flatMap((o) => o.changes.map((c) => c.field)))],
+      notIncluded: work.notIncluded.length,
+    });
     return undefined;
   }
 
-  const readable = targets.filter((t) => t.kind === 'postgres');
-  state.progress = readable.map((t): CollectionProgress => ({ store: t.store, collection: t.collection, state: 'pending' }));
-  const results = await Promise.all(state.progress.map((p) => exportOne(requestId, p)));
+  const targets = work.levels.flat();
+  state.progress = [...targets.map(pending), ...notIncludedProgress(work)];
+  const results = await Promise.all(targets.map((t, i) => readOne(requestId, t, state.progress[i], manual)));
   const pkg = await dataSteps.packageExport(requestId, results);
   state.exportId = pkg.exportId;
   await steps.sendExportLink(requestId);
 
-  await complete(state, { collections: pkg.collections, rows: pkg.rows, archiveSha256: pkg.sha256 });
+  await complete(state, {
+    collections: pkg.collections,
+    rows: pkg.rows,
+    archiveSha256: pkg.sha256,
+    notIncluded: work.notIncluded.map((n) => `${n.store}.${n.collection}`),
+  });
   return undefined;
 }
+
+const pending = (t: Target): CollectionProgress => ({ store: t.store, collection: t.collection, state: 'pending' });
+const notIncludedProgress = (work: RequestWork): CollectionProgress[] =>
+  work.notIncluded.map((n) => ({ store: n.store, collection: n.collection, state: 'not_included', note: n.reason }));
 
 /** The request is answered: status, projection and the audit event that closes it. */
 async function complete(state: DsarRequestState, details: Record<string, unknown>): Promise<void> {
@@ -232,7 +225,7 @@ async function complete(state: DsarRequestState, details: Record<string, unknown
   await steps.recordStep({
     requestId: state.requestId,
     status: state.status,
-    action: 'request.completed',
+    action: AUDIT_ACTIONS.requestCompleted,
     completed: true,
     progress: state.progress,
     details: { ...details, overdue: state.overdue },
@@ -246,7 +239,7 @@ const DAY_MS = 86_400_000;
  * extension moves both (a new version restarts the loop); finishing the request ends it.
  */
 async function deadlineClock(requestId: string, state: DsarRequestState, version: () => number): Promise<void> {
-  const finished = () => FINISHED.has(state.status) || state.denial !== undefined;
+  const finished = () => TERMINAL_STATUSES.has(state.status) || state.denial !== undefined;
   const interrupted = (v: number) => () => finished() || version() !== v;
   for (;;) {
     if (finished()) return;
@@ -263,27 +256,47 @@ async function deadlineClock(requestId: string, state: DsarRequestState, version
   }
 }
 
-async function exportOne(requestId: string, p: CollectionProgress): Promise<CollectionExportResult> {
+interface ManualTasks {
+  /** For a manual store: opens its task, waits until an admin completes it, records it. Nothing for other kinds. */
+  run(t: Target, operation: ManualOperation, p: CollectionProgress): Promise<ManualTaskCompletion | undefined>;
+}
+
+function manualTasks(requestId: string, signals: Signals): ManualTasks {
+  return {
+    async run(t, operation, p) {
+      if (t.kind !== 'manual') return undefined;
+      await steps.openManualTask(requestId, t.store, operation);
+      signals.openManualTasks.set(t.store, operation);
+      p.state = 'waiting';
+      await condition(() => signals.manualDone.has(t.store));
+      const done = signals.manualDone.get(t.store)!;
+      await steps.recordManualTaskDone(requestId, done);
+      return done;
+    },
+  };
+}
+
+async function readOne(requestId: string, t: Target, p: CollectionProgress, manual: ManualTasks): Promise<CollectionExportResult> {
+  await manual.run(t, 'read', p);
   p.state = 'running';
-  const result = await dataSteps.exportCollection(requestId, p.store, p.collection);
+  const result = await dataSteps.readTarget(requestId, t);
   p.state = 'done';
   p.rows = result.rows;
   return result;
 }
 
-interface ManualTasks {
-  open(store: string): void;
-  wait(store: string): Promise<ManualTaskCompletion>;
-}
-
 async function runDeletion(
   requestId: string,
-  targets: Target[],
+  work: RequestWork,
   state: DsarRequestState,
   manual: ManualTasks,
 ): Promise<(() => Promise<void>) | undefined> {
-  state.progress = targets.map((t): CollectionProgress => ({ store: t.store, collection: t.collection, state: 'pending' }));
-  const outcomes = await Promise.all(targets.map((t, i) => eraseOne(requestId, t, state.progress[i], manual)));
+  const targets = work.levels.flat();
+  state.progress = [...targets.map(pending), ...notIncludedProgress(work)];
+  const progressOf = (t: Target) => state.progress[targets.indexOf(t)];
+  const outcomes: ErasureOutcome[] = [];
+  // Children before the collections they reference: a level starts when the one before is done.
+  for (const level of work.levels) outcomes.push(...(await Promise.all(level.map((t) => eraseOne(requestId, t, progressOf(t), manual)))));
   state.outcomes = outcomes;
 
   const purges = outcomes.filter((o) => o.action === 'purge' && o.purgeAfter);
@@ -298,6 +311,7 @@ async function runDeletion(
     retained: outcomes.reduce((n, o) => n + o.retained, 0),
     remainingDue: outcomes.reduce((n, o) => n + o.remainingDue, 0),
     purgeAt: state.purgeAt,
+    notIncluded: work.notIncluded.map((n) => `${n.store}.${n.collection}`),
   });
 
   if (!purgeAt) return undefined;
@@ -305,7 +319,7 @@ async function runDeletion(
   return async () => {
     await sleep(Math.max(0, purgeAt.getTime() - Date.now()));
     for (const o of purges) {
-      const r = await dataSteps.purgeCollection(requestId, o.store, o.collection);
+      const r = await dataSteps.purgeTarget(requestId, { store: o.store, collection: o.collection, kind: o.kind });
       o.deleted += r.deleted;
       o.remainingDue = r.remaining;
     }
@@ -313,7 +327,7 @@ async function runDeletion(
     await steps.recordStep({
       requestId,
       status: state.status,
-      action: 'request.purged',
+      action: AUDIT_ACTIONS.requestPurged,
       progress: state.progress,
       details: { purged: purges.map((o) => `${o.store}.${o.collection}`), remainingDue: purges.reduce((n, o) => n + o.remainingDue, 0) },
     });
@@ -321,20 +335,18 @@ async function runDeletion(
 }
 
 async function eraseOne(requestId: string, t: Target, p: CollectionProgress, manual: ManualTasks): Promise<ErasureOutcome> {
+  const done = await manual.run(t, 'erase', p);
   p.state = 'running';
   let outcome: ErasureOutcome;
-  if (t.kind !== 'manual') {
+  if (done) {
+    outcome = await dataSteps.eraseTarget(requestId, t);
+    outcome = { ...outcome, note: `completed by ${done.by}` };
+  } else {
     outcome = await dataSteps.eraseTarget(requestId, t);
     // rows written meanwhile (the product is live): erase again, a few times at most
     for (let attempt = 1; outcome.remainingDue > 0 && attempt < ERASE_ATTEMPTS; attempt++) {
       outcome = await dataSteps.eraseTarget(requestId, t);
     }
-  } else {
-    await steps.openManualTask(requestId, t.store);
-    manual.open(t.store);
-    p.state = 'waiting';
-    const done = await manual.wait(t.store);
-    outcome = await steps.recordManualTaskDone(requestId, t.store, done.by, done.note);
   }
   p.state = outcome.remainingDue > 0 ? 'failed' : 'done';
   p.rows = outcome.deleted + outcome.masked + outcome.retained + outcome.softDeleted;

@@ -1,9 +1,10 @@
-// One interface for every kind of store (DESIGN §4): what a subject's data there is (plan),
-// removing it (erase), proving it gone (verify), and correcting it (correct). A connector
-// acts on one target: a PostgreSQL collection, or a whole Redis, HTTP or manual store.
-import type { Store, Target } from '../../schemas/datamap';
-import type { CorrectionOutcome, ErasureOutcome, PlanEntry } from '../../schemas/workflow';
+// One contract for every kind of store. A connector acts on one target — a PostgreSQL
+// collection, or a whole Redis, HTTP or manual store — and implements each operation its kind
+// supports (schemas/store-kinds.ts says which); an operation a kind never supports is absent.
+import type { Node, StoreKind } from '../../schemas/datamap-graph';
+import type { CollectionExportResult, CorrectionOutcome, ErasureOutcome, PlanEntry, RecordUnit } from '../../schemas/workflow';
 import type { ActivityDeps } from '../deps';
+import type { ReadSink } from '../staging';
 import type { IdentityValues, Predicate } from './selector';
 
 /** How a connector finds the subject: persisted for a request, or resolved in memory for a plan. */
@@ -12,27 +13,36 @@ export interface SubjectView {
   identities(): Promise<IdentityValues>;
 }
 
-export interface ConnectorContext {
+export interface ConnectorContext<N extends Node = Node> {
   deps: ActivityDeps;
-  target: Target;
+  node: N;
   subject: SubjectView;
+  /** The request acted for (absent for plans and sweeps). */
+  requestId?: string;
 }
 
-export interface Connector {
-  /** Read only: the action deletion would take and how many rows/keys/calls it would touch. */
-  plan(ctx: ConnectorContext): Promise<PlanEntry>;
+export type ReadOutcome = Pick<CollectionExportResult, 'rows' | 'files'> & { unit: RecordUnit; note?: string };
+export type PurgeOutcome = { deleted: number; remaining: number; statements: number; longestStatementMs: number };
+
+export interface Connector<N extends Node = Node> {
+  /** Distinct values of `columns` in the subject's records (identities it provides, referenced keys). */
+  resolve?(ctx: ConnectorContext<N>, predicates: Predicate[], columns: string[]): Promise<Record<string, string[]>>;
+  /** Streams the subject's records into the archive (access, export). */
+  read(ctx: ConnectorContext<N>, sink: ReadSink): Promise<ReadOutcome>;
+  /** Read only: the action deletion would take and how many records it would touch. */
+  plan(ctx: ConnectorContext<N>): Promise<PlanEntry>;
   /** Does what the data map says, idempotently; `remainingDue` is the proof (must be 0). */
-  erase(ctx: ConnectorContext): Promise<ErasureOutcome>;
-  /** Rows or keys still present where deletion was due. */
-  verify(ctx: ConnectorContext): Promise<number>;
-  /** Rewrites correctable fields; absent where the store cannot be corrected. */
-  correct?(ctx: ConnectorContext, corrections: Record<string, string>): Promise<CorrectionOutcome>;
+  erase(ctx: ConnectorContext<N>): Promise<ErasureOutcome>;
+  /** Records still present where deletion was due. */
+  verify(ctx: ConnectorContext<N>): Promise<number>;
+  /** Rewrites correctable fields. */
+  correct?(ctx: ConnectorContext<N>, corrections: Record<string, string>): Promise<CorrectionOutcome>;
+  /** The hard delete when a purge's grace period ends; proves nothing is left. */
+  purge?(ctx: ConnectorContext<N>): Promise<PurgeOutcome>;
 }
+
+export type ConnectorFor<K extends StoreKind> = Connector<Extract<Node, { kind: K }>>;
 
 export const NOTHING_DONE = { deleted: 0, masked: 0, retained: 0, softDeleted: 0, remainingDue: 0, longestStatementMs: 0 };
 
-export function storeSpec<K extends Store['kind']>(ctx: ConnectorContext, kind: K): Extract<Store, { kind: K }> {
-  const s = ctx.deps.dataMap.stores[ctx.target.store];
-  if (!s || s.kind !== kind) throw new Error(`store ${ctx.target.store} is not a ${kind} store in the data map`);
-  return s as Extract<Store, { kind: K }>;
-}
+export const targetOf = (n: Node) => ({ store: n.store, collection: n.collection, kind: n.kind });

@@ -1,18 +1,38 @@
-// A processor's API: erasing there is also how it is notified (GDPR Art. 19, CCPA §7022).
+// A processor's API: read through its export calls; erasing there is also how it is notified
+// (GDPR Art. 19, CCPA §7022).
+import { httpExportCalls } from '../../schemas/datamap';
 import { sha256Hex } from '../../lib/hash';
-import type { Connector } from './connector';
-import { NOTHING_DONE, storeSpec } from './connector';
-import { callProcessor } from './http';
+import type { ConnectorFor } from './connector';
+import { NOTHING_DONE, targetOf } from './connector';
+import { callProcessor, processorRecords } from './http';
+import { jsonArray, REPORT_SAMPLE_RECORDS } from '../staging';
 
-export const httpConnector: Connector = {
+export const httpConnector: ConnectorFor<'http'> = {
+  async read(ctx, sink) {
+    const spec = ctx.node.spec;
+    const identities = await ctx.subject.identities();
+    const sample: unknown[] = [];
+    const files = [];
+    let rows = 0;
+    for (const [name, call] of Object.entries(httpExportCalls(spec))) {
+      async function* counted() {
+        for await (const r of processorRecords(spec, name, call, identities)) {
+          rows++;
+          if (sample.length < REPORT_SAMPLE_RECORDS) sample.push(r);
+          yield r;
+        }
+      }
+      files.push(await sink.write(`data/${ctx.node.store}/${name}.json`, jsonArray(counted())));
+    }
+    await sink.sample(sample);
+    return { rows, unit: 'records', files };
+  },
   async plan(ctx) {
-    const spec = storeSpec(ctx, 'http');
-    return { ...ctx.target, action: 'notify', rows: ((await ctx.subject.identities())[spec.identity] ?? []).length };
+    return { ...targetOf(ctx.node), action: 'notify', rows: ((await ctx.subject.identities())[ctx.node.spec.identity] ?? []).length };
   },
   async erase(ctx) {
-    const spec = storeSpec(ctx, 'http');
-    const base = { ...NOTHING_DONE, ...ctx.target, kind: 'http' as const, action: 'notify' as const };
-    if (!spec.erase) return { ...base, note: 'no erase call in the data map' };
+    const spec = ctx.node.spec;
+    const base = { ...NOTHING_DONE, ...targetOf(ctx.node), action: 'notify' as const };
     const r = await callProcessor(spec, 'erase', await ctx.subject.identities());
     return { ...base, deleted: r.calls - r.absent, note: `HTTP ${r.statuses.join(', ') || 'none: no identity to send'}` };
   },
@@ -21,10 +41,9 @@ export const httpConnector: Connector = {
     return 0;
   },
   async correct(ctx, corrections) {
-    const spec = storeSpec(ctx, 'http');
-    const r = await callProcessor(spec, 'correct', await ctx.subject.identities(), { corrections });
+    const r = await callProcessor(ctx.node.spec, 'correct', await ctx.subject.identities(), { corrections });
     return {
-      ...ctx.target,
+      ...targetOf(ctx.node),
       changes: Object.entries(corrections).map(([field, value]) => ({
         field,
         column: 'processor',

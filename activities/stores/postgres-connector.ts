@@ -1,12 +1,14 @@
-// PostgreSQL collections: `onErasure` per collection (delete, mask, retain, purge).
+// PostgreSQL collections: rows found by bound values, read with COPY, and `onErasure` per
+// collection (delete, mask, retain, purge).
 import { createHmac } from 'node:crypto';
 import { escapeIdentifier as q } from 'pg';
 import { sha256Hex } from '../../lib/hash';
-import { fieldHolds, listCollections, type CollectionEntry } from '../../schemas/datamap';
+import { fieldHolds } from '../../schemas/datamap';
+import type { CollectionEntry } from '../../schemas/datamap-graph';
 import type { ActivityDeps } from '../deps';
-import type { Connector, ConnectorContext } from './connector';
-import { NOTHING_DONE } from './connector';
-import { storePool } from './postgres';
+import type { ConnectorContext, ConnectorFor } from './connector';
+import { NOTHING_DONE, targetOf } from './connector';
+import { distinctValues, exportCollectionFiles, sampleRows, storePool } from './postgres';
 import {
   countSubjectRows,
   countUnmasked,
@@ -17,24 +19,19 @@ import {
   softDeleteSubjectRows,
 } from './postgres-erase';
 import { subjectWhere, tableRef } from './sql';
+import { REPORT_SAMPLE_RECORDS } from '../staging';
 
 /** The per-deployment salt for hashed masks; derived from the signing secret unless set. */
 export function maskingSalt(deps: ActivityDeps): string {
   return deps.config.MASKING_SALT ?? createHmac('sha256', deps.config.SIGNING_SECRET).update('dsar-engine masking salt').digest('hex');
 }
 
-export function collectionEntry(deps: ActivityDeps, store: string, collection: string): CollectionEntry {
-  const entry = listCollections(deps.dataMap).find((c) => c.store === store && c.collection === collection);
-  if (!entry) throw new Error(`collection ${store}.${collection} is not in the data map`);
-  return entry;
-}
-
-async function open(ctx: ConnectorContext) {
-  const entry = collectionEntry(ctx.deps, ctx.target.store, ctx.target.collection);
+async function open(ctx: ConnectorContext<CollectionEntry>) {
+  const entry = ctx.node;
   return {
     entry,
     pool: storePool(entry.url),
-    preds: await ctx.subject.predicates(ctx.target.store, ctx.target.collection),
+    preds: await ctx.subject.predicates(entry.store, entry.collection),
     spec: entry.spec.onErasure ?? { action: 'delete' as const },
   };
 }
@@ -46,10 +43,22 @@ export function columnsFor(entry: CollectionEntry, field: string): string[] {
     .map(([name]) => name);
 }
 
-export const postgresConnector: Connector = {
+export const postgresConnector: ConnectorFor<'postgres'> = {
+  async resolve(ctx, predicates, columns) {
+    return distinctValues(storePool(ctx.node.url), ctx.node, predicates, columns);
+  },
+
+  async read(ctx, sink) {
+    const { entry, pool, preds } = await open(ctx);
+    const base = `data/${entry.store}/${entry.collection}`;
+    const files = await exportCollectionFiles(pool, entry, preds, sink, { json: `${base}.json`, csv: `${base}.csv` });
+    await sink.sample(await sampleRows(pool, entry, preds, REPORT_SAMPLE_RECORDS));
+    return { rows: files.rows, unit: 'rows', files: [files.json, files.csv] };
+  },
+
   async plan(ctx) {
     const { entry, pool, preds, spec } = await open(ctx);
-    const plan = { ...ctx.target, action: spec.action, rows: await countSubjectRows(pool, entry, preds) };
+    const plan = { ...targetOf(entry), action: spec.action, rows: await countSubjectRows(pool, entry, preds) };
     if (spec.action === 'retain' && entry.spec.retention) {
       const until = await latestExpiry(pool, entry, preds, entry.spec.retention.timestamp, entry.spec.retention.maxAge);
       return {
@@ -59,73 +68,89 @@ export const postgresConnector: Connector = {
         maskedFields: Object.keys(spec.mask ?? {}),
       };
     }
-    if (spec.action === 'mask') return { ...plan, maskedFields: Object.keys(spec.mask ?? {}) };
+    if (spec.action === 'mask') return { ...plan, maskedFields: Object.keys(spec.mask) };
     if (spec.action === 'purge') return { ...plan, purgeAfter: spec.after };
     return plan;
   },
 
   async erase(ctx) {
     const { entry, pool, preds, spec } = await open(ctx);
-    const base = { ...NOTHING_DONE, ...ctx.target, kind: 'postgres' as const };
-    if (spec.action === 'delete') {
-      const t0 = performance.now();
-      const s = await deleteSubjectRows(pool, entry, preds);
-      const t1 = performance.now();
-      const remainingDue = await countSubjectRows(pool, entry, preds);
-      return {
-        ...base,
-        action: 'delete',
-        deleted: s.rows,
-        longestStatementMs: s.longestStatementMs,
-        remainingDue,
-        eraseMs: Math.round(t1 - t0),
-        proofMs: Math.round(performance.now() - t1),
-      };
+    const base = { ...NOTHING_DONE, ...targetOf(entry) };
+    switch (spec.action) {
+      case 'delete': {
+        const t0 = performance.now();
+        const s = await deleteSubjectRows(pool, entry, preds);
+        const t1 = performance.now();
+        const remainingDue = await countSubjectRows(pool, entry, preds);
+        return {
+          ...base,
+          action: 'delete',
+          deleted: s.rows,
+          longestStatementMs: s.longestStatementMs,
+          remainingDue,
+          eraseMs: Math.round(t1 - t0),
+          proofMs: Math.round(performance.now() - t1),
+        };
+      }
+      case 'mask': {
+        const s = await maskSubjectRows(pool, entry, preds, { mask: spec.mask, salt: maskingSalt(ctx.deps) });
+        return {
+          ...base,
+          action: 'mask',
+          masked: s.rows,
+          maskedFields: Object.keys(spec.mask),
+          longestStatementMs: s.longestStatementMs,
+          remainingDue: await countUnmasked(pool, entry, preds, spec.mask),
+        };
+      }
+      case 'retain': {
+        // validation guarantees a retained collection has a retention period with a basis
+        const retention = entry.spec.retention!;
+        const s = await maskSubjectRows(pool, entry, preds, {
+          mask: spec.mask,
+          salt: maskingSalt(ctx.deps),
+          restrict: spec.restrictColumn
+            ? { column: spec.restrictColumn, timestampColumn: retention.timestamp, maxAge: retention.maxAge }
+            : undefined,
+        });
+        const until = spec.restrictColumn ? await restrictedUntil(pool, entry, preds, spec.restrictColumn) : { latest: null };
+        return {
+          ...base,
+          action: 'retain',
+          retained: await countSubjectRows(pool, entry, preds),
+          masked: spec.mask ? s.rows : 0,
+          maskedFields: Object.keys(spec.mask ?? {}),
+          basis: retention.basis,
+          retentionPeriod: retention.maxAge,
+          retainedUntil: until.latest ? new Date(until.latest).toISOString() : undefined,
+          longestStatementMs: s.longestStatementMs,
+          remainingDue: await countUnmasked(pool, entry, preds, spec.mask),
+        };
+      }
+      case 'purge': {
+        // deactivate now; the hard delete comes when the grace period ends (a durable timer in the workflow)
+        const softDeleted = await softDeleteSubjectRows(pool, entry, preds, spec.softDelete.set, spec.softDelete.timestamp);
+        return { ...base, action: 'purge', softDeleted, purgeAfter: spec.after };
+      }
     }
-    if (spec.action === 'mask') {
-      const s = await maskSubjectRows(pool, entry, preds, { mask: spec.mask, salt: maskingSalt(ctx.deps) });
-      return {
-        ...base,
-        action: 'mask',
-        masked: s.rows,
-        maskedFields: Object.keys(spec.mask ?? {}),
-        longestStatementMs: s.longestStatementMs,
-        remainingDue: await countUnmasked(pool, entry, preds, spec.mask),
-      };
-    }
-    if (spec.action === 'retain') {
-      const retention = entry.spec.retention!;
-      const s = await maskSubjectRows(pool, entry, preds, {
-        mask: spec.mask,
-        salt: maskingSalt(ctx.deps),
-        restrict: spec.restrictColumn
-          ? { column: spec.restrictColumn, timestampColumn: retention.timestamp, maxAge: retention.maxAge }
-          : undefined,
-      });
-      const until = spec.restrictColumn ? await restrictedUntil(pool, entry, preds, spec.restrictColumn) : { latest: null };
-      return {
-        ...base,
-        action: 'retain',
-        retained: await countSubjectRows(pool, entry, preds),
-        masked: spec.mask ? s.rows : 0,
-        maskedFields: Object.keys(spec.mask ?? {}),
-        basis: retention.basis,
-        retentionPeriod: retention.maxAge,
-        retainedUntil: until.latest ? new Date(until.latest).toISOString() : undefined,
-        longestStatementMs: s.longestStatementMs,
-        remainingDue: await countUnmasked(pool, entry, preds, spec.mask),
-      };
-    }
-    // purge: deactivate now; the hard delete comes after the grace period (a durable timer in the workflow)
-    const softDeleted = await softDeleteSubjectRows(pool, entry, preds, spec.softDelete!.set, spec.softDelete!.timestamp);
-    return { ...base, action: 'purge', softDeleted, purgeAfter: spec.after };
   },
 
   async verify(ctx) {
     const { entry, pool, preds, spec } = await open(ctx);
     if (spec.action === 'delete') return countSubjectRows(pool, entry, preds);
     if (spec.action === 'mask' || spec.action === 'retain') return countUnmasked(pool, entry, preds, spec.mask);
-    return 0; // purge: due only when the grace period ends (see purgeCollection)
+    return 0; // purge: due only when the grace period ends (see purge)
+  },
+
+  async purge(ctx) {
+    const { entry, pool, preds } = await open(ctx);
+    const s = await deleteSubjectRows(pool, entry, preds);
+    return {
+      deleted: s.rows,
+      remaining: await countSubjectRows(pool, entry, preds),
+      statements: s.statements,
+      longestStatementMs: s.longestStatementMs,
+    };
   },
 
   async correct(ctx, corrections) {
@@ -154,6 +179,6 @@ export const postgresConnector: Connector = {
         });
       }
     }
-    return { ...ctx.target, changes };
+    return { ...targetOf(entry), changes };
   },
 };

@@ -2,7 +2,8 @@
 // statement holds its locks for long), soft-delete, restriction of retained rows, and the
 // re-query that proves it. Every function is safe to run again after a crash.
 import { escapeIdentifier as q, type Pool, type QueryResult } from 'pg';
-import type { CollectionEntry, ErasureSpec } from '../../schemas/datamap';
+import type { MaskSpec } from '../../schemas/datamap';
+import type { CollectionEntry } from '../../schemas/datamap-graph';
 import type { Predicate } from './selector';
 import { subjectWhere, tableRef } from './sql';
 
@@ -123,16 +124,14 @@ export async function deleteSubjectRows(
   );
   // rows whose ordering column is NULL are in no range
   const rest = await deleteWhere(pool, entry, `${w.sql} AND ${col} IS NULL`, w.params, opts);
-  return lanes
-    .concat(rest)
-    .reduce(
-      (a, l) => ({
-        rows: a.rows + l.rows,
-        statements: a.statements + l.statements,
-        longestStatementMs: Math.max(a.longestStatementMs, l.longestStatementMs),
-      }),
-      { rows: 0, statements: 0, longestStatementMs: 0 },
-    );
+  return lanes.concat(rest).reduce(
+    (a, l) => ({
+      rows: a.rows + l.rows,
+      statements: a.statements + l.statements,
+      longestStatementMs: Math.max(a.longestStatementMs, l.longestStatementMs),
+    }),
+    { rows: 0, statements: 0, longestStatementMs: 0 },
+  );
 }
 
 function maskExpr(column: string, how: 'hash' | 'null' | 'redact', saltParam: string): string {
@@ -144,7 +143,7 @@ function maskExpr(column: string, how: 'hash' | 'null' | 'redact', saltParam: st
 }
 
 export interface MaskOptions {
-  mask?: ErasureSpec['mask'];
+  mask?: MaskSpec | undefined;
   salt: string;
   /** retain: set this column to the row's expiry (timestamp + maxAge), marking it restricted. */
   restrict?: { column: string; timestampColumn: string; maxAge: string };
@@ -216,7 +215,7 @@ export async function countSubjectRows(pool: Pool, entry: CollectionEntry, preds
 }
 
 /** Subject rows whose masked fields still hold a value that is not masked (must be 0). */
-export async function countUnmasked(pool: Pool, entry: CollectionEntry, preds: Predicate[], mask: ErasureSpec['mask']): Promise<number> {
+export async function countUnmasked(pool: Pool, entry: CollectionEntry, preds: Predicate[], mask: MaskSpec | undefined): Promise<number> {
   const checks = Object.entries(mask ?? {}).map(([col, how]) =>
     how === 'null'
       ? `t.${q(col)} IS NOT NULL`

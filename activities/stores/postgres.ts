@@ -2,14 +2,10 @@
 // Values never enter SQL text: they are bound as parameters, or loaded into a temporary
 // table through a parameter (COPY itself takes no parameters). Identifiers come from the
 // validated data map and are quoted.
-import { createHash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { Transform, type TransformCallback } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { createDeflateRaw, crc32 } from 'node:zlib';
 import { escapeIdentifier as q, Pool, type PoolClient } from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
-import type { CollectionEntry } from '../../schemas/datamap';
+import type { CollectionEntry } from '../../schemas/datamap-graph';
+import type { ReadSink } from '../staging';
 import type { FileDigest } from '../../schemas/workflow';
 import { CopyJsonToArray } from './json-lines';
 import type { Predicate } from './selector';
@@ -78,46 +74,6 @@ async function loadSelection(client: PoolClient, entry: CollectionEntry, preds: 
   return clauses.join(' OR ');
 }
 
-/** Passes bytes through while computing their SHA-256, CRC-32 (for the ZIP entry) and length. */
-class Digest extends Transform {
-  private hash = createHash('sha256');
-  bytes = 0;
-  crc32 = 0;
-  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
-    this.hash.update(chunk);
-    this.crc32 = crc32(chunk, this.crc32);
-    this.bytes += chunk.length;
-    done(null, chunk);
-  }
-  hex(): string {
-    return this.hash.digest('hex');
-  }
-}
-
-/** Counts the bytes that pass (the compressed size). */
-class Count extends Transform {
-  bytes = 0;
-  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
-    this.bytes += chunk.length;
-    done(null, chunk);
-  }
-}
-
-type StagedDigest = Omit<FileDigest, 'name'> & Required<Pick<FileDigest, 'crc32' | 'compressedBytes'>>;
-
-/**
- * COPY → [framer] → digest → raw deflate → file: the staging file already holds the ZIP entry's
- * data, deflated while PostgreSQL produces it, so packaging only copies it into the archive.
- */
-async function copyToFile(client: PoolClient, sql: string, file: string, level: number, via?: Transform): Promise<StagedDigest> {
-  const digest = new Digest();
-  const count = new Count();
-  const source = client.query(copyTo(sql));
-  const stages = [source, ...(via ? [via] : []), digest, createDeflateRaw({ level }), count, createWriteStream(file)];
-  await pipeline(stages as unknown as [NodeJS.ReadableStream, NodeJS.WritableStream]);
-  return { bytes: digest.bytes, sha256: digest.hex(), crc32: digest.crc32, compressedBytes: count.bytes };
-}
-
 /**
  * A second connection if one comes within `waitMs`, else null. Never waits longer: every
  * export holds one connection while asking for a second, so waiting could deadlock the pool.
@@ -143,30 +99,25 @@ export interface CollectionFiles {
 }
 
 /**
- * Writes a subject's rows of one collection as a JSON array and a CSV file, streaming and
- * deflated (`level`) for the archive: the JSON is built by PostgreSQL (row_to_json, over the
- * sorted rows so the sort carries rows rather than JSON text) and the CSV by COPY. Both read
- * one repeatable-read snapshot, so both files hold the same rows: on two connections at once
- * (the second imports the first's exported snapshot) when the pool has one to spare, else one
- * after the other.
+ * Writes a subject's rows of one collection as a JSON array and a CSV file into the archive's
+ * staging, streaming: the JSON is built by PostgreSQL (row_to_json, over the sorted rows so the
+ * sort carries rows rather than JSON text) and the CSV by COPY. Both read one repeatable-read
+ * snapshot, so both files hold the same rows: on two connections at once (the second imports
+ * the first's exported snapshot) when the pool has one to spare, else one after the other.
  */
 export async function exportCollectionFiles(
   pool: Pool,
   entry: CollectionEntry,
   preds: Predicate[],
-  files: { json: string; csv: string; jsonName: string; csvName: string },
-  level: number,
+  sink: ReadSink,
+  names: { json: string; csv: string },
 ): Promise<CollectionFiles> {
   const selectSql = (where: string) => `SELECT t.* FROM ${tableRef(entry)} t WHERE ${where} ORDER BY t.${q(entry.spec.key)}`;
   const jsonSql = (where: string) => `COPY (SELECT row_to_json(s) FROM (${selectSql(where)}) s) TO STDOUT`;
   const csvSql = (where: string) => `COPY (${selectSql(where)}) TO STDOUT WITH (FORMAT csv, HEADER true)`;
   const selection = (c: PoolClient) => (preds.length ? loadSelection(c, entry, preds) : Promise.resolve('false'));
   const jsonFramer = new CopyJsonToArray();
-  const result = (json: StagedDigest, csv: StagedDigest): CollectionFiles => ({
-    rows: jsonFramer.rows,
-    json: { name: files.jsonName, ...json },
-    csv: { name: files.csvName, ...csv },
-  });
+  const copy = (c: PoolClient, sql: string) => c.query(copyTo(sql));
 
   const client = await pool.connect();
   let second: PoolClient | null = null;
@@ -179,17 +130,17 @@ export async function exportCollectionFiles(
       await second.query(`SET TRANSACTION SNAPSHOT ${client.escapeLiteral(rows[0].s)}`);
       const [w1, w2] = await Promise.all([selection(client), selection(second)]);
       const [json, csv] = await Promise.all([
-        copyToFile(client, jsonSql(w1), files.json, level, jsonFramer),
-        copyToFile(second, csvSql(w2), files.csv, level),
+        sink.write(names.json, copy(client, jsonSql(w1)), jsonFramer),
+        sink.write(names.csv, copy(second, csvSql(w2))),
       ]);
       await Promise.all([client.query('COMMIT'), second.query('COMMIT')]);
-      return result(json, csv);
+      return { rows: jsonFramer.rows, json, csv };
     }
     const where = await selection(client);
-    const json = await copyToFile(client, jsonSql(where), files.json, level, jsonFramer);
-    const csv = await copyToFile(client, csvSql(where), files.csv, level);
+    const json = await sink.write(names.json, copy(client, jsonSql(where)), jsonFramer);
+    const csv = await sink.write(names.csv, copy(client, csvSql(where)));
     await client.query('COMMIT');
-    return result(json, csv);
+    return { rows: jsonFramer.rows, json, csv };
   } catch (err) {
     await Promise.all([client.query('ROLLBACK').catch(() => undefined), second?.query('ROLLBACK').catch(() => undefined)]);
     throw err;

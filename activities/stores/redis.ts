@@ -66,3 +66,51 @@ export async function unlinkSubjectKeys(store: RedisStore, identities: IdentityV
   }
   return { removed, remaining: await countSubjectKeys(store, identities) };
 }
+
+/** One key as the archive shows it: its type, its value in that type's shape, and its time to live. */
+export interface KeyRecord {
+  key: string;
+  type: string;
+  /** Seconds left, or null when the key does not expire. */
+  ttlSeconds: number | null;
+  value: unknown;
+}
+
+async function keyValue(redis: Redis, key: string, type: string): Promise<unknown> {
+  switch (type) {
+    case 'string':
+      return redis.get(key);
+    case 'hash':
+      return redis.hgetall(key);
+    case 'list':
+      return redis.lrange(key, 0, -1);
+    case 'set':
+      return (await redis.smembers(key)).sort();
+    case 'zset': {
+      const flat = await redis.zrange(key, 0, -1, 'WITHSCORES');
+      const out: { member: string; score: number }[] = [];
+      for (let i = 0; i < flat.length; i += 2) out.push({ member: flat[i], score: Number(flat[i + 1]) });
+      return out;
+    }
+    case 'stream':
+      return redis.xrange(key, '-', '+');
+    default:
+      return null; // a key gone between SCAN and TYPE ("none"), or a module type
+  }
+}
+
+/** The subject's keys with their values, one at a time (a key's value is read when it is written out). */
+export async function* subjectKeyRecords(store: RedisStore, identities: IdentityValues): AsyncGenerator<KeyRecord> {
+  const redis = redisClient(store.url);
+  const seen = new Set<string>();
+  for (const p of subjectPatterns(store, identities)) {
+    for (const key of (await scanKeys(redis, p)).sort()) {
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const type = await redis.type(key);
+      if (type === 'none') continue;
+      const [value, ttl] = await Promise.all([keyValue(redis, key, type), redis.ttl(key)]);
+      yield { key, type, ttlSeconds: ttl >= 0 ? ttl : null, value };
+    }
+  }
+}

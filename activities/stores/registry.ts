@@ -1,15 +1,41 @@
-import type { Store } from '../../schemas/datamap';
-import type { Connector } from './connector';
+import type { Node, StoreKind } from '../../schemas/datamap-graph';
+import { OPERATIONS, supportOf, type Operation } from '../../schemas/store-kinds';
+import type { Connector, ConnectorFor } from './connector';
 import { httpConnector } from './http-connector';
 import { manualConnector } from './manual-connector';
 import { postgresConnector } from './postgres-connector';
 import { redisConnector } from './redis-connector';
 
-const CONNECTORS: Record<Store['kind'], Connector> = {
+const CONNECTORS: { [K in StoreKind]: ConnectorFor<K> } = {
   postgres: postgresConnector,
   redis: redisConnector,
   http: httpConnector,
   manual: manualConnector,
 };
 
-export const connectorFor = (kind: Store['kind']): Connector => CONNECTORS[kind];
+export const connectorFor = <N extends Node>(node: N): Connector<N> => CONNECTORS[node.kind] as unknown as Connector<N>;
+
+/** The connector's implementation of an operation the store supports; an error naming both otherwise. */
+export function operationOf<O extends Exclude<Operation, 'plan' | 'read' | 'erase' | 'verify'>>(
+  node: Node,
+  op: O,
+): NonNullable<Connector[O]> {
+  const impl = (connectorFor(node) as Connector)[op];
+  if (!impl) throw new Error(`${node.kind} connector does not implement ${op} (needed by ${node.store}.${node.collection})`);
+  return impl as NonNullable<Connector[O]>;
+}
+
+/** Operations the data map says a node supports but its connector lacks (a unit test keeps this empty). */
+export function missingOperations(node: Node): Operation[] {
+  const c = connectorFor(node) as Connector;
+  const has: Record<Operation, boolean> = {
+    resolve: !!c.resolve,
+    read: !!c.read,
+    plan: !!c.plan,
+    erase: !!c.erase,
+    correct: !!c.correct,
+    purge: !!c.purge,
+    verify: !!c.verify,
+  };
+  return OPERATIONS.filter((op) => supportOf(node, op).ok && !has[op]);
+}

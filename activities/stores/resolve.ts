@@ -1,20 +1,11 @@
 // Resolves a subject across the data map: from the identities given, breadth-first through
-// `provides` and `references`, until nothing new is learned.
-import type { Pool } from 'pg';
-import type { CollectionEntry, DataMap } from '../../schemas/datamap';
-import { distinctValues, storePool } from './postgres';
-import {
-  identityPredicates,
-  referencedColumns,
-  referencePredicates,
-  resolutionOrder,
-  type CollectionSelector,
-  type IdentityValues,
-  type Predicate,
-} from './selector';
+// `provides` and `references` (the compiled map's resolution order), until nothing new is learned.
+import { addressKey, type CollectionEntry, type CompiledDataMap } from '../../schemas/datamap-graph';
+import type { ActivityDeps } from '../deps';
+import { operationOf } from './registry';
+import { identityPredicates, referencePredicates, type CollectionSelector, type IdentityValues, type Predicate } from './selector';
 
 const MAX_PASSES = 10;
-const key = (e: { store: string; collection: string }) => `${e.store}.${e.collection}`;
 const sameValues = (a: Predicate[] = [], b: Predicate[]) =>
   JSON.stringify(a.map((p) => [p.column, p.values.slice().sort()])) === JSON.stringify(b.map((p) => [p.column, p.values.slice().sort()]));
 
@@ -30,49 +21,56 @@ export interface ResolvedSubject {
   identities: IdentityValues;
 }
 
-export async function resolveSubject(map: DataMap, start: IdentityValues): Promise<ResolvedSubject> {
+export async function resolveSubject(deps: ActivityDeps, start: IdentityValues): Promise<ResolvedSubject> {
+  const map = deps.dataMap;
   const identities: IdentityValues = { ...start };
   const columnValues = new Map<string, string[]>();
   const selectors = new Map<string, CollectionSelector>();
-  const order = resolutionOrder(map).flat();
+  const order = map.resolutionOrder.flat();
 
   for (let pass = 0; pass < MAX_PASSES; pass++) {
     let learned = false;
     for (const entry of order) {
       const preds = [...identityPredicates(entry, identities), ...referencePredicates(entry, columnValues)];
-      if (!preds.length || sameValues(selectors.get(key(entry))?.predicates, preds)) continue;
-      selectors.set(key(entry), { store: entry.store, collection: entry.collection, predicates: preds });
-      learned = (await learnFrom(map, entry, preds, identities, columnValues)) || learned;
+      if (!preds.length || sameValues(selectors.get(addressKey(entry))?.predicates, preds)) continue;
+      selectors.set(addressKey(entry), { store: entry.store, collection: entry.collection, predicates: preds });
+      learned = (await learnFrom(deps, map, entry, preds, identities, columnValues)) || learned;
     }
     if (!learned) break;
   }
-  return { selectors: order.filter((e) => selectors.has(key(e))).map((e) => selectors.get(key(e))!), identities };
+  return { selectors: order.filter((e) => selectors.has(addressKey(e))).map((e) => selectors.get(addressKey(e))!), identities };
 }
 
-/** Reads provided identities and referenced columns from a subject's rows; true if anything new. */
+/** Reads provided identities and referenced columns from a subject's records; true if anything new. */
 async function learnFrom(
-  map: DataMap,
+  deps: ActivityDeps,
+  map: CompiledDataMap,
   entry: CollectionEntry,
   preds: Predicate[],
   identities: IdentityValues,
   columnValues: Map<string, string[]>,
 ): Promise<boolean> {
-  const pool: Pool = storePool(entry.url);
-  const provides = entry.spec.provides ?? {};
-  const columns = [...new Set([...Object.values(provides), ...referencedColumns(map, entry)])];
+  const referenced = map.referencedColumns(entry);
+  const columns = [...new Set([...Object.values(entry.provides), ...referenced])];
   if (!columns.length) return false;
-  const values = await distinctValues(pool, entry, preds, columns);
+  const values = await operationOf(entry, 'resolve')({ deps, node: entry, subject: NO_SUBJECT }, preds, columns);
   let grew = false;
-  for (const [identity, column] of Object.entries(provides)) {
+  for (const [identity, column] of Object.entries(entry.provides)) {
     const r = addValues(identities[identity], values[column] ?? []);
     identities[identity] = r.merged;
     grew ||= r.grew;
   }
-  for (const column of referencedColumns(map, entry)) {
-    const k = `${entry.store}.${entry.collection}.${column}`;
+  for (const column of referenced) {
+    const k = `${addressKey(entry)}.${column}`;
     const r = addValues(columnValues.get(k), values[column] ?? []);
     columnValues.set(k, r.merged);
     grew ||= r.grew;
   }
   return grew;
 }
+
+/** Resolution works from the predicates it is given, never from a stored subject. */
+const NO_SUBJECT = {
+  predicates: () => Promise.reject(new Error('resolution reads by the predicates it is given')),
+  identities: () => Promise.reject(new Error('resolution reads by the predicates it is given')),
+};

@@ -1,7 +1,7 @@
 // SQL fragments for a subject's rows. Values are always bound ($n); identifiers come from the
 // validated data map and are quoted.
 import { escapeIdentifier as q } from 'pg';
-import type { CollectionEntry } from '../../schemas/datamap';
+import type { CollectionEntry } from '../../schemas/datamap-graph';
 import type { Predicate } from './selector';
 
 export const tableRef = (e: CollectionEntry) => `${q(e.schema)}.${q(e.table)}`;

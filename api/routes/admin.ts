@@ -8,12 +8,11 @@ import { appendAudit } from '../../activities/audit';
 import { sha256Hex } from '../../lib/hash';
 import { CHANNELS, REQUEST_STATUSES, REQUEST_TYPES, RequestId, SubjectEmail } from '../../schemas/request';
 import { JURISDICTIONS } from '../../schemas/deadline';
+import { completeManualTaskUpdate, denyUpdate, extendUpdate } from '../../schemas/contract';
+import type { UpdateDefinition } from '@temporalio/common';
 import {
   DENIAL_REASONS,
   PLAN_WORKFLOW,
-  UPDATE_COMPLETE_MANUAL_TASK,
-  UPDATE_DENY,
-  UPDATE_EXTEND,
   type Denial,
   type Extension,
   type ManualTaskCompletion,
@@ -95,7 +94,7 @@ export function adminRoutes(app: FastifyInstance, deps: ApiDeps): void {
     async (req) => {
       const done: ManualTaskCompletion = { store: req.params.store, by: req.adminKey!.name, note: req.body.note };
       try {
-        await deps.temporal.workflow.getHandle(req.params.id).executeUpdate(UPDATE_COMPLETE_MANUAL_TASK, { args: [done] });
+        await deps.temporal.workflow.getHandle(req.params.id).executeUpdate(completeManualTaskUpdate, { args: [done] });
       } catch (err) {
         if (err instanceof WorkflowNotFoundError) throw notFound('request');
         if (err instanceof WorkflowUpdateFailedError) throw conflict(err.cause?.message ?? 'no such open manual task');
@@ -181,7 +180,7 @@ export function adminRoutes(app: FastifyInstance, deps: ApiDeps): void {
     },
     async (req) => {
       const ext: Extension = { newDueAt: new Date(req.body.newDueAt).toISOString(), reason: req.body.reason, by: req.adminKey!.name };
-      const result = await update<{ dueAt: string }>(req.params.id, UPDATE_EXTEND, ext);
+      const result = await update(req.params.id, extendUpdate, ext);
       return { id: req.params.id, dueAt: result.dueAt, extended: true };
     },
   );
@@ -200,15 +199,15 @@ export function adminRoutes(app: FastifyInstance, deps: ApiDeps): void {
     },
     async (req) => {
       const denial: Denial = { reason: req.body.reason, details: req.body.details, by: req.adminKey!.name };
-      await update(req.params.id, UPDATE_DENY, denial);
+      await update(req.params.id, denyUpdate, denial);
       return { id: req.params.id, status: 'denied' };
     },
   );
 
-  async function update<T>(id: string, name: string, arg: unknown): Promise<T> {
+  async function update<Ret, Arg>(id: string, definition: UpdateDefinition<Ret, [Arg]>, arg: Arg): Promise<Ret> {
     if (!(await loadRequestRow(db, id))) throw notFound('request');
     try {
-      return await deps.temporal.workflow.getHandle(id).executeUpdate<T, [unknown]>(name, { args: [arg] });
+      return await deps.temporal.workflow.getHandle(id).executeUpdate(definition, { args: [arg] });
     } catch (err) {
       if (err instanceof WorkflowUpdateFailedError) throw unprocessable('(body)', err.cause?.message ?? 'refused');
       if (err instanceof WorkflowNotFoundError || /workflow execution already completed/i.test((err as Error).message))

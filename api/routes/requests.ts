@@ -13,7 +13,7 @@ import {
   RequestView,
   VerifyBody,
 } from '../../schemas/request';
-import { UPDATE_VERIFY } from '../../schemas/workflow';
+import { verifyUpdate } from '../../schemas/contract';
 import type { ApiDeps } from '../deps';
 import { ApiError, conflict, gone, notFound, unauthorized, unavailable } from '../errors';
 import { SUBJECT_TOKEN_HEADER, vouchedEmail } from '../self-service-token';
@@ -138,7 +138,7 @@ export function requestRoutes(app: FastifyInstance, deps: ApiDeps): void {
       if (CLOSED_STATUSES.has(request.status)) throw conflict(`request is ${request.status} and can no longer be verified`);
       let status: string;
       try {
-        const result = await deps.temporal.workflow.getHandle(req.params.id).executeUpdate<{ status: string }, []>(UPDATE_VERIFY);
+        const result = await deps.temporal.workflow.getHandle(req.params.id).executeUpdate(verifyUpdate);
         status = result.status;
       } catch (err) {
         if (err instanceof WorkflowUpdateFailedError) throw conflict(err.cause?.message ?? 'request can no longer be verified');

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createAdminKey } from '../../api/admin-keys';
-import { QUERY_STATE, type DsarRequestState } from '../../schemas/workflow';
+import { stateQuery } from '../../schemas/contract';
 import { codeFrom, submit, verify } from '../support/flow';
 import { startStack, type Stack } from '../support/stack';
 
@@ -155,7 +155,7 @@ describe('deadline clock', () => {
     const mail = await stack.smtp.waitFor((m) => m.text.includes(body.id) && /Confirm/.test(m.subject));
     await stack.env.sleep(2 * DAY); // the subject takes two days to confirm
     assert.equal((await verify(stack, body.id, codeFrom(mail.text))).status, 200);
-    const state = await stack.env.client.workflow.getHandle(body.id).query<DsarRequestState>(QUERY_STATE);
+    const state = await stack.env.client.workflow.getHandle(body.id).query(stateQuery);
     assert.equal(state.dueAt, body.dueAt, 'the due date still counts from receipt');
   });
 });

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import Redis from 'ioredis';
 import { createAdminKey } from '../../api/admin-keys';
-import { QUERY_STATE, type DsarRequestState, type PlanEntry } from '../../schemas/workflow';
+import { stateQuery } from '../../schemas/contract';
+import type { PlanEntry } from '../../schemas/workflow';
 import { ensureRetentionSchedule, RETENTION_SCHEDULE_ID } from '../../worker/schedules';
 import { addAccountData } from '../../demo/seed';
 import { codeFrom, submit, submitAndVerify, verify, waitForStatus } from '../support/flow';
@@ -52,7 +53,7 @@ async function seedCache(id: string) {
 async function completeManualTask(id: string) {
   const deadline = Date.now() + 30_000;
   for (;;) {
-    const state = await stack.env.client.workflow.getHandle(id).query<DsarRequestState>(QUERY_STATE);
+    const state = await stack.env.client.workflow.getHandle(id).query(stateQuery);
     if (state.progress.find((p) => p.store === 'helpdesk_archive')?.state === 'waiting') break;
     if (Date.now() > deadline) throw new Error('manual task never opened');
     await new Promise((r) => setTimeout(r, 100));
@@ -86,7 +87,7 @@ describe('deletion request', () => {
     const requestId = await submitAndVerify(stack, 'deletion', email);
     await completeManualTask(requestId);
     await waitForStatus(stack, requestId, 'completed');
-    const state = await stack.env.client.workflow.getHandle(requestId).query<DsarRequestState>(QUERY_STATE);
+    const state = await stack.env.client.workflow.getHandle(requestId).query(stateQuery);
     const outcomes = state.outcomes!;
 
     // the plan, row for row

@@ -2,7 +2,7 @@
 // Java test server skipping time, not by waiting.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { QUERY_STATE, type DsarRequestState } from '../../schemas/workflow';
+import { stateQuery } from '../../schemas/contract';
 import { startStack, type Stack } from '../support/stack';
 
 let stack: Stack;
@@ -51,7 +51,7 @@ test('the account is deactivated at once and gone after 30 days; billing records
   await stack.env.sleep('29 days');
   assert.equal(await status(), 'deleted', 'still there, deactivated, within the grace period');
 
-  const { purgeAt } = await handle.query<DsarRequestState>(QUERY_STATE);
+  const { purgeAt } = await handle.query(stateQuery);
   await stack.env.sleep(Date.parse(purgeAt!) - (await stack.env.currentTimeMs()) + 1000); // just past the timer
   const deadline = Date.now() + 30_000;
   while (

@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import type { Manifest } from '../../activities/manifest';
 import { PROJECT_ROOT } from '../../cli/stack/temporal';
 import { addAccountData, addUsageRows } from '../../demo/seed';
-import { QUERY_STATE, type DsarRequestState } from '../../schemas/workflow';
+import { stateQuery } from '../../schemas/contract';
 import { downloadPathFrom, submitAndVerify, waitForStatus } from '../support/flow';
 import { startStack, type Stack } from '../support/stack';
 import { readZip } from '../support/zip';
@@ -31,7 +31,7 @@ before(async () => {
 async function killDuringUsageLogs(id: string, worker: ChildProcess) {
   const handle = stack.env.client.workflow.getHandle(id);
   await waitUntil('the usage log step to start', async () => {
-    const state = await handle.query<DsarRequestState>(QUERY_STATE);
+    const state = await handle.query(stateQuery);
     return state.progress.some((p) => p.collection === 'usage_logs' && p.state === 'running');
   });
   worker.kill('SIGKILL');

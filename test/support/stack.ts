@@ -17,6 +17,7 @@ import { migrate } from '../../db/migrate';
 import { applyDemoSchema, seedDemo } from '../../demo/seed';
 import { Config } from '../../schemas/config';
 import { parseDataMap } from '../../schemas/datamap';
+import { compileDataMap } from '../../schemas/datamap-graph';
 import { createDsarWorker, WORKFLOWS_PATH } from '../../worker/create';
 import { freePort } from './ports';
 import { startProcessor, type FakeProcessor } from './processor';
@@ -145,12 +146,14 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   });
   let mapText = await readFile(path.join(PROJECT_ROOT, 'demo', 'datamap.yml'), 'utf8');
   if (opts.extraStores) mapText += `\n${await readFile(path.join(PROJECT_ROOT, 'test', 'fixtures', 'extra-stores.yml'), 'utf8')}`;
-  const dataMap = parseDataMap(mapText, {
-    APP_DATABASE_URL: db.appUrl,
-    REDIS_URL: redis?.url,
-    BILLING_PROVIDER_URL: processor?.url,
-    BILLING_PROVIDER_TOKEN: processor?.token,
-  });
+  const dataMap = compileDataMap(
+    parseDataMap(mapText, {
+      APP_DATABASE_URL: db.appUrl,
+      REDIS_URL: redis?.url,
+      BILLING_PROVIDER_URL: processor?.url,
+      BILLING_PROVIDER_TOKEN: processor?.token,
+    }),
+  );
   const deps: ActivityDeps = { engineDb: db.engineDb, dataMap, mailer: createMailer(smtp.url), config };
   const app = await buildApp({ config, engineDb: db.engineDb, temporal: env.client, dataMap }, { logger: false });
   const bundle = await workflowBundle();

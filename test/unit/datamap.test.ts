@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { resolutionOrder, unreachableCollections } from '../../activities/stores/selector';
-import { DataMapError, listCollections, parseDataMap } from '../../schemas/datamap';
+import { DataMapError, parseDataMap } from '../../schemas/datamap';
+import { compileDataMap } from '../../schemas/datamap-graph';
 
 const demoText = readFileSync(path.join(__dirname, '..', '..', 'demo', 'datamap.yml'), 'utf8');
 const env = { APP_DATABASE_URL: 'postgres://u:p@localhost/app' };
@@ -19,10 +19,10 @@ function issuesOf(text: string, e: Record<string, string> = env) {
 }
 
 test('the demo data map is valid and every collection is reachable from an identity', () => {
-  const map = parseDataMap(demoText, env);
-  assert.equal(listCollections(map)[0].url, env.APP_DATABASE_URL);
-  assert.deepEqual(unreachableCollections(map), []);
-  const levels = resolutionOrder(map).map((l) => l.map((c) => c.collection));
+  const map = compileDataMap(parseDataMap(demoText, env));
+  assert.equal(map.collections[0].url, env.APP_DATABASE_URL);
+  assert.deepEqual(map.unreachable, []);
+  const levels = map.resolutionOrder.map((l) => l.map((c) => c.collection));
   assert.deepEqual(levels[0], ['accounts']);
   assert.deepEqual(levels[1].sort(), ['api_keys', 'billing_records', 'support_tickets', 'usage_logs']);
 });
@@ -98,7 +98,7 @@ stores:
 });
 
 test('collections are listed with their table and schema', () => {
-  const all = listCollections(parseDataMap(demoText, env));
+  const all = compileDataMap(parseDataMap(demoText, env)).collections;
   assert.equal(all.length, 5);
   assert.ok(all.every((c) => c.schema === 'public' && c.table === c.collection));
 });

@@ -1,0 +1,105 @@
+// Where connectors put a subject's records for the archive: each archive entry is staged
+// already deflated (the ZIP entry's data), with its SHA-256, CRC-32 and sizes computed while it
+// streams, so packaging only copies bytes. A small sample per target feeds the access report.
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Readable, Transform, type TransformCallback } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createDeflateRaw, crc32 } from 'node:zlib';
+import type { FileDigest } from '../schemas/workflow';
+
+/** Deflate level for archives: 6 is zlib's default balance of size and speed. */
+export const ZIP_LEVEL = 6;
+/** Records shown per place in the access report. */
+export const REPORT_SAMPLE_RECORDS = 100;
+
+/** Passes bytes through while computing their SHA-256, CRC-32 (for the ZIP entry) and length. */
+class Digest extends Transform {
+  private hash = createHash('sha256');
+  bytes = 0;
+  crc32 = 0;
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    this.hash.update(chunk);
+    this.crc32 = crc32(chunk, this.crc32);
+    this.bytes += chunk.length;
+    done(null, chunk);
+  }
+  hex(): string {
+    return this.hash.digest('hex');
+  }
+}
+
+/** Counts the bytes that pass (the compressed size). */
+class Count extends Transform {
+  bytes = 0;
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    this.bytes += chunk.length;
+    done(null, chunk);
+  }
+}
+
+export type ByteSource = NodeJS.ReadableStream | Readable | AsyncIterable<Buffer | string> | Iterable<Buffer | string>;
+
+export interface ReadSink {
+  /**
+   * Streams one archive entry (`data/<store>/…`, `files/<store>/…`) into staging: source →
+   * [via] → digest → raw deflate → file. Nothing is held whole in memory.
+   */
+  write(name: string, source: ByteSource, via?: Transform): Promise<FileDigest>;
+  /** The first records of a target, for the human-readable report (a small staging file). */
+  sample(records: unknown[]): Promise<void>;
+}
+
+export const stagingDir = (exportDir: string, requestId: string) => path.join(exportDir, 'staging', requestId);
+
+/** A staging file's name for an archive entry: flat, and unambiguous for any entry name. */
+export const stagedFileName = (entryName: string) => `${Buffer.from(entryName).toString('base64url')}.z`;
+
+const sampleFile = (dir: string, key: string) => path.join(dir, `${Buffer.from(key).toString('base64url')}.sample.json`);
+
+export async function openReadSink(exportDir: string, requestId: string, targetKey: string): Promise<ReadSink> {
+  const dir = stagingDir(exportDir, requestId);
+  await mkdir(dir, { recursive: true });
+  return {
+    async write(name, source, via) {
+      const digest = new Digest();
+      const count = new Count();
+      const stagedAs = stagedFileName(name);
+      const input = Symbol.asyncIterator in Object(source) || 'pipe' in Object(source) ? source : Readable.from(source as Iterable<Buffer>);
+      const stages = [
+        input,
+        ...(via ? [via] : []),
+        digest,
+        createDeflateRaw({ level: ZIP_LEVEL }),
+        count,
+        createWriteStream(path.join(dir, stagedAs)),
+      ];
+      await pipeline(stages as unknown as [NodeJS.ReadableStream, NodeJS.WritableStream]);
+      return { name, bytes: digest.bytes, sha256: digest.hex(), crc32: digest.crc32, compressedBytes: count.bytes, stagedAs };
+    },
+    async sample(records) {
+      await writeFile(sampleFile(dir, targetKey), JSON.stringify(records.slice(0, REPORT_SAMPLE_RECORDS)));
+    },
+  };
+}
+
+export async function readSample(exportDir: string, requestId: string, targetKey: string): Promise<Record<string, unknown>[]> {
+  try {
+    return JSON.parse(await readFile(sampleFile(stagingDir(exportDir, requestId), targetKey), 'utf8')) as Record<string, unknown>[];
+  } catch {
+    return [];
+  }
+}
+
+/** A JSON array streamed one element at a time (for records that arrive in pages). */
+export async function* jsonArray(items: AsyncIterable<unknown>): AsyncGenerator<string> {
+  let first = true;
+  yield '[';
+  for await (const item of items) {
+    yield (first ? '\n' : ',\n') + JSON.stringify(item);
+    first = false;
+  }
+  yield first ? ']' : '\n]';
+}

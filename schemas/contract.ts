@@ -1,0 +1,14 @@
+// The request workflow's Temporal contract: its name, query and updates, defined once. The
+// workflow sets handlers for these; the API calls them through the same definitions
+// (`handle.executeUpdate(extendUpdate, { args: [ext] })`), so names and types cannot drift.
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { RequestStatus } from './status';
+import type { Denial, DsarRequestState, Extension, ManualTaskCompletion } from './workflow';
+
+export const DSAR_WORKFLOW = 'dsarRequest';
+
+export const stateQuery = defineQuery<DsarRequestState>('state');
+export const verifyUpdate = defineUpdate<{ status: RequestStatus }>('verify');
+export const extendUpdate = defineUpdate<{ dueAt: string }, [Extension]>('extend');
+export const denyUpdate = defineUpdate<{ status: RequestStatus }, [Denial]>('deny');
+export const completeManualTaskUpdate = defineUpdate<{ store: string; completed: boolean }, [ManualTaskCompletion]>('completeManualTask');

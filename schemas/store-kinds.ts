@@ -1,0 +1,69 @@
+// What each store kind can do, decided from its data-map entry alone. The connectors in
+// activities/stores implement the operations; this table says which exist, so the map's
+// validation, plans and every request type agree on it.
+import type { Node } from './datamap-graph';
+import type { RequestType } from './request';
+
+export const OPERATIONS = ['resolve', 'read', 'plan', 'erase', 'correct', 'purge', 'verify'] as const;
+export type Operation = (typeof OPERATIONS)[number];
+
+/** The operation each request type needs of every store it touches. */
+export const OPERATION_FOR: Record<RequestType, Operation> = {
+  access: 'read',
+  export: 'read',
+  deletion: 'erase',
+  correction: 'correct',
+};
+
+/**
+ * `relevant`: the store may hold data the request concerns, so leaving it out must be said
+ * (a "not included, because …" entry); otherwise it simply has nothing to do with the request.
+ */
+export type Support = { ok: true } | { ok: false; relevant: boolean; reason: string };
+
+const yes: Support = { ok: true };
+const gap = (reason: string): Support => ({ ok: false, relevant: true, reason });
+const none = (reason: string): Support => ({ ok: false, relevant: false, reason });
+
+export function supportOf(node: Node, op: Operation, requestType?: RequestType): Support {
+  switch (node.kind) {
+    case 'postgres': {
+      if (op === 'purge') return node.spec.onErasure?.action === 'purge' ? yes : none('its deletion action is not purge');
+      if (op === 'correct') {
+        return Object.values(node.spec.fields).some((f) => f.correctable) ? yes : none('no field of it is marked correctable');
+      }
+      return yes;
+    }
+    case 'redis':
+      if (op === 'resolve') return none('keys are found by identities other stores provide');
+      if (op === 'correct') return none('it holds keys, not fields the data map marks correctable');
+      if (op === 'purge') return none('keys are removed at once');
+      return yes;
+    case 'http':
+      if (op === 'resolve') return none('a processor is reached by identities other stores provide');
+      if (op === 'purge') return none('the processor deletes at once');
+      if (op === 'read') return node.spec.export ? yes : gap('the data map gives this processor no export call, so its copy is not read');
+      if (op === 'erase' || op === 'plan')
+        return node.spec.erase ? yes : gap('the data map gives this processor no erase call, so it is not told to delete');
+      if (op === 'correct')
+        return node.spec.correct ? yes : gap('the data map gives this processor no correct call, so it is not told of corrections');
+      return yes;
+    case 'manual': {
+      const wanted: RequestType[] =
+        op === 'read'
+          ? requestType
+            ? [requestType]
+            : ['access', 'export']
+          : op === 'erase' || op === 'plan'
+            ? ['deletion']
+            : op === 'correct'
+              ? ['correction']
+              : [];
+      if (op === 'resolve' || op === 'purge') return none('the privacy team acts on it by hand');
+      if (op === 'verify') return yes;
+      return wanted.some((t) => node.spec.for.includes(t))
+        ? yes
+        : gap(`the data map names this store for ${node.spec.for.join(', ')} only, not for ${wanted.join(' or ')}`);
+    }
+  }
+}
