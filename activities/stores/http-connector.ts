@@ -1,11 +1,24 @@
 // A processor's API: read through its export calls; erasing there is also how it is notified
 // (GDPR Art. 19, CCPA §7022).
-import { httpExportCalls } from '../../schemas/datamap';
+import { httpExportCalls, type HttpStore } from '../../schemas/datamap';
+import type { IdentityValues } from './selector';
 import { sha256Hex } from '../../lib/hash';
 import type { ConnectorFor } from './connector';
 import { NOTHING_DONE, targetOf } from './connector';
 import { callProcessor, processorRecords } from './http';
 import { jsonArray, REPORT_SAMPLE_RECORDS } from '../staging';
+
+/**
+ * The proof after erasure: the first export call (the subject's main record) must find nothing.
+ * Without an export call the processor cannot be re-queried, and its success status is the proof.
+ */
+async function remainingAtProcessor(spec: HttpStore, identities: IdentityValues): Promise<number> {
+  const [first] = Object.entries(httpExportCalls(spec));
+  if (!first) return 0;
+  let n = 0;
+  for await (const record of processorRecords(spec, first[0], first[1], identities)) if (record !== undefined) n++;
+  return n;
+}
 
 export const httpConnector: ConnectorFor<'http'> = {
   async read(ctx, sink) {
@@ -33,12 +46,17 @@ export const httpConnector: ConnectorFor<'http'> = {
   async erase(ctx) {
     const spec = ctx.node.spec;
     const base = { ...NOTHING_DONE, ...targetOf(ctx.node), action: 'notify' as const };
-    const r = await callProcessor(spec, 'erase', await ctx.subject.identities());
-    return { ...base, deleted: r.calls - r.absent, note: `HTTP ${r.statuses.join(', ') || 'none: no identity to send'}` };
+    const identities = await ctx.subject.identities();
+    const r = await callProcessor(spec, 'erase', identities);
+    return {
+      ...base,
+      deleted: r.calls - r.absent,
+      remainingDue: await remainingAtProcessor(ctx.node.spec, identities),
+      note: `HTTP ${r.statuses.join(', ') || 'none: no identity to send'}`,
+    };
   },
-  // A processor's own store cannot be re-queried from here; its success status is the proof.
-  async verify() {
-    return 0;
+  async verify(ctx) {
+    return remainingAtProcessor(ctx.node.spec, await ctx.subject.identities());
   },
   async correct(ctx, corrections) {
     const r = await callProcessor(ctx.node.spec, 'correct', await ctx.subject.identities(), { corrections });

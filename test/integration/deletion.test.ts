@@ -74,6 +74,7 @@ describe('deletion request', () => {
     const neighbour = await accountId('bob@example.com');
     await seedCache(id);
     await seedCache(neighbour);
+    stack.processor!.customers.set(id, { id, email, name: 'at the processor', invoices: [] });
     const neighbourBefore = await holdings(neighbour);
     const before = await holdings(id);
     stack.processor!.failNext(2); // the processor is down for a moment: Temporal retries
@@ -276,6 +277,7 @@ describe('correction request', () => {
       ).rows,
     });
     const before = await snapshot(id);
+    stack.processor!.customers.set(id, { id, email, name: 'Bob Keller', invoices: [] });
     const neighbourBefore = await snapshot(neighbour);
     const newName = 'Robert Keller-Smith';
     const { body } = await submit(stack, { type: 'correction', email, corrections: { name: newName } });

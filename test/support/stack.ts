@@ -109,6 +109,8 @@ export interface StackOptions {
   timeSkipping?: boolean;
   /** Add a Redis cache, an HTTP processor and a manual store to the demo data map. */
   extraStores?: boolean;
+  /** Which fixture describes them (test/fixtures/<name>.yml); `extra-stores` by default. */
+  storesFixture?: 'extra-stores' | 'all-stores';
 }
 
 async function startTemporal(timeSkipping: boolean): Promise<TestWorkflowEnvironment> {
@@ -145,7 +147,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     INBOX_WEBHOOK_SECRET: TEST_INBOX_SECRET,
   });
   let mapText = await readFile(path.join(PROJECT_ROOT, 'demo', 'datamap.yml'), 'utf8');
-  if (opts.extraStores) mapText += `\n${await readFile(path.join(PROJECT_ROOT, 'test', 'fixtures', 'extra-stores.yml'), 'utf8')}`;
+  if (opts.extraStores) mapText += `\n${await readFile(path.join(PROJECT_ROOT, 'test', 'fixtures', `${opts.storesFixture ?? 'extra-stores'}.yml`), 'utf8')}`;
   const dataMap = compileDataMap(
     parseDataMap(mapText, {
       APP_DATABASE_URL: db.appUrl,
