@@ -28,6 +28,8 @@ export const Config = z.object({
   DATAMAP_PATH: z.string().min(1).default('demo/datamap.yml'),
   EXPORT_DIR: z.string().min(1).default('.data/exports'),
   EXPORT_LINK_TTL_DAYS: PositiveInt.default(7),
+  /** Largest file the privacy team may upload for a manual store's part of an access or export. */
+  MANUAL_UPLOAD_MAX_BYTES: PositiveInt.default(10 * 1024 * 1024),
   VERIFICATION_TTL_HOURS: PositiveInt.default(72),
   RESPONSE_DAYS: PositiveInt.default(30),
   /** Anonymous intake (POST /v1/requests) per client IP per day. */
