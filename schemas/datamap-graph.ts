@@ -137,6 +137,7 @@ function resolutionLevels(collections: CollectionEntry[]): CollectionEntry[][] {
 
 /** Children before parents; a reference cycle cannot be ordered and is an error that names it. */
 function eraseLevels(nodes: Node[], collections: CollectionEntry[]): Target[][] {
+  const byKey = new Map(collections.map((c) => [addressKey(c), c]));
   const referencedBy = new Map<AddressKey, AddressKey[]>();
   for (const c of collections) {
     for (const r of c.references) {

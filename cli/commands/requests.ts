@@ -1,4 +1,5 @@
 // Client commands against the HTTP API: submit, verify, status, plan.
+import type { PlanEntry } from '../../schemas/workflow';
 import { Command, Option } from 'commander';
 import { callApi } from '../clients';
 import { CliError } from '../errors';
@@ -64,26 +65,19 @@ export function registerRequestCommands(program: Command, { out, err, env }: Com
     .addOption(apiOption())
     .action(async (o: { email: string; json?: boolean; key?: string; api: string }) => {
       const plan = (await callApi(o.api, 'POST', '/v1/plans', { email: o.email, type: 'deletion' }, adminHeaders(o.key), err)) as {
-        entries: {
-          store: string;
-          collection: string;
-          action: string;
-          rows: number;
-          basis?: string;
-          retainedUntil?: string;
-          purgeAfter?: string;
-        }[];
+        entries: PlanEntry[];
       };
       if (o.json) return out(JSON.stringify(plan, null, 2));
       const rows = plan.entries.map((e) => [
+        e.step ? String(e.step) : '—',
         e.store,
         e.collection,
         e.action,
         String(e.rows),
-        [e.basis, e.retainedUntil && `until ${e.retainedUntil.slice(0, 10)}`, e.purgeAfter && `purge after ${e.purgeAfter}`]
+        [e.basis, e.retainedUntil && `until ${e.retainedUntil.slice(0, 10)}`, e.purgeAfter && `purge after ${e.purgeAfter}`, e.note]
           .filter(Boolean)
           .join('; '),
       ]);
-      out(formatTable(['STORE', 'COLLECTION', 'ACTION', 'ROWS', 'NOTE'], rows, [3]).join('\n'));
+      out(formatTable(['STEP', 'STORE', 'COLLECTION', 'ACTION', 'ROWS', 'NOTE'], rows, [4]).join('\n'));
     });
 }

@@ -49,7 +49,8 @@ test('submit, verify, status, plan and audit verify through the dsar command', a
   assert.match(key, /^dsar_/);
   const plan = await dsar('plan', '--email', 'carol@example.com', '--key', key, '--api', api);
   assert.equal(plan.code, 0, plan.err);
-  assert.match(plan.out, /usage_logs\s+delete\s+40/);
+  assert.match(plan.out, /1\s+app_db\s+usage_logs\s+delete\s+40/, 'children first');
+  assert.match(plan.out, /2\s+app_db\s+accounts\s+purge\s+1/, 'then the collection they reference');
   assert.match(plan.out, /billing_records\s+retain\s+12\s+GDPR Art\. 17\(3\)\(b\)/);
   const noKey = await dsar('plan', '--email', 'carol@example.com', '--api', api);
   assert.equal(noKey.code, 1);
