@@ -49,13 +49,11 @@ export function installErrorHandler(app: FastifyInstance): void {
         .send({ error: 'payload_too_large', message: 'request body is too large', issues: [{ path: '(body)', message: 'too large' }] });
     }
     if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-      return reply
-        .code(415)
-        .send({
-          error: 'unsupported_media_type',
-          message: 'send application/json',
-          issues: [{ path: 'headers.content-type', message: 'must be application/json' }],
-        });
+      return reply.code(415).send({
+        error: 'unsupported_media_type',
+        message: 'send application/json',
+        issues: [{ path: 'headers.content-type', message: 'must be application/json' }],
+      });
     }
     if (err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') {
       return reply

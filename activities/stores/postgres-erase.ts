@@ -123,16 +123,14 @@ export async function deleteSubjectRows(
   );
   // rows whose ordering column is NULL are in no range
   const rest = await deleteWhere(pool, entry, `${w.sql} AND ${col} IS NULL`, w.params, opts);
-  return lanes
-    .concat(rest)
-    .reduce(
-      (a, l) => ({
-        rows: a.rows + l.rows,
-        statements: a.statements + l.statements,
-        longestStatementMs: Math.max(a.longestStatementMs, l.longestStatementMs),
-      }),
-      { rows: 0, statements: 0, longestStatementMs: 0 },
-    );
+  return lanes.concat(rest).reduce(
+    (a, l) => ({
+      rows: a.rows + l.rows,
+      statements: a.statements + l.statements,
+      longestStatementMs: Math.max(a.longestStatementMs, l.longestStatementMs),
+    }),
+    { rows: 0, statements: 0, longestStatementMs: 0 },
+  );
 }
 
 function maskExpr(column: string, how: 'hash' | 'null' | 'redact', saltParam: string): string {
