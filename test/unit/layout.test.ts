@@ -152,17 +152,22 @@ function holdsSource(dir: string): boolean {
   );
 }
 
+/** The lines of the first markdown table after `heading` in a file of the repository. */
+function tableAfter(file: string, heading: RegExp): string[] {
+  const section = readFileSync(path.join(ROOT, file), 'utf8').split(heading)[1];
+  assert.ok(section, `${file} has the layout section`);
+  return section
+    .split('\n\n')
+    .find((block) => block.trim().startsWith('| folder |'))!
+    .trim()
+    .split('\n');
+}
+
+const readmeTable = () => tableAfter('README.md', /^### Layout — what each folder may touch$/m);
+
 /** The rows of README.md's layout table: folders (first cell) and what they may import (third cell). */
 function layoutTable(): { folders: string[]; mayImport: string }[] {
-  const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-  const section = readme.split(/^### Layout — what each folder may touch$/m)[1];
-  assert.ok(section, 'README.md has the layout section');
-  const rows = section
-    .split('\n\n')
-    .find((block) => block.trim().startsWith('|'))!
-    .trim()
-    .split('\n')
-    .slice(2); // header and separator
+  const rows = readmeTable().slice(2); // header and separator
   return rows.map((row) => {
     const cells = row.split('|').map((c) => c.trim());
     return { folders: [...cells[1].matchAll(/`([a-z]+)\/`/g)].map((m) => m[1]), mayImport: cells[3] };
@@ -211,4 +216,8 @@ test("README's layout table and .dependency-cruiser.js allow the same folders", 
       assert.deepEqual(inRule, allowed, `${rule.name} allows what the table says for ${folder}/`);
     }
   }
+});
+
+test("docs/architecture.md's layer table is the README's", () => {
+  assert.deepEqual(tableAfter('docs/architecture.md', /^## 1\. Layers$/m), readmeTable());
 });
