@@ -1,4 +1,4 @@
-// One error type per failure kind, mapped to an HTTP status in one place (DESIGN §9).
+// One error type per failure kind, mapped to an HTTP status in one place.
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 

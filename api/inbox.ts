@@ -19,7 +19,7 @@ export interface InboxOutcome {
 }
 
 /** PostgreSQL text cannot hold NUL; mail headers sometimes do. */
-const storable = (s: string) => s.replace(/\u0000/g, '\ufffd');
+const storable = (s: string) => s.replaceAll('\u0000', '\ufffd');
 
 /** Request types a mail can start on its own (a correction needs the new values: triage). */
 const DIRECT = new Set(['access', 'export', 'deletion']);

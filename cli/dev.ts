@@ -129,7 +129,7 @@ export async function startDevStack(opts: DevStackOptions & { abort?: AbortSigna
               return await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'pg'), port: ports.pg, log: pgLog.push });
             } catch (err) {
               const reason = err instanceof Error ? err.message : 'the server exited during start';
-              throw new Error(`PostgreSQL did not start: ${reason}\n  last lines of its log:\n${pgLog.text()}`);
+              throw new Error(`PostgreSQL did not start: ${reason}\n  last lines of its log:\n${pgLog.text()}`, { cause: err });
             }
           },
           (started) => `PostgreSQL ready on 127.0.0.1:${started.port}, data in ${path.join(dataDir, 'pg')}`,
@@ -155,11 +155,11 @@ export async function startDevStack(opts: DevStackOptions & { abort?: AbortSigna
       } catch (err) {
         throw new Error(
           describeError(err, { databaseUrl: engineUrl, databaseUrlName: userEnv.DATABASE_URL ? 'DATABASE_URL' : 'embedded PostgreSQL' }),
+          { cause: err },
         );
       } finally {
         await engineDb.end();
       }
-      let seeded: boolean | null = null;
       if (usingDemoMap && appUrl) {
         checkAbort();
         const appDb = new Pool({ connectionString: appUrl });
@@ -167,7 +167,7 @@ export async function startDevStack(opts: DevStackOptions & { abort?: AbortSigna
         try {
           const started = Date.now();
           await applyDemoSchema(appDb);
-          seeded = (await seedDemo(appDb)).seeded;
+          const { seeded } = await seedDemo(appDb);
           log(`  demo product database: ${seeded ? `seeded (${seconds(Date.now() - started)})` : 'already seeded'}`);
         } catch (err) {
           throw new Error(
@@ -175,6 +175,7 @@ export async function startDevStack(opts: DevStackOptions & { abort?: AbortSigna
               databaseUrl: appUrl,
               databaseUrlName: userEnv.APP_DATABASE_URL ? 'APP_DATABASE_URL' : 'embedded PostgreSQL',
             }),
+            { cause: err },
           );
         } finally {
           await appDb.end();
@@ -204,6 +205,7 @@ export async function startDevStack(opts: DevStackOptions & { abort?: AbortSigna
           } catch (err) {
             throw new Error(
               `the Temporal dev server did not start: ${describeError(err)}\n  last lines of its log:\n${temporalLog.text()}`,
+              { cause: err },
             );
           }
         },

@@ -28,7 +28,7 @@ export async function migrate(pool: Pool, dir = MIGRATIONS_DIR): Promise<string[
         applied.push(file);
       } catch (err) {
         await client.query('ROLLBACK');
-        throw new Error(`migration ${file} failed: ${(err as Error).message}`);
+        throw new Error(`migration ${file} failed: ${(err as Error).message}`, { cause: err });
       }
     }
   } finally {

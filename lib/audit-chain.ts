@@ -15,7 +15,7 @@ export interface ChainedEvent {
   details: Record<string, unknown>;
 }
 
-/** hash = SHA-256(prev_hash ‖ canonical event) (DESIGN §7). */
+/** hash = SHA-256(prev_hash ‖ canonical event): each event seals the one before it (docs/architecture.md §7). */
 export function chainHash(prevHash: string, event: ChainedEvent): string {
   return createHash('sha256').update(prevHash).update(canonicalJson(event)).digest('hex');
 }

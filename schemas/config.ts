@@ -1,4 +1,4 @@
-// Process configuration from the environment, validated at start (DESIGN §9).
+// Process configuration from the environment, validated at start; a missing or malformed setting is named.
 import { z } from 'zod';
 
 const Url = (what: string) => z.string({ error: `${what} is required` }).min(1, `${what} is required`);

@@ -82,7 +82,7 @@
   function getKey() {
     try {
       return sessionStorage.getItem(KEY_STORAGE) || '';
-    } catch (e) {
+    } catch {
       return '';
     }
   }
@@ -128,7 +128,7 @@
   function logout(message) {
     try {
       sessionStorage.removeItem(KEY_STORAGE);
-    } catch (e) {
+    } catch {
       /* ignore */
     }
     appSection.hidden = true;
@@ -725,7 +725,7 @@
     }
     try {
       sessionStorage.setItem(KEY_STORAGE, key);
-    } catch (e) {
+    } catch {
       /* private mode: nothing to do */
     }
     input.value = '';
@@ -741,13 +741,13 @@
 
   try {
     temporalInput.value = localStorage.getItem(TEMPORAL_STORAGE) || TEMPORAL_DEFAULT;
-  } catch (e) {
+  } catch {
     temporalInput.value = TEMPORAL_DEFAULT;
   }
   temporalInput.addEventListener('change', function () {
     try {
       localStorage.setItem(TEMPORAL_STORAGE, temporalBase());
-    } catch (e) {
+    } catch {
       /* ignore */
     }
     var base = temporalBase();

@@ -11,7 +11,7 @@ button.addEventListener('click', async () => {
   out.classList.remove('is-error');
   out.textContent = 'Confirming…';
   let res;
-  let body = {};
+  let body;
   try {
     res = await fetch(`/v1/requests/${encodeURIComponent(requestId)}/verify`, {
       method: 'POST',

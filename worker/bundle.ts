@@ -16,6 +16,6 @@ export async function loadWorkflowBundle(file: string | undefined): Promise<Work
   try {
     return { code: await readFile(file, 'utf8') };
   } catch (err) {
-    throw new Error(`cannot read the workflow bundle at ${file} (WORKFLOW_BUNDLE_PATH): ${(err as Error).message}`);
+    throw new Error(`cannot read the workflow bundle at ${file} (WORKFLOW_BUNDLE_PATH): ${(err as Error).message}`, { cause: err });
   }
 }

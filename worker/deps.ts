@@ -12,7 +12,7 @@ export async function loadDataMap(file: string, env: Record<string, string | und
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    throw new Error(`cannot read the data map at ${file} (DATAMAP_PATH): ${(err as Error).message}`);
+    throw new Error(`cannot read the data map at ${file} (DATAMAP_PATH): ${(err as Error).message}`, { cause: err });
   }
   return compileDataMap(parseDataMap(text, env));
 }

@@ -75,7 +75,7 @@ CREATE TABLE emails_sent (
   sent_at     timestamptz NOT NULL DEFAULT now()
 );
 
--- Append-only, hash-chained audit trail (DESIGN §7). hash = SHA-256(prev_hash || canonical event).
+-- Append-only, hash-chained audit trail. hash = SHA-256(prev_hash || canonical event).
 CREATE TABLE audit_events (
   seq         bigint PRIMARY KEY,
   event_key   text NOT NULL UNIQUE,

@@ -149,7 +149,7 @@ describe('audit dossier and metrics', () => {
   });
 
   test('/metrics: request gauges by SQL, totals, default metrics, no personal data', async () => {
-    let text = '';
+    let text: string;
     const deadline = Date.now() + 10_000;
     for (;;) {
       const res = await app.inject({ method: 'GET', url: '/metrics' });

@@ -142,7 +142,7 @@ export async function startDovecot(): Promise<DovecotServer> {
     const log = await readFile(path.join(tmp, 'dovecot.log'), 'utf8').catch(() => '');
     await cleanup();
     const why = spawnError ? (spawnError as Error).message : (err as Error).message;
-    throw new Error(`dovecot did not start (${HINT}): ${why}\n${stderr}${log.slice(-2000)}`);
+    throw new Error(`dovecot did not start (${HINT}): ${why}\n${stderr}${log.slice(-2000)}`, { cause: err });
   }
   return {
     url: `imap://${encodeURIComponent(user)}:${encodeURIComponent(password)}@127.0.0.1:${port}`,
