@@ -3,23 +3,16 @@
 // and SHA-256 of old and new values, never the values.
 import { listTargets, type Target } from '../schemas/datamap';
 import type { CorrectionOutcome } from '../schemas/workflow';
-import { appendAudit } from './audit';
+import { appendAudit } from '../records/audit-events';
+import { loadCorrections } from '../records/request-corrections';
 import type { ActivityDeps } from './deps';
 import { collectionEntry, columnsFor } from './stores/postgres-connector';
 import { connectorFor } from './stores/registry';
 import { persistedSubject } from './subject';
 
-export async function loadCorrections(deps: ActivityDeps, requestId: string): Promise<Record<string, string>> {
-  const { rows } = await deps.engineDb.query<{ field: string; new_value: string }>(
-    'SELECT field, new_value FROM request_corrections WHERE request_id = $1',
-    [requestId],
-  );
-  return Object.fromEntries(rows.map((r) => [r.field, r.new_value]));
-}
-
 /** The targets a correction touches: collections with a correctable column for a field, processors with a correct call. */
 export async function correctionTargets(deps: ActivityDeps, requestId: string): Promise<Target[]> {
-  const fields = Object.keys(await loadCorrections(deps, requestId));
+  const fields = Object.keys(await loadCorrections(deps.engineDb, requestId));
   return listTargets(deps.dataMap).filter((t) => {
     const store = deps.dataMap.stores[t.store];
     if (store.kind === 'http') return !!store.correct;
@@ -34,7 +27,7 @@ export async function correctTarget(deps: ActivityDeps, requestId: string, targe
   if (!connector.correct) throw new Error(`${target.kind} stores cannot be corrected`);
   const outcome = await connector.correct(
     { deps, target, subject: persistedSubject(deps.engineDb, requestId) },
-    await loadCorrections(deps, requestId),
+    await loadCorrections(deps.engineDb, requestId),
   );
   await appendAudit(deps.engineDb, {
     eventKey: `${requestId}:correct:${target.store}.${target.collection}`,

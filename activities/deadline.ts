@@ -1,10 +1,10 @@
 // The deadline clock's side effects: reminders and escalations to the privacy team,
 // extension and denial notices to the subject. One email per key, ever.
 import type { Denial, Extension } from '../schemas/workflow';
-import { appendAudit } from './audit';
+import { appendAudit } from '../records/audit-events';
+import { loadRequest, markOverdue, recordDenialReason, recordExtension } from '../records/requests';
 import type { ActivityDeps } from './deps';
 import { sendOnce } from './email';
-import { loadRequest } from './requests';
 import { denialMail, extensionMail, overdueMail, reminderMail } from './templates';
 import { sha256Hex } from '../lib/hash';
 
@@ -28,7 +28,7 @@ export async function sendDeadlineReminder(deps: ActivityDeps, requestId: string
 
 export async function escalateOverdue(deps: ActivityDeps, requestId: string, dueAt: string): Promise<void> {
   const r = await loadRequest(deps.engineDb, requestId);
-  await deps.engineDb.query('UPDATE requests SET overdue = true, updated_at = now() WHERE id = $1', [requestId]);
+  await markOverdue(deps.engineDb, requestId);
   await sendOnce(deps.engineDb, deps.mailer, deps.config.MAIL_FROM, {
     key: `${requestId}:overdue:${dueAt}`,
     requestId,
@@ -47,10 +47,7 @@ export async function escalateOverdue(deps: ActivityDeps, requestId: string, due
 
 export async function applyExtension(deps: ActivityDeps, requestId: string, ext: Extension): Promise<void> {
   const r = await loadRequest(deps.engineDb, requestId);
-  await deps.engineDb.query(
-    'UPDATE requests SET extended_due_at = $2, extension_reason = $3, overdue = false, updated_at = now() WHERE id = $1',
-    [requestId, ext.newDueAt, ext.reason],
-  );
+  await recordExtension(deps.engineDb, requestId, ext.newDueAt, ext.reason);
   await sendOnce(deps.engineDb, deps.mailer, deps.config.MAIL_FROM, {
     key: `${requestId}:extension:${ext.newDueAt}`,
     requestId,
@@ -69,7 +66,7 @@ export async function applyExtension(deps: ActivityDeps, requestId: string, ext:
 
 export async function sendDenialNotice(deps: ActivityDeps, requestId: string, denial: Denial): Promise<void> {
   const r = await loadRequest(deps.engineDb, requestId);
-  await deps.engineDb.query('UPDATE requests SET denial_reason = $2, updated_at = now() WHERE id = $1', [requestId, denial.reason]);
+  await recordDenialReason(deps.engineDb, requestId, denial.reason);
   await sendOnce(deps.engineDb, deps.mailer, deps.config.MAIL_FROM, {
     key: `${requestId}:denial`,
     requestId,

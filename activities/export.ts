@@ -9,13 +9,14 @@ import { finished } from 'node:stream/promises';
 import { createHash } from 'node:crypto';
 import { crc32, deflateRawSync } from 'node:zlib';
 import type { CollectionExportResult, ExportPackage } from '../schemas/workflow';
-import { appendAudit } from './audit';
+import { appendAudit } from '../records/audit-events';
+import { findExportOfRequest, insertExport } from '../records/exports';
+import { loadRequest } from '../records/requests';
+import { loadPredicates } from '../records/subject-identities';
 import type { ActivityDeps } from './deps';
 import { manifestCollection, type Manifest } from './manifest';
 import { accessReportHtml } from './report';
-import { loadRequest } from './requests';
 import { exportCollectionFiles, sampleRows, storePool } from './stores/postgres';
-import { loadPredicates } from './subject';
 import { collectionEntry } from './stores/postgres-connector';
 import { writeRawZip, type RawEntry } from './zip';
 
@@ -64,15 +65,14 @@ export async function exportCollection(
 
 export async function packageExport(deps: ActivityDeps, requestId: string, results: CollectionExportResult[]): Promise<ExportPackage> {
   const db = deps.engineDb;
-  const existing = await db.query('SELECT id, bytes, sha256, manifest FROM exports WHERE request_id = $1', [requestId]);
-  if (existing.rows[0]) {
-    const m = existing.rows[0].manifest as Manifest;
+  const existing = await findExportOfRequest(db, requestId);
+  if (existing) {
     return {
-      exportId: existing.rows[0].id,
-      bytes: Number(existing.rows[0].bytes),
-      sha256: existing.rows[0].sha256,
-      collections: m.totals.collections,
-      rows: m.totals.rows,
+      exportId: existing.id,
+      bytes: existing.bytes,
+      sha256: existing.sha256,
+      collections: existing.totals.collections,
+      rows: existing.totals.rows,
     };
   }
   const request = await loadRequest(db, requestId);
@@ -121,12 +121,7 @@ export async function packageExport(deps: ActivityDeps, requestId: string, resul
   await rename(partial, finalPath);
 
   const expiresAt = new Date(Date.now() + deps.config.EXPORT_LINK_TTL_DAYS * 86_400_000);
-  const inserted = await db.query(
-    `INSERT INTO exports (id, request_id, path, bytes, sha256, manifest, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
-     ON CONFLICT (request_id) DO NOTHING RETURNING id`,
-    [randomUUID(), requestId, finalPath, bytes, sha256, manifest, expiresAt],
-  );
-  const exportId = inserted.rows[0]?.id ?? (await db.query('SELECT id FROM exports WHERE request_id = $1', [requestId])).rows[0].id;
+  const exportId = await insertExport(db, { id: randomUUID(), requestId, path: finalPath, bytes, sha256, manifest, expiresAt });
   await appendAudit(db, {
     eventKey: `${requestId}:export.packaged`,
     requestId,

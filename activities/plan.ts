@@ -3,21 +3,19 @@
 import { listTargets } from '../schemas/datamap';
 import type { PlanEntry } from '../schemas/workflow';
 import { sha256Hex } from '../lib/hash';
-import { appendAudit } from './audit';
+import { appendAudit } from '../records/audit-events';
+import { activeHoldForSubject } from '../records/legal-holds';
+import { loadPlanSubjectEmail, savePlanResult } from '../records/plans';
 import type { ActivityDeps } from './deps';
-import { activeHoldForSubject } from './erase';
 import { connectorFor } from './stores/registry';
 import { resolveSubject } from './stores/resolve';
 import { resolvedSubject } from './subject';
 
 export async function planDeletion(deps: ActivityDeps, planId: string): Promise<PlanEntry[]> {
-  const {
-    rows: [plan],
-  } = await deps.engineDb.query<{ subject_email: string }>('SELECT subject_email FROM plans WHERE id = $1', [planId]);
-  if (!plan) throw new Error(`plan ${planId} is not in the engine database`);
-  const { selectors, identities } = await resolveSubject(deps.dataMap, { email: [plan.subject_email] });
+  const subjectEmail = await loadPlanSubjectEmail(deps.engineDb, planId);
+  const { selectors, identities } = await resolveSubject(deps.dataMap, { email: [subjectEmail] });
   const subject = resolvedSubject(selectors, identities);
-  const hold = await activeHoldForSubject(deps.engineDb, sha256Hex(plan.subject_email));
+  const hold = await activeHoldForSubject(deps.engineDb, sha256Hex(subjectEmail));
   const entries: PlanEntry[] = [];
   for (const target of listTargets(deps.dataMap)) {
     const store = deps.dataMap.stores[target.store];
@@ -25,7 +23,7 @@ export async function planDeletion(deps: ActivityDeps, planId: string): Promise<
     const entry = await connectorFor(target.kind).plan({ deps, target, subject });
     entries.push(hold && target.kind !== 'manual' ? { ...entry, action: 'held', basis: `legal hold ${hold.id}` } : entry);
   }
-  await deps.engineDb.query('UPDATE plans SET result = $2 WHERE id = $1', [planId, JSON.stringify(entries)]);
+  await savePlanResult(deps.engineDb, planId, entries);
   await appendAudit(deps.engineDb, {
     eventKey: `plan:${planId}`,
     actor: 'worker',

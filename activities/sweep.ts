@@ -5,7 +5,9 @@ import { rm } from 'node:fs/promises';
 import { escapeIdentifier as q } from 'pg';
 import { listCollections, type CollectionEntry } from '../schemas/datamap';
 import type { SweepResult } from '../schemas/workflow';
-import { appendAudit } from './audit';
+import { appendAudit } from '../records/audit-events';
+import { listExpiredExports, markExportDeleted } from '../records/exports';
+import { heldSubjectEmails } from '../records/legal-holds';
 import type { ActivityDeps } from './deps';
 import { collectionEntry } from './stores/postgres-connector';
 import { storePool } from './stores/postgres';
@@ -23,12 +25,9 @@ export function sweepTargets(deps: ActivityDeps): { store: string; collection: s
 
 /** The predicates of every subject under an active legal hold, for one collection. */
 async function heldPredicates(deps: ActivityDeps, entry: CollectionEntry): Promise<Predicate[]> {
-  const { rows } = await deps.engineDb.query<{ subject_email: string }>(
-    'SELECT DISTINCT subject_email FROM legal_holds WHERE released_at IS NULL',
-  );
   const out: Predicate[] = [];
-  for (const hold of rows) {
-    const { selectors } = await resolveSubject(deps.dataMap, { email: [hold.subject_email] });
+  for (const email of await heldSubjectEmails(deps.engineDb)) {
+    const { selectors } = await resolveSubject(deps.dataMap, { email: [email] });
     out.push(...(selectors.find((s) => s.store === entry.store && s.collection === entry.collection)?.predicates ?? []));
   }
   return out;
@@ -116,12 +115,10 @@ export async function sweepCollection(deps: ActivityDeps, store: string, collect
 
 /** Removes expired export archives from disk and marks them deleted. */
 export async function sweepExports(deps: ActivityDeps): Promise<SweepResult> {
-  const { rows } = await deps.engineDb.query<{ id: string; path: string }>(
-    'SELECT id, path FROM exports WHERE expires_at < now() AND deleted_at IS NULL',
-  );
+  const rows = await listExpiredExports(deps.engineDb);
   for (const r of rows) {
     await rm(r.path, { force: true });
-    await deps.engineDb.query('UPDATE exports SET deleted_at = now() WHERE id = $1', [r.id]);
+    await markExportDeleted(deps.engineDb, r.id);
   }
   return {
     store: 'engine',

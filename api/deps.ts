@@ -24,3 +24,8 @@ export interface ApiDeps {
   /** The data map, to refuse corrections of fields no store marks correctable. */
   dataMap: DataMap;
 }
+
+/** What every route plugin is registered with. */
+export interface RoutesOptions {
+  deps: ApiDeps;
+}

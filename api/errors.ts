@@ -1,6 +1,21 @@
-// One error type per failure kind, mapped to an HTTP status in one place (DESIGN §9).
+// One error type per failure kind, mapped to an HTTP status in one place, with one body shape.
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+
+/** The body of every error answer: a code, a message, and the fields at fault when there are any. */
+export const ErrorBody = z.object({
+  error: z.string(),
+  message: z.string(),
+  issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+});
+
+type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 410 | 413 | 415 | 422 | 429 | 503;
+
+/** Response schemas for the error statuses a route answers with; 500 (logged, never detailed) always. */
+export function errorResponses<S extends ErrorStatus>(...statuses: S[]): Record<S | 500, typeof ErrorBody> {
+  return Object.fromEntries([...statuses, 500].map((s) => [s, ErrorBody])) as Record<S | 500, typeof ErrorBody>;
+}
 
 export interface Issue {
   path: string;
@@ -49,13 +64,11 @@ export function installErrorHandler(app: FastifyInstance): void {
         .send({ error: 'payload_too_large', message: 'request body is too large', issues: [{ path: '(body)', message: 'too large' }] });
     }
     if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-      return reply
-        .code(415)
-        .send({
-          error: 'unsupported_media_type',
-          message: 'send application/json',
-          issues: [{ path: 'headers.content-type', message: 'must be application/json' }],
-        });
+      return reply.code(415).send({
+        error: 'unsupported_media_type',
+        message: 'send application/json',
+        issues: [{ path: 'headers.content-type', message: 'must be application/json' }],
+      });
     }
     if (err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') {
       return reply

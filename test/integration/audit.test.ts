@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { appendAudit, verifyAuditChain } from '../../activities/audit';
-import { expireRecords } from '../../activities/records';
+import { appendAudit, verifyAuditChain } from '../../records/audit-events';
+import { expireRecords } from '../../activities/record-keeping';
 import { chainHash } from '../../lib/audit-chain';
 import { Config } from '../../schemas/config';
 import { startDatabases, type Databases } from '../support/stack';
