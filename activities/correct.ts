@@ -4,23 +4,16 @@
 import { AUDIT_ACTIONS } from '../schemas/audit-actions';
 import { addressKey, type Target } from '../schemas/datamap-graph';
 import type { CorrectionOutcome } from '../schemas/workflow';
-import { appendAudit } from './audit';
+import { appendAudit } from '../records/audit-events';
+import { loadCorrections } from '../records/request-corrections';
 import type { ActivityDeps } from './deps';
 import { columnsFor } from './stores/postgres-connector';
 import { operationOf } from './stores/registry';
 import { persistedSubject } from './subject';
 
-export async function loadCorrections(deps: ActivityDeps, requestId: string): Promise<Record<string, string>> {
-  const { rows } = await deps.engineDb.query<{ field: string; new_value: string }>(
-    'SELECT field, new_value FROM request_corrections WHERE request_id = $1',
-    [requestId],
-  );
-  return Object.fromEntries(rows.map((r) => [r.field, r.new_value]));
-}
-
 /** The targets a correction touches: collections with a correctable column for a requested field, processors and manual stores for corrections. */
 export async function correctionTargets(deps: ActivityDeps, requestId: string): Promise<Target[]> {
-  const fields = Object.keys(await loadCorrections(deps, requestId));
+  const fields = Object.keys(await loadCorrections(deps.engineDb, requestId));
   return deps.dataMap.targetsFor('correction').targets.filter((t) => {
     const node = deps.dataMap.node(t);
     return node.kind !== 'postgres' || fields.some((f) => columnsFor(node, f).length);
@@ -31,7 +24,7 @@ export async function correctTarget(deps: ActivityDeps, requestId: string, targe
   const node = deps.dataMap.node(target);
   const outcome = await operationOf(node, 'correct')(
     { deps, node, subject: persistedSubject(deps.engineDb, requestId), requestId },
-    await loadCorrections(deps, requestId),
+    await loadCorrections(deps.engineDb, requestId),
   );
   await appendAudit(deps.engineDb, {
     eventKey: `${requestId}:correct:${addressKey(target)}`,

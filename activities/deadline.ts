@@ -1,10 +1,11 @@
 // The deadline clock's side effects: reminders and escalations to the privacy team,
 // extension and denial notices to the subject. One email per key, ever.
+import { AUDIT_ACTIONS } from '../schemas/audit-actions';
 import type { Denial, Extension } from '../schemas/workflow';
-import { appendAudit } from './audit';
+import { appendAudit } from '../records/audit-events';
+import { loadRequest, markOverdue, recordDenialReason, recordExtension } from '../records/requests';
 import type { ActivityDeps } from './deps';
 import { sendOnce } from './email';
-import { loadRequest } from './requests';
 import { denialMail, extensionMail, overdueMail, reminderMail } from './templates';
 import { sha256Hex } from '../lib/hash';
 
@@ -21,14 +22,14 @@ export async function sendDeadlineReminder(deps: ActivityDeps, requestId: string
     eventKey: `${requestId}:deadline.reminder:${dueAt}`,
     requestId,
     actor: 'workflow',
-    action: 'deadline.reminder',
+    action: AUDIT_ACTIONS.deadlineReminder,
     details: { dueAt },
   });
 }
 
 export async function escalateOverdue(deps: ActivityDeps, requestId: string, dueAt: string): Promise<void> {
   const r = await loadRequest(deps.engineDb, requestId);
-  await deps.engineDb.query('UPDATE requests SET overdue = true, updated_at = now() WHERE id = $1', [requestId]);
+  await markOverdue(deps.engineDb, requestId);
   await sendOnce(deps.engineDb, deps.mailer, deps.config.MAIL_FROM, {
     key: `${requestId}:overdue:${dueAt}`,
     requestId,
@@ -40,17 +41,14 @@ export async function escalateOverdue(deps: ActivityDeps, requestId: string, due
     eventKey: `${requestId}:deadline.overdue:${dueAt}`,
     requestId,
     actor: 'workflow',
-    action: 'deadline.overdue',
+    action: AUDIT_ACTIONS.deadlineOverdue,
     details: { dueAt },
   });
 }
 
 export async function applyExtension(deps: ActivityDeps, requestId: string, ext: Extension): Promise<void> {
   const r = await loadRequest(deps.engineDb, requestId);
-  await deps.engineDb.query(
-    'UPDATE requests SET extended_due_at = $2, extension_reason = $3, overdue = false, updated_at = now() WHERE id = $1',
-    [requestId, ext.newDueAt, ext.reason],
-  );
+  await recordExtension(deps.engineDb, requestId, ext.newDueAt, ext.reason);
   await sendOnce(deps.engineDb, deps.mailer, deps.config.MAIL_FROM, {
     key: `${requestId}:extension:${ext.newDueAt}`,
     requestId,
@@ -62,14 +60,14 @@ export async function applyExtension(deps: ActivityDeps, requestId: string, ext:
     eventKey: `${requestId}:request.extended:${ext.newDueAt}`,
     requestId,
     actor: `admin:${ext.by}`,
-    action: 'request.extended',
+    action: AUDIT_ACTIONS.requestExtended,
     details: { newDueAt: ext.newDueAt, reasonSha256: sha256Hex(ext.reason), noticeSent: true },
   });
 }
 
 export async function sendDenialNotice(deps: ActivityDeps, requestId: string, denial: Denial): Promise<void> {
   const r = await loadRequest(deps.engineDb, requestId);
-  await deps.engineDb.query('UPDATE requests SET denial_reason = $2, updated_at = now() WHERE id = $1', [requestId, denial.reason]);
+  await recordDenialReason(deps.engineDb, requestId, denial.reason);
   await sendOnce(deps.engineDb, deps.mailer, deps.config.MAIL_FROM, {
     key: `${requestId}:denial`,
     requestId,

@@ -1,6 +1,7 @@
 import { createTransport, type Transporter } from 'nodemailer';
 import type { Pool } from 'pg';
 import { sha256Hex } from '../lib/hash';
+import { mailWasSent, recordMailSent } from '../records/mails-sent';
 
 export function createMailer(smtpUrl: string): Transporter {
   return createTransport(smtpUrl);
@@ -22,15 +23,9 @@ export interface OutgoingMail {
  * rare resend after a crash between SMTP acceptance and the record is recognisable downstream.
  */
 export async function sendOnce(db: Pool, mailer: Transporter, from: string, mail: OutgoingMail): Promise<{ sent: boolean }> {
-  const already = await db.query('SELECT 1 FROM emails_sent WHERE key = $1', [mail.key]);
-  if (already.rowCount) return { sent: false };
+  if (await mailWasSent(db, mail.key)) return { sent: false };
   const messageId = `<${sha256Hex(mail.key).slice(0, 32)}@dsar-engine>`;
   await mailer.sendMail({ from, to: mail.to, subject: mail.subject, text: mail.text, html: mail.html, messageId });
-  await db.query('INSERT INTO emails_sent (key, request_id, kind, message_id) VALUES ($1, $2, $3, $4) ON CONFLICT (key) DO NOTHING', [
-    mail.key,
-    mail.requestId,
-    mail.kind,
-    messageId,
-  ]);
+  await recordMailSent(db, { key: mail.key, requestId: mail.requestId, kind: mail.kind, messageId });
   return { sent: true };
 }

@@ -1,39 +1,20 @@
 // Deletion (GDPR Art. 17, CCPA delete): each target's connector does what the data map says,
 // then re-queries to prove it. Outcomes carry counts, field names and legal bases — no data.
-import type { Pool } from 'pg';
 import { AUDIT_ACTIONS } from '../schemas/audit-actions';
 import { addressKey, type Target } from '../schemas/datamap-graph';
 import type { ErasureOutcome } from '../schemas/workflow';
-import { appendAudit } from './audit';
+import { appendAudit } from '../records/audit-events';
+import { activeHoldForRequest } from '../records/legal-holds';
 import type { ActivityDeps } from './deps';
 import { NOTHING_DONE, type PurgeOutcome } from './stores/connector';
 import { connectorFor, operationOf } from './stores/registry';
 import { persistedSubject } from './subject';
 
-/** The active legal hold on a subject (by the hash of their address), if any. */
-export async function activeHoldForSubject(db: Pool, subjectHash: string): Promise<{ id: string } | null> {
-  const { rows } = await db.query<{ id: string }>(
-    'SELECT id FROM legal_holds WHERE subject_hash = $1 AND released_at IS NULL ORDER BY placed_at LIMIT 1',
-    [subjectHash],
-  );
-  return rows[0] ?? null;
-}
-
-/** The active legal hold on the request's subject, if any. */
-export async function activeHold(db: Pool, requestId: string): Promise<{ id: string } | null> {
-  const { rows } = await db.query<{ id: string }>(
-    `SELECT h.id FROM legal_holds h JOIN requests r ON r.subject_hash = h.subject_hash
-      WHERE r.id = $1 AND h.released_at IS NULL ORDER BY h.placed_at LIMIT 1`,
-    [requestId],
-  );
-  return rows[0] ?? null;
-}
-
 export async function eraseTarget(deps: ActivityDeps, requestId: string, target: Target): Promise<ErasureOutcome> {
   const node = deps.dataMap.node(target);
   const ctx = { deps, node, subject: persistedSubject(deps.engineDb, requestId), requestId };
   const connector = connectorFor(node);
-  const hold = await activeHold(deps.engineDb, requestId);
+  const hold = await activeHoldForRequest(deps.engineDb, requestId);
   const outcome: ErasureOutcome = hold
     ? { ...NOTHING_DONE, ...target, action: 'held', retained: (await connector.plan(ctx)).rows, basis: `legal hold ${hold.id}` }
     : await connector.erase(ctx);
@@ -53,7 +34,7 @@ export async function eraseTarget(deps: ActivityDeps, requestId: string, target:
 export async function purgeTarget(deps: ActivityDeps, requestId: string, target: Target): Promise<{ deleted: number; remaining: number }> {
   const node = deps.dataMap.node(target);
   const ctx = { deps, node, subject: persistedSubject(deps.engineDb, requestId), requestId };
-  if (await activeHold(deps.engineDb, requestId))
+  if (await activeHoldForRequest(deps.engineDb, requestId))
     return {
       deleted: 0,
       remaining: await connectorFor(node)

@@ -9,11 +9,12 @@ import { addressKey, type Target } from '../schemas/datamap-graph';
 import { AUDIT_ACTIONS } from '../schemas/audit-actions';
 import type { CollectionExportResult, ExportPackage, NotIncludedEntry } from '../schemas/workflow';
 import { deleteManualUploads } from '../records/manual-uploads';
-import { appendAudit } from './audit';
+import { appendAudit } from '../records/audit-events';
+import { findExportOfRequest, insertExport } from '../records/exports';
+import { loadRequest } from '../records/requests';
 import type { ActivityDeps } from './deps';
 import { manifestEntry, type Manifest } from './manifest';
 import { accessReportHtml } from './report';
-import { loadRequest } from './requests';
 import { openReadSink, readSample, stagingDir, ZIP_LEVEL } from './staging';
 import { connectorFor } from './stores/registry';
 import { persistedSubject } from './subject';
@@ -51,16 +52,15 @@ export function notIncludedFor(deps: ActivityDeps, type: 'access' | 'export'): N
 
 export async function packageExport(deps: ActivityDeps, requestId: string, results: CollectionExportResult[]): Promise<ExportPackage> {
   const db = deps.engineDb;
-  const existing = await db.query('SELECT id, bytes, sha256, manifest FROM exports WHERE request_id = $1', [requestId]);
-  if (existing.rows[0]) {
-    const m = existing.rows[0].manifest as Manifest;
+  const existing = await findExportOfRequest(db, requestId);
+  if (existing) {
     await deleteManualUploads(db, requestId);
     return {
-      exportId: existing.rows[0].id,
-      bytes: Number(existing.rows[0].bytes),
-      sha256: existing.rows[0].sha256,
-      collections: m.totals.collections,
-      rows: m.totals.rows,
+      exportId: existing.id,
+      bytes: existing.bytes,
+      sha256: existing.sha256,
+      collections: existing.totals.collections,
+      rows: existing.totals.rows,
     };
   }
   const request = await loadRequest(db, requestId);
@@ -106,12 +106,7 @@ export async function packageExport(deps: ActivityDeps, requestId: string, resul
   await rename(partial, finalPath);
 
   const expiresAt = new Date(Date.now() + deps.config.EXPORT_LINK_TTL_DAYS * 86_400_000);
-  const inserted = await db.query(
-    `INSERT INTO exports (id, request_id, path, bytes, sha256, manifest, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
-     ON CONFLICT (request_id) DO NOTHING RETURNING id`,
-    [randomUUID(), requestId, finalPath, bytes, sha256, manifest, expiresAt],
-  );
-  const exportId = inserted.rows[0]?.id ?? (await db.query('SELECT id FROM exports WHERE request_id = $1', [requestId])).rows[0].id;
+  const exportId = await insertExport(db, { id: randomUUID(), requestId, path: finalPath, bytes, sha256, manifest, expiresAt });
   for (const n of notIncluded) {
     await appendAudit(db, {
       eventKey: `${requestId}:not_included:${addressKey(n)}`,

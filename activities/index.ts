@@ -14,16 +14,19 @@ import type {
   SweepResult,
 } from '../schemas/workflow';
 import { sha256Hex } from '../lib/hash';
-import { signToken } from '../lib/signed-token';
-import { appendAudit } from './audit';
+import { DOWNLOAD_TOKEN_PURPOSE, signToken } from '../lib/signed-token';
+import { appendAudit } from '../records/audit-events';
+import { findExportOfRequest } from '../records/exports';
+import { mailWasSent } from '../records/mails-sent';
+import { loadRequest, updateProjection } from '../records/requests';
+import { saveSubjectIdentities } from '../records/subject-identities';
+import { saveVerificationToken } from '../records/verification-tokens';
 import type { ActivityDeps } from './deps';
 import { sendOnce } from './email';
 import { recipientFor } from './identity';
 import { notIncludedFor, packageExport, readTarget } from './export';
 import { withHeartbeat } from './heartbeat';
-import { loadRequest, updateProjection } from './requests';
 import { resolveSubject } from './stores/resolve';
-import { saveSubject } from './subject';
 import { correctionDoneMail, deletionDoneMail, exportReadyMail, unverifiedClosedMail, verificationMail } from './templates';
 import { eraseTarget, purgeTarget } from './erase';
 import { openManualTask, recordManualTaskDone, type ManualOperation } from './manual-tasks';
@@ -31,9 +34,7 @@ import { planDeletion } from './plan';
 import { correctionTargets, correctTarget } from './correct';
 import { applyExtension, escalateOverdue, sendDeadlineReminder, sendDenialNotice } from './deadline';
 import { recordSweep, sweepCollection, sweepExports, sweepTargets } from './sweep';
-import { expireRecords } from './records';
-
-export const DOWNLOAD_TOKEN_PURPOSE = 'export-download';
+import { expireRecords } from './record-keeping';
 
 export interface StepInput {
   requestId: string;
@@ -67,15 +68,10 @@ export function createActivities(deps: ActivityDeps) {
     /** Issues a one-time verification code and mails it to the subject's address. */
     async sendVerification(requestId: string): Promise<{ sent: boolean }> {
       const request = await loadRequest(db, requestId);
-      const already = await db.query('SELECT 1 FROM emails_sent WHERE key = $1', [`${requestId}:verification`]);
-      if (already.rowCount) return { sent: false };
+      if (await mailWasSent(db, `${requestId}:verification`)) return { sent: false };
       const token = randomBytes(24).toString('base64url');
       const expiresAt = new Date(Date.now() + deps.config.VERIFICATION_TTL_HOURS * 3_600_000);
-      await db.query('INSERT INTO verification_tokens (token_hash, request_id, expires_at) VALUES ($1, $2, $3)', [
-        sha256Hex(token),
-        requestId,
-        expiresAt,
-      ]);
+      await saveVerificationToken(db, { tokenHash: sha256Hex(token), requestId, expiresAt });
       const link = `${deps.config.PUBLIC_BASE_URL}/verify?request=${requestId}&token=${encodeURIComponent(token)}`;
       const mail = verificationMail({ requestId, type: request.type, dueAt: request.dueAt, link, token, expiresAt });
       const to = await recipientFor(deps, request.subjectEmail);
@@ -108,7 +104,7 @@ export function createActivities(deps: ActivityDeps) {
     async resolveSubject(requestId: string): Promise<RequestWork> {
       const request = await loadRequest(db, requestId);
       const { selectors, identities } = await resolveSubject(deps, { email: [request.subjectEmail] });
-      await saveSubject(db, requestId, selectors, identities);
+      await saveSubjectIdentities(db, requestId, selectors, identities);
       const found = new Set(selectors.map((s) => `${s.store}.${s.collection}`));
       await appendAudit(db, {
         eventKey: `${requestId}:subject.resolved`,
@@ -202,16 +198,15 @@ export function createActivities(deps: ActivityDeps) {
     /** Mails a signed, expiring download link for the request's archive. */
     async sendExportLink(requestId: string): Promise<void> {
       const request = await loadRequest(db, requestId);
-      const { rows } = await db.query('SELECT id, expires_at, manifest FROM exports WHERE request_id = $1', [requestId]);
-      if (!rows[0]) throw new Error(`no export for request ${requestId}`);
-      const expiresAt: Date = rows[0].expires_at;
+      const archive = await findExportOfRequest(db, requestId);
+      if (!archive) throw new Error(`no export for request ${requestId}`);
+      const expiresAt = archive.expiresAt;
       const token = signToken(deps.config.SIGNING_SECRET, DOWNLOAD_TOKEN_PURPOSE, {
-        e: rows[0].id,
+        e: archive.id,
         exp: Math.floor(expiresAt.getTime() / 1000),
       });
       const link = `${deps.config.PUBLIC_BASE_URL}/v1/exports/${token}`;
-      const totals = rows[0].manifest.totals as { rows: number; collections: number };
-      const mail = exportReadyMail({ requestId, type: request.type, link, expiresAt, ...totals });
+      const mail = exportReadyMail({ requestId, type: request.type, link, expiresAt, ...archive.totals });
       await sendOnce(db, deps.mailer, from, {
         key: `${requestId}:export-ready`,
         requestId,
@@ -224,7 +219,7 @@ export function createActivities(deps: ActivityDeps) {
         requestId,
         actor: 'worker',
         action: AUDIT_ACTIONS.exportLinkSent,
-        details: { exportId: rows[0].id, expiresAt: expiresAt.toISOString() },
+        details: { exportId: archive.id, expiresAt: expiresAt.toISOString() },
       });
     },
   };

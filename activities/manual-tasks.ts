@@ -3,7 +3,8 @@
 import { AUDIT_ACTIONS } from '../schemas/audit-actions';
 import type { Operation } from '../schemas/store-kinds';
 import type { ErasureOutcome, ManualTaskCompletion } from '../schemas/workflow';
-import { appendAudit } from './audit';
+import { appendAudit } from '../records/audit-events';
+import { completeManualTask, insertManualTask } from '../records/manual-tasks';
 import type { ActivityDeps } from './deps';
 import { NOTHING_DONE } from './stores/connector';
 
@@ -23,11 +24,9 @@ export async function openManualTask(
 ): Promise<void> {
   const node = deps.dataMap.node({ store, collection: 'manual_task' });
   if (node.kind !== 'manual') throw new Error(`${store} is not a manual store`);
-  const r = await deps.engineDb.query(
-    'INSERT INTO manual_tasks (request_id, store, instructions, operation) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING',
-    [requestId, store, WHAT_TO_DO[operation] + node.spec.instructions, operation],
-  );
-  if (r.rowCount) {
+  if (
+    await insertManualTask(deps.engineDb, { requestId, store, operation, instructions: WHAT_TO_DO[operation] + node.spec.instructions })
+  ) {
     await appendAudit(deps.engineDb, {
       eventKey: `${requestId}:manual.opened:${store}`,
       requestId,
@@ -42,11 +41,7 @@ export async function openManualTask(
 /** Closes the task as the admin completed it; for a deletion, its outcome (counts are the team's, not re-queried). */
 export async function recordManualTaskDone(deps: ActivityDeps, requestId: string, done: ManualTaskCompletion): Promise<ErasureOutcome> {
   const outcome = done.outcome ?? 'done';
-  await deps.engineDb.query(
-    `UPDATE manual_tasks SET completed_at = coalesce(completed_at, now()), completed_by = coalesce(completed_by, $3),
-            note = coalesce(note, $4), outcome = coalesce(outcome, $5) WHERE request_id = $1 AND store = $2`,
-    [requestId, done.store, done.by, done.note, outcome],
-  );
+  await completeManualTask(deps.engineDb, { requestId, store: done.store, by: done.by, note: done.note, outcome });
   await appendAudit(deps.engineDb, {
     eventKey: `${requestId}:manual.completed:${done.store}`,
     requestId,

@@ -5,21 +5,19 @@ import { AUDIT_ACTIONS } from '../schemas/audit-actions';
 import { addressKey } from '../schemas/datamap-graph';
 import type { PlanEntry } from '../schemas/workflow';
 import { sha256Hex } from '../lib/hash';
-import { appendAudit } from './audit';
+import { appendAudit } from '../records/audit-events';
+import { activeHoldForSubject } from '../records/legal-holds';
+import { loadPlanSubjectEmail, savePlanResult } from '../records/plans';
 import type { ActivityDeps } from './deps';
-import { activeHoldForSubject } from './erase';
 import { connectorFor } from './stores/registry';
 import { resolveSubject } from './stores/resolve';
 import { resolvedSubject } from './subject';
 
 export async function planDeletion(deps: ActivityDeps, planId: string): Promise<PlanEntry[]> {
-  const {
-    rows: [plan],
-  } = await deps.engineDb.query<{ subject_email: string }>('SELECT subject_email FROM plans WHERE id = $1', [planId]);
-  if (!plan) throw new Error(`plan ${planId} is not in the engine database`);
-  const { selectors, identities } = await resolveSubject(deps, { email: [plan.subject_email] });
+  const subjectEmail = await loadPlanSubjectEmail(deps.engineDb, planId);
+  const { selectors, identities } = await resolveSubject(deps, { email: [subjectEmail] });
   const subject = resolvedSubject(selectors, identities);
-  const hold = await activeHoldForSubject(deps.engineDb, sha256Hex(plan.subject_email));
+  const hold = await activeHoldForSubject(deps.engineDb, sha256Hex(subjectEmail));
   const { levels, notIncluded } = deps.dataMap.targetsFor('plan');
   const entries: PlanEntry[] = [];
   for (const [level, targets] of levels.entries()) {
@@ -31,7 +29,7 @@ export async function planDeletion(deps: ActivityDeps, planId: string): Promise<
     }
   }
   for (const n of notIncluded) entries.push({ ...n.target, action: 'not_included', rows: 0, note: n.reason });
-  await deps.engineDb.query('UPDATE plans SET result = $2 WHERE id = $1', [planId, JSON.stringify(entries)]);
+  await savePlanResult(deps.engineDb, planId, entries);
   await appendAudit(deps.engineDb, {
     eventKey: `plan:${planId}`,
     actor: 'worker',

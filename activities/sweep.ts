@@ -1,11 +1,14 @@
 // The retention sweep (run daily by a Temporal Schedule): rows past their retention period,
 // soft-deleted accounts past their grace period (safety net for the request's own timer) and
 // expired export archives. Rows of subjects under a legal hold are skipped and counted.
+import { AUDIT_ACTIONS } from '../schemas/audit-actions';
 import { rm } from 'node:fs/promises';
 import { escapeIdentifier as q } from 'pg';
 import type { CollectionEntry } from '../schemas/datamap-graph';
 import type { SweepResult } from '../schemas/workflow';
-import { appendAudit } from './audit';
+import { appendAudit } from '../records/audit-events';
+import { listExpiredExports, markExportDeleted } from '../records/exports';
+import { heldSubjectEmails } from '../records/legal-holds';
 import type { ActivityDeps } from './deps';
 import { storePool } from './stores/postgres';
 import { deleteWhere } from './stores/postgres-erase';
@@ -22,12 +25,9 @@ export function sweepTargets(deps: ActivityDeps): { store: string; collection: s
 
 /** The predicates of every subject under an active legal hold, for one collection. */
 async function heldPredicates(deps: ActivityDeps, entry: CollectionEntry): Promise<Predicate[]> {
-  const { rows } = await deps.engineDb.query<{ subject_email: string }>(
-    'SELECT DISTINCT subject_email FROM legal_holds WHERE released_at IS NULL',
-  );
   const out: Predicate[] = [];
-  for (const hold of rows) {
-    const { selectors } = await resolveSubject(deps, { email: [hold.subject_email] });
+  for (const email of await heldSubjectEmails(deps.engineDb)) {
+    const { selectors } = await resolveSubject(deps, { email: [email] });
     out.push(...(selectors.find((s) => s.store === entry.store && s.collection === entry.collection)?.predicates ?? []));
   }
   return out;
@@ -115,12 +115,10 @@ export async function sweepCollection(deps: ActivityDeps, store: string, collect
 
 /** Removes expired export archives from disk and marks them deleted. */
 export async function sweepExports(deps: ActivityDeps): Promise<SweepResult> {
-  const { rows } = await deps.engineDb.query<{ id: string; path: string }>(
-    'SELECT id, path FROM exports WHERE expires_at < now() AND deleted_at IS NULL',
-  );
+  const rows = await listExpiredExports(deps.engineDb);
   for (const r of rows) {
     await rm(r.path, { force: true });
-    await deps.engineDb.query('UPDATE exports SET deleted_at = now() WHERE id = $1', [r.id]);
+    await markExportDeleted(deps.engineDb, r.id);
   }
   return {
     store: 'engine',
@@ -138,7 +136,7 @@ export async function recordSweep(deps: ActivityDeps, runId: string, results: Sw
   await appendAudit(deps.engineDb, {
     eventKey: `sweep:${runId}`,
     actor: 'schedule',
-    action: 'retention.sweep',
+    action: AUDIT_ACTIONS.retentionSweep,
     details: {
       runId,
       deleted: results.reduce((n, r) => n + r.deleted, 0),

@@ -4,22 +4,24 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import type { ApiDeps } from './deps';
 import { installErrorHandler } from './errors';
-import { adminRoutes } from './routes/admin';
-import { inboxRoutes } from './routes/inbox';
-import { reportRoutes } from './routes/reports';
+import { metricsRoutes } from './metrics';
+import { adminRequestRoutes } from './routes/admin-requests';
+import { auditRoutes } from './routes/audit';
 import { dossierRoutes } from './routes/dossier';
-import { registerMetrics } from './metrics';
 import { downloadRoutes } from './routes/downloads';
+import { inboxRoutes } from './routes/inbox';
+import { inboxTriageRoutes } from './routes/inbox-triage';
+import { legalHoldRoutes } from './routes/legal-holds';
+import { manualTaskRoutes } from './routes/manual-tasks';
+import { planRoutes } from './routes/plans';
+import { reportRoutes } from './routes/reports';
 import { requestRoutes } from './routes/requests';
 import { webRoutes } from './routes/web';
 
 /** Request bodies are small JSON documents; anything larger is refused with 413. */
 export const BODY_LIMIT_BYTES = 64 * 1024;
-const WEB_DIR = path.join(__dirname, '..', 'web');
 
 export async function buildApp(deps: ApiDeps, opts: { logger?: boolean } = {}): Promise<FastifyInstance> {
   const app = Fastify({
@@ -61,7 +63,10 @@ export async function buildApp(deps: ApiDeps, opts: { logger?: boolean } = {}): 
         description: 'Data-subject request intake, status and downloads; privacy-team administration.',
       },
       components: {
-        securitySchemes: { adminKey: { type: 'http', scheme: 'bearer', description: 'an admin API key (dsar admin-key create)' } },
+        securitySchemes: {
+          adminKey: { type: 'http', scheme: 'bearer', description: 'an admin API key (dsar admin-key create)' },
+          inboxSecret: { type: 'http', scheme: 'bearer', description: 'the shared secret of the inbox webhook (INBOX_WEBHOOK_SECRET)' },
+        },
       },
     },
     transform: jsonSchemaTransform,
@@ -70,22 +75,24 @@ export async function buildApp(deps: ApiDeps, opts: { logger?: boolean } = {}): 
 
   app.get('/healthz', { schema: { hide: true } }, async () => ({ ok: true }));
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-  app.get('/verify', { schema: { hide: true } }, async (_req, reply) =>
-    reply
-      .type('text/html')
-      .header('referrer-policy', 'no-referrer')
-      .send(await readFile(path.join(WEB_DIR, 'verify.html'))),
-  );
-  app.get('/web/verify.js', { schema: { hide: true } }, async (_req, reply) =>
-    reply.type('text/javascript').send(await readFile(path.join(WEB_DIR, 'verify.js'))),
-  );
-  requestRoutes(app, deps);
-  downloadRoutes(app, deps);
-  adminRoutes(app, deps);
-  inboxRoutes(app, deps);
-  reportRoutes(app, deps);
-  dossierRoutes(app, deps);
-  registerMetrics(app, deps);
-  webRoutes(app);
+
+  const routes = { deps };
+  // the data subject's
+  await app.register(requestRoutes, { prefix: '/v1/requests', ...routes });
+  await app.register(downloadRoutes, { prefix: '/v1/exports', ...routes });
+  // mail to privacy@
+  await app.register(inboxRoutes, { prefix: '/v1/inbox', ...routes });
+  // the privacy team's: admin keys only
+  await app.register(planRoutes, { prefix: '/v1/plans', ...routes });
+  await app.register(adminRequestRoutes, { prefix: '/v1/admin/requests', ...routes });
+  await app.register(dossierRoutes, { prefix: '/v1/admin/requests', ...routes });
+  await app.register(legalHoldRoutes, { prefix: '/v1/admin/legal-holds', ...routes });
+  await app.register(inboxTriageRoutes, { prefix: '/v1/admin/inbox', ...routes });
+  await app.register(manualTaskRoutes, { prefix: '/v1/admin/manual-tasks', ...routes });
+  await app.register(reportRoutes, { prefix: '/v1/admin/reports', ...routes });
+  await app.register(auditRoutes, { prefix: '/v1/admin/audit', ...routes });
+  // unlisted in the API documentation
+  await app.register(metricsRoutes, routes);
+  await app.register(webRoutes);
   return app;
 }

@@ -18,9 +18,15 @@ export interface ApiDeps {
     | 'VERIFICATION_TTL_HOURS'
     | 'PUBLIC_BASE_URL'
     | 'LOG_LEVEL'
+    | 'MANUAL_UPLOAD_MAX_BYTES'
   >;
   engineDb: Pool;
   temporal: Client;
-  /** The data map, to refuse corrections of fields no store marks correctable. */
+  /** The compiled data map: correctable fields at intake, which stores a request type touches. */
   dataMap: CompiledDataMap;
+}
+
+/** What every route plugin is registered with. */
+export interface RoutesOptions {
+  deps: ApiDeps;
 }

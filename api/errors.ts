@@ -1,6 +1,21 @@
-// One error type per failure kind, mapped to an HTTP status in one place.
+// One error type per failure kind, mapped to an HTTP status in one place, with one body shape.
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+
+/** The body of every error answer: a code, a message, and the fields at fault when there are any. */
+export const ErrorBody = z.object({
+  error: z.string(),
+  message: z.string(),
+  issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+});
+
+type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 410 | 413 | 415 | 422 | 429 | 503;
+
+/** Response schemas for the error statuses a route answers with; 500 (logged, never detailed) always. */
+export function errorResponses<S extends ErrorStatus>(...statuses: S[]): Record<S | 500, typeof ErrorBody> {
+  return Object.fromEntries([...statuses, 500].map((s) => [s, ErrorBody])) as Record<S | 500, typeof ErrorBody>;
+}
 
 export interface Issue {
   path: string;

@@ -1,11 +1,14 @@
 // privacy@ intake: a raw RFC 822 message becomes a request, an opt-out record, a triage item
-// or a quarantined message — never dropped, once per Message-ID. The verification link goes
-// to the address on record (activities/identity), never to From or Reply-To.
+// or a quarantined message — never dropped, once per Message-ID. The verification link goes to
+// the address on record of the account the sender resolves to, never to From or Reply-To.
+import { AUDIT_ACTIONS } from '../schemas/audit-actions';
 import { simpleParser } from 'mailparser';
 import { randomUUID } from 'node:crypto';
-import { appendAudit } from '../activities/audit';
 import { classify } from '../lib/classify';
 import { sha256Hex } from '../lib/hash';
+import { appendAudit } from '../records/audit-events';
+import { findInboxMessageByMessageId, insertInboxMessage } from '../records/inbox-messages';
+import type { InboxSource, InboxStatus } from '../schemas/inbox';
 import { SubjectEmail } from '../schemas/request';
 import type { ApiDeps } from './deps';
 import { createRequest } from './intake';
@@ -13,7 +16,7 @@ import { ensureWorkflowStarted } from './workflows';
 
 export interface InboxOutcome {
   id: string;
-  status: 'request' | 'opt_out' | 'triage' | 'quarantine' | 'rejected';
+  status: InboxStatus;
   duplicate: boolean;
   requestId?: string;
 }
@@ -24,7 +27,7 @@ const storable = (s: string) => s.replaceAll('\u0000', '\ufffd');
 /** Request types a mail can start on its own (a correction needs the new values: triage). */
 const DIRECT = new Set(['access', 'export', 'deletion']);
 
-export async function receiveMail(deps: ApiDeps, raw: Buffer, source: 'webhook' | 'imap'): Promise<InboxOutcome> {
+export async function receiveMail(deps: ApiDeps, raw: Buffer, source: InboxSource): Promise<InboxOutcome> {
   const db = deps.engineDb;
   let parsed: Awaited<ReturnType<typeof simpleParser>> | null = null;
   let problem: string | null = null;
@@ -34,17 +37,8 @@ export async function receiveMail(deps: ApiDeps, raw: Buffer, source: 'webhook' 
     problem = storable(`unparseable MIME: ${(err as Error).message}`).slice(0, 500);
   }
   const messageId = storable(parsed?.messageId?.trim() || `sha256:${sha256Hex(raw)}`).slice(0, 998);
-  const existing = await db.query<{ id: string; status: InboxOutcome['status']; request_id: string | null }>(
-    'SELECT id, status, request_id FROM inbox_messages WHERE message_id = $1',
-    [messageId],
-  );
-  if (existing.rows[0])
-    return {
-      id: existing.rows[0].id,
-      status: existing.rows[0].status,
-      duplicate: true,
-      requestId: existing.rows[0].request_id ?? undefined,
-    };
+  const existing = await findInboxMessageByMessageId(db, messageId);
+  if (existing) return { id: existing.id, status: existing.status, duplicate: true, requestId: existing.requestId ?? undefined };
 
   const from = parsed?.from?.value?.[0]?.address;
   const sender = from ? SubjectEmail.safeParse(from) : null;
@@ -63,42 +57,38 @@ export async function receiveMail(deps: ApiDeps, raw: Buffer, source: 'webhook' 
       : 'request';
   let requestId: string | undefined;
   if (status === 'request') {
-    const { row } = await createRequest(
+    const { request } = await createRequest(
       deps,
       { type: cls.type as 'access' | 'export' | 'deletion', email: sender!.success ? sender!.data : '' },
       'inbox',
       `mail:${messageId}`,
     );
-    requestId = row.id;
+    requestId = request.id;
     try {
-      await ensureWorkflowStarted(deps, row);
+      await ensureWorkflowStarted(deps, request);
     } catch {
       // stored: the pending-request sweep starts it
     }
   }
-  const inserted = await db.query(
-    `INSERT INTO inbox_messages (id, message_id, source, status, suggested, matched, reason, sender, subject, raw, request_id)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (message_id) DO NOTHING`,
-    [
-      id,
-      messageId,
-      source,
-      status,
-      cls.type,
-      cls.matched,
-      problem,
-      sender?.success ? sender.data : null,
-      subject.slice(0, 998),
-      raw,
-      requestId ?? null,
-    ],
-  );
-  if (!inserted.rowCount) return receiveMail(deps, raw, source); // a concurrent copy won: answer as a duplicate
+  const inserted = await insertInboxMessage(db, {
+    id,
+    messageId,
+    source,
+    status,
+    suggested: cls.type,
+    matched: cls.matched,
+    reason: problem,
+    sender: sender?.success ? sender.data : null,
+    subject: subject.slice(0, 998),
+    raw,
+    requestId: requestId ?? null,
+  });
+  if (!inserted) return receiveMail(deps, raw, source); // a concurrent copy won: answer as a duplicate
   await appendAudit(db, {
     eventKey: `inbox:${id}`,
     requestId: requestId ?? null,
     actor: `inbox:${source}`,
-    action: 'inbox.received',
+    action: AUDIT_ACTIONS.inboxReceived,
     details: { inboxId: id, status, classifiedAs: cls.type, matched: cls.matched, messageIdSha256: sha256Hex(messageId) },
   });
   return { id, status, duplicate: false, requestId };

@@ -3,84 +3,71 @@
 import { randomUUID } from 'node:crypto';
 import { canonicalJson } from '../lib/canonical-json';
 import { sha256Hex } from '../lib/hash';
+import { inTransaction } from '../records/db';
+import { claimIdempotencyKey, findRequestByIdempotencyKey, idempotencyKeyExists } from '../records/idempotency-keys';
+import { saveCorrections } from '../records/request-corrections';
+import { countSubjectRequestsLastDay, insertRequest, lockSubjectIntake, type StoredRequest } from '../records/requests';
 import { computeDeadline } from '../schemas/deadline';
 import { IDEMPOTENCY_KEY_HEADER, type Channel, type RequestIntake } from '../schemas/request';
 import type { ApiDeps } from './deps';
 import { ApiError, unprocessable } from './errors';
-import { REQUEST_COLUMNS, type RequestRow } from './views';
 
-/** Stores a request (idempotently by key); returns the stored row and whether it existed. */
+/** Another request took the idempotency key first: roll back and answer with that one. */
+class KeyAlreadyBound extends Error {
+  constructor(readonly key: string) {
+    super('idempotency key already bound');
+  }
+}
+
+/** Stores a request (idempotently by key); returns the stored request and whether it existed. */
 export async function createRequest(
   deps: ApiDeps,
   intake: RequestIntake,
   channel: Channel,
   key?: string,
   preVerified = false,
-): Promise<{ row: RequestRow; replayed: boolean }> {
+): Promise<{ request: StoredRequest; replayed: boolean }> {
   const bodyHash = sha256Hex(canonicalJson(intake));
-  const client = await deps.engineDb.connect();
+  const subjectHash = sha256Hex(intake.email);
   try {
-    await client.query('BEGIN');
-    const id = randomUUID();
-    // Serialise intake per subject, so the per-subject limit holds under concurrent requests.
-    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [sha256Hex(intake.email)]);
-    const recent = await client.query<{ n: number }>(
-      "SELECT count(*)::int AS n FROM requests WHERE subject_hash = $1 AND received_at > now() - interval '1 day'",
-      [sha256Hex(intake.email)],
-    );
-    const replay = key ? await client.query('SELECT 1 FROM idempotency_keys WHERE channel = $1 AND key = $2', [channel, key]) : null;
-    if (!replay?.rowCount && recent.rows[0].n >= deps.config.SUBJECT_REQUESTS_PER_DAY) {
-      throw new ApiError(429, 'rate_limited', 'too many requests for this subject today; try again tomorrow', [
-        { path: 'email', message: 'daily limit reached' },
-      ]);
-    }
-    const deadline = computeDeadline(new Date(), intake.jurisdiction ?? deps.config.DEFAULT_JURISDICTION, deps.config.RESPONSE_DAYS);
-    const { rows } = await client.query<RequestRow>(
-      `INSERT INTO requests (id, type, channel, status, subject_email, subject_hash, received_at, due_at, legal_due_at, jurisdiction, pre_verified)
-       VALUES ($1, $2, $3, 'received', $4, $5, $6, $7, $8, $9, $10)
-       RETURNING ${REQUEST_COLUMNS}`,
-      [
-        id,
-        intake.type,
-        channel,
-        intake.email,
-        sha256Hex(intake.email),
-        deadline.receivedAt,
-        deadline.dueAt,
-        deadline.legalDueAt,
-        deadline.jurisdiction,
-        preVerified,
-      ],
-    );
-    for (const [field, value] of Object.entries(intake.corrections ?? {})) {
-      await client.query('INSERT INTO request_corrections (request_id, field, new_value) VALUES ($1, $2, $3)', [id, field, value]);
-    }
-    if (key) {
-      const claimed = await client.query(
-        'INSERT INTO idempotency_keys (channel, key, body_hash, request_id) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING',
-        [channel, key, bodyHash, id],
-      );
-      if (!claimed.rowCount) {
-        await client.query('ROLLBACK');
-        const prior = await client.query<RequestRow & { body_hash: string }>(
-          `SELECT ${REQUEST_COLUMNS.split(', ')
-            .map((c) => `r.${c}`)
-            .join(', ')}, k.body_hash
-             FROM idempotency_keys k JOIN requests r ON r.id = k.request_id WHERE k.channel = $1 AND k.key = $2`,
-          [channel, key],
-        );
-        if (prior.rows[0].body_hash !== bodyHash) {
-          throw unprocessable(`headers.${IDEMPOTENCY_KEY_HEADER}`, 'this key was already used for a different request');
-        }
-        return { row: prior.rows[0], replayed: true };
+    const request = await inTransaction(deps.engineDb, async (client) => {
+      await lockSubjectIntake(client, subjectHash);
+      const recent = await countSubjectRequestsLastDay(client, subjectHash);
+      const replay = key ? await idempotencyKeyExists(client, channel, key) : false;
+      if (!replay && recent >= deps.config.SUBJECT_REQUESTS_PER_DAY) {
+        throw new ApiError(429, 'rate_limited', 'too many requests for this subject today; try again tomorrow', [
+          { path: 'email', message: 'daily limit reached' },
+        ]);
       }
-    }
-    await client.query('COMMIT');
-    return { row: rows[0], replayed: false };
+      const deadline = computeDeadline(new Date(), intake.jurisdiction ?? deps.config.DEFAULT_JURISDICTION, deps.config.RESPONSE_DAYS);
+      const stored = await insertRequest(client, {
+        id: randomUUID(),
+        type: intake.type,
+        channel,
+        subjectEmail: intake.email,
+        subjectHash,
+        receivedAt: deadline.receivedAt,
+        dueAt: deadline.dueAt,
+        legalDueAt: deadline.legalDueAt,
+        jurisdiction: deadline.jurisdiction,
+        preVerified,
+      });
+      await saveCorrections(client, stored.id, intake.corrections ?? {});
+      if (key && !(await claimIdempotencyKey(client, { channel, key, bodyHash, requestId: stored.id }))) throw new KeyAlreadyBound(key);
+      return stored;
+    });
+    return { request, replayed: false };
   } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
+    if (err instanceof KeyAlreadyBound) return replay(deps, channel, err.key, bodyHash);
     throw err;
-  } finally {
-    client.release();
   }
+}
+
+/** The request a key is bound to, if it was sent with the same body (422 otherwise). */
+async function replay(deps: ApiDeps, channel: Channel, key: string, bodyHash: string): Promise<{ request: StoredRequest; replayed: true }> {
+  const prior = await findRequestByIdempotencyKey(deps.engineDb, channel, key);
+  if (!prior) throw new Error('an idempotency key was bound and then vanished');
+  if (prior.bodyHash !== bodyHash)
+    throw unprocessable(`headers.${IDEMPOTENCY_KEY_HEADER}`, 'this key was already used for a different request');
+  return { request: prior.request, replayed: true };
 }

@@ -3,7 +3,7 @@ import { Client, Connection } from '@temporalio/client';
 import { Pool } from 'pg';
 import { migrate } from '../db/migrate';
 import { ConfigError, loadConfig } from '../schemas/config';
-import { loadDataMap } from '../worker/deps';
+import { loadDataMap } from '../schemas/datamap-load';
 import { buildApp } from './app';
 import { startImapPoller } from './imap-poller';
 import { startPendingWorkflows } from './workflows';

@@ -1,16 +1,19 @@
 // Prometheus metrics for the API process: GET /metrics (text exposition format). No auth, so no
 // personal data: labels are only request type and status. Request gauges are computed by SQL at
 // scrape time (collect callbacks), so they are right whichever process changed the rows.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { countAuditEvents } from '../records/audit-events';
+import { totalExportBytes } from '../records/exports';
+import { countOverdueByType, countRequestsByTypeAndStatus } from '../records/reports';
 import { REQUEST_STATUSES, REQUEST_TYPES } from '../schemas/request';
-import type { ApiDeps } from './deps';
+import type { RoutesOptions } from './deps';
 
 /** Statuses after which a request is no longer waiting for anything (never overdue). */
 const FINISHED_STATUSES = ['completed', 'denied', 'expired_unverified', 'failed'];
 
-/** Adds GET /metrics to the app; returns the registry (one per app, so several apps can coexist). */
-export function registerMetrics(app: FastifyInstance, deps: Pick<ApiDeps, 'engineDb'>): Registry {
+/** GET /metrics, with a registry of its own (so several apps can coexist in one process). */
+export const metricsRoutes: FastifyPluginAsync<RoutesOptions> = async (app, { deps }) => {
   const db = deps.engineDb;
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
@@ -21,12 +24,10 @@ export function registerMetrics(app: FastifyInstance, deps: Pick<ApiDeps, 'engin
     labelNames: ['type', 'status'] as const,
     registers: [registry],
     async collect() {
-      const { rows } = await db.query<{ type: string; status: string; n: string }>(
-        'SELECT type, status, count(*) AS n FROM requests GROUP BY type, status',
-      );
+      const counts = await countRequestsByTypeAndStatus(db);
       this.reset();
       for (const type of REQUEST_TYPES) for (const status of REQUEST_STATUSES) this.set({ type, status }, 0);
-      for (const r of rows) this.set({ type: r.type, status: r.status }, Number(r.n));
+      for (const c of counts) this.set({ type: c.type, status: c.status }, c.count);
     },
   });
 
@@ -36,15 +37,10 @@ export function registerMetrics(app: FastifyInstance, deps: Pick<ApiDeps, 'engin
     labelNames: ['type'] as const,
     registers: [registry],
     async collect() {
-      const { rows } = await db.query<{ type: string; n: string }>(
-        `SELECT type, count(*) AS n FROM requests
-          WHERE completed_at IS NULL AND status <> ALL($1) AND coalesce(extended_due_at, due_at) < now()
-          GROUP BY type`,
-        [FINISHED_STATUSES],
-      );
+      const counts = await countOverdueByType(db, FINISHED_STATUSES);
       this.reset();
       for (const type of REQUEST_TYPES) this.set({ type }, 0);
-      for (const r of rows) this.set({ type: r.type }, Number(r.n));
+      for (const c of counts) this.set({ type: c.type }, c.count);
     },
   });
 
@@ -53,8 +49,7 @@ export function registerMetrics(app: FastifyInstance, deps: Pick<ApiDeps, 'engin
     help: 'Bytes of all export archives ever produced (sum of exports.bytes)',
     registers: [registry],
     async collect() {
-      const { rows } = await db.query<{ n: string }>('SELECT coalesce(sum(bytes), 0) AS n FROM exports');
-      this.set(Number(rows[0].n));
+      this.set(await totalExportBytes(db));
     },
   });
 
@@ -63,10 +58,7 @@ export function registerMetrics(app: FastifyInstance, deps: Pick<ApiDeps, 'engin
     help: 'Events in the audit trail',
     registers: [registry],
     async collect() {
-      // seq is gap-free from 1 (one writer under a lock; deletes are refused), so max(seq) is the
-      // count, read from the primary key instead of a full scan.
-      const { rows } = await db.query<{ n: string }>('SELECT coalesce(max(seq), 0) AS n FROM audit_events');
-      this.set(Number(rows[0].n));
+      this.set(await countAuditEvents(db));
     },
   });
 
@@ -74,5 +66,4 @@ export function registerMetrics(app: FastifyInstance, deps: Pick<ApiDeps, 'engin
     const text = await registry.metrics();
     return reply.type(registry.contentType).header('cache-control', 'no-store').send(text);
   });
-  return registry;
-}
+};

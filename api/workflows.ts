@@ -1,8 +1,7 @@
 // How the API starts and talks to request workflows (it never does the work itself).
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import type { Pool } from 'pg';
-import type { Jurisdiction } from '../schemas/deadline';
-import type { RequestType } from '../schemas/request';
+import { listUnstartedRequests, type StoredRequest } from '../records/requests';
 import { DSAR_WORKFLOW, stateQuery } from '../schemas/contract';
 import type { DsarRequestInput, DsarRequestState } from '../schemas/workflow';
 import type { ApiDeps } from './deps';
@@ -10,17 +9,17 @@ import type { ApiDeps } from './deps';
 /** Starts the request's workflow; starting it again is harmless (workflow ID = request ID). */
 export async function ensureWorkflowStarted(
   deps: ApiDeps,
-  r: { id: string; type: RequestType; received_at: Date; jurisdiction: Jurisdiction; pre_verified?: boolean },
+  r: Pick<StoredRequest, 'id' | 'type' | 'receivedAt' | 'jurisdiction' | 'preVerified'>,
 ): Promise<void> {
   const requestId = r.id;
   const input: DsarRequestInput = {
     requestId,
     type: r.type,
-    receivedAt: r.received_at.toISOString(),
+    receivedAt: r.receivedAt.toISOString(),
     jurisdiction: r.jurisdiction,
     policyDays: deps.config.RESPONSE_DAYS,
     verificationTimeout: `${deps.config.VERIFICATION_TTL_HOURS} hours` as const,
-    preVerified: r.pre_verified === true,
+    preVerified: r.preVerified,
   };
   try {
     await deps.temporal.workflow.start(DSAR_WORKFLOW, {
@@ -49,10 +48,7 @@ export async function queryState(deps: ApiDeps, requestId: string): Promise<Dsar
  * start them now. Safe to run from any number of API instances.
  */
 export async function startPendingWorkflows(deps: ApiDeps, db: Pool, olderThanSeconds = 30): Promise<number> {
-  const { rows } = await db.query<{ id: string; type: RequestType; received_at: Date; jurisdiction: Jurisdiction; pre_verified: boolean }>(
-    `SELECT id, type, received_at, jurisdiction, pre_verified FROM requests WHERE status = 'received' AND received_at < now() - make_interval(secs => $1) LIMIT 100`,
-    [olderThanSeconds],
-  );
-  for (const r of rows) await ensureWorkflowStarted(deps, r);
-  return rows.length;
+  const unstarted = await listUnstartedRequests(db, olderThanSeconds);
+  for (const r of unstarted) await ensureWorkflowStarted(deps, r);
+  return unstarted.length;
 }

@@ -28,3 +28,6 @@ export function checkToken<T extends { exp: number }>(secret: string, purpose: s
   if (payload.exp * 1000 <= nowMs) return { ok: false, reason: 'expired' };
   return { ok: true, payload };
 }
+
+/** The purpose export download links are signed for. */
+export const DOWNLOAD_TOKEN_PURPOSE = 'export-download';

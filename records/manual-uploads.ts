@@ -33,11 +33,10 @@ export async function listManualUploads(db: Queryable, requestId: string, store:
 }
 
 export async function manualUploadContent(db: Queryable, requestId: string, store: string, fileName: string): Promise<Buffer> {
-  const { rows } = await db.query<{ content: Buffer }>('SELECT content FROM manual_uploads WHERE request_id = $1 AND store = $2 AND file_name = $3', [
-    requestId,
-    store,
-    fileName,
-  ]);
+  const { rows } = await db.query<{ content: Buffer }>(
+    'SELECT content FROM manual_uploads WHERE request_id = $1 AND store = $2 AND file_name = $3',
+    [requestId, store, fileName],
+  );
   if (!rows[0]) throw new Error(`upload ${fileName} of ${store} for request ${requestId} is gone`);
   return rows[0].content;
 }

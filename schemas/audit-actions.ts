@@ -18,6 +18,7 @@ export const AUDIT_ACTIONS = {
   processorNotified: 'processor.notified',
   manualTaskOpened: 'manual_task.opened',
   manualTaskCompleted: 'manual_task.completed',
+  manualTaskFileUploaded: 'manual_task.file_uploaded',
   requestCompleted: 'request.completed',
   requestPurged: 'request.purged',
   requestDenied: 'request.denied',

@@ -153,11 +153,10 @@ function eraseLevels(nodes: Node[], collections: CollectionEntry[]): Target[][] 
     if (known !== undefined) return known;
     const at = visiting.indexOf(k);
     if (at >= 0) {
-      const cycle = [...visiting.slice(at), k].map((x) => x.split('.')[1]);
-      const store = k.split('.')[0];
+      const cycle = [...visiting.slice(at), k].map((x) => byKey.get(x)!.collection);
       throw new DataMapError([
         {
-          path: `stores.${store}.collections`,
+          path: `stores.${byKey.get(k)!.store}.collections`,
           message: `reference cycle ${cycle.join(' → ')}: no order can erase children before parents`,
         },
       ]);

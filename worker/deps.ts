@@ -1,21 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import { Pool } from 'pg';
 import type { ActivityDeps } from '../activities/deps';
 import { createMailer } from '../activities/email';
 import type { Config } from '../schemas/config';
-import { parseDataMap } from '../schemas/datamap';
-import { compileDataMap, type CompiledDataMap } from '../schemas/datamap-graph';
-
-/** Reads, validates and compiles the data map once; errors name the failing path. */
-export async function loadDataMap(file: string, env: Record<string, string | undefined> = process.env): Promise<CompiledDataMap> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    throw new Error(`cannot read the data map at ${file} (DATAMAP_PATH): ${(err as Error).message}`, { cause: err });
-  }
-  return compileDataMap(parseDataMap(text, env));
-}
+import { loadDataMap } from '../schemas/datamap-load';
 
 export async function buildActivityDeps(config: Config, env: Record<string, string | undefined> = process.env): Promise<ActivityDeps> {
   const engineDb = new Pool({ connectionString: config.DATABASE_URL, max: 10 });

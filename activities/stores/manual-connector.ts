@@ -6,7 +6,7 @@ import type { ConnectorFor } from './connector';
 import { NOTHING_DONE, targetOf } from './connector';
 
 /** A file name safe inside the archive: no folders, no control characters. */
-const archiveFileName = (name: string) => name.replace(/[/\\\x00-\x1f]/g, '_').replace(/^\.+/, '_') || 'upload';
+const archiveFileName = (name: string) => name.replace(/[/\\\p{Cc}]/gu, '_').replace(/^\.+/, '_') || 'upload';
 
 export const manualConnector: ConnectorFor<'manual'> = {
   async read(ctx, sink) {

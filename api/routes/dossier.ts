@@ -1,149 +1,68 @@
-// Per-request audit dossier: everything the engine recorded about one request (audit events with
-// their hashes, emails sent), as JSON and as a printable HTML page. No personal data: events carry
-// counts, hashes and legal bases by design; emails are listed by kind and time, never address/body.
-import type { FastifyInstance } from 'fastify';
-import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import type { Pool } from 'pg';
+// Under /v1/admin/requests: a request's audit dossier, as JSON (GET /:id/audit) and as a printable
+// HTML page (GET /:id/audit.html). Read-only.
 import { z } from 'zod';
-import { chainedEventOf, chainHash, GENESIS_HASH, type AuditEventRow } from '../../lib/audit-chain';
-import { RequestId } from '../../schemas/request';
-import { requireRole } from '../auth';
-import type { ApiDeps } from '../deps';
-import { notFound } from '../errors';
-import { loadRequestRow, type RequestRow } from '../views';
+import { findRequest } from '../../records/requests';
+import { JURISDICTIONS } from '../../schemas/deadline';
+import { Channel, RequestId, RequestStatus, RequestType } from '../../schemas/request';
+import { ADMIN_SECURITY, adminRoutes } from '../auth';
+import { buildDossier, type Dossier } from '../dossier';
+import { renderDossierHtml } from '../dossier-html';
+import { errorResponses, notFound } from '../errors';
 
-/** How anyone can recompute an event's hash without this engine's code. */
-export const CHAIN_RECIPE =
-  'hash = lowercase hex of SHA-256( UTF-8(prevHash) ‖ UTF-8(canonicalJSON(event)) ), where event = ' +
-  "{ seq (number), eventKey, requestId (this request's id, or null), at (ISO 8601 UTC with milliseconds, e.g. 2026-01-31T09:15:00.123Z), " +
-  'actor, action, store (or null), collection (or null), details (object) } and canonicalJSON is JSON.stringify with the keys of every ' +
-  `object sorted (code-unit order) at every level and no whitespace. The first event of the whole trail (seq 1) has prevHash = ${GENESIS_HASH}; ` +
-  "every other event's prevHash is the hash of the event with seq - 1 (which may belong to another request). " +
-  'Whole-trail verification: dsar audit verify, or recompute every event in seq order.';
+const DossierView = z.object({
+  request: z.object({
+    id: z.uuid(),
+    type: RequestType,
+    jurisdiction: z.enum(JURISDICTIONS),
+    channel: Channel,
+    status: RequestStatus,
+    receivedAt: z.string(),
+    dueAt: z.string(),
+    extendedDueAt: z.string().nullable(),
+    completedAt: z.string().nullable(),
+  }),
+  events: z.array(
+    z.object({
+      seq: z.number(),
+      eventKey: z.string(),
+      at: z.string(),
+      actor: z.string(),
+      action: z.string(),
+      store: z.string().nullable(),
+      collection: z.string().nullable(),
+      details: z.record(z.string(), z.unknown()),
+      prevHash: z.string(),
+      hash: z.string(),
+    }),
+  ),
+  emails: z.array(z.object({ kind: z.string(), sentAt: z.string(), messageId: z.string() })),
+  chain: z.object({
+    algorithm: z.literal('sha256'),
+    recipe: z.string(),
+    ok: z.boolean(),
+    events: z.array(z.object({ seq: z.number(), recomputes: z.boolean(), linked: z.boolean() })),
+  }),
+  generatedAt: z.string(),
+}) satisfies z.ZodType<Dossier>;
 
-export interface DossierEvent {
-  seq: number;
-  eventKey: string;
-  at: string;
-  actor: string;
-  action: string;
-  store: string | null;
-  collection: string | null;
-  details: Record<string, unknown>;
-  prevHash: string;
-  hash: string;
-}
-
-export interface DossierEventCheck {
-  seq: number;
-  /** The hash recomputes from the event's own content and its prevHash. */
-  recomputes: boolean;
-  /** prevHash is the hash of the trail's event seq - 1 (the genesis hash for seq 1). */
-  linked: boolean;
-}
-
-export interface Dossier {
-  request: {
-    id: string;
-    type: string;
-    jurisdiction: string;
-    channel: string;
-    status: string;
-    receivedAt: string;
-    dueAt: string;
-    extendedDueAt: string | null;
-    completedAt: string | null;
-  };
-  events: DossierEvent[];
-  emails: { kind: string; sentAt: string; messageId: string }[];
-  chain: {
-    algorithm: 'sha256';
-    recipe: string;
-    ok: boolean;
-    events: DossierEventCheck[];
-  };
-  generatedAt: string;
-}
-
-interface EventRow extends AuditEventRow {
-  previous_hash: string | null;
-}
-
-export async function buildDossier(db: Pool, row: RequestRow): Promise<Dossier> {
-  const { rows } = await db.query<EventRow>(
-    `SELECT e.seq, e.event_key, e.request_id, e.at, e.actor, e.action, e.store, e.collection, e.details, e.prev_hash, e.hash,
-            p.hash AS previous_hash
-       FROM audit_events e LEFT JOIN audit_events p ON p.seq = e.seq - 1
-      WHERE e.request_id = $1
-      ORDER BY e.seq`,
-    [row.id],
-  );
-  const { rows: mails } = await db.query<{ kind: string; sent_at: Date; message_id: string }>(
-    'SELECT kind, sent_at, message_id FROM emails_sent WHERE request_id = $1 ORDER BY sent_at, key',
-    [row.id],
-  );
-  const events: DossierEvent[] = [];
-  const checks: DossierEventCheck[] = [];
-  for (const r of rows) {
-    const seq = Number(r.seq);
-    const at = r.at.toISOString();
-    const recomputed = chainHash(r.prev_hash, chainedEventOf(r));
-    const linked = seq === 1 ? r.prev_hash === GENESIS_HASH : r.previous_hash === r.prev_hash;
-    events.push({
-      seq,
-      eventKey: r.event_key,
-      at,
-      actor: r.actor,
-      action: r.action,
-      store: r.store,
-      collection: r.collection,
-      details: r.details,
-      prevHash: r.prev_hash,
-      hash: r.hash,
-    });
-    checks.push({ seq, recomputes: recomputed === r.hash, linked });
-  }
-  return {
-    request: {
-      id: row.id,
-      type: row.type,
-      jurisdiction: row.jurisdiction,
-      channel: row.channel,
-      status: row.status,
-      receivedAt: row.received_at.toISOString(),
-      dueAt: row.due_at.toISOString(),
-      extendedDueAt: row.extended_due_at?.toISOString() ?? null,
-      completedAt: row.completed_at?.toISOString() ?? null,
-    },
-    events,
-    emails: mails.map((m) => ({ kind: m.kind, sentAt: m.sent_at.toISOString(), messageId: m.message_id })),
-    chain: { algorithm: 'sha256', recipe: CHAIN_RECIPE, ok: checks.every((c) => c.recomputes && c.linked), events: checks },
-    generatedAt: new Date().toISOString(),
-  };
-}
-
-export function dossierRoutes(app: FastifyInstance, deps: ApiDeps): void {
-  const r = app.withTypeProvider<ZodTypeProvider>();
-  const db = deps.engineDb;
-  const anyRole = requireRole(db, 'admin', 'auditor');
-  const security = [{ adminKey: [] }];
+export const dossierRoutes = adminRoutes(async (r, { deps }) => {
   const params = z.object({ id: RequestId });
 
   async function load(id: string): Promise<Dossier> {
-    const row = await loadRequestRow(db, id);
-    if (!row) throw notFound('request');
-    return buildDossier(db, row);
+    const request = await findRequest(deps.engineDb, id);
+    if (!request) throw notFound('request');
+    return buildDossier(deps.engineDb, request);
   }
 
   r.get(
-    '/v1/admin/requests/:id/audit',
+    '/:id/audit',
     {
-      preHandler: anyRole,
       schema: {
         summary: "A request's audit dossier: its events with hashes (each recomputed), emails sent (kind and time only)",
         tags: ['admin'],
-        security,
+        security: ADMIN_SECURITY,
         params,
+        response: { 200: DossierView, ...errorResponses(400, 401, 404) },
       },
     },
     async (req, reply) => {
@@ -153,177 +72,22 @@ export function dossierRoutes(app: FastifyInstance, deps: ApiDeps): void {
   );
 
   r.get(
-    '/v1/admin/requests/:id/audit.html',
+    '/:id/audit.html',
     {
-      preHandler: anyRole,
-      schema: { summary: "A request's audit dossier as a printable HTML page", tags: ['admin'], security, params },
+      schema: {
+        summary: "A request's audit dossier as a printable HTML page",
+        tags: ['admin'],
+        security: ADMIN_SECURITY,
+        params,
+        response: {
+          200: { description: 'The dossier as an HTML page', content: { 'text/html': { schema: z.string() } } },
+          ...errorResponses(400, 401, 404),
+        },
+      },
     },
     async (req, reply) => {
       const dossier = await load(req.params.id);
       return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(renderDossierHtml(dossier));
     },
   );
-}
-
-// ---------------------------------------------------------------------------------------------
-// HTML
-
-export function escapeHtml(value: unknown): string {
-  return String(value ?? '')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
-}
-
-const str = (v: unknown): string | null => (typeof v === 'string' && v ? v : null);
-const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
-
-/** Legal basis and retention decisions recorded in an event's details. */
-function basisCell(d: Record<string, unknown>): string {
-  const parts: string[] = [];
-  const basis = str(d.basis);
-  if (basis) parts.push(`basis: ${basis}`);
-  const period = str(d.retentionPeriod);
-  if (period) parts.push(`retention: ${period}`);
-  const until = str(d.retainedUntil);
-  if (until) parts.push(`retained until ${until}`);
-  const purgeAfter = str(d.purgeAfter);
-  if (purgeAfter) parts.push(`purge after ${purgeAfter}`);
-  const outcome = str(d.action);
-  if (outcome) parts.push(`decision: ${outcome}`);
-  if (Array.isArray(d.maskedFields) && d.maskedFields.length) parts.push(`masked fields: ${d.maskedFields.map(String).join(', ')}`);
-  const reason = str(d.reason);
-  if (reason) parts.push(`reason: ${reason}`);
-  const note = str(d.note);
-  if (note) parts.push(`note: ${note}`);
-  return parts.map(escapeHtml).join('<br>');
-}
-
-/** Proof-of-deletion and volume counts recorded in an event's details. */
-function countsCell(d: Record<string, unknown>): string {
-  const parts: string[] = [];
-  for (const [key, label] of [
-    ['deleted', 'deleted'],
-    ['masked', 'masked'],
-    ['retained', 'retained'],
-    ['softDeleted', 'soft-deleted'],
-    ['rows', 'rows'],
-    ['collections', 'collections'],
-    ['bytes', 'bytes'],
-  ] as const) {
-    const n = num(d[key]);
-    if (n !== null && (n !== 0 || key === 'deleted')) parts.push(`${label}: ${n}`);
-  }
-  const remaining = num(d.remainingDue);
-  const counts = parts.map(escapeHtml);
-  if (remaining !== null) {
-    counts.push(
-      remaining === 0
-        ? '<span class="ok">remaining due: 0 (proof of deletion)</span>'
-        : `<span class="bad">remaining due: ${escapeHtml(remaining)}</span>`,
-    );
-  }
-  return counts.join('<br>');
-}
-
-const STYLE = `
-  body { font: 12px/1.4 system-ui, -apple-system, "Segoe UI", sans-serif; color: #111; margin: 24px; }
-  h1 { font-size: 18px; margin: 0 0 4px; } h2 { font-size: 14px; margin: 20px 0 6px; }
-  table { border-collapse: collapse; width: 100%; }
-  th, td { border: 1px solid #bbb; padding: 4px 6px; text-align: left; vertical-align: top; }
-  th { background: #eee; }
-  dl { display: grid; grid-template-columns: max-content 1fr; gap: 2px 12px; margin: 0; }
-  dt { font-weight: 600; } dd { margin: 0; }
-  .hash { font: 10px/1.3 ui-monospace, Menlo, Consolas, monospace; word-break: break-all; }
-  .ok { color: #075e07; } .bad { color: #a00; font-weight: 600; }
-  .muted { color: #555; } pre { white-space: pre-wrap; word-break: break-word; margin: 0; font-size: 10px; }
-  @media print {
-    body { margin: 0; font-size: 10px; }
-    thead { display: table-header-group; } tr { page-break-inside: avoid; break-inside: avoid; }
-    a { color: inherit; text-decoration: none; }
-  }
-  @page { size: A4 landscape; margin: 12mm; }
-`;
-
-export function renderDossierHtml(d: Dossier): string {
-  const checks = new Map(d.chain.events.map((c) => [c.seq, c]));
-  const req = d.request;
-  const field = (label: string, value: string | null) => `<dt>${escapeHtml(label)}</dt><dd>${escapeHtml(value ?? '—')}</dd>`;
-  const eventRows = d.events
-    .map((e) => {
-      const c = checks.get(e.seq);
-      const verdict = c?.recomputes
-        ? `<span class="ok">recomputes</span>${c.linked ? '' : '<br><span class="bad">prevHash does not link to seq ' + escapeHtml(e.seq - 1) + '</span>'}`
-        : '<span class="bad">DOES NOT RECOMPUTE</span>';
-      const target = e.store ? `${e.store}${e.collection ? `.${e.collection}` : ''}` : '';
-      return `<tr>
-      <td>${escapeHtml(e.seq)}</td>
-      <td>${escapeHtml(e.at)}</td>
-      <td>${escapeHtml(e.actor)}</td>
-      <td>${escapeHtml(e.action)}</td>
-      <td>${escapeHtml(target)}</td>
-      <td>${basisCell(e.details)}</td>
-      <td>${countsCell(e.details)}</td>
-      <td><pre>${escapeHtml(JSON.stringify(e.details, null, 1))}</pre></td>
-      <td class="hash">key: ${escapeHtml(e.eventKey)}<br>prev: ${escapeHtml(e.prevHash)}<br>hash: ${escapeHtml(e.hash)}</td>
-      <td>${verdict}</td>
-    </tr>`;
-    })
-    .join('\n');
-  const emailRows = d.emails.length
-    ? d.emails
-        .map(
-          (m) => `<tr><td>${escapeHtml(m.kind)}</td><td>${escapeHtml(m.sentAt)}</td><td class="hash">${escapeHtml(m.messageId)}</td></tr>`,
-        )
-        .join('\n')
-    : '<tr><td colspan="3" class="muted">no emails sent</td></tr>';
-  const summary = d.chain.ok
-    ? `<span class="ok">All ${d.events.length} events recompute from their own prevHash and link to the event before them.</span>`
-    : '<span class="bad">At least one event does not recompute or does not link: see the table.</span>';
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex">
-<title>Audit dossier — request ${escapeHtml(req.id)}</title>
-<style>${STYLE}</style>
-</head>
-<body>
-<h1>Audit dossier — request ${escapeHtml(req.id)}</h1>
-<p class="muted">Generated ${escapeHtml(d.generatedAt)}. Contains no personal data: events record counts, hashes and legal bases; emails are listed by kind and time only.</p>
-<h2>Request</h2>
-<dl>
-${field('Id', req.id)}
-${field('Type', req.type)}
-${field('Jurisdiction', req.jurisdiction)}
-${field('Channel', req.channel)}
-${field('Status', req.status)}
-${field('Received', req.receivedAt)}
-${field('Due', req.dueAt)}
-${field('Extended due', req.extendedDueAt)}
-${field('Completed', req.completedAt)}
-</dl>
-<h2>Timeline (${escapeHtml(d.events.length)} audit events)</h2>
-<table>
-<thead><tr><th>Seq</th><th>At (UTC)</th><th>Actor</th><th>Action</th><th>Store.collection</th><th>Legal basis / retention</th><th>Counts / proof of deletion</th><th>Details</th><th>Event key and hashes</th><th>Check</th></tr></thead>
-<tbody>
-${eventRows || '<tr><td colspan="10" class="muted">no audit events</td></tr>'}
-</tbody>
-</table>
-<h2>Emails sent</h2>
-<table>
-<thead><tr><th>Kind</th><th>Sent (UTC)</th><th>Message-ID</th></tr></thead>
-<tbody>
-${emailRows}
-</tbody>
-</table>
-<h2>Hash chain</h2>
-<p>${summary}</p>
-<p class="hash">${escapeHtml(d.chain.recipe)}</p>
-</body>
-</html>
-`;
-}
+});

@@ -1,30 +1,62 @@
-// Compliance reporting for the privacy team and auditors (read-only: both roles).
-import type { FastifyInstance } from 'fastify';
-import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+// Under /v1/admin/reports: compliance figures for the privacy team and auditors (read-only).
 import { z } from 'zod';
-import { verifyAuditChain } from '../../activities/audit';
-import { requireRole } from '../auth';
-import type { ApiDeps } from '../deps';
-import { badRequest } from '../errors';
-import { complianceCsv, complianceReport, weeklyStats } from '../reports';
+import { complianceReport, weeklyStats, type ComplianceReport, type WeekFigures } from '../../records/reports';
+import { ADMIN_SECURITY, adminRoutes } from '../auth';
+import { complianceCsv } from '../compliance-csv';
+import { badRequest, errorResponses } from '../errors';
 
 const Day = z.iso.date({ error: 'must be a date, YYYY-MM-DD' });
+const Days = z.number().nullable();
 
-export function reportRoutes(app: FastifyInstance, deps: ApiDeps): void {
-  const r = app.withTypeProvider<ZodTypeProvider>();
+const RightFigures = z.object({ received: z.number(), complied: z.number(), denied: z.number(), medianDays: Days, meanDays: Days });
+const ComplianceReportView = z.object({
+  from: z.string(),
+  to: z.string(),
+  rows: z.array(
+    z.object({
+      type: z.string(),
+      jurisdiction: z.string(),
+      received: z.number(),
+      complied: z.number(),
+      denied: z.number(),
+      deniedByReason: z.record(z.string(), z.number()),
+      expiredUnverified: z.number(),
+      medianDays: Days,
+      meanDays: Days,
+      onTimeShare: z.number().nullable(),
+      extended: z.number(),
+      overdueNow: z.number(),
+    }),
+  ),
+  ccpa7102: z.object({ know: RightFigures, delete: RightFigures, correct: RightFigures, optOut: RightFigures }),
+}) satisfies z.ZodType<ComplianceReport>;
+
+const WeekFiguresView = z.object({
+  weekStart: z.string(),
+  type: z.string(),
+  received: z.number(),
+  completed: z.number(),
+  onTime: z.number(),
+}) satisfies z.ZodType<WeekFigures>;
+
+export const reportRoutes = adminRoutes(async (r, { deps }) => {
   const db = deps.engineDb;
-  const anyRole = requireRole(db, 'admin', 'auditor');
-  const security = [{ adminKey: [] }];
 
   r.get(
-    '/v1/admin/reports/compliance',
+    '/compliance',
     {
-      preHandler: anyRole,
       schema: {
         summary: 'Compliance figures for a period (received from ≤ day < to), per type and jurisdiction, and the CCPA §7102 metrics',
         tags: ['reports'],
-        security,
+        security: ADMIN_SECURITY,
         querystring: z.object({ from: Day, to: Day, format: z.enum(['json', 'csv']).default('json') }).strict(),
+        response: {
+          200: {
+            description: 'The report as JSON, or as CSV with format=csv',
+            content: { 'application/json': { schema: ComplianceReportView }, 'text/csv': { schema: z.string() } },
+          },
+          ...errorResponses(400, 401),
+        },
       },
     },
     async (req, reply) => {
@@ -43,56 +75,16 @@ export function reportRoutes(app: FastifyInstance, deps: ApiDeps): void {
   );
 
   r.get(
-    '/v1/admin/reports/weekly',
+    '/weekly',
     {
-      preHandler: anyRole,
       schema: {
         summary: 'Requests per week and type, completed and on time (for charts)',
         tags: ['reports'],
-        security,
+        security: ADMIN_SECURITY,
         querystring: z.object({ weeks: z.coerce.number().int().min(1).max(104).default(12) }).strict(),
+        response: { 200: z.object({ weeks: z.array(WeekFiguresView) }), ...errorResponses(400, 401) },
       },
     },
     async (req) => ({ weeks: await weeklyStats(db, req.query.weeks) }),
   );
-
-  r.get(
-    '/v1/admin/manual-tasks',
-    {
-      preHandler: anyRole,
-      schema: { summary: 'Open manual tasks (stores no API reaches)', tags: ['admin'], security },
-    },
-    async () => {
-      const { rows } = await db.query(
-        'SELECT request_id, store, instructions, created_at FROM manual_tasks WHERE completed_at IS NULL ORDER BY created_at',
-      );
-      return {
-        tasks: rows.map((t) => ({
-          requestId: t.request_id,
-          store: t.store,
-          instructions: t.instructions,
-          createdAt: t.created_at.toISOString(),
-        })),
-      };
-    },
-  );
-
-  r.get(
-    '/v1/admin/audit/verify',
-    {
-      preHandler: anyRole,
-      schema: {
-        summary: 'Recompute the audit hash chain (whole, or a seq range) and name the first broken link',
-        tags: ['reports'],
-        security,
-        querystring: z
-          .object({ fromSeq: z.coerce.number().int().min(1).optional(), toSeq: z.coerce.number().int().min(1).optional() })
-          .strict(),
-      },
-    },
-    async (req) => {
-      const report = await verifyAuditChain(db, 5000, { fromSeq: req.query.fromSeq, toSeq: req.query.toSeq });
-      return { ok: report.ok, events: report.events, head: report.lastHash, firstBroken: report.firstBroken ?? null };
-    },
-  );
-}
+});

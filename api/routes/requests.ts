@@ -1,9 +1,10 @@
-// Self-service intake and status: POST /v1/requests, GET /v1/requests/:id, POST /v1/requests/:id/verify.
+// Self-service intake and status, under /v1/requests: POST /, GET /:id, POST /:id/verify.
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import type { FastifyInstance } from 'fastify';
-import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { sha256Hex } from '../../lib/hash';
+import { findRequest } from '../../records/requests';
+import { findVerificationToken, markVerificationTokenUsed } from '../../records/verification-tokens';
 import {
   IDEMPOTENCY_KEY_HEADER,
   IdempotencyKey,
@@ -14,27 +15,20 @@ import {
   VerifyBody,
 } from '../../schemas/request';
 import { verifyUpdate } from '../../schemas/contract';
-import type { ApiDeps } from '../deps';
-import { ApiError, conflict, gone, notFound, unauthorized, unavailable } from '../errors';
-import { SUBJECT_TOKEN_HEADER, vouchedEmail } from '../self-service-token';
-import { liveState, loadRequestRow, refuseUncorrectable, requestView } from '../views';
-import { ensureWorkflowStarted } from '../workflows';
+import type { RoutesOptions } from '../deps';
+import { ApiError, conflict, errorResponses, gone, notFound, unauthorized, unavailable } from '../errors';
 import { createRequest } from '../intake';
+import { SUBJECT_TOKEN_HEADER, vouchedEmail } from '../self-service-token';
+import { liveState, refuseUncorrectable, requestView } from '../views';
+import { ensureWorkflowStarted } from '../workflows';
 
 const CLOSED_STATUSES = new Set(['completed', 'denied', 'expired_unverified', 'failed']);
 
-const ErrorBody = z.object({
-  error: z.string(),
-  message: z.string(),
-  issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
-});
-
-export function requestRoutes(app: FastifyInstance, deps: ApiDeps): void {
-  const r = app.withTypeProvider<ZodTypeProvider>();
+export const requestRoutes: FastifyPluginAsyncZod<RoutesOptions> = async (r, { deps }) => {
   const db = deps.engineDb;
 
   r.post(
-    '/v1/requests',
+    '',
     {
       config: {
         rateLimit: {
@@ -53,7 +47,7 @@ export function requestRoutes(app: FastifyInstance, deps: ApiDeps): void {
         tags: ['requests'],
         body: RequestIntake,
         headers: z.object({ [IDEMPOTENCY_KEY_HEADER]: IdempotencyKey.optional(), [SUBJECT_TOKEN_HEADER]: z.string().max(4096).optional() }),
-        response: { 202: RequestAccepted, 400: ErrorBody, 422: ErrorBody },
+        response: { 202: RequestAccepted, ...errorResponses(400, 401, 413, 415, 422, 429) },
       },
     },
     async (req, reply) => {
@@ -68,44 +62,44 @@ export function requestRoutes(app: FastifyInstance, deps: ApiDeps): void {
         }
         preVerified = true;
       }
-      const { row, replayed } = await createRequest(deps, intake, 'self_service', key, preVerified);
+      const { request, replayed } = await createRequest(deps, intake, 'self_service', key, preVerified);
       try {
-        await ensureWorkflowStarted(deps, row);
+        await ensureWorkflowStarted(deps, request);
       } catch (err) {
         // Accepted and stored: the pending-workflow sweep starts it once Temporal answers again.
-        req.log.warn({ requestId: row.id, err: (err as Error).message }, 'workflow start deferred');
+        req.log.warn({ requestId: request.id, err: (err as Error).message }, 'workflow start deferred');
       }
       if (replayed) reply.header('idempotent-replayed', 'true');
       return reply.code(202).send({
-        id: row.id,
-        type: row.type,
-        status: row.status,
-        receivedAt: row.received_at.toISOString(),
-        dueAt: row.due_at.toISOString(),
-        links: { self: `/v1/requests/${row.id}` },
+        id: request.id,
+        type: request.type,
+        status: request.status,
+        receivedAt: request.receivedAt.toISOString(),
+        dueAt: request.dueAt.toISOString(),
+        links: { self: `/v1/requests/${request.id}` },
       });
     },
   );
 
   r.get(
-    '/v1/requests/:id',
+    '/:id',
     {
       schema: {
         summary: 'Status and per-store progress of a request',
         tags: ['requests'],
         params: z.object({ id: RequestId }),
-        response: { 200: RequestView, 400: ErrorBody, 404: ErrorBody },
+        response: { 200: RequestView, ...errorResponses(400, 404) },
       },
     },
     async (req) => {
-      const row = await loadRequestRow(db, req.params.id);
-      if (!row) throw notFound('request');
-      return requestView(row, await liveState(deps, row.id, req.log));
+      const request = await findRequest(db, req.params.id);
+      if (!request) throw notFound('request');
+      return requestView(request, await liveState(deps, request.id, req.log));
     },
   );
 
   r.post(
-    '/v1/requests/:id/verify',
+    '/:id/verify',
     {
       config: {
         rateLimit: {
@@ -120,21 +114,20 @@ export function requestRoutes(app: FastifyInstance, deps: ApiDeps): void {
         tags: ['requests'],
         params: z.object({ id: RequestId }),
         body: VerifyBody,
-        response: { 200: z.object({ id: z.uuid(), status: z.string() }), 400: ErrorBody, 401: ErrorBody, 409: ErrorBody, 410: ErrorBody },
+        response: {
+          200: z.object({ id: z.uuid(), status: z.string() }),
+          ...errorResponses(400, 401, 404, 409, 410, 413, 415, 429, 503),
+        },
       },
     },
     async (req) => {
-      const { rows } = await db.query<{ request_id: string; expires_at: Date; used_at: Date | null }>(
-        'SELECT request_id, expires_at, used_at FROM verification_tokens WHERE token_hash = $1',
-        [sha256Hex(req.body.token)],
-      );
-      const token = rows[0];
-      if (!token || token.request_id !== req.params.id) throw unauthorized('verification code is not valid for this request');
-      if (token.used_at) throw gone('verification code was already used');
-      if (token.expires_at.getTime() <= Date.now()) throw gone('verification code has expired; submit a new request');
-      const {
-        rows: [request],
-      } = await db.query<{ status: string }>('SELECT status FROM requests WHERE id = $1', [req.params.id]);
+      const tokenHash = sha256Hex(req.body.token);
+      const token = await findVerificationToken(db, tokenHash);
+      if (!token || token.requestId !== req.params.id) throw unauthorized('verification code is not valid for this request');
+      if (token.usedAt) throw gone('verification code was already used');
+      if (token.expiresAt.getTime() <= Date.now()) throw gone('verification code has expired; submit a new request');
+      const request = await findRequest(db, req.params.id);
+      if (!request) throw notFound('request');
       if (CLOSED_STATUSES.has(request.status)) throw conflict(`request is ${request.status} and can no longer be verified`);
       let status: string;
       try {
@@ -145,8 +138,8 @@ export function requestRoutes(app: FastifyInstance, deps: ApiDeps): void {
         req.log.warn({ requestId: req.params.id, err: (err as Error).message }, 'verify update failed');
         throw unavailable('could not reach the request workflow; try again shortly');
       }
-      await db.query('UPDATE verification_tokens SET used_at = now() WHERE token_hash = $1', [sha256Hex(req.body.token)]);
+      await markVerificationTokenUsed(db, tokenHash);
       return { id: req.params.id, status: status === 'awaiting_verification' ? 'in_progress' : status };
     },
   );
-}
+};

@@ -1,7 +1,8 @@
-// The self-service pages: GET / (ask for an export or deletion), GET /status (a request's
-// status) and their scripts and styles under /web/. Only the files named below are served:
-// no directory listing, no path taken from the URL.
-import type { FastifyInstance } from 'fastify';
+// The pages: GET / (ask for an export or deletion), GET /status (a request's status), GET
+// /verify (confirm one with the mailed code), GET /dashboard (the privacy team's), and their
+// scripts and styles under /web/. Only the files named below are served: no directory listing,
+// no path taken from the URL.
+import type { FastifyPluginAsync } from 'fastify';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -13,23 +14,24 @@ const CONTENT_TYPES: Record<string, string> = {
   '.css': 'text/css; charset=utf-8',
 };
 
-/** Files servable as /web/<name>. (/web/verify.js also has its own route in app.ts, which takes precedence.) */
+/** Files servable as /web/<name>. */
 export const WEB_ASSETS: readonly string[] = ['self-service.js', 'status.js', 'verify.js', 'dashboard.js', 'style.css'];
 
 const contentType = (file: string) => CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream';
 
-export function webRoutes(app: FastifyInstance): void {
+export const webRoutes: FastifyPluginAsync = async (app) => {
   const page = (url: string, file: string) =>
     app.get(url, { schema: { hide: true } }, async (_req, reply) =>
       reply
         .type(contentType(file))
-        // the status page's URL carries the request id: never pass it on to another site
+        // the status and verification pages' URLs carry the request id (and the code): never pass them on
         .header('referrer-policy', 'no-referrer')
         .header('cache-control', 'no-cache')
         .send(await readFile(path.join(WEB_DIR, file))),
     );
   page('/', 'index.html');
   page('/status', 'status.html');
+  page('/verify', 'verify.html');
   page('/dashboard', 'dashboard.html');
 
   const assets = new Set(WEB_ASSETS);
@@ -41,4 +43,4 @@ export function webRoutes(app: FastifyInstance): void {
       .header('cache-control', 'no-cache')
       .send(await readFile(path.join(WEB_DIR, file)));
   });
-}
+};

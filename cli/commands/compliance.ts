@@ -21,7 +21,8 @@ export function registerComplianceCommands(program: Command, { out, env }: Comma
       const from = day(o.from, '--from');
       const to = day(o.to, '--to');
       if (to <= from) throw new CliError('--to must be after --from');
-      const { complianceReport, complianceCsv } = require('../../api/reports') as typeof import('../../api/reports');
+      const { complianceReport } = require('../../records/reports') as typeof import('../../records/reports');
+      const { complianceCsv } = require('../../api/compliance-csv') as typeof import('../../api/compliance-csv');
       const report = await withEngineDb(env, (db) => complianceReport(db, from, to));
       if (o.format === 'json') return out(JSON.stringify(report, null, 2));
       if (o.format === 'csv') return out(complianceCsv(report).trimEnd());
@@ -60,7 +61,7 @@ export function registerComplianceCommands(program: Command, { out, env }: Comma
     .option('--from <seq>', 'first event to check (its prev_hash is taken as given)')
     .option('--to <seq>', 'last event to check')
     .action(async (o: { json?: boolean; from?: string; to?: string }) => {
-      const { verifyAuditChain } = require('../../activities/audit') as typeof import('../../activities/audit');
+      const { verifyAuditChain } = require('../../records/audit-events') as typeof import('../../records/audit-events');
       const seq = (v: string | undefined, name: string) => {
         if (v === undefined) return undefined;
         if (!/^[1-9]\d*$/.test(v)) throw new CliError(`${name} must be an event number`);

@@ -1,7 +1,8 @@
+import { AUDIT_ACTIONS } from '../../schemas/audit-actions';
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { appendAudit, verifyAuditChain } from '../../activities/audit';
-import { expireRecords } from '../../activities/records';
+import { appendAudit, verifyAuditChain } from '../../records/audit-events';
+import { expireRecords } from '../../activities/record-keeping';
 import { chainHash } from '../../lib/audit-chain';
 import { Config } from '../../schemas/config';
 import { startDatabases, type Databases } from '../support/stack';
@@ -12,7 +13,13 @@ before(async () => {
 });
 after(async () => db?.stop());
 
-const event = (key: string, n = 1) => ({ eventKey: key, requestId: null, actor: 'test', action: 'test.event', details: { rows: n } });
+const event = (key: string, n = 1) => ({
+  eventKey: key,
+  requestId: null,
+  actor: 'test',
+  action: AUDIT_ACTIONS.retentionSweep,
+  details: { rows: n },
+});
 
 test('an event key is written once, however often the activity retries', async () => {
   const a = await appendAudit(db.engineDb, event('once'));
@@ -79,7 +86,7 @@ describe('record keeping', () => {
         requestId: null,
         at: old.toISOString(),
         actor: 'test',
-        action: 'test.old',
+        action: AUDIT_ACTIONS.retentionSweep,
         store: null,
         collection: null,
         details: { n: seq },

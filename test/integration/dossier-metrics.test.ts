@@ -5,7 +5,7 @@ import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod
 import type { WorkerOptions } from '@temporalio/worker';
 import { createAdminKey } from '../../api/admin-keys';
 import { installErrorHandler } from '../../api/errors';
-import { registerMetrics } from '../../api/metrics';
+import { metricsRoutes } from '../../api/metrics';
 import { dossierRoutes } from '../../api/routes/dossier';
 import { chainHash } from '../../lib/audit-chain';
 import { metricsPort, startWorkerMetricsServer, workerInterceptors } from '../../worker/metrics';
@@ -28,8 +28,8 @@ before(async () => {
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandler(app);
   const deps = { config: stack.config, engineDb: stack.db.engineDb, temporal: stack.env.client, dataMap: stack.deps.dataMap };
-  dossierRoutes(app, deps);
-  registerMetrics(app, deps);
+  await app.register(dossierRoutes, { prefix: '/v1/admin/requests', deps });
+  await app.register(metricsRoutes, { deps });
   await app.ready();
 });
 after(async () => {

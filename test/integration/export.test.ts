@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { verifyAuditChain } from '../../activities/audit';
+import { verifyAuditChain } from '../../records/audit-events';
 import type { Manifest } from '../../activities/manifest';
 import { signToken } from '../../lib/signed-token';
 import { codeFrom, downloadPathFrom, submit, submitAndVerify, verify, waitForStatus } from '../support/flow';

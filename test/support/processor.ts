@@ -33,7 +33,8 @@ export interface FakeProcessor {
   stop(): Promise<void>;
 }
 
-const json = (res: ServerResponse, status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+const json = (res: ServerResponse, status: number, body: unknown) =>
+  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
 
 export async function startProcessor(): Promise<FakeProcessor> {
   const calls: ProcessorCallRecord[] = [];
@@ -89,7 +90,11 @@ export async function startProcessor(): Promise<FakeProcessor> {
     const from = Number(url.searchParams.get('starting_after') ?? 0);
     const page = customer.invoices.slice(from, from + proc.pageSize);
     const next = from + page.length;
-    json(res, 200, { data: page, has_more: next < customer.invoices.length, next_cursor: next < customer.invoices.length ? String(next) : null });
+    json(res, 200, {
+      data: page,
+      has_more: next < customer.invoices.length,
+      next_cursor: next < customer.invoices.length ? String(next) : null,
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return Object.assign(proc as FakeProcessor, {

@@ -147,7 +147,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     INBOX_WEBHOOK_SECRET: TEST_INBOX_SECRET,
   });
   let mapText = await readFile(path.join(PROJECT_ROOT, 'demo', 'datamap.yml'), 'utf8');
-  if (opts.extraStores) mapText += `\n${await readFile(path.join(PROJECT_ROOT, 'test', 'fixtures', `${opts.storesFixture ?? 'extra-stores'}.yml`), 'utf8')}`;
+  if (opts.extraStores)
+    mapText += `\n${await readFile(path.join(PROJECT_ROOT, 'test', 'fixtures', `${opts.storesFixture ?? 'extra-stores'}.yml`), 'utf8')}`;
   const dataMap = compileDataMap(
     parseDataMap(mapText, {
       APP_DATABASE_URL: db.appUrl,

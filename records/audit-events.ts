@@ -1,7 +1,9 @@
-// The append-only, hash-chained audit trail. Events say what was done (counts, hashes, field
-// names, legal basis), never the personal data itself.
+// The audit_events table: the append-only, hash-chained audit trail. Events say what was done
+// (counts, hashes, field names, legal basis), never the personal data itself.
 import type { Pool } from 'pg';
 import { chainedEventOf, chainHash, GENESIS_HASH, type AuditEventRow, type ChainedEvent } from '../lib/audit-chain';
+import { AUDIT_ACTIONS, type AuditAction } from '../schemas/audit-actions';
+import { inTransaction, type Queryable } from './db';
 
 // One writer at a time extends the chain (a transaction-scoped advisory lock).
 const AUDIT_CHAIN_LOCK = 7_311_002;
@@ -11,24 +13,19 @@ export interface AuditInput {
   eventKey: string;
   requestId?: string | null;
   actor: string;
-  action: string;
+  action: AuditAction;
   store?: string | null;
   collection?: string | null;
   details?: Record<string, unknown>;
 }
 
 export async function appendAudit(db: Pool, input: AuditInput): Promise<{ seq: number; hash: string }> {
-  const client = await db.connect();
-  try {
-    await client.query('BEGIN');
+  return inTransaction(db, async (client) => {
     await client.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_CHAIN_LOCK]);
     const existing = await client.query<{ seq: string; hash: string }>('SELECT seq, hash FROM audit_events WHERE event_key = $1', [
       input.eventKey,
     ]);
-    if (existing.rows[0]) {
-      await client.query('COMMIT');
-      return { seq: Number(existing.rows[0].seq), hash: existing.rows[0].hash };
-    }
+    if (existing.rows[0]) return { seq: Number(existing.rows[0].seq), hash: existing.rows[0].hash };
     const last = await client.query<{ seq: string; hash: string }>('SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1');
     const prevHash = last.rows[0]?.hash ?? GENESIS_HASH;
     const event: ChainedEvent = {
@@ -60,14 +57,8 @@ export async function appendAudit(db: Pool, input: AuditInput): Promise<{ seq: n
         hash,
       ],
     );
-    await client.query('COMMIT');
     return { seq: event.seq, hash };
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
+  });
 }
 
 export interface ChainReport {
@@ -89,7 +80,7 @@ export interface ChainRange {
  * Recomputes the chain in seq order, streaming in pages; names the first broken link. The whole
  * chain starts from the genesis hash; a range starts from the stored prev_hash of its first event.
  */
-export async function verifyAuditChain(db: Pool, pageSize = 5000, range: ChainRange = {}): Promise<ChainReport> {
+export async function verifyAuditChain(db: Queryable, pageSize = 5000, range: ChainRange = {}): Promise<ChainReport> {
   const from = Math.max(1, range.fromSeq ?? 1);
   const to = range.toSeq ?? Number.MAX_SAFE_INTEGER;
   let prevHash = GENESIS_HASH;
@@ -101,8 +92,8 @@ export async function verifyAuditChain(db: Pool, pageSize = 5000, range: ChainRa
     const oldest = first?.seq ? Number(first.seq) : 1;
     if (oldest > 1) {
       const { rows } = await db.query<{ hash: string }>(
-        "SELECT details->>'hashThrough' AS hash FROM audit_events WHERE action = 'audit.expired' AND (details->>'throughSeq')::bigint = $1 ORDER BY seq LIMIT 1",
-        [oldest - 1],
+        "SELECT details->>'hashThrough' AS hash FROM audit_events WHERE action = $2 AND (details->>'throughSeq')::bigint = $1 ORDER BY seq LIMIT 1",
+        [AUDIT_ACTIONS.auditExpired, oldest - 1],
       );
       if (!rows[0])
         return {
@@ -141,4 +132,54 @@ export async function verifyAuditChain(db: Pool, pageSize = 5000, range: ChainRa
       events++;
     }
   }
+}
+
+/** A stored event, with the hash of the trail's event before it (null when that one is gone). */
+export interface LinkedAuditEvent {
+  event: ChainedEvent;
+  prevHash: string;
+  hash: string;
+  hashOfPreviousEvent: string | null;
+}
+
+/** The events of one request, in seq order. */
+export async function listRequestAuditEvents(db: Queryable, requestId: string): Promise<LinkedAuditEvent[]> {
+  const { rows } = await db.query<AuditEventRow & { previous_hash: string | null }>(
+    `SELECT e.seq, e.event_key, e.request_id, e.at, e.actor, e.action, e.store, e.collection, e.details, e.prev_hash, e.hash,
+            p.hash AS previous_hash
+       FROM audit_events e LEFT JOIN audit_events p ON p.seq = e.seq - 1
+      WHERE e.request_id = $1
+      ORDER BY e.seq`,
+    [requestId],
+  );
+  return rows.map((r) => ({ event: chainedEventOf(r), prevHash: r.prev_hash, hash: r.hash, hashOfPreviousEvent: r.previous_hash }));
+}
+
+/** The newest event older than `months`: everything up to it may expire (a prefix of the chain). */
+export async function lastAuditEventOlderThan(db: Queryable, months: number): Promise<{ seq: number; hash: string } | null> {
+  const { rows } = await db.query<{ seq: string; hash: string }>(
+    'SELECT seq, hash FROM audit_events WHERE at < now() - make_interval(months => $1) ORDER BY seq DESC LIMIT 1',
+    [months],
+  );
+  return rows[0] ? { seq: Number(rows[0].seq), hash: rows[0].hash } : null;
+}
+
+/**
+ * Removes events up to `seq`. The table's trigger allows it only for events past the record-keeping
+ * limit, in a transaction that declares itself an expiry.
+ */
+export async function deleteAuditEventsThrough(db: Pool, seq: number): Promise<number> {
+  return inTransaction(db, async (client) => {
+    await client.query("SELECT set_config('dsar.audit_expiry', 'on', true)");
+    const r = await client.query('DELETE FROM audit_events WHERE seq <= $1', [seq]);
+    return r.rowCount ?? 0;
+  });
+}
+
+/** How many events the trail holds, read from the primary key. */
+export async function countAuditEvents(db: Queryable): Promise<number> {
+  // seq is gap-free from 1 (one writer under a lock; deletes are refused), so max(seq) is the
+  // count, read from the primary key instead of a full scan.
+  const { rows } = await db.query<{ n: string }>('SELECT coalesce(max(seq), 0) AS n FROM audit_events');
+  return Number(rows[0].n);
 }

@@ -1,5 +1,6 @@
-// Compliance figures, computed by SQL in the engine database (never by looping over rows).
-import type { Pool } from 'pg';
+// Compliance figures and gauges, computed by SQL in the engine database (never by looping over
+// rows).
+import type { Queryable } from './db';
 
 export interface ComplianceRow {
   type: string;
@@ -16,21 +17,29 @@ export interface ComplianceRow {
   overdueNow: number;
 }
 
+export interface RightFigures {
+  received: number;
+  complied: number;
+  denied: number;
+  medianDays: number | null;
+  meanDays: number | null;
+}
+
 export interface ComplianceReport {
   from: string;
   to: string;
   rows: ComplianceRow[];
   /** CCPA §7102(a): per right — received, complied with in whole or in part, denied, median days. */
-  ccpa7102: Record<
-    'know' | 'delete' | 'correct' | 'optOut',
-    { received: number; complied: number; denied: number; medianDays: number | null; meanDays: number | null }
-  >;
+  ccpa7102: Record<'know' | 'delete' | 'correct' | 'optOut', RightFigures>;
 }
 
 const DAYS = `extract(epoch FROM (completed_at - received_at)) / 86400.0`;
 const DUE = 'coalesce(extended_due_at, due_at)';
 
-export async function complianceReport(db: Pool, from: Date, to: Date): Promise<ComplianceReport> {
+const round = (v: unknown) => (v === null || v === undefined ? null : Math.round(Number(v) * 100) / 100);
+
+/** Requests received from ≤ received_at < to, per type and jurisdiction and per CCPA right. */
+export async function complianceReport(db: Queryable, from: Date, to: Date): Promise<ComplianceReport> {
   const { rows } = await db.query(
     `WITH r AS (SELECT * FROM requests WHERE received_at >= $1 AND received_at < $2)
      SELECT type, jurisdiction,
@@ -64,7 +73,6 @@ export async function complianceReport(db: Pool, from: Date, to: Date): Promise<
     "SELECT count(*)::int AS n FROM inbox_messages WHERE status = 'opt_out' AND received_at >= $1 AND received_at < $2",
     [from, to],
   );
-  const round = (v: unknown) => (v === null || v === undefined ? null : Math.round(Number(v) * 100) / 100);
   const empty = { received: 0, complied: 0, denied: 0, medianDays: null, meanDays: null };
   const ccpa7102: ComplianceReport['ccpa7102'] = {
     know: { ...empty },
@@ -102,36 +110,16 @@ export async function complianceReport(db: Pool, from: Date, to: Date): Promise<
   };
 }
 
-const CSV_COLUMNS: (keyof ComplianceRow)[] = [
-  'type',
-  'jurisdiction',
-  'received',
-  'complied',
-  'denied',
-  'expiredUnverified',
-  'medianDays',
-  'meanDays',
-  'onTimeShare',
-  'extended',
-  'overdueNow',
-];
-
-export function complianceCsv(report: ComplianceReport): string {
-  const cell = (v: unknown) => (v === null ? '' : String(v));
-  const lines = [[...CSV_COLUMNS, 'deniedByReason'].join(',')];
-  for (const r of report.rows) {
-    const reasons = Object.entries(r.deniedByReason)
-      .map(([k, n]) => `${k}=${n}`)
-      .join(';');
-    lines.push([...CSV_COLUMNS.map((c) => cell(r[c])), reasons].join(','));
-  }
-  return `${lines.join('\n')}\n`;
+export interface WeekFigures {
+  weekStart: string;
+  type: string;
+  received: number;
+  completed: number;
+  onTime: number;
 }
 
-export async function weeklyStats(
-  db: Pool,
-  weeks: number,
-): Promise<{ weekStart: string; type: string; received: number; completed: number; onTime: number }[]> {
+/** Requests per week (this one and `weeks - 1` before it) and type. */
+export async function weeklyStats(db: Queryable, weeks: number): Promise<WeekFigures[]> {
   const { rows } = await db.query(
     `SELECT to_char(date_trunc('week', received_at), 'YYYY-MM-DD') AS week_start, type,
             count(*)::int AS received,
@@ -142,4 +130,23 @@ export async function weeklyStats(
     [weeks],
   );
   return rows.map((r) => ({ weekStart: r.week_start, type: r.type, received: r.received, completed: r.completed, onTime: r.on_time }));
+}
+
+/** How many requests there are of each type in each status. */
+export async function countRequestsByTypeAndStatus(db: Queryable): Promise<{ type: string; status: string; count: number }[]> {
+  const { rows } = await db.query<{ type: string; status: string; n: string }>(
+    'SELECT type, status, count(*) AS n FROM requests GROUP BY type, status',
+  );
+  return rows.map((r) => ({ type: r.type, status: r.status, count: Number(r.n) }));
+}
+
+/** Open requests past their (extended) due date, by type; `finishedStatuses` are never open. */
+export async function countOverdueByType(db: Queryable, finishedStatuses: readonly string[]): Promise<{ type: string; count: number }[]> {
+  const { rows } = await db.query<{ type: string; n: string }>(
+    `SELECT type, count(*) AS n FROM requests
+      WHERE completed_at IS NULL AND status <> ALL($1) AND ${DUE} < now()
+      GROUP BY type`,
+    [finishedStatuses],
+  );
+  return rows.map((r) => ({ type: r.type, count: Number(r.n) }));
 }

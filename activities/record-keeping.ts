@@ -1,0 +1,65 @@
+// Record keeping: finished requests and their audit are removed once older than
+// RECORD_RETENTION_MONTHS (≥ 24). The chain stays verifiable: a checkpoint event records the
+// hash of the last removed event, which the oldest remaining event points back to.
+import { AUDIT_ACTIONS } from '../schemas/audit-actions';
+import type { Pool } from 'pg';
+import type { SweepResult } from '../schemas/workflow';
+import { appendAudit, deleteAuditEventsThrough, lastAuditEventOlderThan } from '../records/audit-events';
+import { deleteRequestsFinishedBefore } from '../records/requests';
+import type { ActivityDeps } from './deps';
+
+/** Requests removed per transaction. */
+const EXPIRY_BATCH = 1000;
+
+export async function expireRecords(deps: ActivityDeps, runId: string): Promise<SweepResult[]> {
+  const months = deps.config.RECORD_RETENTION_MONTHS;
+  const requests = await expireRequests(deps.engineDb, months);
+  const audit = await expireAuditEvents(deps, months, runId);
+  return [
+    {
+      store: 'engine',
+      collection: 'requests',
+      rule: 'retention',
+      olderThan: `P${months}M`,
+      deleted: requests,
+      heldSkipped: 0,
+      statements: 0,
+      longestStatementMs: 0,
+    },
+    {
+      store: 'engine',
+      collection: 'audit_events',
+      rule: 'retention',
+      olderThan: `P${months}M`,
+      deleted: audit,
+      heldSkipped: 0,
+      statements: 0,
+      longestStatementMs: 0,
+    },
+  ];
+}
+
+async function expireRequests(db: Pool, months: number): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const n = await deleteRequestsFinishedBefore(db, months, EXPIRY_BATCH);
+    total += n;
+    if (n < EXPIRY_BATCH) return total;
+  }
+}
+
+async function expireAuditEvents(deps: ActivityDeps, months: number, runId: string): Promise<number> {
+  const db = deps.engineDb;
+  // Everything up to the last event older than the limit goes (a prefix of the chain).
+  const last = await lastAuditEventOlderThan(db, months);
+  if (!last) return 0;
+  const through = last.seq;
+  // The checkpoint first, so the remaining chain can always be verified.
+  await appendAudit(db, {
+    eventKey: `audit.expired:${through}`,
+    actor: 'schedule',
+    action: AUDIT_ACTIONS.auditExpired,
+    details: { throughSeq: through, hashThrough: last.hash, olderThanMonths: months, runId },
+  });
+  return deleteAuditEventsThrough(db, through);
+}

@@ -1,0 +1,92 @@
+// Under /v1/admin/legal-holds: place, release and list legal holds (deletion and retention
+// sweeps skip a held subject's data). Admin keys only (auditors read).
+import { AUDIT_ACTIONS } from '../../schemas/audit-actions';
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { sha256Hex } from '../../lib/hash';
+import { appendAudit } from '../../records/audit-events';
+import { listActiveLegalHolds, placeLegalHold, releaseLegalHold } from '../../records/legal-holds';
+import { SubjectEmail } from '../../schemas/request';
+import { ADMIN_SECURITY, adminOf, adminRoutes } from '../auth';
+import { errorResponses, notFound } from '../errors';
+
+const Reason = z.string().trim().min(3, 'give a reason').max(2000);
+
+export const legalHoldRoutes = adminRoutes(async (r, { deps }) => {
+  const db = deps.engineDb;
+
+  r.post(
+    '',
+    {
+      schema: {
+        summary: 'Place a legal hold on a subject: deletion and retention sweeps skip their data',
+        tags: ['admin'],
+        security: ADMIN_SECURITY,
+        body: z.object({ email: SubjectEmail, reason: Reason }).strict(),
+        response: { 201: z.object({ id: z.uuid() }), ...errorResponses(400, 401, 403, 415) },
+      },
+    },
+    async (req, reply) => {
+      const id = randomUUID();
+      const admin = adminOf(req);
+      await placeLegalHold(db, {
+        id,
+        subjectEmail: req.body.email,
+        subjectHash: sha256Hex(req.body.email),
+        reason: req.body.reason,
+        placedBy: admin.name,
+      });
+      await appendAudit(db, {
+        eventKey: `hold:${id}:placed`,
+        actor: `admin:${admin.name}`,
+        action: AUDIT_ACTIONS.legalHoldPlaced,
+        details: { holdId: id, reasonSha256: sha256Hex(req.body.reason) },
+      });
+      return reply.code(201).send({ id });
+    },
+  );
+
+  r.post(
+    '/:id/release',
+    {
+      schema: {
+        summary: 'Release a legal hold',
+        tags: ['admin'],
+        security: ADMIN_SECURITY,
+        params: z.object({ id: z.uuid() }),
+        body: z.object({ reason: Reason }).strict(),
+        response: { 200: z.object({ id: z.uuid(), released: z.literal(true) }), ...errorResponses(400, 401, 403, 404, 415) },
+      },
+    },
+    async (req) => {
+      const admin = adminOf(req);
+      if (!(await releaseLegalHold(db, req.params.id, admin.name, req.body.reason))) throw notFound('active legal hold');
+      await appendAudit(db, {
+        eventKey: `hold:${req.params.id}:released`,
+        actor: `admin:${admin.name}`,
+        action: AUDIT_ACTIONS.legalHoldReleased,
+        details: { holdId: req.params.id },
+      });
+      return { id: req.params.id, released: true as const };
+    },
+  );
+
+  r.get(
+    '',
+    {
+      schema: {
+        summary: 'Active legal holds',
+        tags: ['admin'],
+        security: ADMIN_SECURITY,
+        response: {
+          200: z.object({ holds: z.array(z.object({ id: z.uuid(), placedBy: z.string(), placedAt: z.string() })) }),
+          ...errorResponses(401),
+        },
+      },
+    },
+    async () => {
+      const holds = await listActiveLegalHolds(db);
+      return { holds: holds.map((h) => ({ id: h.id, placedBy: h.placedBy, placedAt: h.placedAt.toISOString() })) };
+    },
+  );
+});

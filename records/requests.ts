@@ -1,0 +1,261 @@
+// The requests table: one row per data-subject request, the projection of its workflow that
+// listings, reports and mails read. Only loadRequest returns the subject's address.
+import type { Pool, PoolClient } from 'pg';
+import type { Jurisdiction } from '../schemas/deadline';
+import type { Channel, CollectionProgress, RequestStatus, RequestType } from '../schemas/request';
+import { inTransaction, type Queryable } from './db';
+
+/** A request as the API shows it: everything but the subject's address. */
+export interface StoredRequest {
+  id: string;
+  type: RequestType;
+  channel: Channel;
+  status: RequestStatus;
+  receivedAt: Date;
+  dueAt: Date;
+  extendedDueAt: Date | null;
+  jurisdiction: Jurisdiction;
+  overdue: boolean;
+  preVerified: boolean;
+  verifiedAt: Date | null;
+  completedAt: Date | null;
+  progress: CollectionProgress[] | null;
+}
+
+interface StoredRequestRow {
+  id: string;
+  type: RequestType;
+  channel: Channel;
+  status: RequestStatus;
+  received_at: Date;
+  due_at: Date;
+  extended_due_at: Date | null;
+  jurisdiction: Jurisdiction;
+  overdue: boolean;
+  pre_verified: boolean;
+  verified_at: Date | null;
+  completed_at: Date | null;
+  progress: CollectionProgress[] | null;
+}
+
+const STORED_REQUEST_COLUMNS = [
+  'id',
+  'type',
+  'channel',
+  'status',
+  'received_at',
+  'due_at',
+  'extended_due_at',
+  'jurisdiction',
+  'overdue',
+  'pre_verified',
+  'verified_at',
+  'completed_at',
+  'progress',
+];
+
+/** The columns a StoredRequest is read from, qualified by `alias` when given. */
+export const storedRequestColumns = (alias?: string) => STORED_REQUEST_COLUMNS.map((c) => (alias ? `${alias}.${c}` : c)).join(', ');
+
+export function toStoredRequest(r: StoredRequestRow): StoredRequest {
+  return {
+    id: r.id,
+    type: r.type,
+    channel: r.channel,
+    status: r.status,
+    receivedAt: r.received_at,
+    dueAt: r.due_at,
+    extendedDueAt: r.extended_due_at,
+    jurisdiction: r.jurisdiction,
+    overdue: r.overdue,
+    preVerified: r.pre_verified,
+    verifiedAt: r.verified_at,
+    completedAt: r.completed_at,
+    progress: r.progress,
+  };
+}
+
+export async function findRequest(db: Queryable, id: string): Promise<StoredRequest | null> {
+  const { rows } = await db.query<StoredRequestRow>(`SELECT ${storedRequestColumns()} FROM requests WHERE id = $1`, [id]);
+  return rows[0] ? toStoredRequest(rows[0]) : null;
+}
+
+export interface NewRequest {
+  id: string;
+  type: RequestType;
+  channel: Channel;
+  subjectEmail: string;
+  subjectHash: string;
+  receivedAt: Date;
+  dueAt: Date;
+  legalDueAt: Date;
+  jurisdiction: Jurisdiction;
+  preVerified: boolean;
+}
+
+export async function insertRequest(db: Queryable, r: NewRequest): Promise<StoredRequest> {
+  const { rows } = await db.query<StoredRequestRow>(
+    `INSERT INTO requests (id, type, channel, status, subject_email, subject_hash, received_at, due_at, legal_due_at, jurisdiction, pre_verified)
+     VALUES ($1, $2, $3, 'received', $4, $5, $6, $7, $8, $9, $10)
+     RETURNING ${storedRequestColumns()}`,
+    [r.id, r.type, r.channel, r.subjectEmail, r.subjectHash, r.receivedAt, r.dueAt, r.legalDueAt, r.jurisdiction, r.preVerified],
+  );
+  return toStoredRequest(rows[0]);
+}
+
+/** Serialises the intake of one subject until the transaction ends, so a per-subject limit holds. */
+export async function lockSubjectIntake(client: PoolClient, subjectHash: string): Promise<void> {
+  await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [subjectHash]);
+}
+
+export async function countSubjectRequestsLastDay(db: Queryable, subjectHash: string): Promise<number> {
+  const { rows } = await db.query<{ n: number }>(
+    "SELECT count(*)::int AS n FROM requests WHERE subject_hash = $1 AND received_at > now() - interval '1 day'",
+    [subjectHash],
+  );
+  return rows[0].n;
+}
+
+export interface RequestFilter {
+  statuses?: string[];
+  types?: string[];
+  jurisdictions?: string[];
+  channels?: string[];
+  overdue?: boolean;
+  /** Due (or extended due) strictly before this instant. */
+  dueBefore?: Date;
+  /** Keyset page: requests listed after this one (newest first). */
+  after?: { receivedAt: Date; id: string };
+  limit: number;
+}
+
+/** Requests newest first (received_at, then id, descending), filtered. */
+export async function listRequests(db: Queryable, f: RequestFilter): Promise<StoredRequest[]> {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  const add = (sql: string, ...values: unknown[]) => {
+    const first = params.length + 1;
+    params.push(...values);
+    where.push(sql.replace(/\$(\d+)/g, (_m, i: string) => `$${first + Number(i) - 1}`));
+  };
+  if (f.statuses) add('status = ANY($1)', f.statuses);
+  if (f.types) add('type = ANY($1)', f.types);
+  if (f.jurisdictions) add('jurisdiction = ANY($1)', f.jurisdictions);
+  if (f.channels) add('channel = ANY($1)', f.channels);
+  if (f.overdue !== undefined) add('overdue = $1', f.overdue);
+  if (f.dueBefore) add('coalesce(extended_due_at, due_at) < $1', f.dueBefore);
+  if (f.after) add('(received_at, id) < ($1, $2)', f.after.receivedAt, f.after.id);
+  params.push(f.limit);
+  const { rows } = await db.query<StoredRequestRow>(
+    `SELECT ${storedRequestColumns()} FROM requests ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY received_at DESC, id DESC LIMIT $${params.length}`,
+    params,
+  );
+  return rows.map(toStoredRequest);
+}
+
+/** Requests still `received` after `olderThanSeconds`: accepted while Temporal was unreachable. */
+export async function listUnstartedRequests(db: Queryable, olderThanSeconds: number, limit = 100): Promise<StoredRequest[]> {
+  const { rows } = await db.query<StoredRequestRow>(
+    `SELECT ${storedRequestColumns()} FROM requests
+      WHERE status = 'received' AND received_at < now() - make_interval(secs => $1) LIMIT $2`,
+    [olderThanSeconds, limit],
+  );
+  return rows.map(toStoredRequest);
+}
+
+/** A request with the subject's address, for the mails that answer it. */
+export interface RequestRecord {
+  id: string;
+  type: RequestType;
+  status: RequestStatus;
+  subjectEmail: string;
+  receivedAt: Date;
+  dueAt: Date;
+}
+
+export async function loadRequest(db: Queryable, requestId: string): Promise<RequestRecord> {
+  const { rows } = await db.query<{
+    id: string;
+    type: RequestType;
+    status: RequestStatus;
+    subject_email: string;
+    received_at: Date;
+    due_at: Date;
+  }>('SELECT id, type, status, subject_email, received_at, due_at FROM requests WHERE id = $1', [requestId]);
+  if (!rows[0]) throw new Error(`request ${requestId} is not in the engine database`);
+  const r = rows[0];
+  return { id: r.id, type: r.type, status: r.status, subjectEmail: r.subject_email, receivedAt: r.received_at, dueAt: r.due_at };
+}
+
+/** Moves the projection to the workflow's status; verified and completed are stamped once. */
+export async function updateProjection(
+  db: Queryable,
+  requestId: string,
+  patch: { status: RequestStatus; verified?: boolean; completed?: boolean; progress?: unknown },
+): Promise<void> {
+  await db.query(
+    `UPDATE requests SET status = $2,
+        verified_at = CASE WHEN $3 THEN coalesce(verified_at, now()) ELSE verified_at END,
+        completed_at = CASE WHEN $4 THEN coalesce(completed_at, now()) ELSE completed_at END,
+        progress = coalesce($5::jsonb, progress),
+        updated_at = now()
+      WHERE id = $1`,
+    [
+      requestId,
+      patch.status,
+      patch.verified ?? false,
+      patch.completed ?? false,
+      patch.progress === undefined ? null : JSON.stringify(patch.progress),
+    ],
+  );
+}
+
+export async function markOverdue(db: Queryable, requestId: string): Promise<void> {
+  await db.query('UPDATE requests SET overdue = true, updated_at = now() WHERE id = $1', [requestId]);
+}
+
+/** An extension moves the due date and clears the overdue flag. */
+export async function recordExtension(db: Queryable, requestId: string, newDueAt: string, reason: string): Promise<void> {
+  await db.query('UPDATE requests SET extended_due_at = $2, extension_reason = $3, overdue = false, updated_at = now() WHERE id = $1', [
+    requestId,
+    newDueAt,
+    reason,
+  ]);
+}
+
+export async function recordDenialReason(db: Queryable, requestId: string, reason: string): Promise<void> {
+  await db.query('UPDATE requests SET denial_reason = $2, updated_at = now() WHERE id = $1', [requestId, reason]);
+}
+
+/** Tables that hold a request's records, children first. */
+const REQUEST_CHILDREN = [
+  'subject_identities',
+  'subject_identity_values',
+  'verification_tokens',
+  'idempotency_keys',
+  'emails_sent',
+  'request_corrections',
+  'manual_tasks',
+  'exports',
+];
+
+/**
+ * Removes, in one transaction, up to `batch` requests finished more than `months` ago with
+ * everything recorded for them (mail to privacy@ stays, detached from the request). Returns how
+ * many were removed.
+ */
+export async function deleteRequestsFinishedBefore(db: Pool, months: number, batch: number): Promise<number> {
+  return inTransaction(db, async (client) => {
+    const { rows } = await client.query<{ id: string }>(
+      `SELECT id FROM requests WHERE completed_at < now() - make_interval(months => $1) ORDER BY completed_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
+      [months, batch],
+    );
+    if (!rows.length) return 0;
+    const ids = rows.map((r) => r.id);
+    for (const t of REQUEST_CHILDREN) await client.query(`DELETE FROM ${t} WHERE request_id = ANY($1)`, [ids]);
+    await client.query('UPDATE inbox_messages SET request_id = NULL WHERE request_id = ANY($1)', [ids]);
+    await client.query('DELETE FROM requests WHERE id = ANY($1)', [ids]);
+    return ids.length;
+  });
+}
