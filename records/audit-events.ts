@@ -93,7 +93,7 @@ export async function verifyAuditChain(db: Queryable, pageSize = 5000, range: Ch
     if (oldest > 1) {
       const { rows } = await db.query<{ hash: string }>(
         "SELECT details->>'hashThrough' AS hash FROM audit_events WHERE action = $2 AND (details->>'throughSeq')::bigint = $1 ORDER BY seq LIMIT 1",
-        [AUDIT_ACTIONS.auditExpired, oldest - 1],
+        [oldest - 1, AUDIT_ACTIONS.auditExpired],
       );
       if (!rows[0])
         return {

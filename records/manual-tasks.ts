@@ -38,38 +38,33 @@ export async function completeManualTask(
   );
 }
 
+interface ManualTaskRow {
+  request_id: string;
+  store: string;
+  operation: ManualTaskOperation;
+  instructions: string;
+  created_at: Date;
+}
+const TASK_COLUMNS = 'request_id, store, operation, instructions, created_at';
+const toOpenManualTask = (t: ManualTaskRow): OpenManualTask => ({
+  requestId: t.request_id,
+  store: t.store,
+  operation: t.operation,
+  instructions: t.instructions,
+  createdAt: t.created_at,
+});
+
 /** The open task of a request for a store, if any (what an upload is for). */
 export async function findOpenManualTask(db: Queryable, requestId: string, store: string): Promise<OpenManualTask | null> {
-  const { rows } = await db.query<{
-    request_id: string;
-    store: string;
-    operation: ManualTaskOperation;
-    instructions: string;
-    created_at: Date;
-  }>(
-    'SELECT request_id, store, operation, instructions, created_at FROM manual_tasks WHERE request_id = $1 AND store = $2 AND completed_at IS NULL',
+  const { rows } = await db.query<ManualTaskRow>(
+    `SELECT ${TASK_COLUMNS} FROM manual_tasks WHERE request_id = $1 AND store = $2 AND completed_at IS NULL`,
     [requestId, store],
   );
-  const t = rows[0];
-  return t
-    ? { requestId: t.request_id, store: t.store, operation: t.operation, instructions: t.instructions, createdAt: t.created_at }
-    : null;
+  return rows[0] ? toOpenManualTask(rows[0]) : null;
 }
 
 /** Open tasks, oldest first. */
 export async function listOpenManualTasks(db: Queryable): Promise<OpenManualTask[]> {
-  const { rows } = await db.query<{
-    request_id: string;
-    store: string;
-    operation: ManualTaskOperation;
-    instructions: string;
-    created_at: Date;
-  }>('SELECT request_id, store, operation, instructions, created_at FROM manual_tasks WHERE completed_at IS NULL ORDER BY created_at');
-  return rows.map((t) => ({
-    requestId: t.request_id,
-    store: t.store,
-    operation: t.operation,
-    instructions: t.instructions,
-    createdAt: t.created_at,
-  }));
+  const { rows } = await db.query<ManualTaskRow>(`SELECT ${TASK_COLUMNS} FROM manual_tasks WHERE completed_at IS NULL ORDER BY created_at`);
+  return rows.map(toOpenManualTask);
 }
