@@ -431,49 +431,114 @@
 
   // ---- manual tasks -------------------------------------------------------------------------
 
+  /** Uploads one file for a manual task (the store's data for an access or export request). */
+  function uploadTaskFile(t, file) {
+    return fetch(taskUrl(t, '/files'), {
+      method: 'POST',
+      headers: {
+        accept: 'application/json',
+        authorization: 'Bearer ' + getKey(),
+        'content-type': 'application/octet-stream',
+        'x-file-name': file.name,
+      },
+      cache: 'no-store',
+      body: file,
+    }).then(function (res) {
+      return res
+        .json()
+        .catch(function () {
+          return {};
+        })
+        .then(function (b) {
+          if (res.status === 401) throw new AuthError(b.message || 'The key was not accepted.');
+          return { status: res.status, ok: res.ok, body: b };
+        });
+    });
+  }
+
+  function taskUrl(t, tail) {
+    return '/v1/admin/requests/' + encodeURIComponent(t.requestId) + '/manual-tasks/' + encodeURIComponent(t.store) + tail;
+  }
+
+  /** The form that completes a task: "done" for deletion and correction; upload or "nothing held" for access and export. */
+  function taskForm(t, key, error) {
+    var noteId = 'task-note-' + key;
+    var note = el('input', { type: 'text', id: noteId, autocomplete: 'off', 'aria-describedby': error.id });
+    var fields = [el('div', { className: 'field' }, [el('label', { for: noteId, text: 'What was done' }), note])];
+    var fileInput = null;
+    if (t.operation === 'read') {
+      var fileId = 'task-files-' + key;
+      fileInput = el('input', { type: 'file', id: fileId, multiple: true, 'aria-describedby': error.id });
+      fields.push(el('div', { className: 'field' }, [el('label', { for: fileId, text: 'What the store holds (files)' }), fileInput]));
+    }
+    var buttons =
+      t.operation === 'read'
+        ? [
+            el('button', { type: 'submit', value: 'uploaded' }, ['Upload and complete']),
+            el('button', { type: 'submit', value: 'nothing_held' }, ['Nothing held']),
+          ]
+        : [el('button', { type: 'submit', value: 'done' }, ['Mark done'])];
+    var form = el('form', { className: 'action-form', novalidate: true }, fields.concat(buttons));
+    form.addEventListener('submit', function (ev) {
+      ev.preventDefault();
+      error.textContent = '';
+      var outcome = (ev.submitter && ev.submitter.value) || 'done';
+      var files = outcome === 'uploaded' && fileInput ? Array.prototype.slice.call(fileInput.files) : [];
+      if (outcome === 'uploaded' && !files.length) {
+        error.textContent = 'Choose the files to upload, or complete the task as "Nothing held".';
+        return;
+      }
+      files
+        .reduce(function (done, file) {
+          return done.then(function (r) {
+            if (r && !r.ok) return r;
+            return uploadTaskFile(t, file);
+          });
+        }, Promise.resolve(null))
+        .then(function (r) {
+          if (r && !r.ok) return r;
+          return api('POST', taskUrl(t, '/complete'), { note: note.value, outcome: outcome });
+        })
+        .then(function (res) {
+          if (!res.ok) {
+            error.textContent = errorText(res);
+            return;
+          }
+          dashStatus.textContent = 'Manual task in ' + t.store + ' completed.';
+          loadTasks();
+          loadRequests();
+        })
+        .catch(function (err) {
+          handleFailure(err, error);
+        });
+    });
+    return form;
+  }
+
+  var TASK_ASKS = { read: 'provide its data', erase: 'delete', correct: 'correct' };
+
   function renderTasks(tasks) {
     var list = $('tasks');
     list.textContent = '';
     tasks.forEach(function (t) {
       var key = t.requestId + '-' + t.store;
-      var errId = 'task-error-' + key;
-      var error = el('p', { id: errId, className: 'error', role: 'alert' });
-      var noteId = 'task-note-' + key;
-      var note = el('input', { type: 'text', id: noteId, autocomplete: 'off', 'aria-describedby': errId });
-      var form = el('form', { className: 'action-form', novalidate: true }, [
-        el('div', { className: 'field' }, [el('label', { for: noteId, text: 'What was done' }), note]),
-        el('button', { type: 'submit' }, ['Mark done']),
-      ]);
-      form.addEventListener('submit', function (ev) {
-        ev.preventDefault();
-        error.textContent = '';
-        api(
-          'POST',
-          '/v1/admin/requests/' + encodeURIComponent(t.requestId) + '/manual-tasks/' + encodeURIComponent(t.store) + '/complete',
-          { note: note.value },
-        )
-          .then(function (res) {
-            if (!res.ok) {
-              error.textContent = errorText(res);
-              return;
-            }
-            dashStatus.textContent = 'Manual task in ' + t.store + ' marked done.';
-            loadTasks();
-            loadRequests();
-          })
-          .catch(function (err) {
-            handleFailure(err, error);
-          });
-      });
+      var error = el('p', { id: 'task-error-' + key, className: 'error', role: 'alert' });
       list.appendChild(
         el('li', { className: 'card', 'data-request': t.requestId }, [
-          el('p', {}, [el('strong', { text: t.store }), ' · request ', el('code', { title: t.requestId, text: t.requestId.slice(0, 8) })]),
+          el('p', {}, [
+            el('strong', { text: t.store }),
+            ' · ' + (TASK_ASKS[t.operation] || t.operation) + ' · request ',
+            el('code', { title: t.requestId, text: t.requestId.slice(0, 8) }),
+          ]),
           el('p', { className: 'small' }, [
             'Open since ',
             el('time', { datetime: t.createdAt, text: new Date(t.createdAt).toLocaleString() }),
           ]),
           el('p', { className: 'instructions', text: t.instructions || '' }),
-          el('details', { className: 'action' }, [el('summary', {}, ['Mark done']), form]),
+          el('details', { className: 'action' }, [
+            el('summary', {}, [t.operation === 'read' ? 'Provide the data' : 'Mark done']),
+            taskForm(t, key, error),
+          ]),
           error,
         ]),
       );

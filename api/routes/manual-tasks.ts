@@ -4,7 +4,13 @@ import { listOpenManualTasks } from '../../records/manual-tasks';
 import { ADMIN_SECURITY, adminRoutes } from '../auth';
 import { errorResponses } from '../errors';
 
-const ManualTaskView = z.object({ requestId: z.uuid(), store: z.string(), instructions: z.string(), createdAt: z.string() });
+const ManualTaskView = z.object({
+  requestId: z.uuid(),
+  store: z.string(),
+  operation: z.enum(['read', 'erase', 'correct']),
+  instructions: z.string(),
+  createdAt: z.string(),
+});
 
 export const manualTaskRoutes = adminRoutes(async (r, { deps }) => {
   r.get(

@@ -78,6 +78,21 @@ describe('every store answers every request', () => {
 
     const requestId = await submitAndVerify(stack, 'access', email);
     await waitForProgress(requestId, 'helpdesk_archive', 'waiting');
+    const tooLarge = await stack.app.inject({
+      method: 'POST',
+      url: `/v1/admin/requests/${requestId}/manual-tasks/helpdesk_archive/files`,
+      headers: { ...asAdmin(), 'content-type': 'application/octet-stream', 'x-file-name': 'mailbox.mbox' },
+      payload: Buffer.alloc(stack.config.MANUAL_UPLOAD_MAX_BYTES + 1),
+    });
+    assert.equal(tooLarge.statusCode, 413, 'uploads are size-limited');
+    const badName = await stack.app.inject({
+      method: 'POST',
+      url: `/v1/admin/requests/${requestId}/manual-tasks/helpdesk_archive/files`,
+      headers: { ...asAdmin(), 'content-type': 'application/octet-stream', 'x-file-name': '../../etc/passwd' },
+      payload: Buffer.from('x'),
+    });
+    assert.equal(badName.statusCode, 400, 'a file name with folders is refused, naming the header');
+    assert.match(badName.body, /x-file-name/);
     const thread = Buffer.from('From: alice@example.com\nSubject: my invoice\n\nHello, a question about invoice 7.\n');
     const upload = await stack.app.inject({
       method: 'POST',
