@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { AUDIT_ACTIONS, type AuditAction } from '../schemas/audit-actions';
 import type { Target } from '../schemas/datamap-graph';
 import type { RequestStatus } from '../schemas/status';
+import type { RequestType } from '../schemas/request';
 import type {
   CollectionExportResult,
   CorrectionOutcome,
@@ -47,6 +48,14 @@ export interface StepInput {
   completed?: boolean;
   progress?: unknown;
 }
+
+/** How a subject is told of a store: its description in the data map, else its name. */
+const placeName = (deps: ActivityDeps, t: { store: string }) =>
+  deps.dataMap.source.stores[t.store]?.description ?? t.store.replace(/_/g, ' ');
+
+/** The stores a request type cannot act on, as the subject is told of them. */
+const notCovered = (deps: ActivityDeps, type: RequestType) =>
+  deps.dataMap.targetsFor(type).notIncluded.map((n) => ({ place: placeName(deps, n.target), reason: n.reason }));
 
 export function createActivities(deps: ActivityDeps) {
   const db = deps.engineDb;
@@ -148,17 +157,21 @@ export function createActivities(deps: ActivityDeps) {
       const request = await loadRequest(db, requestId);
       const changes = outcomes
         .map((o) => ({
+          target: o,
           place: `${o.store} ${o.collection}`.replace(/_/g, ' '),
           fields: [...new Set(o.changes.filter((c) => c.rows > 0).map((c) => c.field))],
           rows: o.changes.reduce((n, c) => n + c.rows, 0),
         }))
-        .filter((c) => c.fields.length);
+        .filter((c) => c.fields.length && deps.dataMap.node(c.target).kind !== 'http');
+      const processorsTold = outcomes
+        .filter((o) => deps.dataMap.node(o).kind === 'http' && o.changes.some((c) => c.rows > 0))
+        .map((o) => placeName(deps, o));
       await sendOnce(db, deps.mailer, from, {
         key: `${requestId}:correction-done`,
         requestId,
         kind: 'correction_done',
         to: request.subjectEmail,
-        ...correctionDoneMail({ requestId, changes }),
+        ...correctionDoneMail({ requestId, changes, processorsTold, notIncluded: notCovered(deps, 'correction') }),
       });
     },
 
@@ -185,6 +198,8 @@ export function createActivities(deps: ActivityDeps) {
           .map((o) => ({ place: place(o), rows: o.retained, basis: o.basis ?? '', until: o.retainedUntil })),
         purgeAt: purgeAt ? new Date(purgeAt) : undefined,
         held: outcomes.some((o) => o.action === 'held'),
+        processorsTold: outcomes.filter((o) => o.kind === 'http' && o.deleted > 0).map((o) => placeName(deps, o)),
+        notIncluded: notCovered(deps, 'deletion'),
       });
       await sendOnce(db, deps.mailer, from, {
         key: `${requestId}:deletion-done`,
@@ -206,7 +221,14 @@ export function createActivities(deps: ActivityDeps) {
         exp: Math.floor(expiresAt.getTime() / 1000),
       });
       const link = `${deps.config.PUBLIC_BASE_URL}/v1/exports/${token}`;
-      const mail = exportReadyMail({ requestId, type: request.type, link, expiresAt, ...archive.totals });
+      const mail = exportReadyMail({
+        requestId,
+        type: request.type,
+        link,
+        expiresAt,
+        ...archive.totals,
+        notIncluded: notCovered(deps, request.type),
+      });
       await sendOnce(db, deps.mailer, from, {
         key: `${requestId}:export-ready`,
         requestId,

@@ -29,6 +29,17 @@ export function verificationMail(p: { requestId: string; type: RequestType; dueA
   };
 }
 
+/** A place the request could not cover, and why: said to the subject, never left out silently. */
+export interface NotCovered {
+  place: string;
+  reason: string;
+}
+
+function notCoveredLines(intro: string, places: NotCovered[]): string[] {
+  if (!places.length) return [];
+  return ['', intro, ...places.map((n) => `  - ${n.place}: ${n.reason}.`), 'Reply to this mail if you want us to look into them.'];
+}
+
 export function exportReadyMail(p: {
   requestId: string;
   type: RequestType;
@@ -36,6 +47,7 @@ export function exportReadyMail(p: {
   expiresAt: Date;
   rows: number;
   collections: number;
+  notIncluded: NotCovered[];
 }) {
   return {
     subject: p.type === 'access' ? 'Your personal data report is ready' : 'Your data export is ready',
@@ -46,8 +58,11 @@ export function exportReadyMail(p: {
       p.link,
       '',
       `The link works until ${p.expiresAt.toISOString()}. It is personal: do not forward it.`,
-      'The archive holds one JSON and one CSV file per place, and manifest.json describing each:',
-      'what categories of data it holds, why we process it, who receives it, and how long we keep it.',
+      'The archive holds your data from each place (database tables as JSON and CSV, other stores as JSON or',
+      'as the files we hold), and manifest.json describing each: what categories of data it holds, why we',
+      'process it, who receives it, and how long we keep it.',
+      ...(p.type === 'access' ? ['report.html in the archive explains all of it in plain language.'] : []),
+      ...notCoveredLines('These places are not included in the archive:', p.notIncluded),
     ].join('\n'),
   };
 }
@@ -68,6 +83,9 @@ export interface DeletionSummary {
   retained: { place: string; rows: number; basis: string; until?: string }[];
   purgeAt?: Date;
   held: boolean;
+  /** Processors asked to delete (and so told, GDPR Art. 19). */
+  processorsTold: string[];
+  notIncluded: NotCovered[];
 }
 
 export function deletionDoneMail(p: { requestId: string } & DeletionSummary) {
@@ -94,7 +112,9 @@ export function deletionDoneMail(p: { requestId: string } & DeletionSummary) {
     );
     lines.push('');
   }
-  lines.push('We have also told the service providers who process your data on our behalf.');
+  if (p.processorsTold.length)
+    lines.push(`We have also told these service providers, who process your data for us, to delete it: ${p.processorsTold.join(', ')}.`);
+  lines.push(...notCoveredLines('We could not act on these places:', p.notIncluded));
   return { subject: 'Your data has been deleted', text: lines.join('\n') };
 }
 
@@ -151,7 +171,12 @@ export function denialMail(p: { requestId: string; reason: string; details: stri
   };
 }
 
-export function correctionDoneMail(p: { requestId: string; changes: { place: string; fields: string[]; rows: number }[] }) {
+export function correctionDoneMail(p: {
+  requestId: string;
+  changes: { place: string; fields: string[]; rows: number }[];
+  processorsTold: string[];
+  notIncluded: NotCovered[];
+}) {
   const lines = [`Your correction request ${p.requestId} has been carried out.`, ''];
   if (p.changes.length) {
     lines.push('We corrected:');
@@ -159,6 +184,8 @@ export function correctionDoneMail(p: { requestId: string; changes: { place: str
   } else {
     lines.push('The data we hold already matched what you asked for; nothing needed to change.');
   }
-  lines.push('', 'We have also told the service providers who process your data on our behalf.');
+  if (p.processorsTold.length)
+    lines.push('', `We have also told these service providers, who process your data for us: ${p.processorsTold.join(', ')}.`);
+  lines.push(...notCoveredLines('We could not pass the correction on to these places:', p.notIncluded));
   return { subject: 'Your data has been corrected', text: lines.join('\n') };
 }

@@ -149,6 +149,7 @@ describe('deletion request', () => {
 
     const notice = await stack.smtp.waitFor((m) => m.text.includes(requestId) && /deleted/.test(m.subject));
     assert.match(notice.text, /permanently purged on \d{4}-\d{2}-\d{2}/);
+    assert.match(notice.text, /told these service providers, who process your data for us, to delete it: Payment processor\./);
     assert.match(notice.text, /GDPR Art\. 17\(3\)\(b\)/);
     assert.equal(stack.smtp.mails.filter((m) => m.text.includes(requestId) && /deleted/.test(m.subject)).length, 1);
 
@@ -309,5 +310,10 @@ describe('correction request', () => {
     const done = await stack.smtp.waitFor((m) => m.text.includes(body.id) && /corrected/.test(m.subject));
     assert.match(done.text, /app db accounts: name/);
     assert.match(done.text, /app db billing records: name/);
+    assert.match(done.text, /told these service providers, who process your data for us: Payment processor\./);
+    assert.match(
+      done.text,
+      /could not pass the correction on to these places:\n {2}- Archived helpdesk mailbox \(no API\): the data map names this store for deletion only/,
+    );
   });
 });
