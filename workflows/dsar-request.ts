@@ -37,6 +37,7 @@ export async function dsarRequest(input: DsarRequestInput): Promise<DsarRequestS
   const deadline = computeDeadline(new Date(input.receivedAt ?? Date.now()), input.jurisdiction ?? 'policy', input.policyDays);
   state.dueAt = deadline.dueAt.toISOString();
   let verified = input.preVerified === true;
+  let answering = false;
   let clockVersion = 0;
   const manualDone = new Map<string, ManualTaskCompletion>();
   const openManualTasks = new Map<string, ManualOperation>();
@@ -86,6 +87,7 @@ export async function dsarRequest(input: DsarRequestInput): Promise<DsarRequestS
       validator: (denial) => {
         if (TERMINAL_STATUSES.has(state.status) || state.denial)
           throw new Error(`request is ${state.denial ? 'denied' : state.status} and can no longer be denied`);
+        if (answering) throw new Error('the request is being answered (its work is done) and can no longer be denied');
         if (!DENIAL_REASONS.includes(denial.reason)) throw new Error(`reason must be one of ${DENIAL_REASONS.join(', ')}`);
         if (!denial.details?.trim()) throw new Error('details are required: the subject is told why');
       },
@@ -114,7 +116,9 @@ export async function dsarRequest(input: DsarRequestInput): Promise<DsarRequestS
   const clock = deadlineClock(requestId, state, () => clockVersion);
   let afterCompletion: (() => Promise<void>) | undefined;
   try {
-    afterCompletion = await work.run(() => handle(input, state, { isVerified: () => verified, manualDone, openManualTasks }));
+    afterCompletion = await work.run(() =>
+      handle(input, state, { isVerified: () => verified, manualDone, openManualTasks, answer: () => (answering = true) }),
+    );
   } catch (err) {
     if (!(state.denial && isCancellation(err))) throw err;
   }
@@ -137,6 +141,8 @@ export async function dsarRequest(input: DsarRequestInput): Promise<DsarRequestS
 
 interface Signals {
   isVerified(): boolean;
+  /** The work is done and the subject is being told: from here a denial would contradict the answer. */
+  answer(): void;
   manualDone: Map<string, ManualTaskCompletion>;
   openManualTasks: Map<string, ManualOperation>;
 }
@@ -175,7 +181,7 @@ async function handle(input: DsarRequestInput, state: DsarRequestState, signals:
   state.notIncluded = work.notIncluded;
   const manual = manualTasks(requestId, signals);
 
-  if (input.type === 'deletion') return runDeletion(requestId, work, state, manual);
+  if (input.type === 'deletion') return runDeletion(requestId, work, state, manual, signals.answer);
 
   if (input.type === 'correction') {
     const targets = work.levels.flat();
@@ -191,6 +197,7 @@ async function handle(input: DsarRequestInput, state: DsarRequestState, signals:
         return o;
       }),
     );
+    signals.answer();
     await steps.sendCorrectionNotice(requestId, state.corrections);
     await complete(state, {
       fields: [...new Set(state.corrections.flatMap((o) => o.changes.map((c) => c.field)))],
@@ -204,6 +211,7 @@ async function handle(input: DsarRequestInput, state: DsarRequestState, signals:
   const results = await Promise.all(targets.map((t, i) => readOne(requestId, t, state.progress[i], manual)));
   const pkg = await dataSteps.packageExport(requestId, results);
   state.exportId = pkg.exportId;
+  signals.answer();
   await steps.sendExportLink(requestId);
 
   await complete(state, {
@@ -290,20 +298,22 @@ async function runDeletion(
   work: RequestWork,
   state: DsarRequestState,
   manual: ManualTasks,
+  answer: () => void,
 ): Promise<(() => Promise<void>) | undefined> {
   const targets = work.levels.flat();
   state.progress = [...targets.map(pending), ...notIncludedProgress(work)];
   const progressOf = (t: Target) => state.progress[targets.indexOf(t)];
-  const outcomes: ErasureOutcome[] = [];
+  // shared with the state as it grows: a query (or a denial) sees what finished so far
+  const outcomes: ErasureOutcome[] = (state.outcomes = []);
   // Children before the collections they reference: a level starts when the one before is done.
   for (const level of work.levels) outcomes.push(...(await Promise.all(level.map((t) => eraseOne(requestId, t, progressOf(t), manual)))));
-  state.outcomes = outcomes;
 
   const purges = outcomes.filter((o) => o.action === 'purge' && o.purgeAfter);
   const now = new Date(Date.now()); // workflow time: deterministic
   const purgeAt = purges.length ? new Date(Math.max(...purges.map((o) => addIsoDuration(now, o.purgeAfter!).getTime()))) : undefined;
   state.purgeAt = purgeAt?.toISOString();
 
+  answer();
   await steps.sendDeletionNotice(requestId, outcomes, state.purgeAt);
   await complete(state, {
     deleted: outcomes.reduce((n, o) => n + o.deleted, 0),

@@ -277,3 +277,26 @@ test(
     assert.equal(m.callsOf('sendExportLink').length, 1);
   },
 );
+
+test('once the work is done and the subject is being told, a denial is refused: no answer and denial both', limit, async () => {
+  let release: () => void = () => undefined;
+  const noticeSending = new Promise<void>((resolve) => (release = resolve));
+  let noticeStarted = false;
+  const m = mockActivities({
+    resolveSubject: async () => ({ levels: [[target('orders')]], notIncluded: [] }),
+    eraseTarget: async (_id, t) => erased(t),
+    sendDeletionNotice: async () => {
+      noticeStarted = true;
+      await noticeSending;
+    },
+  });
+  const result = await run(m.activities, { type: 'deletion' }, async (handle) => {
+    await waitFor(() => noticeStarted, 'the deletion notice is being sent');
+    const denial: Denial = { reason: 'excessive', details: 'too late for this', by: 'lead' };
+    await assert.rejects(handle.executeUpdate(denyUpdate, { args: [denial] }), refused(/being answered/));
+    release();
+    return handle.result();
+  });
+  assert.equal(result.status, 'completed');
+  assert.equal(m.callsOf('sendDenialNotice').length, 0);
+});
