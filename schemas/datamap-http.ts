@@ -132,8 +132,13 @@ export const HttpStore = z
     recipients: z.array(z.string().min(1)).default([]),
     /** Resolves `identity` (or others) from an identity the subject already has, before any other call. */
     lookup: HttpLookup.optional(),
-    /** One read call, or several by name (`customer`, `invoices`): each becomes a file of the archive. */
-    export: z.union([HttpExportCall, z.record(Identifier, HttpExportCall)]).optional(),
+    /**
+     * One read call, or several by name (`customer`, `invoices`): each becomes a file of the
+     * archive. A single call is named `records` (also in error paths).
+     */
+    export: z
+      .preprocess((v) => (v && typeof v === 'object' && 'path' in v ? { records: v } : v), z.record(Identifier, HttpExportCall))
+      .optional(),
     /** One call, or several made in order for each value (delete, then delete permanently). */
     erase: z.preprocess(toList, z.array(HttpCall).min(1)).optional(),
     correct: HttpCorrectCall.optional(),
@@ -143,8 +148,7 @@ export type HttpStore = z.infer<typeof HttpStore>;
 
 /** The processor's read calls by name (a single unnamed call is `records`). */
 export function httpExportCalls(store: HttpStore): Record<string, HttpExportCall> {
-  if (!store.export) return {};
-  return 'path' in store.export ? { records: store.export as HttpExportCall } : (store.export as Record<string, HttpExportCall>);
+  return store.export ?? {};
 }
 
 export interface HttpStoreIssue {
@@ -176,10 +180,7 @@ export function httpStoreIssues(store: HttpStore, identities: Set<string>): Http
     }
   }
   const calls: [(string | number)[], { path: string }][] = [
-    ...Object.entries(httpExportCalls(store)).map(([name, c]): [(string | number)[], { path: string }] => [
-      'path' in (store.export ?? {}) ? ['export'] : ['export', name],
-      c,
-    ]),
+    ...Object.entries(httpExportCalls(store)).map(([name, c]): [(string | number)[], { path: string }] => [['export', name], c]),
     ...(store.erase ?? []).map((c, i): [(string | number)[], { path: string }] => [['erase', i], c]),
     ...(store.correct ? [[['correct'], store.correct] as [(string | number)[], { path: string }]] : []),
   ];
