@@ -12,6 +12,7 @@ import { missingOperations } from '../../activities/stores/registry';
 import { DataMapError, parseDataMap, parseDataMaps, type HttpStore } from '../../schemas/datamap';
 import { HttpCorrectCall, HttpPagination } from '../../schemas/datamap-http';
 import { compileDataMap } from '../../schemas/datamap-graph';
+import { loadDataMap } from '../../schemas/datamap-load';
 import { supportOf } from '../../schemas/store-kinds';
 import { startStripeStandin, type StripeStandin } from '../support/stripe-standin';
 import { startZendeskStandin, type ZendeskStandin } from '../support/zendesk-standin';
@@ -75,6 +76,14 @@ describe('the examples', () => {
     assert.throws(
       () => parseDataMaps([read('examples/processors/stripe.yml')], {}),
       (e: DataMapError) => e.issues.some((i) => i.path === 'stores.stripe.headers.authorization' && /STRIPE_SECRET_KEY/.test(i.message)),
+    );
+  });
+
+  test('DATAMAP_PATH may list several files, separated like PATH', async () => {
+    const map = await loadDataMap([path.join(root, 'demo/datamap.yml'), path.join(root, EXAMPLES[0])].join(path.delimiter), env);
+    assert.deepEqual(
+      map.nodes.map((n) => n.store),
+      ['app_db', 'app_db', 'app_db', 'app_db', 'app_db', 'stripe'],
     );
   });
 
