@@ -11,12 +11,17 @@ import { columnsFor } from './stores/postgres-connector';
 import { operationOf } from './stores/registry';
 import { persistedSubject } from './subject';
 
-/** The targets a correction touches: collections with a correctable column for a requested field, processors and manual stores for corrections. */
+/**
+ * The targets a correction touches: collections with a correctable column for a requested field,
+ * processors (those whose correct call maps `fields`: when it maps a requested one) and manual stores.
+ */
 export async function correctionTargets(deps: ActivityDeps, requestId: string): Promise<Target[]> {
   const fields = Object.keys(await loadCorrections(deps.engineDb, requestId));
   return deps.dataMap.targetsFor('correction').targets.filter((t) => {
     const node = deps.dataMap.node(t);
-    return node.kind !== 'postgres' || fields.some((f) => columnsFor(node, f).length);
+    if (node.kind === 'postgres') return fields.some((f) => columnsFor(node, f).length);
+    if (node.kind === 'http' && node.spec.correct?.fields) return fields.some((f) => node.spec.correct!.fields![f] !== undefined);
+    return true;
   });
 }
 

@@ -112,7 +112,7 @@ export function createActivities(deps: ActivityDeps) {
      */
     async resolveSubject(requestId: string): Promise<RequestWork> {
       const request = await loadRequest(db, requestId);
-      const { selectors, identities } = await resolveSubject(deps, { email: [request.subjectEmail] });
+      const { selectors, identities, lookups } = await resolveSubject(deps, { email: [request.subjectEmail] });
       await saveSubjectIdentities(db, requestId, selectors, identities);
       const found = new Set(selectors.map((s) => `${s.store}.${s.collection}`));
       await appendAudit(db, {
@@ -125,6 +125,7 @@ export function createActivities(deps: ActivityDeps) {
           identityValues: Object.fromEntries(
             selectors.map((s) => [`${s.store}.${s.collection}`, s.predicates.reduce((n, p) => n + p.values.length, 0)]),
           ),
+          ...(Object.keys(lookups).length ? { processorLookups: lookups } : {}),
         },
       });
       if (request.type === 'correction') {

@@ -34,7 +34,7 @@ export function requestView(stored: StoredRequest, live: DsarRequestState | null
   };
 }
 
-/** Every correction field some collection holds correctable (see fieldHolds). */
+/** Every correction field some collection holds correctable (see fieldHolds), or some processor's correct call maps. */
 export function correctableFields(deps: ApiDeps): Set<string> {
   const out = new Set<string>();
   for (const c of deps.dataMap.collections) {
@@ -42,6 +42,9 @@ export function correctableFields(deps: ApiDeps): Set<string> {
       // the two names fieldHolds accepts for this column
       if (f.correctable) out.add(name).add(f.category.split('.').pop()!);
     }
+  }
+  for (const n of deps.dataMap.nodes) {
+    if (n.kind === 'http') Object.keys(n.spec.correct?.fields ?? {}).forEach((f) => out.add(f));
   }
   return out;
 }

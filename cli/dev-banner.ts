@@ -11,6 +11,7 @@ export function formatBanner(info: DevStackInfo): string {
     ['Temporal UI', info.temporal.uiUrl ?? `(external server at ${info.temporal.address})`],
     ['Mail inbox', info.mail.inboxUrl ?? '(mail goes out through SMTP_URL)'],
     ['Engine DB', info.engineDbUrl],
+    ['Optional stores', info.optionalStores.map((o) => `${o.name}: ${o.state}`).join('; ') || 'none'],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
   const lines = [
@@ -29,6 +30,11 @@ export function formatBanner(info: DevStackInfo): string {
         (a) => `  ${a.email.padEnd(emailWidth)}  ${a.name.padEnd(nameWidth)}  ${String(a.usageRows).padStart(5)} usage rows`,
       ),
     );
+    if (info.optionalStores.some((o) => o.name === 'processor' && !o.state.startsWith('off')))
+      lines.push(
+        '  each is also a customer at the Stripe stand-in: an export holds data/stripe/ (customer, invoices,',
+        '  payment methods), a correction and a deletion reach the stand-in too',
+      );
   }
   const host = info.apiUrl.replace(/^http:\/\//, '');
   const email = info.demoAccounts?.[0]?.email ?? 'someone@example.com';

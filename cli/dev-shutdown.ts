@@ -1,6 +1,6 @@
 // How `dsar dev` stops. This process owns SIGINT/SIGTERM/SIGHUP: the handlers libraries install
 // for themselves are removed, the Temporal SDK runtime is kept off the signals, and the parts stop
-// in order (API, worker, mail catcher, Temporal, PostgreSQL). A second Ctrl-C forces the exit.
+// in order (API, worker, processor stand-in, mail catcher, Temporal, PostgreSQL). A second Ctrl-C forces the exit.
 import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
 import { seconds } from './dev-banner';
 import { describeError } from './errors';
@@ -16,6 +16,8 @@ export interface StartedParts {
   pg: EmbeddedPg | null;
   temporal: DevServer | null;
   mail: MailCatcher | null;
+  /** The demo's processor stand-in (cli/dev-processor.ts). */
+  processor: { stop(): Promise<void> } | null;
   stopApi: (() => Promise<void>) | null;
   worker: Promise<void> | null;
   workerSettled: boolean;
@@ -48,6 +50,7 @@ export async function stopInOrder(parts: StartedParts, log: (line: string) => vo
       if (timedOut) throw new Error(`still running after ${seconds(WORKER_STOP_TIMEOUT_MS)}; giving up on it`);
     });
   }
+  if (parts.processor) await part('processor stand-in', parts.processor.stop);
   if (parts.mail) await part('mail catcher', parts.mail.stop);
   if (parts.temporal) await part('Temporal dev server', parts.temporal.stop);
   if (parts.pg) await part('PostgreSQL', parts.pg.stop);

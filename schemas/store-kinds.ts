@@ -40,7 +40,10 @@ export function supportOf(node: Node, op: Operation, requestType?: RequestType):
       if (op === 'purge') return none('keys are removed at once');
       return yes;
     case 'http':
-      if (op === 'resolve') return none('a processor is reached by identities other stores provide');
+      if (op === 'resolve')
+        return node.spec.lookup
+          ? yes
+          : none('a processor is reached by identities other stores provide (give it a lookup to find them there)');
       if (op === 'purge') return none('the processor deletes at once');
       if (op === 'read') return node.spec.export ? yes : gap('the data map gives this processor no export call, so its copy is not read');
       if (op === 'erase' || op === 'plan')

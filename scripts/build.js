@@ -22,6 +22,7 @@ const copy = (dir, pattern) => {
 };
 copy('db/migrations', /\.sql$/);
 copy('demo', /\.(sql|yml)$/);
+copy('examples/processors', /\.yml$/);
 copy('web', /\.(html|js|css)$/);
 cpSync(path.join(root, 'package.json'), path.join(dist, 'package.json'));
 run(process.execPath, [path.join(dist, 'cli', 'dsar.js'), 'bundle', path.join(dist, 'workflow-bundle.js')]);

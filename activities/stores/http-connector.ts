@@ -1,15 +1,19 @@
-// A processor's API: read through its export calls; erasing there is also how it is notified
-// (GDPR Art. 19, CCPA §7022).
+// A processor's API: found through its lookup, read through its export calls; erasing there is
+// also how it is notified (GDPR Art. 19, CCPA §7022).
 import { httpExportCalls, type HttpStore } from '../../schemas/datamap';
 import type { IdentityValues } from './selector';
 import { sha256Hex } from '../../lib/hash';
 import type { ConnectorFor } from './connector';
 import { NOTHING_DONE, targetOf } from './connector';
-import { callProcessor, processorRecords } from './http';
+import { callProcessor } from './http';
+import { correctionBody } from './http-body';
+import { lookupValues } from './http-lookup';
+import { processorRecords } from './http-pagination';
 import { jsonArray, REPORT_SAMPLE_RECORDS } from '../staging';
 
 /**
- * The proof after erasure: the first export call (the subject's main record) must find nothing.
+ * The proof after erasure: the first export call (the subject's main record) must find nothing —
+ * an "absent" answer (`absent`, `absentWhen`: a 404, or a record marked deleted) counts as gone.
  * Without an export call the processor cannot be re-queried, and its success status is the proof.
  */
 async function remainingAtProcessor(spec: HttpStore, identities: IdentityValues): Promise<number> {
@@ -21,6 +25,17 @@ async function remainingAtProcessor(spec: HttpStore, identities: IdentityValues)
 }
 
 export const httpConnector: ConnectorFor<'http'> = {
+  /** The lookup: `predicates` carry the values of the identity it needs, `columns` the fields it provides. */
+  async resolve(ctx, predicates, columns) {
+    const needs = predicates[0]?.column;
+    if (!needs) return {};
+    return lookupValues(
+      ctx.node.spec,
+      needs,
+      predicates.flatMap((p) => p.values),
+      columns,
+    );
+  },
   async read(ctx, sink) {
     const spec = ctx.node.spec;
     const identities = await ctx.subject.identities();
@@ -47,10 +62,10 @@ export const httpConnector: ConnectorFor<'http'> = {
     const spec = ctx.node.spec;
     const base = { ...NOTHING_DONE, ...targetOf(ctx.node), action: 'notify' as const };
     const identities = await ctx.subject.identities();
-    const r = await callProcessor(spec, 'erase', identities);
+    const r = await callProcessor(spec, 'erase', spec.erase ?? [], identities);
     return {
       ...base,
-      deleted: r.calls - r.absent,
+      deleted: r.acted,
       remainingDue: await remainingAtProcessor(ctx.node.spec, identities),
       note: `HTTP ${r.statuses.join(', ') || 'none: no identity to send'}`,
     };
@@ -59,15 +74,19 @@ export const httpConnector: ConnectorFor<'http'> = {
     return remainingAtProcessor(ctx.node.spec, await ctx.subject.identities());
   },
   async correct(ctx, corrections) {
-    const r = await callProcessor(ctx.node.spec, 'correct', await ctx.subject.identities(), { corrections });
+    const spec = ctx.node.spec;
+    const call = spec.correct;
+    const encoded = call ? correctionBody(call, corrections) : null;
+    if (!call || !encoded) return { ...targetOf(ctx.node), changes: [] };
+    const r = await callProcessor(spec, 'correct', [call], await ctx.subject.identities(), encoded.body);
     return {
       ...targetOf(ctx.node),
-      changes: Object.entries(corrections).map(([field, value]) => ({
+      changes: encoded.fields.map((field) => ({
         field,
-        column: 'processor',
-        rows: r.calls - r.absent,
+        column: call.fields?.[field] ?? 'processor',
+        rows: r.acted,
         oldSha256: [],
-        newSha256: sha256Hex(value),
+        newSha256: sha256Hex(corrections[field]),
       })),
     };
   },

@@ -1,6 +1,8 @@
 // Resolves a subject across the data map: from the identities given, breadth-first through
-// `provides` and `references` (the compiled map's resolution order), until nothing new is learned.
-import { addressKey, type CollectionEntry, type CompiledDataMap } from '../../schemas/datamap-graph';
+// `provides` and `references` (the compiled map's resolution order), then the processors'
+// lookups (an identity a processor knows the subject by, found from one already known), pass
+// after pass until nothing new is learned.
+import { addressKey, type CollectionEntry, type CompiledDataMap, type LookupEntry } from '../../schemas/datamap-graph';
 import type { ActivityDeps } from '../deps';
 import { operationOf } from './registry';
 import { identityPredicates, referencePredicates, type CollectionSelector, type IdentityValues, type Predicate } from './selector';
@@ -19,6 +21,8 @@ function addValues(target: string[] | undefined, values: string[]): { merged: st
 export interface ResolvedSubject {
   selectors: CollectionSelector[];
   identities: IdentityValues;
+  /** Per processor with a lookup (`store.processor`): how many identity values it provided. */
+  lookups: Record<string, number>;
 }
 
 export async function resolveSubject(deps: ActivityDeps, start: IdentityValues): Promise<ResolvedSubject> {
@@ -27,6 +31,8 @@ export async function resolveSubject(deps: ActivityDeps, start: IdentityValues):
   const columnValues = new Map<string, string[]>();
   const selectors = new Map<string, CollectionSelector>();
   const order = map.resolutionOrder.flat();
+  const lookedUp = new Map<string, string>();
+  const lookups: Record<string, number> = {};
 
   for (let pass = 0; pass < MAX_PASSES; pass++) {
     let learned = false;
@@ -36,9 +42,46 @@ export async function resolveSubject(deps: ActivityDeps, start: IdentityValues):
       selectors.set(addressKey(entry), { store: entry.store, collection: entry.collection, predicates: preds });
       learned = (await learnFrom(deps, map, entry, preds, identities, columnValues)) || learned;
     }
+    for (const lookup of map.lookups) {
+      const values = identities[lookup.needs] ?? [];
+      const key = JSON.stringify(values.slice().sort());
+      if (!values.length || lookedUp.get(addressKey(lookup.node)) === key) continue;
+      lookedUp.set(addressKey(lookup.node), key);
+      const found = await lookUp(deps, lookup, values, identities);
+      lookups[addressKey(lookup.node)] = found.count;
+      learned = found.grew || learned;
+    }
     if (!learned) break;
   }
-  return { selectors: order.filter((e) => selectors.has(addressKey(e))).map((e) => selectors.get(addressKey(e))!), identities };
+  return {
+    selectors: order.filter((e) => selectors.has(addressKey(e))).map((e) => selectors.get(addressKey(e))!),
+    identities,
+    lookups,
+  };
+}
+
+/** Asks a processor for the identities its lookup provides; `grew` when any is new. */
+async function lookUp(
+  deps: ActivityDeps,
+  lookup: LookupEntry,
+  values: string[],
+  identities: IdentityValues,
+): Promise<{ grew: boolean; count: number }> {
+  const fields = [...new Set(Object.values(lookup.provides))];
+  const found = await operationOf(lookup.node, 'resolve')(
+    { deps, node: lookup.node, subject: NO_SUBJECT },
+    [{ column: lookup.needs, caseInsensitive: false, values }],
+    fields,
+  );
+  let grew = false;
+  let count = 0;
+  for (const [identity, field] of Object.entries(lookup.provides)) {
+    const r = addValues(identities[identity], found[field] ?? []);
+    identities[identity] = r.merged;
+    grew ||= r.grew;
+    count += (found[field] ?? []).length;
+  }
+  return { grew, count };
 }
 
 /** Reads provided identities and referenced columns from a subject's records; true if anything new. */

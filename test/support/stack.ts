@@ -16,7 +16,7 @@ import { startEmbeddedPostgres, type EmbeddedPg } from '../../cli/stack/postgres
 import { migrate } from '../../db/migrate';
 import { applyDemoSchema, seedDemo } from '../../demo/seed';
 import { Config } from '../../schemas/config';
-import { parseDataMap } from '../../schemas/datamap';
+import { parseDataMaps } from '../../schemas/datamap';
 import { compileDataMap } from '../../schemas/datamap-graph';
 import { createDsarWorker, WORKFLOWS_PATH } from '../../worker/create';
 import { freePort } from './ports';
@@ -111,6 +111,10 @@ export interface StackOptions {
   extraStores?: boolean;
   /** Which fixture describes them (test/fixtures/<name>.yml); `extra-stores` by default. */
   storesFixture?: 'extra-stores' | 'all-stores';
+  /** More data map files (paths from the project root), merged after the demo map: e.g. examples/processors/*.yml. */
+  extraMaps?: string[];
+  /** Values for the `${VAR}`s of those files (the stand-ins' URLs and keys). */
+  mapEnv?: Record<string, string>;
 }
 
 async function startTemporal(timeSkipping: boolean): Promise<TestWorkflowEnvironment> {
@@ -149,12 +153,16 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   let mapText = await readFile(path.join(PROJECT_ROOT, 'demo', 'datamap.yml'), 'utf8');
   if (opts.extraStores)
     mapText += `\n${await readFile(path.join(PROJECT_ROOT, 'test', 'fixtures', `${opts.storesFixture ?? 'extra-stores'}.yml`), 'utf8')}`;
+  const extraMaps = await Promise.all(
+    (opts.extraMaps ?? []).map(async (f) => ({ name: f, text: await readFile(path.join(PROJECT_ROOT, f), 'utf8') })),
+  );
   const dataMap = compileDataMap(
-    parseDataMap(mapText, {
+    parseDataMaps([{ name: 'demo/datamap.yml', text: mapText }, ...extraMaps], {
       APP_DATABASE_URL: db.appUrl,
       REDIS_URL: redis?.url,
       BILLING_PROVIDER_URL: processor?.url,
       BILLING_PROVIDER_TOKEN: processor?.token,
+      ...opts.mapEnv,
     }),
   );
   const deps: ActivityDeps = { engineDb: db.engineDb, dataMap, mailer: createMailer(smtp.url), config };

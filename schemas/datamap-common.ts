@@ -1,0 +1,14 @@
+// Building blocks the data map's store schemas share.
+import { z } from 'zod';
+
+export const Identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain SQL identifier');
+
+/** A dotted path into a JSON answer (`data`, `links.next`); empty means the answer itself. */
+export const JsonPath = z
+  .string()
+  .regex(/^([A-Za-z_$][A-Za-z0-9_$-]*(\.[A-Za-z_$][A-Za-z0-9_$-]*)*)?$/, 'must be a dotted path such as data or links.next');
+
+/** `{identity}` placeholders in a path template, in order. */
+export function placeholders(template: string): string[] {
+  return [...template.matchAll(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g)].map((m) => m[1]);
+}
