@@ -25,6 +25,8 @@ import { startRedis, type RedisServer } from './redis';
 import { startSmtpCatcher, type SmtpCatcher } from './smtp';
 import { createTimeSkippingEnv } from './time-skipping';
 import { closeRedisClients } from '../../activities/stores/redis';
+import { closeS3Clients } from '../../activities/stores/s3';
+import { startS3Server, type S3Server } from './s3';
 
 let loggerInstalled = false;
 function quietRuntime() {
@@ -92,6 +94,7 @@ export interface Stack {
   db: Databases;
   redis: RedisServer | null;
   processor: FakeProcessor | null;
+  s3: S3Server | null;
   env: TestWorkflowEnvironment;
   smtp: SmtpCatcher;
   app: FastifyInstance;
@@ -111,6 +114,8 @@ export interface StackOptions {
   extraStores?: boolean;
   /** Which fixture describes them (test/fixtures/<name>.yml); `extra-stores` by default. */
   storesFixture?: 'extra-stores' | 'all-stores';
+  /** Start MinIO and append test/fixtures/s3-store.yml (S3 stores) to the data map. */
+  s3?: boolean;
 }
 
 async function startTemporal(timeSkipping: boolean): Promise<TestWorkflowEnvironment> {
@@ -122,12 +127,13 @@ async function startTemporal(timeSkipping: boolean): Promise<TestWorkflowEnviron
 
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   quietRuntime();
-  const [db, smtp, env, redis, processor] = await Promise.all([
+  const [db, smtp, env, redis, processor, s3] = await Promise.all([
     startDatabases(),
     startSmtpCatcher(),
     startTemporal(opts.timeSkipping ?? false),
     opts.extraStores ? startRedis() : null,
     opts.extraStores ? startProcessor() : null,
+    opts.s3 ? startS3Server() : null,
   ]);
   const taskQueue = `dsar-test-${path.basename(db.tmp)}`;
   const config = Config.parse({
@@ -149,12 +155,14 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   let mapText = await readFile(path.join(PROJECT_ROOT, 'demo', 'datamap.yml'), 'utf8');
   if (opts.extraStores)
     mapText += `\n${await readFile(path.join(PROJECT_ROOT, 'test', 'fixtures', `${opts.storesFixture ?? 'extra-stores'}.yml`), 'utf8')}`;
+  if (s3) mapText += `\n${await readFile(path.join(PROJECT_ROOT, 'test', 'fixtures', 's3-store.yml'), 'utf8')}`;
   const dataMap = compileDataMap(
     parseDataMap(mapText, {
       APP_DATABASE_URL: db.appUrl,
       REDIS_URL: redis?.url,
       BILLING_PROVIDER_URL: processor?.url,
       BILLING_PROVIDER_TOKEN: processor?.token,
+      ...s3?.env,
     }),
   );
   const deps: ActivityDeps = { engineDb: db.engineDb, dataMap, mailer: createMailer(smtp.url), config };
@@ -167,6 +175,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     db,
     redis,
     processor,
+    s3,
     env,
     smtp,
     app,
@@ -190,6 +199,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       await closeRedisClients();
       await redis?.stop();
       await processor?.stop();
+      closeS3Clients();
+      await s3?.stop();
       await db.stop();
     },
   };
