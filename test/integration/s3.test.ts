@@ -13,11 +13,12 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Manifest } from '../../activities/manifest';
+import { openReadSink } from '../../activities/staging';
 import { archiveKeyName, s3Connector } from '../../activities/stores/s3-connector';
 import { resolvedSubject } from '../../activities/subject';
 import { sweepCollection, sweepTargets } from '../../activities/sweep';
@@ -86,6 +87,14 @@ async function download(requestId: string, email: string): Promise<Map<string, B
   const res = await stack.app.inject({ method: 'GET', url: downloadPathFrom(mail.text) });
   assert.equal(res.statusCode, 200);
   return readZip(res.rawPayload);
+}
+
+/** The stack's activity deps with the fixture's `uploads` store moved to another bucket and changed by `edit`. */
+function variantDeps(bucket: string, edit: (fixture: string) => string) {
+  const demo = readFileSync(path.join(PROJECT_ROOT, 'demo', 'datamap.yml'), 'utf8');
+  const fixture = readFileSync(path.join(PROJECT_ROOT, 'test', 'fixtures', 's3-store.yml'), 'utf8');
+  const text = `${demo}\n${edit(fixture.replace(`bucket: ${UPLOADS}`, `bucket: ${bucket}`))}`;
+  return { ...stack.deps, dataMap: compileDataMap(parseDataMap(text, { APP_DATABASE_URL: stack.db.appUrl, ...stack.s3!.env })) };
 }
 
 describe('kind: s3', () => {
@@ -283,13 +292,46 @@ describe('kind: s3', () => {
     assert.equal((await versionsUnder(UPLOADS, `uploads/${id}/`)).length, 1, 'nothing was deleted');
   });
 
+  test("with tags and metadata filters, only objects carrying all of them are the subject's: read, planned and erased", async () => {
+    const bucket = 'tagged-bucket';
+    await stack.s3!.createBucket(bucket, { versioning: true });
+    const deps = variantDeps(bucket, (f) =>
+      f.replace(
+        'prefixes: ["uploads/{account_id}/", "charts/{account_id}/"]',
+        '$&\n    tags: { owner: user }\n    metadata: { Subject-Data: "yes" }',
+      ),
+    );
+    const node = deps.dataMap.node({ store: 'uploads', collection: 'objects' });
+    assert.equal(node.kind === 's3' && node.spec.tags?.owner, 'user');
+    const id = await accountId('user5@example.net');
+    const putTagged = (key: string, tags: string | undefined, meta: Record<string, string> | undefined) =>
+      s3().send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: key, Tagging: tags, Metadata: meta }));
+    await putTagged(`uploads/${id}/mine.txt`, 'owner=user&kind=photo', { 'subject-data': 'yes' });
+    await putTagged(`uploads/${id}/system.txt`, 'owner=system', { 'subject-data': 'yes' });
+    await putTagged(`uploads/${id}/untagged.txt`, undefined, { 'subject-data': 'yes' });
+    await putTagged(`uploads/${id}/no-meta.txt`, 'owner=user', undefined);
+    const ctx = { deps, node, subject: resolvedSubject([], { account_id: [id] }) };
+
+    const sink = await openReadSink(stack.config.EXPORT_DIR, randomUUID(), 'uploads.objects');
+    const read = await s3Connector.read(ctx as never, sink);
+    assert.deepEqual(
+      read.files.map((f) => f.name),
+      ['data/uploads/objects.json', `files/uploads/uploads/${id}/mine.txt`],
+    );
+    assert.equal((await s3Connector.plan(ctx as never)).rows, 1);
+    const erased = await s3Connector.erase(ctx as never);
+    assert.deepEqual({ deleted: erased.deleted, remainingDue: erased.remainingDue }, { deleted: 1, remainingDue: 0 });
+    assert.deepEqual((await versionsUnder(bucket, `uploads/${id}/`)).map((v) => v.key).sort(), [
+      `uploads/${id}/no-meta.txt`,
+      `uploads/${id}/system.txt`,
+      `uploads/${id}/untagged.txt`,
+    ]);
+  });
+
   test('the retention sweep deletes objects past maxAge by LastModified, and skips subjects under a legal hold', async () => {
     const bucket = 'sweep-bucket';
     await stack.s3!.createBucket(bucket, { versioning: true });
-    const fixture = await readFile(path.join(PROJECT_ROOT, 'test', 'fixtures', 's3-store.yml'), 'utf8');
-    const demo = await readFile(path.join(PROJECT_ROOT, 'demo', 'datamap.yml'), 'utf8');
-    const text = `${demo}\n${fixture.replace(`bucket: ${UPLOADS}`, `bucket: ${bucket}`).replace('maxAge: P1Y', 'maxAge: PT2S')}`;
-    const deps = { ...stack.deps, dataMap: compileDataMap(parseDataMap(text, { APP_DATABASE_URL: stack.db.appUrl, ...stack.s3!.env })) };
+    const deps = variantDeps(bucket, (f) => f.replace('maxAge: P1Y', 'maxAge: PT2S'));
     assert.ok(sweepTargets(deps).some((t) => t.store === 'uploads' && t.collection === 'objects'));
 
     const subject = await accountId('user3@example.net');
