@@ -92,7 +92,7 @@ export async function packageExport(deps: ActivityDeps, requestId: string, resul
   const { bytes, sha256 } = await writeRawZip(partial, [
     ...staged.map(({ f, file }): RawEntry => ({
       name: f.name,
-      method: 8,
+      method: f.method ?? 8,
       crc32: f.crc32!,
       size: f.bytes,
       compressedSize: f.compressedBytes!,

@@ -64,8 +64,9 @@ export interface FileDigest {
   name: string;
   bytes: number;
   sha256: string;
-  /** Staged as raw deflate (the ZIP entry's data): CRC-32 of the content and deflated size. */
+  /** Staged as the ZIP entry's data: CRC-32 of the content, the method (8 raw deflate, the default; 0 stored) and staged size. */
   crc32?: number;
+  method?: 0 | 8;
   compressedBytes?: number;
   /** The staging file holding the entry's deflated bytes. */
   stagedAs?: string;
