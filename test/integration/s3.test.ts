@@ -168,6 +168,16 @@ describe('kind: s3', () => {
     assert.ok(![...files.keys()].some((n) => n.includes(`/${neighbour}/`)), "no neighbour's object");
     assert.ok(!files.get('data/uploads/objects.json')!.toString().includes(`/${neighbour}/`));
 
+    const { rows: audit } = await stack.db.engineDb.query(
+      `SELECT details FROM audit_events WHERE request_id = $1 AND store = 'uploads' AND action = 'collection.read'`,
+      [requestId],
+    );
+    assert.equal(audit[0].details.files.length, keys.length + 1, 'each file audited by size and SHA-256');
+    assert.ok(
+      !JSON.stringify(audit).includes('contract v2'),
+      'object keys (names that may say something about the subject) stay out of the audit',
+    );
+
     const invoices = manifest.collections.find((c) => c.store === 'invoice_archive')!;
     assert.equal(invoices.rows, 1);
     const report = files.get('report.html')!.toString();
@@ -205,6 +215,9 @@ describe('kind: s3', () => {
     assert.deepEqual(await versionsUnder(UPLOADS, `uploads/${id}/`), [], 'no version, no delete marker');
     assert.deepEqual(await versionsUnder(UPLOADS, `charts/${id}/`), []);
     assert.equal((await versionsUnder(UPLOADS, `uploads/${neighbour}/`)).length, 2, "the neighbour's versions are untouched");
+    const { rows: audit } = await stack.db.engineDb.query('SELECT details FROM audit_events WHERE request_id = $1', [requestId]);
+    assert.ok(!JSON.stringify(audit).includes(`uploads/${id}/`), 'no object key in the audit trail');
+    assert.ok(!JSON.stringify(audit).includes(email));
   });
 
   test('a retained prefix stays, locked, with its basis in the outcome; the rest of the store is deleted', async () => {
