@@ -4,14 +4,13 @@
 // reports what object lock keeps; the proof is a second listing of the versions.
 import { GetObjectCommand, NoSuchKey } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
-import type { S3Store } from '../../schemas/datamap';
 import type { Node } from '../../schemas/datamap-graph';
 import { addIsoDuration } from '../../schemas/duration';
 import type { FileDigest } from '../../schemas/workflow';
 import { jsonArray, REPORT_SAMPLE_RECORDS } from '../staging';
 import type { ConnectorFor } from './connector';
 import { NOTHING_DONE, targetOf } from './connector';
-import { listObjects, passesFilters, s3Client, subjectPrefixes, type ObjectVersion } from './s3';
+import { hasFilters, listObjects, passesFilters, s3Client, subjectPrefixes, type ObjectVersion } from './s3';
 import { deleteEntries, dueEntries, lockOf, lockVersion, type DecideDue } from './s3-delete';
 import type { IdentityValues } from './selector';
 
@@ -34,8 +33,6 @@ export function archiveKeyName(key: string): string {
     .join('/');
 }
 
-const hasFilters = (spec: S3Store) => Object.keys(spec.tags ?? {}).length + Object.keys(spec.metadata ?? {}).length > 0;
-
 /** What deletion acts on for a subject: its prefixes, the ones kept for a basis, and which versions are due. */
 function erasurePlan(node: S3Node, identities: IdentityValues, onKept?: (v: ObjectVersion) => Promise<void>) {
   const spec = node.spec;
@@ -44,19 +41,19 @@ function erasurePlan(node: S3Node, identities: IdentityValues, onKept?: (v: Obje
   const keep = e.action === 'retain' ? (e.prefixes ? subjectPrefixes(node.store, e.prefixes, identities) : prefixes) : [];
   const kept = { versions: 0, bytes: 0 };
   const decide: DecideDue = async (group) => {
-    const real = group.filter((v) => !v.deleteMarker);
-    if (keep.some((p) => group[0].key.startsWith(p))) {
-      for (const v of real) {
-        kept.versions++;
-        kept.bytes += v.size;
-        await onKept?.(v);
-      }
-      return null;
+    let mine = group.filter((v) => !v.deleteMarker);
+    if (hasFilters(spec)) {
+      const passing: ObjectVersion[] = [];
+      for (const v of mine) if (await passesFilters(spec, v.key, v.versionId)) passing.push(v);
+      mine = passing;
     }
-    if (!hasFilters(spec)) return real;
-    const due: ObjectVersion[] = [];
-    for (const v of real) if (await passesFilters(spec, v.key, v.versionId)) due.push(v);
-    return due;
+    if (!keep.some((p) => group[0].key.startsWith(p))) return mine;
+    for (const v of mine) {
+      kept.versions++;
+      kept.bytes += v.size;
+      await onKept?.(v);
+    }
+    return null;
   };
   return { prefixes, decide, kept, retain: e.action === 'retain' ? e : null };
 }
@@ -118,7 +115,12 @@ export const s3Connector: ConnectorFor<'s3'> = {
     }
     const base = { ...targetOf(ctx.node), rows: rows + p.kept.versions, bytes: bytes + p.kept.bytes };
     if (!p.retain) return { ...base, action: 'delete' };
-    return { ...base, action: 'retain', basis: p.retain.basis, note: `${rows} object version(s) deleted, ${p.kept.versions} kept` };
+    return {
+      ...base,
+      action: 'retain',
+      basis: p.retain.basis,
+      note: `${rows} object version(s) would be deleted, ${p.kept.versions} kept`,
+    };
   },
 
   async erase(ctx) {

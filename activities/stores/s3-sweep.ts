@@ -3,7 +3,7 @@
 // a legal hold are skipped and counted, and what object lock keeps is counted, not failed.
 import type { Node } from '../../schemas/datamap-graph';
 import type { SweepResult } from '../../schemas/workflow';
-import { heldPrefixes, passesFilters, storeScope } from './s3';
+import { hasFilters, heldPrefixes, passesFilters, storeScope } from './s3';
 import { deleteEntries, dueEntries, type DecideDue } from './s3-delete';
 import type { IdentityValues } from './selector';
 
@@ -15,7 +15,6 @@ export async function sweepS3(node: S3Node, held: IdentityValues[], cutoff: Date
   const scope = storeScope(spec);
   const heldAt = held.flatMap((identities) => heldPrefixes(spec.prefixes, identities));
   let heldSkipped = 0;
-  const filtered = Object.keys(spec.tags ?? {}).length + Object.keys(spec.metadata ?? {}).length > 0;
   const decide: DecideDue = async (group) => {
     const key = group[0].key;
     if (!scope.matches(key)) return null;
@@ -24,7 +23,7 @@ export async function sweepS3(node: S3Node, held: IdentityValues[], cutoff: Date
       heldSkipped += old.length;
       return null;
     }
-    if (!filtered) return old;
+    if (!hasFilters(spec)) return old;
     const due = [];
     for (const v of old) if (await passesFilters(spec, v.key, v.versionId)) due.push(v);
     return due;

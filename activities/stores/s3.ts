@@ -105,6 +105,9 @@ export function storeScope(store: S3Store): { listPrefixes: string[]; matches(ke
   };
 }
 
+/** Whether the store narrows the subject's objects by tags or metadata (each check costs a call per object). */
+export const hasFilters = (store: S3Store) => Object.keys(store.tags ?? {}).length + Object.keys(store.metadata ?? {}).length > 0;
+
 /** Whether an object (version) carries the store's tags and metadata filters; true without filters. */
 export async function passesFilters(store: S3Store, key: string, versionId?: string): Promise<boolean> {
   const client = s3Client(store);
@@ -124,7 +127,8 @@ export async function passesFilters(store: S3Store, key: string, versionId?: str
 /** The current objects under a prefix, page by page (ListObjectsV2), filtered by the store's tags and metadata. */
 export async function* listObjects(store: S3Store, prefix: string): AsyncGenerator<_Object & { Key: string }> {
   for await (const page of paginateListObjectsV2({ client: s3Client(store), pageSize: 1000 }, { Bucket: store.bucket, Prefix: prefix })) {
-    for (const o of page.Contents ?? []) if (o.Key && (await passesFilters(store, o.Key))) yield o as _Object & { Key: string };
+    for (const o of page.Contents ?? [])
+      if (o.Key && (!hasFilters(store) || (await passesFilters(store, o.Key)))) yield o as _Object & { Key: string };
   }
 }
 
