@@ -39,7 +39,9 @@ export async function readTarget(deps: ActivityDeps, requestId: string, target: 
       kind: target.kind,
       records: outcome.rows,
       unit: outcome.unit,
-      files: outcome.files.map((f) => ({ name: f.name, bytes: f.bytes, sha256: f.sha256 })),
+      // a name under files/ comes from the store (an object key, an uploaded file's name) and may
+      // itself say something about the subject: the audit keeps its size and digest only
+      files: outcome.files.map((f) => ({ name: f.name.startsWith('files/') ? undefined : f.name, bytes: f.bytes, sha256: f.sha256 })),
     },
   });
   return { store: target.store, collection: target.collection, kind: target.kind, ...outcome };
@@ -92,7 +94,7 @@ export async function packageExport(deps: ActivityDeps, requestId: string, resul
   const { bytes, sha256 } = await writeRawZip(partial, [
     ...staged.map(({ f, file }): RawEntry => ({
       name: f.name,
-      method: 8,
+      method: f.method ?? 8,
       crc32: f.crc32!,
       size: f.bytes,
       compressedSize: f.compressedBytes!,

@@ -52,6 +52,14 @@ function retentionOf(node: Node): ManifestCollection['retention'] {
       return { period: 'processor', description: 'kept by the processor as our agreement with it sets; the data map states no period' };
     case 'manual':
       return { period: 'unspecified', description: 'the data map states no retention period for this store' };
+    case 's3':
+      return node.spec.retention
+        ? {
+            period: node.spec.retention.maxAge,
+            description: `${describeIsoDuration(node.spec.retention.maxAge)} from the object's last modification`,
+            basis: node.spec.retention.basis,
+          }
+        : { period: 'unspecified', description: 'the data map states no retention period for this store' };
   }
 }
 

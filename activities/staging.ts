@@ -1,17 +1,24 @@
 // Where connectors put a subject's records for the archive: each archive entry is staged
-// already deflated (the ZIP entry's data), with its SHA-256, CRC-32 and sizes computed while it
-// streams, so packaging only copies bytes. A small sample per target feeds the access report.
+// already deflated (the ZIP entry's data; stored as it is when it does not compress), with its
+// SHA-256, CRC-32 and sizes computed while it streams, so packaging only copies bytes. A small sample per target feeds the access report.
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createDeflateRaw, crc32 } from 'node:zlib';
+import { createDeflateRaw, crc32, deflateRawSync } from 'node:zlib';
 import type { FileDigest } from '../schemas/workflow';
 
 /** Deflate level for archives: 6 is zlib's default balance of size and speed. */
 export const ZIP_LEVEL = 6;
+/**
+ * An entry whose first bytes deflate to more than this share of their size (photos, PDFs,
+ * archives, media) is stored as it is: deflating it again gains nothing and runs at a fraction
+ * of the speed of copying.
+ */
+export const STORE_ABOVE_RATIO = 0.97;
+const PROBE_BYTES = 16 * 1024;
 /** Records shown per place in the access report. */
 export const REPORT_SAMPLE_RECORDS = 100;
 
@@ -40,12 +47,53 @@ class Count extends Transform {
   }
 }
 
+/** The rest of an iterator, after the chunks already taken from it. */
+async function* rejoin(head: Buffer[], rest: AsyncIterator<Buffer>): AsyncGenerator<Buffer> {
+  yield* head;
+  for (let r = await rest.next(); !r.done; r = await rest.next()) yield r.value;
+}
+
+/**
+ * A pipeline stage: raw deflate (ZIP method 8), or the bytes as they are (method 0) when a probe
+ * of the first 16 KiB shows they do not compress. `method` is known once the output has started.
+ */
+function deflateUnlessIncompressible() {
+  const state: { method: 0 | 8 } = { method: 8 };
+  async function* stage(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+    const it = source[Symbol.asyncIterator]();
+    const head: Buffer[] = [];
+    for (let probed = 0; probed < PROBE_BYTES;) {
+      const r = await it.next();
+      if (r.done) break;
+      head.push(r.value);
+      probed += r.value.length;
+    }
+    const probe = Buffer.concat(head).subarray(0, PROBE_BYTES);
+    if (probe.length >= 4096 && deflateRawSync(probe, { level: 1 }).length > probe.length * STORE_ABOVE_RATIO) {
+      state.method = 0;
+      yield* rejoin(head, it);
+      return;
+    }
+    const deflate = createDeflateRaw({ level: ZIP_LEVEL });
+    const fed = pipeline(rejoin(head, it), deflate);
+    fed.catch(() => undefined); // its failure surfaces through the deflate stream, or below
+    try {
+      yield* deflate;
+      await fed;
+    } finally {
+      deflate.destroy();
+    }
+  }
+  return { state, stage };
+}
+
 export type ByteSource = NodeJS.ReadableStream | Readable | AsyncIterable<Buffer | string> | Iterable<Buffer | string>;
 
 export interface ReadSink {
   /**
    * Streams one archive entry (`data/<store>/…`, `files/<store>/…`) into staging: source →
-   * [via] → digest → raw deflate → file. Nothing is held whole in memory.
+   * [via] → digest → raw deflate (or stored, when incompressible) → file. Nothing is held whole
+   * in memory.
    */
   write(name: string, source: ByteSource, via?: Transform): Promise<FileDigest>;
   /** The first records of a target, for the human-readable report (a small staging file). */
@@ -68,16 +116,18 @@ export async function openReadSink(exportDir: string, requestId: string, targetK
       const count = new Count();
       const stagedAs = stagedFileName(name);
       const input = Symbol.asyncIterator in Object(source) || 'pipe' in Object(source) ? source : Readable.from(source as Iterable<Buffer>);
-      const stages = [
-        input,
-        ...(via ? [via] : []),
-        digest,
-        createDeflateRaw({ level: ZIP_LEVEL }),
-        count,
-        createWriteStream(path.join(dir, stagedAs)),
-      ];
+      const compress = deflateUnlessIncompressible();
+      const stages = [input, ...(via ? [via] : []), digest, compress.stage, count, createWriteStream(path.join(dir, stagedAs))];
       await pipeline(stages as unknown as [NodeJS.ReadableStream, NodeJS.WritableStream]);
-      return { name, bytes: digest.bytes, sha256: digest.hex(), crc32: digest.crc32, compressedBytes: count.bytes, stagedAs };
+      return {
+        name,
+        bytes: digest.bytes,
+        sha256: digest.hex(),
+        crc32: digest.crc32,
+        method: compress.state.method,
+        compressedBytes: count.bytes,
+        stagedAs,
+      };
     },
     async sample(records) {
       await writeFile(sampleFile(dir, targetKey), JSON.stringify(records.slice(0, REPORT_SAMPLE_RECORDS)));

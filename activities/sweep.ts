@@ -1,10 +1,12 @@
 // The retention sweep (run daily by a Temporal Schedule): rows past their retention period,
 // soft-deleted accounts past their grace period (safety net for the request's own timer) and
-// expired export archives. Rows of subjects under a legal hold are skipped and counted.
+// expired export archives; objects in S3 stores past their age. Records of subjects under a legal
+// hold are skipped and counted.
 import { AUDIT_ACTIONS } from '../schemas/audit-actions';
 import { rm } from 'node:fs/promises';
 import { escapeIdentifier as q } from 'pg';
 import type { CollectionEntry } from '../schemas/datamap-graph';
+import { addIsoDuration } from '../schemas/duration';
 import type { SweepResult } from '../schemas/workflow';
 import { appendAudit } from '../records/audit-events';
 import { listExpiredExports, markExportDeleted } from '../records/exports';
@@ -14,13 +16,29 @@ import { storePool } from './stores/postgres';
 import { deleteWhere } from './stores/postgres-erase';
 import { notHeldWhere, subjectWhere, tableRef } from './stores/sql';
 import { resolveSubject } from './stores/resolve';
-import type { Predicate } from './stores/selector';
+import { sweepS3 } from './stores/s3-sweep';
+import type { IdentityValues, Predicate } from './stores/selector';
 
-/** Which collections the sweep visits, and by which rule. */
+/** Which collections (and S3 stores) the sweep visits, and by which rule. */
 export function sweepTargets(deps: ActivityDeps): { store: string; collection: string }[] {
-  return deps.dataMap.collections
-    .filter((c) => c.spec.retention || (c.spec.onErasure?.action === 'purge' && c.spec.onErasure.softDelete?.timestamp))
-    .map((c) => ({ store: c.store, collection: c.collection }));
+  return [
+    ...deps.dataMap.collections.filter(
+      (c) => c.spec.retention || (c.spec.onErasure?.action === 'purge' && c.spec.onErasure.softDelete?.timestamp),
+    ),
+    ...deps.dataMap.nodes.filter((n) => n.kind === 's3' && n.spec.retention),
+  ].map((c) => ({ store: c.store, collection: c.collection }));
+}
+
+/** The identities of every subject under an active legal hold. */
+async function heldIdentities(deps: ActivityDeps): Promise<IdentityValues[]> {
+  const out: IdentityValues[] = [];
+  for (const email of await heldSubjectEmails(deps.engineDb)) out.push((await resolveSubject(deps, { email: [email] })).identities);
+  return out;
+}
+
+/** The instant `age` before now (calendar-aware, as the database's interval arithmetic is). */
+function cutoffFor(age: string, now = new Date()): Date {
+  return new Date(2 * now.getTime() - addIsoDuration(now, age).getTime());
 }
 
 /** The predicates of every subject under an active legal hold, for one collection. */
@@ -101,6 +119,11 @@ async function sweepRule(
 }
 
 export async function sweepCollection(deps: ActivityDeps, store: string, collection: string): Promise<SweepResult[]> {
+  const node = deps.dataMap.node({ store, collection });
+  if (node.kind === 's3') {
+    const age = node.spec.retention?.maxAge;
+    return age ? [await sweepS3(node, await heldIdentities(deps), cutoffFor(age))] : [];
+  }
   const entry = deps.dataMap.collection({ store, collection });
   const held = await heldPredicates(deps, entry);
   const out: SweepResult[] = [];
@@ -147,6 +170,7 @@ export async function recordSweep(deps: ActivityDeps, runId: string, results: Sw
         olderThan: r.olderThan,
         deleted: r.deleted,
         heldSkipped: r.heldSkipped,
+        ...(r.lockedSkipped ? { lockedSkipped: r.lockedSkipped } : {}),
         longestStatementMs: r.longestStatementMs,
       })),
     },

@@ -8,6 +8,7 @@ import {
   type ManualStore,
   type PostgresCollection,
   type RedisStore,
+  type S3Store,
   type Store,
 } from './datamap';
 import { placeholders } from './datamap-common';
@@ -16,7 +17,7 @@ import { OPERATION_FOR, supportOf, type Operation } from './store-kinds';
 
 export type StoreKind = Store['kind'];
 
-/** Where a unit of work lives: a PostgreSQL collection, or a whole Redis, HTTP or manual store. */
+/** Where a unit of work lives: a PostgreSQL collection, or a whole Redis, HTTP, manual or S3 store. */
 export interface Target {
   store: string;
   collection: string;
@@ -38,6 +39,7 @@ export const STORE_TARGET_NAME: Record<Exclude<StoreKind, 'postgres'>, string> =
   redis: 'keys',
   http: 'processor',
   manual: 'manual_task',
+  s3: 'objects',
 };
 
 /** A PostgreSQL collection with its table and its edges resolved. */
@@ -58,7 +60,11 @@ export interface CollectionEntry extends Target {
 export type HttpNode = Target & { kind: 'http'; spec: HttpStore };
 
 export type Node =
-  CollectionEntry | (Target & { kind: 'redis'; spec: RedisStore }) | HttpNode | (Target & { kind: 'manual'; spec: ManualStore });
+  | CollectionEntry
+  | (Target & { kind: 'redis'; spec: RedisStore })
+  | HttpNode
+  | (Target & { kind: 'manual'; spec: ManualStore })
+  | (Target & { kind: 's3'; spec: S3Store });
 
 /** A processor's lookup: from an identity the subject has (`needs`) to those the processor's records give. */
 export interface LookupEntry {

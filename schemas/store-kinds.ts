@@ -51,6 +51,11 @@ export function supportOf(node: Node, op: Operation, requestType?: RequestType):
       if (op === 'correct')
         return node.spec.correct ? yes : gap('the data map gives this processor no correct call, so it is not told of corrections');
       return yes;
+    case 's3':
+      if (op === 'resolve') return none('objects are found by identities other stores provide');
+      if (op === 'correct') return none('it holds files, not fields the data map marks correctable');
+      if (op === 'purge') return none('objects are deleted at once');
+      return yes;
     case 'manual': {
       const wanted: RequestType[] =
         op === 'read'

@@ -64,8 +64,9 @@ export interface FileDigest {
   name: string;
   bytes: number;
   sha256: string;
-  /** Staged as raw deflate (the ZIP entry's data): CRC-32 of the content and deflated size. */
+  /** Staged as the ZIP entry's data: CRC-32 of the content, the method (8 raw deflate, the default; 0 stored) and staged size. */
   crc32?: number;
+  method?: 0 | 8;
   compressedBytes?: number;
   /** The staging file holding the entry's deflated bytes. */
   stagedAs?: string;
@@ -147,8 +148,10 @@ export interface PlanEntry {
   collection: string;
   kind: StoreKind;
   action: 'delete' | 'mask' | 'retain' | 'purge' | 'held' | 'notify' | 'manual' | 'not_included';
-  /** Rows (PostgreSQL), keys (Redis) or API calls (processor) the action would touch. */
+  /** Rows (PostgreSQL), keys (Redis), API calls (processor) or object versions (S3) the action would touch. */
   rows: number;
+  /** S3: the bytes of those object versions. */
+  bytes?: number;
   /** Deletion runs in this order (1 first; children before the collections they reference); absent when not included. */
   step?: number;
   basis?: string;
@@ -169,6 +172,8 @@ export interface SweepResult {
   olderThan: string;
   deleted: number;
   heldSkipped: number;
+  /** S3: object versions past their age that object lock (a retention date or legal hold) kept. */
+  lockedSkipped?: number;
   statements: number;
   longestStatementMs: number;
 }

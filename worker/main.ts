@@ -2,6 +2,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { closeRedisClients } from '../activities/stores/redis';
+import { closeS3Clients } from '../activities/stores/s3';
 import { ensureRetentionSchedule } from './schedules';
 import { closeStorePools } from '../activities/stores/postgres';
 import { migrate } from '../db/migrate';
@@ -48,6 +49,7 @@ export async function runWorker(env: Record<string, string | undefined> = proces
     await deps.engineDb.end();
     await closeStorePools();
     await closeRedisClients();
+    closeS3Clients();
   }
 }
 

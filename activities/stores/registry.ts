@@ -5,12 +5,14 @@ import { httpConnector } from './http-connector';
 import { manualConnector } from './manual-connector';
 import { postgresConnector } from './postgres-connector';
 import { redisConnector } from './redis-connector';
+import { s3Connector } from './s3-connector';
 
 const CONNECTORS: { [K in StoreKind]: ConnectorFor<K> } = {
   postgres: postgresConnector,
   redis: redisConnector,
   http: httpConnector,
   manual: manualConnector,
+  s3: s3Connector,
 };
 
 export const connectorFor = <N extends Node>(node: N): Connector<N> => CONNECTORS[node.kind] as unknown as Connector<N>;

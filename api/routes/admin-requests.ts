@@ -12,6 +12,7 @@ import { appendAudit } from '../../records/audit-events';
 import { findOpenManualTask } from '../../records/manual-tasks';
 import { listManualUploads, saveManualUpload } from '../../records/manual-uploads';
 import { AUDIT_ACTIONS } from '../../schemas/audit-actions';
+import { STORE_KINDS } from '../../schemas/datamap';
 import { completeManualTaskUpdate, denyUpdate, extendUpdate } from '../../schemas/contract';
 import {
   DENIAL_REASONS,
@@ -54,7 +55,6 @@ const ListQuery = z
   })
   .strict();
 
-const STORE_KINDS = ['postgres', 'redis', 'http', 'manual'] as const;
 const ERASURE_ACTIONS = ['delete', 'mask', 'retain', 'purge', 'held', 'notify', 'manual'] as const;
 
 const ErasureOutcomeView = z.object({

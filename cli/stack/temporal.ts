@@ -1,29 +1,15 @@
 // Finds the `temporal` CLI (for its dev server), building it once from its Go module if needed.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { findTool, goInstall, MissingToolError, onPath, PROJECT_ROOT, TOOLS_BIN } from './go-tool';
 
-export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
-export const TOOLS_BIN = path.join(PROJECT_ROOT, '.tools', 'bin');
+export { MissingToolError, PROJECT_ROOT, TOOLS_BIN };
 /** Later tags carry a `replace` directive that `go install` refuses. */
 export const TEMPORAL_CLI_VERSIONS = ['v1.5.1', 'v1.4.1'];
 
-function onPath(binary: string): string | null {
-  const r = spawnSync('sh', ['-c', `command -v ${binary}`], { encoding: 'utf8' });
-  return r.status === 0 && r.stdout.trim() ? r.stdout.trim() : null;
-}
-
-/** TEMPORAL_CLI_PATH, then PATH, then the project's tool cache. Null if none. */
-export function findTemporalCli(): string | null {
-  const fromEnv = process.env.TEMPORAL_CLI_PATH;
-  if (fromEnv && existsSync(fromEnv)) return fromEnv;
-  const cached = path.join(TOOLS_BIN, 'temporal');
-  if (existsSync(cached)) return cached;
-  return onPath('temporal');
-}
-
-export class MissingToolError extends Error {}
+/** TEMPORAL_CLI_PATH, then the project's tool cache, then PATH. Null if none. */
+export const findTemporalCli = (): string | null => findTool('temporal', 'TEMPORAL_CLI_PATH');
 
 /** Returns a usable `temporal` binary, running `go install` into .tools/bin the first time. */
 export async function ensureTemporalCli(log: (line: string) => void = console.log): Promise<string> {
@@ -38,19 +24,13 @@ export async function ensureTemporalCli(log: (line: string) => void = console.lo
         '  - point at an existing server with TEMPORAL_ADDRESS=host:7233.',
     );
   }
-  await mkdir(TOOLS_BIN, { recursive: true });
-  const failures: string[] = [];
-  for (const version of TEMPORAL_CLI_VERSIONS) {
-    log(`Building the Temporal CLI ${version} once with go install (a few minutes)…`);
-    const r = spawnSync('go', ['install', `github.com/temporalio/cli/cmd/temporal@${version}`], {
-      env: { ...process.env, GOBIN: TOOLS_BIN, GOFLAGS: '-mod=mod' },
-      stdio: ['ignore', 'inherit', 'pipe'],
-      encoding: 'utf8',
-    });
-    if (r.status === 0 && existsSync(path.join(TOOLS_BIN, 'temporal'))) return path.join(TOOLS_BIN, 'temporal');
-    failures.push(`${version}: ${(r.stderr || '').trim().split('\n').slice(-3).join(' | ')}`);
-  }
-  throw new MissingToolError(`Could not build the Temporal CLI:\n  ${failures.join('\n  ')}`);
+  return goInstall({
+    binary: 'temporal',
+    pkg: 'github.com/temporalio/cli/cmd/temporal',
+    versions: TEMPORAL_CLI_VERSIONS,
+    label: 'the Temporal CLI',
+    log,
+  });
 }
 
 export interface DevServer {

@@ -25,6 +25,8 @@ import { startRedis, type RedisServer } from './redis';
 import { startSmtpCatcher, type SmtpCatcher } from './smtp';
 import { createTimeSkippingEnv } from './time-skipping';
 import { closeRedisClients } from '../../activities/stores/redis';
+import { closeS3Clients } from '../../activities/stores/s3';
+import { startS3Server, type S3Server } from './s3';
 
 let loggerInstalled = false;
 function quietRuntime() {
@@ -92,6 +94,7 @@ export interface Stack {
   db: Databases;
   redis: RedisServer | null;
   processor: FakeProcessor | null;
+  s3: S3Server | null;
   env: TestWorkflowEnvironment;
   smtp: SmtpCatcher;
   app: FastifyInstance;
@@ -115,6 +118,8 @@ export interface StackOptions {
   extraMaps?: string[];
   /** Values for the `${VAR}`s of those files (the stand-ins' URLs and keys). */
   mapEnv?: Record<string, string>;
+  /** Start MinIO and append test/fixtures/s3-store.yml (S3 stores) to the data map. */
+  s3?: boolean;
 }
 
 async function startTemporal(timeSkipping: boolean): Promise<TestWorkflowEnvironment> {
@@ -126,12 +131,13 @@ async function startTemporal(timeSkipping: boolean): Promise<TestWorkflowEnviron
 
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   quietRuntime();
-  const [db, smtp, env, redis, processor] = await Promise.all([
+  const [db, smtp, env, redis, processor, s3] = await Promise.all([
     startDatabases(),
     startSmtpCatcher(),
     startTemporal(opts.timeSkipping ?? false),
     opts.extraStores ? startRedis() : null,
     opts.extraStores ? startProcessor() : null,
+    opts.s3 ? startS3Server() : null,
   ]);
   const taskQueue = `dsar-test-${path.basename(db.tmp)}`;
   const config = Config.parse({
@@ -156,6 +162,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const extraMaps = await Promise.all(
     (opts.extraMaps ?? []).map(async (f) => ({ name: f, text: await readFile(path.join(PROJECT_ROOT, f), 'utf8') })),
   );
+  if (s3) mapText += `\n${await readFile(path.join(PROJECT_ROOT, 'test', 'fixtures', 's3-store.yml'), 'utf8')}`;
   const dataMap = compileDataMap(
     parseDataMaps([{ name: 'demo/datamap.yml', text: mapText }, ...extraMaps], {
       APP_DATABASE_URL: db.appUrl,
@@ -163,6 +170,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       BILLING_PROVIDER_URL: processor?.url,
       BILLING_PROVIDER_TOKEN: processor?.token,
       ...opts.mapEnv,
+      ...s3?.env,
     }),
   );
   const deps: ActivityDeps = { engineDb: db.engineDb, dataMap, mailer: createMailer(smtp.url), config };
@@ -175,6 +183,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     db,
     redis,
     processor,
+    s3,
     env,
     smtp,
     app,
@@ -198,6 +207,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       await closeRedisClients();
       await redis?.stop();
       await processor?.stop();
+      closeS3Clients();
+      await s3?.stop();
       await db.stop();
     },
   };
