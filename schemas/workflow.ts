@@ -147,7 +147,7 @@ export interface PlanEntry {
   collection: string;
   kind: StoreKind;
   action: 'delete' | 'mask' | 'retain' | 'purge' | 'held' | 'notify' | 'manual' | 'not_included';
-  /** Rows (PostgreSQL), keys (Redis) or API calls (processor) the action would touch. */
+  /** Rows (SQL stores), keys (Redis) or API calls (processor) the action would touch. */
   rows: number;
   /** Deletion runs in this order (1 first; children before the collections they reference); absent when not included. */
   step?: number;

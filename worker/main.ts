@@ -3,6 +3,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { closeRedisClients } from '../activities/stores/redis';
 import { ensureRetentionSchedule } from './schedules';
+import { closeMysqlPools } from '../activities/stores/mysql';
 import { closeStorePools } from '../activities/stores/postgres';
 import { migrate } from '../db/migrate';
 import { ConfigError, loadConfig } from '../schemas/config';
@@ -47,6 +48,7 @@ export async function runWorker(env: Record<string, string | undefined> = proces
     await connection.close();
     await deps.engineDb.end();
     await closeStorePools();
+    await closeMysqlPools();
     await closeRedisClients();
   }
 }

@@ -4,6 +4,7 @@ import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/cl
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { findRequest, listRequests } from '../../records/requests';
+import { STORE_KINDS } from '../../schemas/datamap';
 import { JURISDICTIONS } from '../../schemas/deadline';
 import { CHANNELS, REQUEST_STATUSES, REQUEST_TYPES, RequestId, RequestView } from '../../schemas/request';
 import type { UpdateDefinition } from '@temporalio/common';
@@ -54,7 +55,6 @@ const ListQuery = z
   })
   .strict();
 
-const STORE_KINDS = ['postgres', 'redis', 'http', 'manual'] as const;
 const ERASURE_ACTIONS = ['delete', 'mask', 'retain', 'purge', 'held', 'notify', 'manual'] as const;
 
 const ErasureOutcomeView = z.object({

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { sha256Hex } from '../../lib/hash';
 import { insertPlan } from '../../records/plans';
+import { STORE_KINDS } from '../../schemas/datamap';
 import { SubjectEmail } from '../../schemas/request';
 import { PLAN_WORKFLOW, type PlanEntry } from '../../schemas/workflow';
 import { ADMIN_SECURITY, adminOf, adminRoutes } from '../auth';
@@ -11,7 +12,7 @@ import { errorResponses } from '../errors';
 const PlanEntryView = z.object({
   store: z.string(),
   collection: z.string(),
-  kind: z.enum(['postgres', 'redis', 'http', 'manual']),
+  kind: z.enum(STORE_KINDS),
   action: z.enum(['delete', 'mask', 'retain', 'purge', 'held', 'notify', 'manual', 'not_included']),
   rows: z.number(),
   step: z.number().int().positive().optional(),
