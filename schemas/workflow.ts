@@ -131,6 +131,8 @@ export interface ErasureOutcome {
   /** Re-query after erasure: rows or keys still present where deletion (or masking) was due. Must be 0. */
   remainingDue: number;
   longestStatementMs: number;
+  /** SQL stores: the write statements (batches of ≤ 10,000 rows) the action took. */
+  statements?: number;
   /** delete: time spent deleting, and re-querying for the proof. */
   eraseMs?: number;
   proofMs?: number;

@@ -105,6 +105,7 @@ export function sqlConnector(db: SqlBackend<SqlKind>): Connector<CollectionEntry
             ...base,
             action: 'delete',
             deleted: s.rows,
+            statements: s.statements,
             longestStatementMs: s.longestStatementMs,
             remainingDue,
             eraseMs: Math.round(t1 - t0),
@@ -118,6 +119,7 @@ export function sqlConnector(db: SqlBackend<SqlKind>): Connector<CollectionEntry
             action: 'mask',
             masked: s.rows,
             maskedFields: Object.keys(spec.mask),
+            statements: s.statements,
             longestStatementMs: s.longestStatementMs,
             remainingDue: await db.countUnmasked(entry, preds, spec.mask),
           };
@@ -142,6 +144,7 @@ export function sqlConnector(db: SqlBackend<SqlKind>): Connector<CollectionEntry
             basis: retention.basis,
             retentionPeriod: retention.maxAge,
             retainedUntil: iso(until),
+            statements: s.statements,
             longestStatementMs: s.longestStatementMs,
             remainingDue: await db.countUnmasked(entry, preds, spec.mask),
           };

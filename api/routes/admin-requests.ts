@@ -68,6 +68,7 @@ const ErasureOutcomeView = z.object({
   softDeleted: z.number(),
   remainingDue: z.number(),
   longestStatementMs: z.number(),
+  statements: z.number().optional(),
   eraseMs: z.number().optional(),
   proofMs: z.number().optional(),
   maskedFields: z.array(z.string()).optional(),

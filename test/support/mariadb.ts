@@ -49,7 +49,7 @@ export async function startMariaDb(opts: { database?: string } = {}): Promise<Ma
     await promisify(execFile)(installDb, [...common, '--auth-root-authentication-method=normal', '--skip-test-db'], { timeout: 120_000 });
   } catch (err) {
     await rm(tmp, { recursive: true, force: true });
-    throw new Error(`mariadb-install-db failed: ${(err as { stderr?: string }).stderr ?? (err as Error).message}`);
+    throw new Error(`mariadb-install-db failed: ${(err as { stderr?: string }).stderr ?? (err as Error).message}`, { cause: err });
   }
 
   const port = await freePort();

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { Pool } from 'pg';
 import type { ActivityDeps } from '../../activities/deps';
 import { createMailer } from '../../activities/email';
+import { closeMysqlPools } from '../../activities/stores/mysql';
 import { closeStorePools } from '../../activities/stores/postgres';
 import { buildApp } from '../../api/app';
 import { ensureTemporalCli, PROJECT_ROOT } from '../../cli/stack/temporal';
@@ -20,6 +21,8 @@ import { parseDataMap } from '../../schemas/datamap';
 import { compileDataMap } from '../../schemas/datamap-graph';
 import { createDsarWorker, WORKFLOWS_PATH } from '../../worker/create';
 import { freePort } from './ports';
+import { createLegacyShop } from './legacy-shop';
+import { startMariaDb, type MariaDbServer } from './mariadb';
 import { startProcessor, type FakeProcessor } from './processor';
 import { startRedis, type RedisServer } from './redis';
 import { startSmtpCatcher, type SmtpCatcher } from './smtp';
@@ -92,6 +95,8 @@ export interface Stack {
   db: Databases;
   redis: RedisServer | null;
   processor: FakeProcessor | null;
+  /** MariaDB with the legacy shop's tables (empty), when asked for. */
+  mysql: MariaDbServer | null;
   env: TestWorkflowEnvironment;
   smtp: SmtpCatcher;
   app: FastifyInstance;
@@ -111,6 +116,19 @@ export interface StackOptions {
   extraStores?: boolean;
   /** Which fixture describes them (test/fixtures/<name>.yml); `extra-stores` by default. */
   storesFixture?: 'extra-stores' | 'all-stores';
+  /** Start MariaDB and add the legacy shop (test/fixtures/mysql-store.yml) to the data map. */
+  mysql?: boolean;
+}
+
+async function startLegacyShop(): Promise<MariaDbServer> {
+  const server = await startMariaDb();
+  const root = await server.connect();
+  try {
+    await createLegacyShop(root);
+  } finally {
+    await root.end();
+  }
+  return server;
 }
 
 async function startTemporal(timeSkipping: boolean): Promise<TestWorkflowEnvironment> {
@@ -122,12 +140,13 @@ async function startTemporal(timeSkipping: boolean): Promise<TestWorkflowEnviron
 
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   quietRuntime();
-  const [db, smtp, env, redis, processor] = await Promise.all([
+  const [db, smtp, env, redis, processor, mysql] = await Promise.all([
     startDatabases(),
     startSmtpCatcher(),
     startTemporal(opts.timeSkipping ?? false),
     opts.extraStores ? startRedis() : null,
     opts.extraStores ? startProcessor() : null,
+    opts.mysql ? startLegacyShop() : null,
   ]);
   const taskQueue = `dsar-test-${path.basename(db.tmp)}`;
   const config = Config.parse({
@@ -149,12 +168,14 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   let mapText = await readFile(path.join(PROJECT_ROOT, 'demo', 'datamap.yml'), 'utf8');
   if (opts.extraStores)
     mapText += `\n${await readFile(path.join(PROJECT_ROOT, 'test', 'fixtures', `${opts.storesFixture ?? 'extra-stores'}.yml`), 'utf8')}`;
+  if (opts.mysql) mapText += `\n${await readFile(path.join(PROJECT_ROOT, 'test', 'fixtures', 'mysql-store.yml'), 'utf8')}`;
   const dataMap = compileDataMap(
     parseDataMap(mapText, {
       APP_DATABASE_URL: db.appUrl,
       REDIS_URL: redis?.url,
       BILLING_PROVIDER_URL: processor?.url,
       BILLING_PROVIDER_TOKEN: processor?.token,
+      MYSQL_URL: mysql?.url,
     }),
   );
   const deps: ActivityDeps = { engineDb: db.engineDb, dataMap, mailer: createMailer(smtp.url), config };
@@ -167,6 +188,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     db,
     redis,
     processor,
+    mysql,
     env,
     smtp,
     app,
@@ -190,6 +212,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       await closeRedisClients();
       await redis?.stop();
       await processor?.stop();
+      await closeMysqlPools();
+      await mysql?.stop();
       await db.stop();
     },
   };
