@@ -10,6 +10,9 @@ export interface BatchStats {
   longestStatementMs: number;
 }
 
+/** A large subject's erasure runs this many batch streams at once, each over its own range. */
+export const ERASE_LANES = 2;
+
 /** Sweeps run this many batch streams at once, each over its own time range. */
 export const SWEEP_LANES = 2;
 

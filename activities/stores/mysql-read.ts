@@ -4,7 +4,7 @@
 import type { Connection as CoreConnection, FieldPacket } from 'mysql2';
 import type { ReadSink } from '../staging';
 import { REPORT_SAMPLE_RECORDS } from '../staging';
-import { and, openTable, q, select, subjectWhere, withConnection, type MyCollection } from './mysql';
+import { and, openTable, select, subjectWhere, withConnection, type MyCollection } from './mysql';
 import { RowsAsCsv, RowsAsJsonArray } from './row-formats';
 import type { Predicate } from './selector';
 import type { ExportedRows } from './sql-connector';
@@ -15,9 +15,9 @@ export async function distinctValues(entry: MyCollection, preds: Predicate[], co
   if (!preds.length) return out;
   const table = await openTable(entry);
   for (const column of columns) {
-    const c = `t.${q(column)}`;
+    const c = table.col(column);
     const w = and(subjectWhere(table, preds), { sql: `${c} IS NOT NULL`, params: [] });
-    const rows = await select<{ v: string }>(table, `SELECT DISTINCT CAST(${c} AS CHAR) AS v FROM ${table.ref} t WHERE ${w.sql}`, w.params);
+    const rows = await select<{ v: string }>(table, `SELECT DISTINCT CAST(${c} AS CHAR) AS v FROM ${table.ref} WHERE ${w.sql}`, w.params);
     out[column] = rows.map((r) => String(r.v));
   }
   return out;
@@ -42,7 +42,9 @@ export async function exportSubjectRows(
     let columns: string[] = [];
     const json = new RowsAsJsonArray(REPORT_SAMPLE_RECORDS);
     const csv = new RowsAsCsv(() => columns);
-    const rows = core.execute(`SELECT t.* FROM ${table.ref} t WHERE ${w.sql} ORDER BY t.${table.key}`, w.params as never).stream();
+    const rows = core
+      .execute(`SELECT ${table.ref}.* FROM ${table.ref} WHERE ${w.sql} ORDER BY ${table.col(entry.spec.key)}`, w.params as never)
+      .stream();
     rows.once('fields', (fields: FieldPacket[]) => (columns = fields.map((f) => f.name)));
     // a connection lost mid-stream fails the read (the driver reports it on the connection only)
     const lost = (err: Error) => rows.destroy(err);

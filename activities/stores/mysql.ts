@@ -58,17 +58,29 @@ interface Column {
 export interface MysqlTable {
   pool: Pool;
   entry: MyCollection;
-  /** `db`.`table` or `table` (the URL's database), for FROM clauses as `… t`. */
+  /** `db`.`table`, or `table` in the URL's database. Statements name no alias: columns are qualified by it. */
   ref: string;
-  /** The collection's key column, quoted. */
-  key: string;
+  /** A column qualified by the table (`table`.`column`), valid in SELECT, UPDATE and single-table DELETE. */
+  col(name: string): string;
   column(name: string): Column;
+  /**
+   * How rows with one value of `column` lie in an index that starts with it: in order of the
+   * index's second column, then the key (`[second]`); in key order (`[]`, an index of the column
+   * alone ends with the key); or null when no index starts with the column.
+   */
+  indexOrder(column: string): string[] | null;
+}
+
+interface TableInfo {
+  columns: Map<string, Column>;
+  /** first column of an index → its second column (null: the index has one column) */
+  indexes: Map<string, string | null>;
 }
 
 const INTEGER_TYPES = new Set(['tinyint', 'smallint', 'mediumint', 'int', 'integer', 'bigint']);
-const tables = new Map<string, Promise<Map<string, Column>>>();
+const tables = new Map<string, Promise<TableInfo>>();
 
-async function loadColumns(pool: Pool, entry: MyCollection): Promise<Map<string, Column>> {
+async function loadTableInfo(pool: Pool, entry: MyCollection): Promise<TableInfo> {
   const [rows] = await pool.execute<RowDataPacket[]>(
     `SELECT COLUMN_NAME AS name, DATA_TYPE AS type, COLUMN_TYPE AS columnType, COLLATION_NAME AS collation
        FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = COALESCE(?, DATABASE()) AND TABLE_NAME = ?`,
@@ -76,7 +88,16 @@ async function loadColumns(pool: Pool, entry: MyCollection): Promise<Map<string,
   );
   if (!rows.length)
     throw new Error(`${entry.store}.${entry.collection}: table ${entry.table} not found (or not visible to the store's user)`);
-  return new Map(
+  const [indexed] = await pool.execute<RowDataPacket[]>(
+    `SELECT a.COLUMN_NAME AS first, b.COLUMN_NAME AS second
+       FROM information_schema.STATISTICS a
+       LEFT JOIN information_schema.STATISTICS b
+         ON b.TABLE_SCHEMA = a.TABLE_SCHEMA AND b.TABLE_NAME = a.TABLE_NAME AND b.INDEX_NAME = a.INDEX_NAME AND b.SEQ_IN_INDEX = 2
+      WHERE a.TABLE_SCHEMA = COALESCE(?, DATABASE()) AND a.TABLE_NAME = ? AND a.SEQ_IN_INDEX = 1
+      ORDER BY a.INDEX_NAME`,
+    [entry.schema, entry.table],
+  );
+  const columns = new Map<string, Column>(
     rows.map((r) => {
       const collation = (r.collation as string | null)?.toLowerCase() ?? null;
       const type = String(r.type).toLowerCase();
@@ -91,29 +112,37 @@ async function loadColumns(pool: Pool, entry: MyCollection): Promise<Map<string,
       ];
     }),
   );
+  const indexes = new Map<string, string | null>();
+  for (const r of indexed) if (!indexes.has(String(r.first))) indexes.set(String(r.first), r.second === null ? null : String(r.second));
+  return { columns, indexes };
 }
 
-/** The table of a collection, its columns looked up once per worker process. */
+/** The table of a collection, its columns and indexes looked up once per worker process. */
 export async function openTable(entry: MyCollection): Promise<MysqlTable> {
   const pool = mysqlPool(entry.url);
   const cacheKey = `${entry.url}\n${entry.schema ?? ''}\n${entry.table}`;
-  let columns = tables.get(cacheKey);
-  if (!columns) {
-    columns = loadColumns(pool, entry);
-    tables.set(cacheKey, columns);
-    columns.catch(() => tables.delete(cacheKey));
+  let info = tables.get(cacheKey);
+  if (!info) {
+    info = loadTableInfo(pool, entry);
+    tables.set(cacheKey, info);
+    info.catch(() => tables.delete(cacheKey));
   }
-  const known = await columns;
+  const { columns, indexes } = await info;
   const ref = entry.schema ? `${q(entry.schema)}.${q(entry.table)}` : q(entry.table);
   return {
     pool,
     entry,
     ref,
-    key: q(entry.spec.key),
+    col: (name) => `${ref}.${q(name)}`,
     column(name) {
-      const c = known.get(name);
+      const c = columns.get(name);
       if (!c) throw new Error(`${entry.store}.${entry.collection}: column ${name} not found in table ${entry.table}`);
       return c;
+    },
+    indexOrder(column) {
+      if (!indexes.has(column)) return null;
+      const second = indexes.get(column);
+      return second && second !== entry.spec.key ? [second] : [];
     },
   };
 }
@@ -134,7 +163,7 @@ const usable = (c: Column, values: unknown[]) => (c.integer ? values.map(String)
 export function inList(table: MysqlTable, column: string, values: unknown[]): Sql {
   const c = table.column(column);
   const v = usable(c, values);
-  return v.length ? { sql: `t.${q(column)} IN (${marks(c, v.length)})`, params: v } : { sql: 'FALSE', params: [] };
+  return v.length ? { sql: `${table.col(column)} IN (${marks(c, v.length)})`, params: v } : { sql: 'FALSE', params: [] };
 }
 
 /**
@@ -144,7 +173,7 @@ export function inList(table: MysqlTable, column: string, values: unknown[]): Sq
  */
 function predicateSql(table: MysqlTable, p: Predicate): Sql {
   const c = table.column(p.column);
-  const col = `t.${q(p.column)}`;
+  const col = table.col(p.column);
   const values = usable(c, p.values);
   if (!values.length) return { sql: 'FALSE', params: [] };
   const m = marks(c, values.length);

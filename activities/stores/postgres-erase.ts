@@ -3,7 +3,7 @@
 // re-query that proves it. Every function is safe to run again after a crash.
 import { escapeIdentifier as q, type Pool, type QueryResult } from 'pg';
 import type { MaskSpec } from '../../schemas/datamap';
-import { ERASE_BATCH, noBatches, sumBatches, timed, type BatchStats } from './batches';
+import { ERASE_BATCH, ERASE_LANES, noBatches, sumBatches, timed, type BatchStats } from './batches';
 import { MASK_PREFIX, REDACTED, type MaskOptions } from './masking';
 import type { Predicate } from './selector';
 import { subjectWhere, tableRef, type PgCollection } from './sql';
@@ -64,9 +64,6 @@ export async function orderingColumn(pool: Pool, entry: PgCollection, column: st
   );
   return rows[0]?.col ?? null;
 }
-
-/** Parallel batch streams for a large subject erasure (each over its own range). */
-export const ERASE_LANES = 2;
 
 /**
  * Deletes a subject's rows in batches. A subject found by one value of one column, with an

@@ -12,26 +12,27 @@ const columns = {
   customer_id: { text: false, collationIgnoresCase: false, collationIsBinary: false, integer: 'UNSIGNED' },
 } as const;
 const table = {
+  col: (name: string) => `\`t\`.\`${name}\``,
   column: (name: string) => columns[name as keyof typeof columns],
 } as unknown as MysqlTable;
 
 test('an email is matched through its index by the collation, then lower-cased byte for byte', () => {
   const w = subjectWhere(table, [{ column: 'email', caseInsensitive: true, values: ['a@x.com', 'b@x.com'] }]);
-  assert.equal(w.sql, '((t.`email` IN (?, ?) AND CONVERT(lower(t.`email`) USING utf8mb4) COLLATE utf8mb4_bin IN (?, ?)))');
+  assert.equal(w.sql, '((`t`.`email` IN (?, ?) AND CONVERT(lower(`t`.`email`) USING utf8mb4) COLLATE utf8mb4_bin IN (?, ?)))');
   assert.deepEqual(w.params, ['a@x.com', 'b@x.com', 'a@x.com', 'b@x.com']);
 });
 
 test('other text is matched byte for byte unless its collation already is binary', () => {
   assert.equal(
     subjectWhere(table, [{ column: 'login', caseInsensitive: false, values: ['José'] }]).sql,
-    '((t.`login` IN (?) AND CONVERT(t.`login` USING utf8mb4) COLLATE utf8mb4_bin IN (?)))',
+    '((`t`.`login` IN (?) AND CONVERT(`t`.`login` USING utf8mb4) COLLATE utf8mb4_bin IN (?)))',
   );
-  assert.equal(subjectWhere(table, [{ column: 'code', caseInsensitive: false, values: ['X1'] }]).sql, '(t.`code` IN (?))');
+  assert.equal(subjectWhere(table, [{ column: 'code', caseInsensitive: false, values: ['X1'] }]).sql, '(`t`.`code` IN (?))');
 });
 
 test('integers are bound as text and cast, so large ids stay exact; a value that is no integer matches nothing', () => {
   const w = subjectWhere(table, [{ column: 'customer_id', caseInsensitive: false, values: ['9007199254740993', 'x1'] }]);
-  assert.equal(w.sql, '(t.`customer_id` IN (CAST(? AS UNSIGNED)))');
+  assert.equal(w.sql, '(`t`.`customer_id` IN (CAST(? AS UNSIGNED)))');
   assert.deepEqual(w.params, ['9007199254740993']);
   assert.equal(subjectWhere(table, [{ column: 'customer_id', caseInsensitive: false, values: ['x1'] }]).sql, '(FALSE)');
   assert.equal(subjectWhere(table, []).sql, 'FALSE');
@@ -39,10 +40,10 @@ test('integers are bound as text and cast, so large ids stay exact; a value that
 
 test('rows of held subjects are excluded NULL-safely; an expiry adds months, then seconds', () => {
   const h = notHeldWhere(table, [{ column: 'customer_id', caseInsensitive: false, values: ['7'] }]);
-  assert.equal(h.sql, 'NOT COALESCE((t.`customer_id` IN (CAST(? AS UNSIGNED))), FALSE)');
+  assert.equal(h.sql, 'NOT COALESCE((`t`.`customer_id` IN (CAST(? AS UNSIGNED))), FALSE)');
   assert.equal(notHeldWhere(table, []).sql, 'TRUE');
-  assert.deepEqual(plusDuration('t.`ts`', 'P1Y1D'), {
-    sql: 'DATE_ADD(DATE_ADD(t.`ts`, INTERVAL ? MONTH), INTERVAL ? SECOND)',
+  assert.deepEqual(plusDuration('`t`.`ts`', 'P1Y1D'), {
+    sql: 'DATE_ADD(DATE_ADD(`t`.`ts`, INTERVAL ? MONTH), INTERVAL ? SECOND)',
     params: [12, 86400],
   });
 });
