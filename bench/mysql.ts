@@ -82,6 +82,13 @@ export async function addMysqlUsageRows(root: PromiseConnection, accountId: stri
   await settle(root);
 }
 
+/** All usage rows, and the subject's. */
+export async function mysqlUsageCounts(root: PromiseConnection, accountId: string): Promise<{ total: number; subject: number }> {
+  const [rows] = await root.query('SELECT COUNT(*) AS total, SUM(account_id = ?) AS subject FROM usage_logs', [accountId]);
+  const [r] = rows as { total: number | string; subject: number | string }[];
+  return { total: Number(r.total), subject: Number(r.subject) };
+}
+
 /**
  * Waits until InnoDB has purged what earlier deletes left (the history list is short again) and
  * refreshes statistics: a clean table for the next measurement, as VACUUM ANALYZE gives PostgreSQL.
@@ -99,16 +106,24 @@ export async function settle(root: PromiseConnection): Promise<void> {
 
 const USAGE_COLUMNS = ['id', 'account_id', 'ts', 'method', 'endpoint', 'status', 'latency_ms', 'ip', 'user_agent'];
 
-/** Usage rows as CSV lines, the raw way: a header, then each row as the driver gives it, fields quoted as needed. */
+/** Usage rows as CSV lines, the raw way: a header, then each row as the driver gives it, fields quoted as needed, in 64 KB chunks. */
 class RowsToCsv extends Transform {
   rows = 0;
+  private pending = `${USAGE_COLUMNS.join(',')}\n`;
   constructor() {
     super({ writableObjectMode: true });
-    this.push(`${USAGE_COLUMNS.join(',')}\n`);
   }
-  override _transform(row: unknown[], _enc: BufferEncoding, done: (err: null, out: string) => void): void {
+  override _transform(row: unknown[], _enc: BufferEncoding, done: () => void): void {
     this.rows++;
-    done(null, `${row.map(csvField).join(',')}\n`);
+    this.pending += `${row.map(csvField).join(',')}\n`;
+    if (this.pending.length >= 65536) {
+      this.push(this.pending);
+      this.pending = '';
+    }
+    done();
+  }
+  override _flush(done: (err: null, out: string) => void): void {
+    done(null, this.pending);
   }
 }
 

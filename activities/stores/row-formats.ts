@@ -12,6 +12,19 @@ export function plainValue(v: unknown): unknown {
   return Buffer.isBuffer(v) ? `\\x${v.toString('hex')}` : v;
 }
 
+function hasBinary(row: Record<string, unknown>): boolean {
+  for (const k in row) if (Buffer.isBuffer(row[k])) return true;
+  return false;
+}
+
+export function csvField(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  if (typeof v === 'number') return String(v);
+  const p = plainValue(v);
+  const text = typeof p === 'object' ? JSON.stringify(p) : String(p);
+  return text === '' || /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
 abstract class RowText extends Transform {
   rows = 0;
   private pending = '';
@@ -41,20 +54,13 @@ export class RowsAsJsonArray extends RowText {
     super();
   }
   protected format(row: Record<string, unknown>): string {
-    const plain = Object.fromEntries(Object.entries(row).map(([k, v]) => [k, plainValue(v)]));
+    const plain = hasBinary(row) ? Object.fromEntries(Object.entries(row).map(([k, v]) => [k, plainValue(v)])) : row;
     if (this.sample.length < this.sampleSize) this.sample.push(plain);
     return (this.rows === 0 ? '[\n' : ',\n') + JSON.stringify(plain);
   }
   protected end_(): string {
     return this.rows === 0 ? '[]\n' : '\n]\n';
   }
-}
-
-export function csvField(v: unknown): string {
-  if (v === null || v === undefined) return '';
-  const p = plainValue(v);
-  const text = typeof p === 'object' ? JSON.stringify(p) : String(p);
-  return text === '' || /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
 /** CSV with a header line; `columns` is asked when the header is written (after the driver named them). */
@@ -69,8 +75,10 @@ export class RowsAsCsv extends RowText {
     return `${this.names.map(csvField).join(',')}\n`;
   }
   protected format(row: Record<string, unknown>): string {
-    const header = this.header();
-    return `${header}${this.names!.map((c) => csvField(row[c])).join(',')}\n`;
+    let line = this.header();
+    const names = this.names!;
+    for (let i = 0; i < names.length; i++) line += (i ? ',' : '') + csvField(row[names[i]]);
+    return `${line}\n`;
   }
   protected end_(): string {
     return this.header();
