@@ -213,10 +213,24 @@ export async function select<T = Record<string, unknown>>(table: MysqlTable, sql
   return rows as T[];
 }
 
-/** Runs one prepared write statement on the table's pool: the rows it changed. */
+const ER_LOCK_DEADLOCK = 1213;
+const DEADLOCK_RETRIES = 5;
+
+/**
+ * Runs one prepared write statement on the table's pool: the rows it changed. Each runs on its
+ * own (autocommit), so when InnoDB picks it as a deadlock's victim it was rolled back whole and
+ * is run again (batches in parallel lanes, or the product's own writes, can meet on a lock).
+ */
 export async function write(table: MysqlTable, sql: string, params: unknown[] = []): Promise<number> {
-  const [result] = await table.pool.execute<ResultSetHeader>(sql, params as never[]);
-  return result.affectedRows;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const [result] = await table.pool.execute<ResultSetHeader>(sql, params as never[]);
+      return result.affectedRows;
+    } catch (err) {
+      if ((err as { errno?: number }).errno !== ER_LOCK_DEADLOCK || attempt >= DEADLOCK_RETRIES) throw err;
+      await new Promise((r) => setTimeout(r, 5 + Math.random() * 20 * attempt));
+    }
+  }
 }
 
 /** A connection of its own, for a transaction; released (or dropped when it failed) after `use`. */
