@@ -225,12 +225,13 @@ export function countUnmasked(table: MysqlTable, preds: Predicate[], mask: MaskS
   return countSubjectRows(table, preds, `(${checks.join(' OR ')})`);
 }
 
-/** A DATE/DATETIME/TIMESTAMP value as the server writes it (UTC sessions) → a Date. */
+/** A DATE/DATETIME/TIMESTAMP value as the server writes it (UTC sessions) → a Date; null for NULL and zero dates. */
 export function fromSqlTime(v: unknown): Date | null {
   if (v === null || v === undefined) return null;
   const [date, time = '00:00:00'] = String(v).split(' ');
   const [hms, fraction = ''] = time.split('.');
-  return new Date(`${date}T${hms}.${fraction.padEnd(3, '0').slice(0, 3)}Z`);
+  const d = new Date(`${date}T${hms}.${fraction.padEnd(3, '0').slice(0, 3)}Z`);
+  return Number.isNaN(d.getTime()) ? null : d;
 }
 
 /** The latest value of a subject's `column` (the expiry of restricted rows). */

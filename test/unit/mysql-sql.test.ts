@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { notHeldWhere, subjectWhere, type MysqlTable } from '../../activities/stores/mysql';
-import { plusDuration } from '../../activities/stores/mysql-erase';
+import { fromSqlTime, plusDuration } from '../../activities/stores/mysql-erase';
 
 const columns = {
   email: { text: true, collationIgnoresCase: true, collationIsBinary: false, integer: null },
@@ -46,4 +46,12 @@ test('rows of held subjects are excluded NULL-safely; an expiry adds months, the
     sql: 'DATE_ADD(DATE_ADD(`t`.`ts`, INTERVAL ? MONTH), INTERVAL ? SECOND)',
     params: [12, 86400],
   });
+});
+
+test("the server's date text is read as UTC; a zero date is no date", () => {
+  assert.equal(fromSqlTime('2027-02-28 13:45:10')!.toISOString(), '2027-02-28T13:45:10.000Z');
+  assert.equal(fromSqlTime('2026-11-23 20:05:32.044292')!.toISOString(), '2026-11-23T20:05:32.044Z');
+  assert.equal(fromSqlTime('2020-02-29')!.toISOString(), '2020-02-29T00:00:00.000Z');
+  assert.equal(fromSqlTime('0000-00-00 00:00:00'), null);
+  assert.equal(fromSqlTime(null), null);
 });
