@@ -2,12 +2,12 @@
 // column holding it correctable; processors are told (Art. 19). The audit keeps field names
 // and SHA-256 of old and new values, never the values.
 import { AUDIT_ACTIONS } from '../schemas/audit-actions';
-import { addressKey, type Target } from '../schemas/datamap-graph';
+import { addressKey, isCollection, type Target } from '../schemas/datamap-graph';
 import type { CorrectionOutcome } from '../schemas/workflow';
 import { appendAudit } from '../records/audit-events';
 import { loadCorrections } from '../records/request-corrections';
 import type { ActivityDeps } from './deps';
-import { columnsFor } from './stores/postgres-connector';
+import { columnsFor } from './stores/sql-connector';
 import { operationOf } from './stores/registry';
 import { persistedSubject } from './subject';
 
@@ -19,7 +19,7 @@ export async function correctionTargets(deps: ActivityDeps, requestId: string): 
   const fields = Object.keys(await loadCorrections(deps.engineDb, requestId));
   return deps.dataMap.targetsFor('correction').targets.filter((t) => {
     const node = deps.dataMap.node(t);
-    if (node.kind === 'postgres') return fields.some((f) => columnsFor(node, f).length);
+    if (isCollection(node)) return fields.some((f) => columnsFor(node, f).length);
     if (node.kind === 'http' && node.spec.correct?.fields) return fields.some((f) => node.spec.correct!.fields![f] !== undefined);
     return true;
   });

@@ -1,7 +1,7 @@
 // What the archive says about each place that holds the subject's data (GDPR Art. 15(1)):
 // categories, purposes, recipients, retention period, source, record counts and checksums — and
 // every place it could not include, with the reason.
-import type { CollectionEntry, CompiledDataMap, Node } from '../schemas/datamap-graph';
+import { isCollection, type CollectionEntry, type CompiledDataMap, type Node } from '../schemas/datamap-graph';
 import { describeIsoDuration } from '../schemas/duration';
 import type { CollectionExportResult, NotIncludedEntry, RecordUnit } from '../schemas/workflow';
 
@@ -43,6 +43,7 @@ export function describeRetention(entry: CollectionEntry): ManifestCollection['r
 function retentionOf(node: Node): ManifestCollection['retention'] {
   switch (node.kind) {
     case 'postgres':
+    case 'mysql':
       return describeRetention(node);
     case 'redis':
       return node.spec.retention
@@ -65,14 +66,14 @@ function retentionOf(node: Node): ManifestCollection['retention'] {
 
 export function manifestEntry(map: CompiledDataMap, result: CollectionExportResult): ManifestCollection {
   const node = map.node(result);
-  const fields = node.kind === 'postgres' ? Object.fromEntries(Object.entries(node.spec.fields).map(([f, s]) => [f, s.category])) : {};
-  const categories = node.kind === 'postgres' ? Object.values(fields) : node.spec.categories;
+  const fields = isCollection(node) ? Object.fromEntries(Object.entries(node.spec.fields).map(([f, s]) => [f, s.category])) : {};
+  const categories = isCollection(node) ? Object.values(fields) : node.spec.categories;
   return {
     store: node.store,
     collection: node.collection,
     kind: node.kind,
     source: map.source.stores[node.store].description ?? node.store,
-    description: node.kind === 'postgres' ? node.spec.description : undefined,
+    description: isCollection(node) ? node.spec.description : undefined,
     categories: [...new Set(categories)].sort(),
     fields,
     purposes: node.spec.purposes,

@@ -1,10 +1,9 @@
 // The retention sweep (run daily by a Temporal Schedule): rows past their retention period,
 // soft-deleted accounts past their grace period (safety net for the request's own timer) and
-// expired export archives; objects in S3 stores past their age. Records of subjects under a legal
-// hold are skipped and counted.
+// expired export archives, in every SQL store (each kind's backend deletes in batches); objects in
+// S3 stores past their age. Records of subjects under a legal hold are skipped and counted.
 import { AUDIT_ACTIONS } from '../schemas/audit-actions';
 import { rm } from 'node:fs/promises';
-import { escapeIdentifier as q } from 'pg';
 import type { CollectionEntry } from '../schemas/datamap-graph';
 import { addIsoDuration } from '../schemas/duration';
 import type { SweepResult } from '../schemas/workflow';
@@ -12,9 +11,7 @@ import { appendAudit } from '../records/audit-events';
 import { listExpiredExports, markExportDeleted } from '../records/exports';
 import { heldSubjectEmails } from '../records/legal-holds';
 import type { ActivityDeps } from './deps';
-import { storePool } from './stores/postgres';
-import { deleteWhere } from './stores/postgres-erase';
-import { notHeldWhere, subjectWhere, tableRef } from './stores/sql';
+import { sqlBackendFor } from './stores/registry';
 import { resolveSubject } from './stores/resolve';
 import { sweepS3 } from './stores/s3-sweep';
 import type { IdentityValues, Predicate } from './stores/selector';
@@ -51,9 +48,6 @@ async function heldPredicates(deps: ActivityDeps, entry: CollectionEntry): Promi
   return out;
 }
 
-/** Sweeps run this many batch streams at once, each over its own time range. */
-export const SWEEP_LANES = 2;
-
 async function sweepRule(
   entry: CollectionEntry,
   held: Predicate[],
@@ -61,60 +55,16 @@ async function sweepRule(
   column: string,
   age: string,
 ): Promise<SweepResult> {
-  const pool = storePool(entry.url);
-  const table = tableRef(entry);
-  const col = `t.${q(column)}`;
-  // One cutoff for the whole run, so every batch applies the same rule.
-  const {
-    rows: [bounds],
-  } = await pool.query<{ cutoff: Date; lo: Date | null }>(
-    `SELECT now() - $1::interval AS cutoff, (SELECT min(${col}) FROM ${table} t) AS lo`,
-    [age],
-  );
-  const notHeld = notHeldWhere(held, 3);
-  let heldSkipped = 0;
-  if (held.length) {
-    const h = subjectWhere(held, 2);
-    const { rows } = await pool.query(`SELECT count(*)::bigint AS n FROM ${table} t WHERE ${col} < $1 AND coalesce(${h.sql}, false)`, [
-      bounds.cutoff,
-      ...h.params,
-    ]);
-    heldSkipped = Number(rows[0].n);
-  }
-  const total = { rows: 0, statements: 0, longestStatementMs: 0 };
-  if (bounds.lo && bounds.lo < bounds.cutoff) {
-    // Equal time slices between the oldest row and the cutoff, swept side by side.
-    const lo = bounds.lo.getTime();
-    const span = bounds.cutoff.getTime() - lo;
-    const edges = Array.from({ length: SWEEP_LANES + 1 }, (_, i) => new Date(lo + Math.floor((span * i) / SWEEP_LANES)));
-    const lanes = await Promise.all(
-      edges
-        .slice(0, -1)
-        .map((from, i) =>
-          deleteWhere(
-            pool,
-            entry,
-            `${col} >= $1 AND ${col} < $2 AND ${notHeld.sql}`,
-            [from, i === SWEEP_LANES - 1 ? bounds.cutoff : edges[i + 1], ...notHeld.params],
-            { advance: column },
-          ),
-        ),
-    );
-    for (const l of lanes) {
-      total.rows += l.rows;
-      total.statements += l.statements;
-      total.longestStatementMs = Math.max(total.longestStatementMs, l.longestStatementMs);
-    }
-  }
+  const r = await sqlBackendFor(entry).sweepExpired(entry, held, column, age);
   return {
     store: entry.store,
     collection: entry.collection,
     rule,
     olderThan: age,
-    deleted: total.rows,
-    heldSkipped,
-    statements: total.statements,
-    longestStatementMs: Math.round(total.longestStatementMs),
+    deleted: r.rows,
+    heldSkipped: r.heldSkipped,
+    statements: r.statements,
+    longestStatementMs: Math.round(r.longestStatementMs),
   };
 }
 

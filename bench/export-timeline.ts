@@ -24,11 +24,11 @@ export interface Timeline {
 
 export interface ExportAudit {
   packaged: { bytes: number; rows: number; collections: number };
-  usageRead: { rows: number; files: { name: string; bytes: number }[] };
+  usageRead: { records: number; files: { name: string; bytes: number }[] };
 }
 
-/** The export's audit events: what was packaged, and the usage_logs read (which must hold `usageRows`). */
-export async function readExportAudit(engineDb: Pool, requestId: string, usageRows: number): Promise<ExportAudit> {
+/** The export's audit events: what was packaged, and the usage_logs read of `store` (which must hold `usageRows`). */
+export async function readExportAudit(engineDb: Pool, requestId: string, usageRows: number, store = 'app_db'): Promise<ExportAudit> {
   const audit = await engineDb.query<{ action: string; store: string | null; collection: string | null; details: Record<string, unknown> }>(
     `SELECT action, store, collection, details FROM audit_events WHERE request_id = $1 ORDER BY seq`,
     [requestId],
@@ -36,8 +36,9 @@ export async function readExportAudit(engineDb: Pool, requestId: string, usageRo
   const packaged = audit.rows.find((r) => r.action === 'export.packaged')?.details as ExportAudit['packaged'] | undefined;
   if (!packaged) throw new Error('no export.packaged audit event');
   const reads = audit.rows.filter((r) => r.action === 'collection.read');
-  const usageRead = reads.find((r) => r.collection === 'usage_logs')?.details as ExportAudit['usageRead'] | undefined;
-  if (!usageRead || usageRead.rows !== usageRows) throw new Error(`usage_logs export has ${usageRead?.rows} rows, expected ${usageRows}`);
+  const usageRead = reads.find((r) => r.store === store && r.collection === 'usage_logs')?.details as ExportAudit['usageRead'] | undefined;
+  if (!usageRead || usageRead.records !== usageRows)
+    throw new Error(`${store}.usage_logs export has ${usageRead?.records} rows, expected ${usageRows}`);
   return { packaged, usageRead };
 }
 
@@ -69,7 +70,8 @@ export async function activityTimeline(env: TestWorkflowEnvironment, workflowId:
       const name = s.activityType?.name ?? '?';
       const args = decodeArgs(s.input?.payloads);
       let label = name;
-      if (name === 'exportCollection') label = `exportCollection ${args[1]}.${args[2]}`;
+      const target = args[1] as { store?: string; collection?: string } | undefined;
+      if (name === 'readTarget') label = `readTarget ${target?.store}.${target?.collection}`;
       if (name === 'recordStep') label = `recordStep ${(args[0] as { action?: string })?.action ?? ''}`;
       spans.set(num(e.eventId), { name, label, scheduled: at, started: at, closed: at, attempt: 1, ok: false });
     }
@@ -96,8 +98,9 @@ export async function activityTimeline(env: TestWorkflowEnvironment, workflowId:
 export interface TimelineContext {
   /** the worker's RSS samples taken during the export */
   samples: { t: number; rss: number }[];
-  /** the subject's usage_logs rows */
+  /** the subject's usage_logs rows, and the store holding them */
   usageRows: number;
+  usageStore: string;
   /** the export end to end (workflow start → result) */
   runMs: number;
   /** the engine ZIP's uncompressed size */
@@ -128,13 +131,13 @@ export function printTimeline({ spans, wfStart, wfEnd }: Timeline, ctx: Timeline
     );
   }
   if (wfEnd) head('workflow (server clock)', '0.00', seconds(wfEnd - base), fmtS(wfEnd - base), '');
-  const usageSpan = spans.find((s) => s.label === 'exportCollection app_db.usage_logs');
+  const usageSpan = spans.find((s) => s.label === `readTarget ${ctx.usageStore}.usage_logs`);
   const pkgSpan = spans.find((s) => s.name === 'packageExport');
   if (usageSpan && pkgSpan) {
     const read = usageSpan.closed - usageSpan.started;
     const pack = pkgSpan.closed - pkgSpan.started;
     console.log(
-      `  usage_logs read (COPY json + COPY csv → staging files): ${fmtS(read)} = ${rate(ctx.usageRows, read)} rows/s; ` +
+      `  usage_logs read (json + csv → staging files): ${fmtS(read)} = ${rate(ctx.usageRows, read)} rows/s; ` +
         `packaging (ZIP of ${fmtMB(ctx.packagedBytes)} uncompressed): ${fmtS(pack)}; ` +
         `other steps: ${fmtS(ctx.runMs - read - pack)}`,
     );

@@ -3,8 +3,10 @@
 // `COPY (SELECT …) TO STDOUT` piped into a ZIP in this process. Prints rows/s for both, their
 // ratio, the worker's peak RSS and where the engine's time went.
 //
-//   npx tsx bench/export.ts [--rows 1000000] [--keep]
+//   npx tsx bench/export.ts [--rows 1000000] [--keep] [--store postgres|mysql]
 //
+// With `--store mysql` the subject's usage rows live in MariaDB (a store of kind mysql added to
+// the demo map) and the raw baseline is one streamed SELECT written as CSV into a ZIP.
 // Targets (issue): engine rows/s ≥ 0.5 × raw rows/s, worker peak RSS ≤ 256 MB.
 // Exit status: 0 whatever the numbers (it is a report); 1 when the export itself fails.
 //
@@ -13,7 +15,7 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
-import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { ZIP_LEVEL } from '../activities/export';
@@ -25,6 +27,7 @@ import { startSmtpCatcher } from '../test/support/smtp';
 import { listZip, printArchives, rawCopyToZip, unzipped } from './export-baseline';
 import { activityTimeline, printTimeline, readExportAudit } from './export-timeline';
 import { Cleanup, rate, runBench, seconds, startBenchDb, timedMs } from './lib';
+import { addMysqlUsageRows, MYSQL_STORE, MYSQL_STORE_YAML, mysqlUsageCounts, rawMysqlToZip, settle, startBenchMysql } from './mysql';
 import { coresBusy, cpuByGroup, cpuDelta, fmtCpu, fmtMB, machineCpu, MB, procMemory, resetPeak, sampleRss, spawnWorker } from './proc';
 
 // ---------------------------------------------------------------------------------------------
@@ -33,6 +36,7 @@ import { coresBusy, cpuByGroup, cpuDelta, fmtCpu, fmtMB, machineCpu, MB, procMem
 interface Args {
   rows: number;
   keep: boolean;
+  store: 'postgres' | 'mysql';
   workerEntry: string;
   workerNodeArgs: string[];
 }
@@ -40,6 +44,7 @@ interface Args {
 function parseArgs(argv: string[]): Args {
   let rows = 1_000_000;
   let keep = false;
+  let store: Args['store'] = 'postgres';
   let workerEntry = path.join('worker', 'main.ts');
   let workerNodeArgs: string[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -50,12 +55,17 @@ function parseArgs(argv: string[]): Args {
       rows = Number(String(v).replace(/[_,]/g, ''));
       if (!Number.isInteger(rows) || rows < 1) throw new Error(`--rows needs a positive integer, got ${v}`);
     } else if (a === '--keep') keep = true;
-    else if (a === '--worker' || a.startsWith('--worker=')) workerEntry = value();
+    else if (a === '--store' || a.startsWith('--store=')) {
+      const v = value();
+      if (v !== 'postgres' && v !== 'mysql') throw new Error(`--store is postgres or mysql, got ${v}`);
+      store = v;
+    } else if (a === '--worker' || a.startsWith('--worker=')) workerEntry = value();
     else if (a === '--worker-node-args' || a.startsWith('--worker-node-args=')) workerNodeArgs = value().split(/\s+/).filter(Boolean);
     else if (a === '--help' || a === '-h') {
       console.log(
-        'usage: npx tsx bench/export.ts [--rows 1000000] [--keep] [--worker worker/main.ts] [--worker-node-args "…"]\n' +
+        'usage: npx tsx bench/export.ts [--rows 1000000] [--keep] [--store postgres|mysql] [--worker worker/main.ts] [--worker-node-args "…"]\n' +
           '  --keep    leave the temp dir (database, archives) for inspection\n' +
+          "  --store   where the subject's usage rows live: PostgreSQL (default) or MariaDB (kind mysql)\n" +
           '  --worker  the worker entry to run as the child process (for trying variants; default worker/main.ts;\n' +
           '            a .js entry runs on plain node, a .ts entry with --import tsx)\n' +
           '  --worker-node-args  extra node flags for the worker, e.g. "--max-semi-space-size=4"',
@@ -63,7 +73,7 @@ function parseArgs(argv: string[]): Args {
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
   }
-  return { rows, keep, workerEntry, workerNodeArgs };
+  return { rows, keep, store, workerEntry, workerNodeArgs };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -83,7 +93,7 @@ const log = (line: string) => console.log(`[bench] ${line}`);
 // the run
 
 async function main(): Promise<number> {
-  const { rows: N, keep, workerEntry, workerNodeArgs } = parseArgs(process.argv.slice(2));
+  const { rows: N, keep, store, workerEntry, workerNodeArgs } = parseArgs(process.argv.slice(2));
   const cleanup = new Cleanup();
   let interrupted = false;
   const onSignal = (sig: NodeJS.Signals) => {
@@ -101,19 +111,25 @@ async function main(): Promise<number> {
 
   try {
     log(
-      `rows=${fmtInt(N)}  worker=${[...workerNodeArgs, workerEntry].join(' ')}  ZIP_LEVEL=${ZIP_LEVEL}  cpus=${os.cpus().length}  node=${process.version}  tmp=${tmp}`,
+      `rows=${fmtInt(N)}  store=${store}  worker=${[...workerNodeArgs, workerEntry].join(' ')}  ZIP_LEVEL=${ZIP_LEVEL}  cpus=${os.cpus().length}  node=${process.version}  tmp=${tmp}`,
     );
 
     // --- PostgreSQL (engine + app databases), Temporal, SMTP in parallel ------------------------
     const startT = performance.now();
-    const [db, temporalCli, smtp] = await Promise.all([startBenchDb({ dir: tmp }), ensureTemporalCli((l) => log(l)), startSmtpCatcher()]);
+    const [db, temporalCli, smtp, mysql] = await Promise.all([
+      startBenchDb({ dir: tmp }),
+      ensureTemporalCli((l) => log(l)),
+      startSmtpCatcher(),
+      store === 'mysql' ? startBenchMysql() : null,
+    ]);
     cleanup.add('stop PostgreSQL', () => db.stop());
     cleanup.add('stop SMTP', () => smtp.close());
+    if (mysql) cleanup.add('stop MariaDB', () => mysql.stop());
     const env = await TestWorkflowEnvironment.createLocal({
       server: { executable: { type: 'existing-path', path: temporalCli }, ip: '127.0.0.1' },
     });
     cleanup.add('stop Temporal dev server', () => env.teardown());
-    log(`PostgreSQL, Temporal dev server (${env.address}) and SMTP up in ${fmtS(performance.now() - startT)}`);
+    log(`PostgreSQL${mysql ? ', MariaDB' : ''}, Temporal dev server (${env.address}) and SMTP up in ${fmtS(performance.now() - startT)}`);
     const { engineUrl, appUrl, engine: engineDb, app: appDb } = db;
 
     // --- seed -------------------------------------------------------------------------------------
@@ -123,16 +139,24 @@ async function main(): Promise<number> {
         `INSERT INTO accounts (email, name, company, plan, created_at) VALUES ($1, 'Bench Subject', 'Bench GmbH', 'team', now() - interval '300 days') RETURNING id`,
         [SUBJECT],
       );
-      await addAccountData(appDb, rows[0].id, N); // api keys, N usage rows, 12 invoices, 2 tickets
+      // api keys, N usage rows (in MariaDB with --store mysql), 12 invoices, 2 tickets
+      await addAccountData(appDb, rows[0].id, mysql ? 0 : N);
+      if (mysql) {
+        for (let i = 1; i <= OTHER_ACCOUNTS; i++) await addMysqlUsageRows(mysql.root, 1_000_000 + i, ROWS_PER_OTHER_ACCOUNT);
+        await addMysqlUsageRows(mysql.root, rows[0].id, N);
+      }
       return rows[0].id;
     });
     const accountId = seed.value;
-    const vacuum = await timedMs(() => appDb.query('VACUUM ANALYZE'));
+    const vacuum = await timedMs(async () => {
+      await appDb.query('VACUUM ANALYZE');
+      if (mysql) await settle(mysql.root);
+    });
     const counts = await appDb.query<{ total: string; subject: string; size: string }>(
       `SELECT count(*) AS total, count(*) FILTER (WHERE account_id = $1) AS subject, pg_size_pretty(pg_total_relation_size('usage_logs')) AS size FROM usage_logs`,
       [accountId],
     );
-    const c = counts.rows[0];
+    const c = mysql ? { ...(await mysqlUsageCounts(mysql.root, accountId)), size: 'in MariaDB' } : counts.rows[0];
     log(
       `seeded ${fmtInt(Number(c.total))} usage rows (${fmtInt(Number(c.subject))} for ${SUBJECT}, the rest over ${OTHER_ACCOUNTS + 3} other accounts; usage_logs ${c.size}) ` +
         `in ${fmtS(seed.ms)}, VACUUM ANALYZE ${fmtS(vacuum.ms)}`,
@@ -141,10 +165,11 @@ async function main(): Promise<number> {
 
     // --- raw baseline (run again after the engine; the ratio uses the mean of both) -------------
     const rawZip = path.join(tmp, 'raw.zip');
+    const rawName = mysql ? 'raw SELECT stream → csv → zip' : 'raw COPY csv → zip';
     const runRaw = async (when: string) => {
-      const r = await rawCopyToZip(appUrl, accountId, rawZip);
-      if (r.rows !== N) throw new Error(`raw COPY returned ${r.rows} rows, expected ${N}`);
-      log(`raw COPY → zip (${when}): ${fmtInt(r.rows)} rows in ${fmtS(r.ms)} (${rate(r.rows, r.ms)} rows/s), ${fmtMB(r.bytes)}`);
+      const r = mysql ? await rawMysqlToZip(mysql.server.url, accountId, rawZip) : await rawCopyToZip(appUrl, accountId, rawZip);
+      if (r.rows !== N) throw new Error(`${rawName} returned ${r.rows} rows, expected ${N}`);
+      log(`${rawName} (${when}): ${fmtInt(r.rows)} rows in ${fmtS(r.ms)} (${rate(r.rows, r.ms)} rows/s), ${fmtMB(r.bytes)}`);
       return r;
     };
     const raw1 = await runRaw('before the engine');
@@ -154,7 +179,11 @@ async function main(): Promise<number> {
     const exportDir = path.join(tmp, 'exports');
     await mkdir(exportDir, { recursive: true });
     const workerStart = performance.now();
+    const dataMapPath = path.join(tmp, 'datamap.yml');
+    const demoMap = await readFile(path.join(PROJECT_ROOT, 'demo', 'datamap.yml'), 'utf8');
+    await writeFile(dataMapPath, mysql ? `${demoMap}\n${MYSQL_STORE_YAML}` : demoMap);
     const worker = spawnWorker(workerEntry, workerNodeArgs, {
+      ...(mysql ? { BENCH_MYSQL_URL: mysql.server.url } : {}),
       DATABASE_URL: engineUrl,
       APP_DATABASE_URL: appUrl,
       TEMPORAL_ADDRESS: env.address,
@@ -163,7 +192,7 @@ async function main(): Promise<number> {
       SMTP_URL: smtp.url,
       SIGNING_SECRET: SECRET,
       EXPORT_DIR: exportDir,
-      DATAMAP_PATH: path.join(PROJECT_ROOT, 'demo', 'datamap.yml'),
+      DATAMAP_PATH: dataMapPath,
       PUBLIC_BASE_URL: 'http://dsar.bench',
       LOG_LEVEL: 'warn',
     });
@@ -229,7 +258,7 @@ async function main(): Promise<number> {
     if (run.result.status !== 'completed') throw new Error(`export ended ${run.result.status}`);
 
     // --- what the engine did ----------------------------------------------------------------------
-    const { packaged, usageRead } = await readExportAudit(engineDb, run.requestId, N);
+    const { packaged, usageRead } = await readExportAudit(engineDb, run.requestId, N, mysql ? MYSQL_STORE : 'app_db');
     const engineZip = path.join(exportDir, `${run.requestId}.zip`);
     const [engineEntries, rawEntries] = await Promise.all([listZip(engineZip), listZip(rawZip)]);
     const engineZipBytes = (await stat(engineZip)).size;
@@ -249,7 +278,7 @@ async function main(): Promise<number> {
     );
     const row = (a: string, b: string, c = '', d = '') => console.log(`${a.padEnd(34)}${b.padStart(16)}${c.padStart(20)}${d.padStart(22)}`);
     row('', 'rows', 'seconds', 'rows/s');
-    row('raw COPY csv → zip (this process)', fmtInt(raw.rows), seconds(raw.ms), rate(raw.rows, raw.ms));
+    row(`${rawName} (this process)`, fmtInt(raw.rows), seconds(raw.ms), rate(raw.rows, raw.ms));
     console.log(`  raw = mean of a run before (${fmtS(raw1.ms)}) and after (${fmtS(raw2.ms)}) the engine export`);
     row('engine export, end to end', fmtInt(engineRowsTotal), seconds(run.ms), rate(engineRowsTotal, run.ms));
     row('  (usage_logs rows only)', fmtInt(N), '', rate(N, run.ms));
@@ -271,6 +300,7 @@ async function main(): Promise<number> {
     printTimeline(timeline, {
       samples,
       usageRows: N,
+      usageStore: mysql ? MYSQL_STORE : 'app_db',
       runMs: run.ms,
       packagedBytes: unzipped(engineEntries),
       stagingFiles: usageRead.files,

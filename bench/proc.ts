@@ -45,7 +45,7 @@ export const coresBusy = (a: ReturnType<typeof machineCpu>, b: ReturnType<typeof
  * CPU seconds per process group, counting only this bench's own process tree (other
  * PostgreSQL or Temporal servers on the machine are left out): the worker and its children,
  * PostgreSQL (live processes plus the postmaster's reaped children, so closed connections still
- * count), the Temporal dev server, and this process.
+ * count), MariaDB (`--store mysql`), the Temporal dev server, and this process.
  */
 export function cpuByGroup(workerPid: number): Record<string, number> {
   const procs = new Map<number, { ppid: number; comm: string; own: number; reaped: number }>();
@@ -68,12 +68,13 @@ export function cpuByGroup(workerPid: number): Record<string, number> {
     for (let p = pid, hops = 0; p > 1 && hops < 64; p = procs.get(p)?.ppid ?? 0, hops++) if (p === root) return true;
     return false;
   };
-  const out: Record<string, number> = { worker: 0, postgres: 0, temporal: 0, bench: 0, other: 0 };
+  const out: Record<string, number> = { worker: 0, postgres: 0, mariadb: 0, temporal: 0, bench: 0, other: 0 };
   for (const [pid, p] of procs) {
     if (workerPid && under(pid, workerPid)) out.worker += p.own;
     else if (pid === process.pid) out.bench += p.own;
     else if (!under(pid, process.pid)) continue;
     else if (p.comm === 'postgres') out.postgres += p.own + p.reaped;
+    else if (p.comm === 'mariadbd' || p.comm === 'mysqld') out.mariadb += p.own;
     else if (p.comm === 'temporal') out.temporal += p.own;
     else out.other += p.own;
   }

@@ -3,21 +3,24 @@
 // Everything that asks "which stores does this request touch?" asks `targetsFor`.
 import {
   DataMapError,
+  isSqlKind,
+  isSqlStore,
   type DataMap,
   type HttpStore,
   type ManualStore,
-  type PostgresCollection,
   type RedisStore,
   type S3Store,
-  type Store,
+  type SqlCollection,
+  type SqlKind,
+  type StoreKind,
 } from './datamap';
 import { placeholders } from './datamap-common';
 import type { RequestType } from './request';
 import { OPERATION_FOR, supportOf, type Operation } from './store-kinds';
 
-export type StoreKind = Store['kind'];
+export type { SqlKind, StoreKind };
 
-/** Where a unit of work lives: a PostgreSQL collection, or a whole Redis, HTTP, manual or S3 store. */
+/** Where a unit of work lives: a SQL collection (PostgreSQL, MySQL), or a whole Redis, HTTP, manual or S3 store. */
 export interface Target {
   store: string;
   collection: string;
@@ -35,20 +38,24 @@ export type AddressKey = `${string}.${string}`;
 export const addressKey = (a: { store: string; collection: string }): AddressKey => `${a.store}.${a.collection}`;
 
 /** The collection name a whole-store target carries (a store of these kinds has no collections). */
-export const STORE_TARGET_NAME: Record<Exclude<StoreKind, 'postgres'>, string> = {
+export const STORE_TARGET_NAME: Record<Exclude<StoreKind, SqlKind>, string> = {
   redis: 'keys',
   http: 'processor',
   manual: 'manual_task',
   s3: 'objects',
 };
 
-/** A PostgreSQL collection with its table and its edges resolved. */
-export interface CollectionEntry extends Target {
-  kind: 'postgres';
+/** Where a table is when the collection names no schema: PostgreSQL's `public`, MySQL's database of the URL. */
+const DEFAULT_SCHEMA: Record<SqlKind, string | null> = { postgres: 'public', mysql: null };
+
+/** A collection of a SQL store of kind K, with its table and its edges resolved. */
+export interface CollectionOf<K extends SqlKind> extends Target {
+  kind: K;
   url: string;
-  spec: PostgresCollection;
+  spec: SqlCollection;
   table: string;
-  schema: string;
+  /** null: the table is in the database the store's URL names. */
+  schema: string | null;
   /** identity name → column holding it (the subject is found here directly). */
   identity: Record<string, string>;
   /** identity name → column that yields it for the other stores. */
@@ -58,6 +65,11 @@ export interface CollectionEntry extends Target {
 }
 
 export type HttpNode = Target & { kind: 'http'; spec: HttpStore };
+
+/** A collection of any SQL store: a node with identity, provides and references edges. */
+export type CollectionEntry = { [K in SqlKind]: CollectionOf<K> }[SqlKind];
+
+export const isCollection = (n: Node): n is CollectionEntry => isSqlKind(n.kind);
 
 export type Node =
   | CollectionEntry
@@ -118,7 +130,7 @@ export interface CompiledDataMap {
 function compileNodes(map: DataMap): Node[] {
   const nodes: Node[] = [];
   for (const [store, s] of Object.entries(map.stores)) {
-    if (s.kind !== 'postgres') {
+    if (!isSqlStore(s)) {
       nodes.push({ store, collection: STORE_TARGET_NAME[s.kind], kind: s.kind, spec: s } as Node);
       continue;
     }
@@ -126,11 +138,11 @@ function compileNodes(map: DataMap): Node[] {
       nodes.push({
         store,
         collection,
-        kind: 'postgres',
+        kind: s.kind,
         url: s.url,
         spec,
         table: spec.table ?? collection,
-        schema: spec.schema ?? 'public',
+        schema: spec.schema ?? DEFAULT_SCHEMA[s.kind],
         identity: { ...spec.identity },
         provides: { ...spec.provides },
         references: Object.entries(spec.references ?? {}).map(([column, target]) => {
@@ -189,7 +201,7 @@ function eraseLevels(nodes: Node[], collections: CollectionEntry[]): Target[][] 
   };
   const levels: Target[][] = [];
   for (const n of nodes) {
-    const d = n.kind === 'postgres' ? depthOf(addressKey(n)) : 0;
+    const d = isCollection(n) ? depthOf(addressKey(n)) : 0;
     (levels[d] ??= []).push(asTarget(n));
   }
   return levels.filter(Boolean);
@@ -199,7 +211,7 @@ const asTarget = (n: Node): Target => ({ store: n.store, collection: n.collectio
 
 export function compileDataMap(map: DataMap): CompiledDataMap {
   const nodes = compileNodes(map);
-  const collections = nodes.filter((n): n is CollectionEntry => n.kind === 'postgres');
+  const collections = nodes.filter(isCollection);
   const byKey = new Map(nodes.map((n) => [addressKey(n), n]));
   const resolutionOrder = resolutionLevels(collections);
   const eraseOrder = eraseLevels(nodes, collections);
@@ -270,7 +282,7 @@ export function compileDataMap(map: DataMap): CompiledDataMap {
     node,
     collection(a) {
       const n = node(a);
-      if (n.kind !== 'postgres') throw new Error(`${addressKey(a)} is a ${n.kind} store, not a PostgreSQL collection`);
+      if (!isCollection(n)) throw new Error(`${addressKey(a)} is a ${n.kind} store, not a SQL collection`);
       return n;
     },
     collections,

@@ -43,7 +43,7 @@ export const ErasureSpec = z.discriminatedUnion('action', [
     .object({
       action: z.literal('retain'),
       mask: MaskSpec.optional(),
-      /** A timestamptz column set to the row's expiry; non-null marks the row restricted. */
+      /** A timestamp column set to the row's expiry; non-null marks the row restricted. */
       restrictColumn: Identifier.optional(),
     })
     .strict(),
@@ -55,7 +55,7 @@ export const ErasureSpec = z.discriminatedUnion('action', [
       softDelete: z
         .object({
           set: z.record(Identifier, z.union([z.string(), z.number(), z.boolean(), z.null()])),
-          /** A timestamptz column set to now(): the retention sweep purges rows past `after` by it. */
+          /** A timestamp column set to now(): the retention sweep purges rows past `after` by it. */
           timestamp: Identifier.optional(),
         })
         .strict(),
@@ -69,9 +69,11 @@ export type MaskSpec = z.infer<typeof MaskSpec>;
 /** `references: { account_id: accounts.id }`: this collection's column → another collection's column. */
 const ReferenceTarget = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$/, 'must be "collection.column"');
 
-export const PostgresCollection = z
+/** A table of a SQL store (PostgreSQL or MySQL/MariaDB): how a subject's rows are found, described and erased. */
+export const SqlCollection = z
   .object({
     table: Identifier.optional(),
+    /** PostgreSQL: the schema (default `public`); MySQL: the database (default: the one the URL names). */
     schema: Identifier.optional(),
     key: Identifier.default('id'),
     description: z.string().optional(),
@@ -85,17 +87,30 @@ export const PostgresCollection = z
     onErasure: ErasureSpec.optional(),
   })
   .strict();
-export type PostgresCollection = z.infer<typeof PostgresCollection>;
+export type SqlCollection = z.infer<typeof SqlCollection>;
 
 export const PostgresStore = z
   .object({
     kind: z.literal('postgres'),
     url: z.string().min(1),
     description: z.string().optional(),
-    collections: z.record(Identifier, PostgresCollection),
+    collections: z.record(Identifier, SqlCollection),
   })
   .strict();
 export type PostgresStore = z.infer<typeof PostgresStore>;
+
+/** A MySQL or MariaDB database: the same collections as PostgreSQL, reached at `mysql://user:password@host:3306/database`. */
+export const MysqlStore = z
+  .object({
+    kind: z.literal('mysql'),
+    url: z
+      .string()
+      .regex(/^mysql:\/\/[^/]+\/[^/?]+/, 'must be a mysql:// URL naming a database (mysql://user:password@host:3306/database)'),
+    description: z.string().optional(),
+    collections: z.record(Identifier, SqlCollection),
+  })
+  .strict();
+export type MysqlStore = z.infer<typeof MysqlStore>;
 
 /** Keys in a Redis instance, by pattern per identity: `chart:{account_id}:*`. Removed on erasure. */
 export const RedisStore = z
@@ -195,13 +210,20 @@ export const S3Store = z
   .strict();
 export type S3Store = z.infer<typeof S3Store>;
 
-export const Store = z.discriminatedUnion('kind', [PostgresStore, RedisStore, HttpStore, ManualStore, S3Store]);
+export const Store = z.discriminatedUnion('kind', [PostgresStore, MysqlStore, RedisStore, HttpStore, ManualStore, S3Store]);
 export type Store = z.infer<typeof Store>;
+export type StoreKind = Store['kind'];
 
-/** Every store kind, for enums elsewhere (API views); the check below fails to compile when one is missing. */
-export const STORE_KINDS = ['postgres', 'redis', 'http', 'manual', 's3'] as const satisfies readonly Store['kind'][];
-const _everyKindListed: Exclude<Store['kind'], (typeof STORE_KINDS)[number]> extends never ? true : never = true;
-void _everyKindListed;
+/** Every store kind, once (the record's type makes the compiler ask for a new kind here). */
+const KINDS: Record<StoreKind, true> = { postgres: true, mysql: true, redis: true, http: true, manual: true, s3: true };
+export const STORE_KINDS = Object.keys(KINDS) as [StoreKind, ...StoreKind[]];
+
+/** Stores made of SQL tables (collections); each table is a node of the compiled graph. */
+export type SqlStore = Extract<Store, { collections: unknown }>;
+export type SqlKind = SqlStore['kind'];
+const SQL_KINDS: Record<SqlKind, true> = { postgres: true, mysql: true };
+export const isSqlStore = (s: Store): s is SqlStore => s.kind in SQL_KINDS;
+export const isSqlKind = (kind: StoreKind): kind is SqlKind => kind in SQL_KINDS;
 
 export const DataMap = z
   .object({
@@ -235,7 +257,7 @@ export const DataMap = z
         for (const issue of httpStoreIssues(store, known))
           ctx.addIssue({ code: 'custom', path: ['stores', storeName, ...issue.path], message: issue.message });
       }
-      if (store.kind !== 'postgres') continue;
+      if (!isSqlStore(store)) continue;
       for (const [name, coll] of Object.entries(store.collections)) {
         const at = ['stores', storeName, 'collections', name];
         if (!coll.identity && !coll.references) {

@@ -19,21 +19,29 @@ export function parseIsoDuration(text: string): DurationParts | null {
   return { years: n(1), months: n(2), weeks: n(3), days: n(4), hours: n(5), minutes: n(6), seconds: n(7) };
 }
 
-/** Adds a duration to a date in UTC, calendar-aware for years and months (clamped to month end). */
-export function addIsoDuration(from: Date, text: string): Date {
+/**
+ * A duration as the two parts it is added in: whole calendar months (years and months) first,
+ * then fixed seconds (weeks, days, hours, minutes, seconds). SQL stores add the same two parts
+ * (PostgreSQL intervals, MySQL DATE_ADD … MONTH then … SECOND), so every store agrees on an expiry.
+ */
+export function durationSteps(text: string): { months: number; seconds: number } {
   const d = parseIsoDuration(text);
   if (!d) throw new Error(`not an ISO 8601 duration: ${text}`);
-  const totalMonths = d.years * 12 + d.months;
+  return { months: d.years * 12 + d.months, seconds: (((d.weeks * 7 + d.days) * 24 + d.hours) * 60 + d.minutes) * 60 + d.seconds };
+}
+
+/** Adds a duration to a date in UTC, calendar-aware for years and months (clamped to month end). */
+export function addIsoDuration(from: Date, text: string): Date {
+  const { months, seconds } = durationSteps(text);
   const base = new Date(from.getTime());
-  if (totalMonths) {
+  if (months) {
     const day = base.getUTCDate();
     base.setUTCDate(1);
-    base.setUTCMonth(base.getUTCMonth() + totalMonths);
+    base.setUTCMonth(base.getUTCMonth() + months);
     const lastDay = new Date(Date.UTC(base.getUTCFullYear(), base.getUTCMonth() + 1, 0)).getUTCDate();
     base.setUTCDate(Math.min(day, lastDay));
   }
-  const ms = ((((d.weeks * 7 + d.days) * 24 + d.hours) * 60 + d.minutes) * 60 + d.seconds) * 1000;
-  return new Date(base.getTime() + ms);
+  return new Date(base.getTime() + seconds * 1000);
 }
 
 /** A human phrase for manifests and reports: P7Y → "7 years". */

@@ -27,7 +27,8 @@ const none = (reason: string): Support => ({ ok: false, relevant: false, reason 
 
 export function supportOf(node: Node, op: Operation, requestType?: RequestType): Support {
   switch (node.kind) {
-    case 'postgres': {
+    case 'postgres':
+    case 'mysql': {
       if (op === 'purge') return node.spec.onErasure?.action === 'purge' ? yes : none('its deletion action is not purge');
       if (op === 'correct') {
         return Object.values(node.spec.fields).some((f) => f.correctable) ? yes : none('no field of it is marked correctable');

@@ -132,6 +132,8 @@ export interface ErasureOutcome {
   /** Re-query after erasure: rows or keys still present where deletion (or masking) was due. Must be 0. */
   remainingDue: number;
   longestStatementMs: number;
+  /** SQL stores: the write statements (batches of ≤ 10,000 rows) the action took. */
+  statements?: number;
   /** delete: time spent deleting, and re-querying for the proof. */
   eraseMs?: number;
   proofMs?: number;
@@ -148,7 +150,7 @@ export interface PlanEntry {
   collection: string;
   kind: StoreKind;
   action: 'delete' | 'mask' | 'retain' | 'purge' | 'held' | 'notify' | 'manual' | 'not_included';
-  /** Rows (PostgreSQL), keys (Redis), API calls (processor) or object versions (S3) the action would touch. */
+  /** Rows (SQL stores), keys (Redis), API calls (processor) or object versions (S3) the action would touch. */
   rows: number;
   /** S3: the bytes of those object versions. */
   bytes?: number;

@@ -4,6 +4,7 @@ import { NativeConnection } from '@temporalio/worker';
 import { closeRedisClients } from '../activities/stores/redis';
 import { closeS3Clients } from '../activities/stores/s3';
 import { ensureRetentionSchedule } from './schedules';
+import { closeMysqlPools } from '../activities/stores/mysql';
 import { closeStorePools } from '../activities/stores/postgres';
 import { migrate } from '../db/migrate';
 import { ConfigError, loadConfig } from '../schemas/config';
@@ -48,6 +49,7 @@ export async function runWorker(env: Record<string, string | undefined> = proces
     await connection.close();
     await deps.engineDb.end();
     await closeStorePools();
+    await closeMysqlPools();
     await closeRedisClients();
     closeS3Clients();
   }

@@ -1,5 +1,5 @@
-// One contract for every kind of store. A connector acts on one target — a PostgreSQL
-// collection, or a whole Redis, HTTP or manual store — and implements each operation its kind
+// One contract for every kind of store. A connector acts on one target — a SQL collection
+// (PostgreSQL, MySQL), or a whole Redis, HTTP or manual store — and implements each operation its kind
 // supports (schemas/store-kinds.ts says which); an operation a kind never supports is absent.
 import type { Node, StoreKind } from '../../schemas/datamap-graph';
 import type { CollectionExportResult, CorrectionOutcome, ErasureOutcome, PlanEntry, RecordUnit } from '../../schemas/workflow';

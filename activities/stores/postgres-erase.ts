@@ -3,27 +3,10 @@
 // re-query that proves it. Every function is safe to run again after a crash.
 import { escapeIdentifier as q, type Pool, type QueryResult } from 'pg';
 import type { MaskSpec } from '../../schemas/datamap';
-import type { CollectionEntry } from '../../schemas/datamap-graph';
+import { ERASE_BATCH, ERASE_LANES, noBatches, sumBatches, timed, type BatchStats } from './batches';
+import { MASK_PREFIX, REDACTED, type MaskOptions } from './masking';
 import type { Predicate } from './selector';
-import { subjectWhere, tableRef } from './sql';
-
-export const ERASE_BATCH = 10_000;
-export const MASK_PREFIX = 'sha256:';
-export const REDACTED = '[redacted]';
-
-export interface BatchStats {
-  rows: number;
-  statements: number;
-  longestStatementMs: number;
-}
-
-async function timed<T>(stats: BatchStats, run: () => Promise<T>): Promise<T> {
-  const t0 = performance.now();
-  const r = await run();
-  stats.statements++;
-  stats.longestStatementMs = Math.max(stats.longestStatementMs, performance.now() - t0);
-  return r;
-}
+import { subjectWhere, tableRef, type PgCollection } from './sql';
 
 /**
  * Deletes every row matching `where` in batches of at most `batch` rows, each its own statement.
@@ -32,13 +15,13 @@ async function timed<T>(stats: BatchStats, run: () => Promise<T>): Promise<T> {
  */
 export async function deleteWhere(
   pool: Pool,
-  entry: CollectionEntry,
+  entry: PgCollection,
   where: string,
   params: unknown[],
   opts: { batch?: number; advance?: string } = {},
 ): Promise<BatchStats> {
   const batch = opts.batch ?? ERASE_BATCH;
-  const stats: BatchStats = { rows: 0, statements: 0, longestStatementMs: 0 };
+  const stats = noBatches();
   if (!opts.advance) {
     const sql = `DELETE FROM ${tableRef(entry)} WHERE ctid = ANY(ARRAY(SELECT t.ctid FROM ${tableRef(entry)} t WHERE ${where} LIMIT ${batch}))`;
     for (;;) {
@@ -69,7 +52,7 @@ export async function deleteWhere(
  * The second column of an index that starts with `column`, if any: with it a subject's rows
  * can be deleted in that column's order, each batch starting where the last ended.
  */
-export async function orderingColumn(pool: Pool, entry: CollectionEntry, column: string): Promise<string | null> {
+export async function orderingColumn(pool: Pool, entry: PgCollection, column: string): Promise<string | null> {
   const { rows } = await pool.query<{ col: string }>(
     `SELECT a2.attname AS col
        FROM pg_index i
@@ -82,9 +65,6 @@ export async function orderingColumn(pool: Pool, entry: CollectionEntry, column:
   return rows[0]?.col ?? null;
 }
 
-/** Parallel batch streams for a large subject erasure (each over its own range). */
-export const ERASE_LANES = 2;
-
 /**
  * Deletes a subject's rows in batches. A subject found by one value of one column, with an
  * index on (that column, X), is deleted along X in ERASE_LANES ranges side by side; otherwise
@@ -92,7 +72,7 @@ export const ERASE_LANES = 2;
  */
 export async function deleteSubjectRows(
   pool: Pool,
-  entry: CollectionEntry,
+  entry: PgCollection,
   preds: Predicate[],
   opts: { batch?: number } = {},
 ): Promise<BatchStats> {
@@ -124,14 +104,7 @@ export async function deleteSubjectRows(
   );
   // rows whose ordering column is NULL are in no range
   const rest = await deleteWhere(pool, entry, `${w.sql} AND ${col} IS NULL`, w.params, opts);
-  return lanes.concat(rest).reduce(
-    (a, l) => ({
-      rows: a.rows + l.rows,
-      statements: a.statements + l.statements,
-      longestStatementMs: Math.max(a.longestStatementMs, l.longestStatementMs),
-    }),
-    { rows: 0, statements: 0, longestStatementMs: 0 },
-  );
+  return sumBatches(lanes.concat(rest));
 }
 
 function maskExpr(column: string, how: 'hash' | 'null' | 'redact', saltParam: string): string {
@@ -142,22 +115,15 @@ function maskExpr(column: string, how: 'hash' | 'null' | 'redact', saltParam: st
   return `CASE WHEN ${c} IS NULL OR ${c}::text LIKE '${MASK_PREFIX}%' THEN ${c} ELSE '${MASK_PREFIX}' || encode(sha256(convert_to(${saltParam} || ${c}::text, 'UTF8')), 'hex') END`;
 }
 
-export interface MaskOptions {
-  mask?: MaskSpec | undefined;
-  salt: string;
-  /** retain: set this column to the row's expiry (timestamp + maxAge), marking it restricted. */
-  restrict?: { column: string; timestampColumn: string; maxAge: string };
-}
-
 /** Rewrites masked fields (and the restriction column) of a subject's rows, keyset-batched. */
 export async function maskSubjectRows(
   pool: Pool,
-  entry: CollectionEntry,
+  entry: PgCollection,
   preds: Predicate[],
   opts: MaskOptions,
   batch = ERASE_BATCH,
 ): Promise<BatchStats> {
-  const stats: BatchStats = { rows: 0, statements: 0, longestStatementMs: 0 };
+  const stats = noBatches();
   const sets = Object.entries(opts.mask ?? {}).map(([col, how]) => `${q(col)} = ${maskExpr(col, how, '$2::text')}`);
   if (opts.restrict) {
     sets.push(`${q(opts.restrict.column)} = ${q(opts.restrict.timestampColumn)} + $3::interval`);
@@ -189,7 +155,7 @@ export async function maskSubjectRows(
 /** Deactivates a subject's rows at once (e.g. status = 'deleted') before the hard purge. */
 export async function softDeleteSubjectRows(
   pool: Pool,
-  entry: CollectionEntry,
+  entry: PgCollection,
   preds: Predicate[],
   set: Record<string, unknown>,
   timestampColumn?: string,
@@ -207,7 +173,7 @@ export async function softDeleteSubjectRows(
   return r.rowCount ?? 0;
 }
 
-export async function countSubjectRows(pool: Pool, entry: CollectionEntry, preds: Predicate[], extra = 'true'): Promise<number> {
+export async function countSubjectRows(pool: Pool, entry: PgCollection, preds: Predicate[], extra = 'true'): Promise<number> {
   if (!preds.length) return 0;
   const w = subjectWhere(preds, 1);
   const { rows } = await pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${tableRef(entry)} t WHERE ${w.sql} AND ${extra}`, w.params);
@@ -215,7 +181,7 @@ export async function countSubjectRows(pool: Pool, entry: CollectionEntry, preds
 }
 
 /** Subject rows whose masked fields still hold a value that is not masked (must be 0). */
-export async function countUnmasked(pool: Pool, entry: CollectionEntry, preds: Predicate[], mask: MaskSpec | undefined): Promise<number> {
+export async function countUnmasked(pool: Pool, entry: PgCollection, preds: Predicate[], mask: MaskSpec | undefined): Promise<number> {
   const checks = Object.entries(mask ?? {}).map(([col, how]) =>
     how === 'null'
       ? `t.${q(col)} IS NOT NULL`
@@ -230,7 +196,7 @@ export async function countUnmasked(pool: Pool, entry: CollectionEntry, preds: P
 /** The earliest and latest expiry among a subject's restricted rows. */
 export async function restrictedUntil(
   pool: Pool,
-  entry: CollectionEntry,
+  entry: PgCollection,
   preds: Predicate[],
   column: string,
 ): Promise<{ earliest: Date | null; latest: Date | null }> {
@@ -246,7 +212,7 @@ export async function restrictedUntil(
 /** When the last of a subject's rows would expire under a retention rule (for plans). */
 export async function latestExpiry(
   pool: Pool,
-  entry: CollectionEntry,
+  entry: PgCollection,
   preds: Predicate[],
   timestampColumn: string,
   maxAge: string,

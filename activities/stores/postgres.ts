@@ -4,12 +4,11 @@
 // validated data map and are quoted.
 import { escapeIdentifier as q, Pool, type PoolClient } from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
-import type { CollectionEntry } from '../../schemas/datamap-graph';
 import type { ReadSink } from '../staging';
 import type { FileDigest } from '../../schemas/workflow';
 import { CopyJsonToArray } from './json-lines';
 import type { Predicate } from './selector';
-import { columnExpr, subjectWhere, tableRef } from './sql';
+import { columnExpr, subjectWhere, tableRef, type PgCollection } from './sql';
 
 const pools = new Map<string, Pool>();
 
@@ -32,7 +31,7 @@ export async function closeStorePools(): Promise<void> {
 /** Distinct values of `columns` in a subject's rows (for `provides` and `references`). */
 export async function distinctValues(
   pool: Pool,
-  entry: CollectionEntry,
+  entry: PgCollection,
   preds: Predicate[],
   columns: string[],
 ): Promise<Record<string, string[]>> {
@@ -49,7 +48,7 @@ export async function distinctValues(
   return out;
 }
 
-export async function countRows(pool: Pool, entry: CollectionEntry, preds: Predicate[]): Promise<number> {
+export async function countRows(pool: Pool, entry: PgCollection, preds: Predicate[]): Promise<number> {
   if (!preds.length) return 0;
   const where = subjectWhere(preds, 1);
   const { rows } = await pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${tableRef(entry)} t WHERE ${where.sql}`, where.params);
@@ -60,7 +59,7 @@ export async function countRows(pool: Pool, entry: CollectionEntry, preds: Predi
  * Loads each predicate's values into a temporary table (typed like the column, via
  * jsonb_populate_recordset) and returns a WHERE clause over them, for use inside COPY.
  */
-async function loadSelection(client: PoolClient, entry: CollectionEntry, preds: Predicate[]): Promise<string> {
+async function loadSelection(client: PoolClient, entry: PgCollection, preds: Predicate[]): Promise<string> {
   const clauses: string[] = [];
   for (const [i, p] of preds.entries()) {
     const sel = `dsar_sel_${i}`;
@@ -107,7 +106,7 @@ export interface CollectionFiles {
  */
 export async function exportCollectionFiles(
   pool: Pool,
-  entry: CollectionEntry,
+  entry: PgCollection,
   preds: Predicate[],
   sink: ReadSink,
   names: { json: string; csv: string },
@@ -151,12 +150,7 @@ export async function exportCollectionFiles(
 }
 
 /** The first `limit` rows of a subject in key order (for the human-readable access report). */
-export async function sampleRows(
-  pool: Pool,
-  entry: CollectionEntry,
-  preds: Predicate[],
-  limit: number,
-): Promise<Record<string, unknown>[]> {
+export async function sampleRows(pool: Pool, entry: PgCollection, preds: Predicate[], limit: number): Promise<Record<string, unknown>[]> {
   if (!preds.length) return [];
   const where = subjectWhere(preds, 1);
   const { rows } = await pool.query(

@@ -1,21 +1,32 @@
-import type { Node, StoreKind } from '../../schemas/datamap-graph';
+import type { CollectionEntry, Node, SqlKind, StoreKind } from '../../schemas/datamap-graph';
 import { OPERATIONS, supportOf, type Operation } from '../../schemas/store-kinds';
 import type { Connector, ConnectorFor } from './connector';
 import { httpConnector } from './http-connector';
 import { manualConnector } from './manual-connector';
-import { postgresConnector } from './postgres-connector';
+import { mysqlBackend, mysqlConnector } from './mysql-connector';
+import { postgresBackend, postgresConnector } from './postgres-connector';
 import { redisConnector } from './redis-connector';
 import { s3Connector } from './s3-connector';
+import type { SqlBackend } from './sql-connector';
 
 const CONNECTORS: { [K in StoreKind]: ConnectorFor<K> } = {
   postgres: postgresConnector,
+  mysql: mysqlConnector,
   redis: redisConnector,
   http: httpConnector,
   manual: manualConnector,
   s3: s3Connector,
 };
 
+const SQL_BACKENDS: { [K in SqlKind]: SqlBackend<K> } = {
+  postgres: postgresBackend,
+  mysql: mysqlBackend,
+};
+
 export const connectorFor = <N extends Node>(node: N): Connector<N> => CONNECTORS[node.kind] as unknown as Connector<N>;
+
+/** The statements of a SQL collection's kind (what the retention sweep runs). */
+export const sqlBackendFor = (entry: CollectionEntry): SqlBackend<SqlKind> => SQL_BACKENDS[entry.kind] as SqlBackend<SqlKind>;
 
 /** The connector's implementation of an operation the store supports; an error naming both otherwise. */
 export function operationOf<O extends Exclude<Operation, 'plan' | 'read' | 'erase' | 'verify'>>(

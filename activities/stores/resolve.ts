@@ -112,8 +112,8 @@ async function learnFrom(
   return grew;
 }
 
-/** Resolution works from the predicates it is given, never from a stored subject. */
-const NO_SUBJECT = {
+/** For reads by the predicates given (resolution, the address on record), never by a stored subject. */
+export const NO_SUBJECT = {
   predicates: () => Promise.reject(new Error('resolution reads by the predicates it is given')),
   identities: () => Promise.reject(new Error('resolution reads by the predicates it is given')),
 };

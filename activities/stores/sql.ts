@@ -1,10 +1,13 @@
-// SQL fragments for a subject's rows. Values are always bound ($n); identifiers come from the
-// validated data map and are quoted.
+// PostgreSQL SQL fragments for a subject's rows. Values are always bound ($n); identifiers come
+// from the validated data map and are quoted.
 import { escapeIdentifier as q } from 'pg';
-import type { CollectionEntry } from '../../schemas/datamap-graph';
+import type { CollectionOf } from '../../schemas/datamap-graph';
 import type { Predicate } from './selector';
 
-export const tableRef = (e: CollectionEntry) => `${q(e.schema)}.${q(e.table)}`;
+/** A collection of a PostgreSQL store. */
+export type PgCollection = CollectionOf<'postgres'>;
+
+export const tableRef = (e: PgCollection) => `${q(e.schema ?? 'public')}.${q(e.table)}`;
 export const columnExpr = (p: Predicate) => (p.caseInsensitive ? `lower(t.${q(p.column)})` : `t.${q(p.column)}`);
 
 /** A subject's rows: `(col1 = ANY($n) OR …)` with the values bound from `firstParam` on. */

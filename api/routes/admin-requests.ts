@@ -4,6 +4,7 @@ import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/cl
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { findRequest, listRequests } from '../../records/requests';
+import { STORE_KINDS } from '../../schemas/datamap';
 import { JURISDICTIONS } from '../../schemas/deadline';
 import { CHANNELS, REQUEST_STATUSES, REQUEST_TYPES, RequestId, RequestView } from '../../schemas/request';
 import type { UpdateDefinition } from '@temporalio/common';
@@ -12,7 +13,6 @@ import { appendAudit } from '../../records/audit-events';
 import { findOpenManualTask } from '../../records/manual-tasks';
 import { listManualUploads, saveManualUpload } from '../../records/manual-uploads';
 import { AUDIT_ACTIONS } from '../../schemas/audit-actions';
-import { STORE_KINDS } from '../../schemas/datamap';
 import { completeManualTaskUpdate, denyUpdate, extendUpdate } from '../../schemas/contract';
 import {
   DENIAL_REASONS,
@@ -68,6 +68,7 @@ const ErasureOutcomeView = z.object({
   softDeleted: z.number(),
   remainingDue: z.number(),
   longestStatementMs: z.number(),
+  statements: z.number().optional(),
   eraseMs: z.number().optional(),
   proofMs: z.number().optional(),
   maskedFields: z.array(z.string()).optional(),

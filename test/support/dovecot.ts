@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { stopChild, waitForPort } from '../../cli/stack/temporal';
 import { freePort } from './ports';
+import { systemUser } from './system-user';
 
 export interface DovecotServer {
   /** imap://user:pass@127.0.0.1:port */
@@ -20,15 +21,6 @@ export interface DovecotServer {
 
 const DOVECOT = ['/usr/sbin/dovecot', '/usr/local/sbin/dovecot'].find((p) => existsSync(p)) ?? 'dovecot';
 const HINT = 'install it: apt-get install dovecot-imapd';
-
-/** uid/gid/name of a system user, from /etc/passwd. */
-async function systemUser(name: string): Promise<{ uid: number; gid: number } | null> {
-  const passwd = await readFile('/etc/passwd', 'utf8').catch(() => '');
-  const line = passwd.split('\n').find((l) => l.startsWith(`${name}:`));
-  if (!line) return null;
-  const [, , uid, gid] = line.split(':');
-  return { uid: Number(uid), gid: Number(gid) };
-}
 
 export async function startDovecot(): Promise<DovecotServer> {
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'dsar-dovecot-'));

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { Pool } from 'pg';
 import type { ActivityDeps } from '../../activities/deps';
 import { createMailer } from '../../activities/email';
+import { closeMysqlPools } from '../../activities/stores/mysql';
 import { closeStorePools } from '../../activities/stores/postgres';
 import { buildApp } from '../../api/app';
 import { ensureTemporalCli, PROJECT_ROOT } from '../../cli/stack/temporal';
@@ -20,6 +21,8 @@ import { parseDataMaps } from '../../schemas/datamap';
 import { compileDataMap } from '../../schemas/datamap-graph';
 import { createDsarWorker, WORKFLOWS_PATH } from '../../worker/create';
 import { freePort } from './ports';
+import { createLegacyShop } from './legacy-shop';
+import { startMariaDb, type MariaDbServer } from './mariadb';
 import { startProcessor, type FakeProcessor } from './processor';
 import { startRedis, type RedisServer } from './redis';
 import { startSmtpCatcher, type SmtpCatcher } from './smtp';
@@ -95,6 +98,8 @@ export interface Stack {
   redis: RedisServer | null;
   processor: FakeProcessor | null;
   s3: S3Server | null;
+  /** MariaDB with the legacy shop's tables (empty), when asked for. */
+  mysql: MariaDbServer | null;
   env: TestWorkflowEnvironment;
   smtp: SmtpCatcher;
   app: FastifyInstance;
@@ -120,6 +125,19 @@ export interface StackOptions {
   mapEnv?: Record<string, string>;
   /** Start MinIO and append test/fixtures/s3-store.yml (S3 stores) to the data map. */
   s3?: boolean;
+  /** Start MariaDB and add the legacy shop (test/fixtures/mysql-store.yml) to the data map. */
+  mysql?: boolean;
+}
+
+async function startLegacyShop(): Promise<MariaDbServer> {
+  const server = await startMariaDb();
+  const root = await server.connect();
+  try {
+    await createLegacyShop(root);
+  } finally {
+    await root.end();
+  }
+  return server;
 }
 
 async function startTemporal(timeSkipping: boolean): Promise<TestWorkflowEnvironment> {
@@ -131,13 +149,14 @@ async function startTemporal(timeSkipping: boolean): Promise<TestWorkflowEnviron
 
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   quietRuntime();
-  const [db, smtp, env, redis, processor, s3] = await Promise.all([
+  const [db, smtp, env, redis, processor, s3, mysql] = await Promise.all([
     startDatabases(),
     startSmtpCatcher(),
     startTemporal(opts.timeSkipping ?? false),
     opts.extraStores ? startRedis() : null,
     opts.extraStores ? startProcessor() : null,
     opts.s3 ? startS3Server() : null,
+    opts.mysql ? startLegacyShop() : null,
   ]);
   const taskQueue = `dsar-test-${path.basename(db.tmp)}`;
   const config = Config.parse({
@@ -162,6 +181,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const extraMaps = await Promise.all(
     (opts.extraMaps ?? []).map(async (f) => ({ name: f, text: await readFile(path.join(PROJECT_ROOT, f), 'utf8') })),
   );
+  if (opts.mysql) mapText += `\n${await readFile(path.join(PROJECT_ROOT, 'test', 'fixtures', 'mysql-store.yml'), 'utf8')}`;
   if (s3) mapText += `\n${await readFile(path.join(PROJECT_ROOT, 'test', 'fixtures', 's3-store.yml'), 'utf8')}`;
   const dataMap = compileDataMap(
     parseDataMaps([{ name: 'demo/datamap.yml', text: mapText }, ...extraMaps], {
@@ -169,6 +189,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       REDIS_URL: redis?.url,
       BILLING_PROVIDER_URL: processor?.url,
       BILLING_PROVIDER_TOKEN: processor?.token,
+      MYSQL_URL: mysql?.url,
       ...opts.mapEnv,
       ...s3?.env,
     }),
@@ -184,6 +205,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     redis,
     processor,
     s3,
+    mysql,
     env,
     smtp,
     app,
@@ -209,6 +231,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       await processor?.stop();
       closeS3Clients();
       await s3?.stop();
+      await closeMysqlPools();
+      await mysql?.stop();
       await db.stop();
     },
   };

@@ -154,3 +154,64 @@ test('warnings name what a map author should know', () => {
   assert.ok(map.warnings.some((w) => w.startsWith('billing_provider.processor: read is not supported')));
   assert.ok(map.warnings.some((w) => w.startsWith('helpdesk_archive.manual_task: read is not supported')));
 });
+
+const mixedStores = `
+identities: [email, customer_id]
+stores:
+  app:
+    kind: postgres
+    url: postgres://x
+    collections:
+      users: { identity: { email: email }, fields: { name: { category: user.name, correctable: true } } }
+  shop:
+    kind: mysql
+    url: mysql://u:p@db:3306/shop
+    collections:
+      customers: { identity: { email: email }, provides: { customer_id: id }, fields: { name: { category: user.name, correctable: true } } }
+      orders: { references: { customer_id: customers.id }, onErasure: { action: purge, after: P30D, softDelete: { set: { state: gone } } } }
+      lines: { schema: archive, table: order_lines, references: { order_id: orders.id } }
+`;
+
+test('MySQL collections are nodes with edges like PostgreSQL ones: resolved, erased children first, every operation implemented', () => {
+  const map = compile(mixedStores);
+  assert.deepEqual(
+    map.collections.map((c) => [addressKey(c), c.kind, c.schema, c.table]),
+    [
+      ['app.users', 'postgres', 'public', 'users'],
+      ['shop.customers', 'mysql', null, 'customers'],
+      ['shop.orders', 'mysql', null, 'orders'],
+      ['shop.lines', 'mysql', 'archive', 'order_lines'],
+    ],
+  );
+  assert.deepEqual(
+    map.resolutionOrder.map((l) => l.map(addressKey)),
+    [['app.users', 'shop.customers'], ['shop.orders'], ['shop.lines']],
+  );
+  assert.deepEqual(
+    map.eraseOrder.map((l) => l.map(addressKey)),
+    [['app.users', 'shop.lines'], ['shop.orders'], ['shop.customers']],
+  );
+  assert.deepEqual(map.referencedColumns({ store: 'shop', collection: 'customers' }), ['id']);
+  assert.equal(map.collection({ store: 'shop', collection: 'orders' }).kind, 'mysql');
+  assert.deepEqual(keys(map.targetsFor('correction').targets), ['app.users', 'shop.customers']);
+  assert.deepEqual(map.warnings, []);
+  for (const node of map.nodes) assert.deepEqual(missingOperations(node), [], addressKey(node));
+  assert.equal(supportOf(map.node({ store: 'shop', collection: 'orders' }), 'purge').ok, true);
+  assert.equal(supportOf(map.node({ store: 'shop', collection: 'lines' }), 'purge').ok, false);
+});
+
+test('a MySQL store is refused without a database in its URL, and its references stay within it', () => {
+  const issues = (text: string) => {
+    try {
+      compile(text);
+    } catch (err) {
+      return (err as DataMapError).issues.map((i) => `${i.path}: ${i.message}`);
+    }
+    return [];
+  };
+  assert.ok(issues(mixedStores.replace('mysql://u:p@db:3306/shop', 'mysql://u:p@db:3306')).some((i) => i.startsWith('stores.shop.url')));
+  assert.ok(issues(mixedStores.replace('mysql://u:p@db:3306/shop', 'postgres://db/shop')).some((i) => i.startsWith('stores.shop.url')));
+  assert.deepEqual(issues(mixedStores.replace('customer_id: customers.id', 'customer_id: users.id')), [
+    'stores.shop.collections.orders.references.customer_id: references unknown collection "users" in store shop',
+  ]);
+});

@@ -1,0 +1,32 @@
+// MySQL and MariaDB collections: rows found by bound values, streamed out of one snapshot, and
+// `onErasure` per collection (delete, mask, retain, purge) through the shared SQL connector.
+import { openTable } from './mysql';
+import {
+  correctColumn,
+  countSubjectRows,
+  countUnmasked,
+  deleteSubjectRows,
+  latestExpiry,
+  latestOf,
+  maskSubjectRows,
+  softDeleteSubjectRows,
+} from './mysql-erase';
+import { distinctValues, exportSubjectRows } from './mysql-read';
+import { sweepExpiredRows } from './mysql-sweep';
+import { sqlConnector, type SqlBackend } from './sql-connector';
+
+export const mysqlBackend: SqlBackend<'mysql'> = {
+  distinctValues,
+  exportRows: exportSubjectRows,
+  countRows: async (entry, preds) => countSubjectRows(await openTable(entry), preds),
+  countUnmasked: async (entry, preds, mask) => countUnmasked(await openTable(entry), preds, mask),
+  deleteRows: async (entry, preds) => deleteSubjectRows(await openTable(entry), preds),
+  maskRows: async (entry, preds, opts) => maskSubjectRows(await openTable(entry), preds, opts),
+  softDeleteRows: async (entry, preds, set, timestampColumn) => softDeleteSubjectRows(await openTable(entry), preds, set, timestampColumn),
+  latest: async (entry, preds, column) => latestOf(await openTable(entry), preds, column),
+  latestExpiry: async (entry, preds, timestampColumn, maxAge) => latestExpiry(await openTable(entry), preds, timestampColumn, maxAge),
+  correctColumn: async (entry, preds, column, value) => correctColumn(await openTable(entry), preds, column, value),
+  sweepExpired: sweepExpiredRows,
+};
+
+export const mysqlConnector = sqlConnector(mysqlBackend);

@@ -1,0 +1,191 @@
+// The connector of every SQL store kind. What a request does to a collection — read it, plan,
+// delete / mask / retain / purge as `onErasure` says, prove it by re-query, correct — is decided
+// here once; each kind (PostgreSQL, MySQL) supplies the statements as a SqlBackend.
+import { sha256Hex } from '../../lib/hash';
+import { fieldHolds, type MaskSpec } from '../../schemas/datamap';
+import type { CollectionEntry, CollectionOf, SqlKind } from '../../schemas/datamap-graph';
+import type { FileDigest } from '../../schemas/workflow';
+import type { ReadSink } from '../staging';
+import type { BatchStats } from './batches';
+import { NOTHING_DONE, targetOf, type Connector, type ConnectorContext } from './connector';
+import { maskingSalt, type MaskOptions } from './masking';
+import type { Predicate } from './selector';
+
+export interface ExportedRows {
+  rows: number;
+  json: FileDigest;
+  csv: FileDigest;
+  /** The first rows in key order, for the human-readable access report. */
+  sample: Record<string, unknown>[];
+}
+
+export interface SweepStats extends BatchStats {
+  /** Rows past the cutoff left alone because their subject is under a legal hold. */
+  heldSkipped: number;
+}
+
+/**
+ * What a SQL store kind provides. Every function acts on one collection and a subject's rows
+ * (`preds`); values are bound, never spliced into SQL. Every write is safe to run again.
+ */
+export interface SqlBackend<K extends SqlKind> {
+  /** Distinct values (as text) of `columns` in the subject's rows, NULLs left out. */
+  distinctValues(entry: CollectionOf<K>, preds: Predicate[], columns: string[]): Promise<Record<string, string[]>>;
+  /** Streams the subject's rows in key order into `names.json` (a JSON array) and `names.csv`, from one snapshot. */
+  exportRows(entry: CollectionOf<K>, preds: Predicate[], sink: ReadSink, names: { json: string; csv: string }): Promise<ExportedRows>;
+  countRows(entry: CollectionOf<K>, preds: Predicate[]): Promise<number>;
+  /** Subject rows whose masked fields still hold a value that is not masked (must be 0). */
+  countUnmasked(entry: CollectionOf<K>, preds: Predicate[], mask: MaskSpec | undefined): Promise<number>;
+  /** Deletes the subject's rows in batches of at most ERASE_BATCH. */
+  deleteRows(entry: CollectionOf<K>, preds: Predicate[]): Promise<BatchStats>;
+  /** Masks fields and sets the restriction column of the subject's rows, in batches. */
+  maskRows(entry: CollectionOf<K>, preds: Predicate[], opts: MaskOptions): Promise<BatchStats>;
+  /** Sets `set` at once (and `timestampColumn` to now, keeping a first deactivation time); rows touched. */
+  softDeleteRows(entry: CollectionOf<K>, preds: Predicate[], set: Record<string, unknown>, timestampColumn?: string): Promise<number>;
+  /** The latest value of a subject's `column` (the expiry of restricted rows). */
+  latest(entry: CollectionOf<K>, preds: Predicate[], column: string): Promise<Date | null>;
+  /** When the last of the subject's rows would expire: max(timestampColumn) + maxAge. */
+  latestExpiry(entry: CollectionOf<K>, preds: Predicate[], timestampColumn: string, maxAge: string): Promise<Date | null>;
+  /** Sets `column` to `value` where it differs; the distinct old values (as text) and the rows changed. */
+  correctColumn(entry: CollectionOf<K>, preds: Predicate[], column: string, value: string): Promise<{ rows: number; old: string[] }>;
+  /** Deletes rows whose `column` is older than `age` (oldest first, in batches), skipping rows of `held` subjects. */
+  sweepExpired(entry: CollectionOf<K>, held: Predicate[], column: string, age: string): Promise<SweepStats>;
+}
+
+/** The columns of a collection that hold a requested field: same name, or same category ending. */
+export function columnsFor(entry: CollectionEntry, field: string): string[] {
+  return Object.entries(entry.spec.fields)
+    .filter(([name, f]) => fieldHolds(name, f, field))
+    .map(([name]) => name);
+}
+
+/** The connector of one SQL kind, from its backend (any kind's backend serves its own collections). */
+export function sqlConnector(db: SqlBackend<SqlKind>): Connector<CollectionEntry> {
+  const open = async (ctx: ConnectorContext<CollectionEntry>) => ({
+    entry: ctx.node,
+    preds: await ctx.subject.predicates(ctx.node.store, ctx.node.collection),
+    spec: ctx.node.spec.onErasure ?? { action: 'delete' as const },
+  });
+  const iso = (d: Date | null) => (d ? d.toISOString() : undefined);
+
+  return {
+    resolve: (ctx, predicates, columns) => db.distinctValues(ctx.node, predicates, columns),
+
+    async read(ctx, sink) {
+      const { entry, preds } = await open(ctx);
+      const base = `data/${entry.store}/${entry.collection}`;
+      const out = await db.exportRows(entry, preds, sink, { json: `${base}.json`, csv: `${base}.csv` });
+      await sink.sample(out.sample);
+      return { rows: out.rows, unit: 'rows', files: [out.json, out.csv] };
+    },
+
+    async plan(ctx) {
+      const { entry, preds, spec } = await open(ctx);
+      const plan = { ...targetOf(entry), action: spec.action, rows: await db.countRows(entry, preds) };
+      if (spec.action === 'retain' && entry.spec.retention) {
+        const { timestamp, maxAge, basis } = entry.spec.retention;
+        const until = await db.latestExpiry(entry, preds, timestamp, maxAge);
+        return { ...plan, basis, retainedUntil: iso(until), maskedFields: Object.keys(spec.mask ?? {}) };
+      }
+      if (spec.action === 'mask') return { ...plan, maskedFields: Object.keys(spec.mask) };
+      if (spec.action === 'purge') return { ...plan, purgeAfter: spec.after };
+      return plan;
+    },
+
+    async erase(ctx) {
+      const { entry, preds, spec } = await open(ctx);
+      const base = { ...NOTHING_DONE, ...targetOf(entry) };
+      switch (spec.action) {
+        case 'delete': {
+          const t0 = performance.now();
+          const s = await db.deleteRows(entry, preds);
+          const t1 = performance.now();
+          const remainingDue = await db.countRows(entry, preds);
+          return {
+            ...base,
+            action: 'delete',
+            deleted: s.rows,
+            statements: s.statements,
+            longestStatementMs: s.longestStatementMs,
+            remainingDue,
+            eraseMs: Math.round(t1 - t0),
+            proofMs: Math.round(performance.now() - t1),
+          };
+        }
+        case 'mask': {
+          const s = await db.maskRows(entry, preds, { mask: spec.mask, salt: maskingSalt(ctx.deps) });
+          return {
+            ...base,
+            action: 'mask',
+            masked: s.rows,
+            maskedFields: Object.keys(spec.mask),
+            statements: s.statements,
+            longestStatementMs: s.longestStatementMs,
+            remainingDue: await db.countUnmasked(entry, preds, spec.mask),
+          };
+        }
+        case 'retain': {
+          // validation guarantees a retained collection has a retention period with a basis
+          const retention = entry.spec.retention!;
+          const s = await db.maskRows(entry, preds, {
+            mask: spec.mask,
+            salt: maskingSalt(ctx.deps),
+            restrict: spec.restrictColumn
+              ? { column: spec.restrictColumn, timestampColumn: retention.timestamp, maxAge: retention.maxAge }
+              : undefined,
+          });
+          const until = spec.restrictColumn ? await db.latest(entry, preds, spec.restrictColumn) : null;
+          return {
+            ...base,
+            action: 'retain',
+            retained: await db.countRows(entry, preds),
+            masked: spec.mask ? s.rows : 0,
+            maskedFields: Object.keys(spec.mask ?? {}),
+            basis: retention.basis,
+            retentionPeriod: retention.maxAge,
+            retainedUntil: iso(until),
+            statements: s.statements,
+            longestStatementMs: s.longestStatementMs,
+            remainingDue: await db.countUnmasked(entry, preds, spec.mask),
+          };
+        }
+        case 'purge': {
+          // deactivate now; the hard delete comes when the grace period ends (a durable timer in the workflow)
+          const softDeleted = await db.softDeleteRows(entry, preds, spec.softDelete.set, spec.softDelete.timestamp);
+          return { ...base, action: 'purge', softDeleted, purgeAfter: spec.after };
+        }
+      }
+    },
+
+    async verify(ctx) {
+      const { entry, preds, spec } = await open(ctx);
+      if (spec.action === 'delete') return db.countRows(entry, preds);
+      if (spec.action === 'mask' || spec.action === 'retain') return db.countUnmasked(entry, preds, spec.mask);
+      return 0; // purge: due only when the grace period ends (see purge)
+    },
+
+    async purge(ctx) {
+      const { entry, preds } = await open(ctx);
+      const s = await db.deleteRows(entry, preds);
+      return {
+        deleted: s.rows,
+        remaining: await db.countRows(entry, preds),
+        statements: s.statements,
+        longestStatementMs: s.longestStatementMs,
+      };
+    },
+
+    async correct(ctx, corrections) {
+      const { entry, preds } = await open(ctx);
+      const changes: { field: string; column: string; rows: number; oldSha256: string[]; newSha256: string }[] = [];
+      if (!preds.length) return { ...targetOf(entry), changes };
+      for (const [field, value] of Object.entries(corrections)) {
+        for (const column of columnsFor(entry, field)) {
+          const r = await db.correctColumn(entry, preds, column, value);
+          changes.push({ field, column, rows: r.rows, oldSha256: r.old.map((o) => sha256Hex(o)), newSha256: sha256Hex(value) });
+        }
+      }
+      return { ...targetOf(entry), changes };
+    },
+  };
+}
