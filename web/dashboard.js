@@ -105,17 +105,20 @@
       headers: headers,
       cache: 'no-store',
       body: body === undefined ? undefined : JSON.stringify(body),
-    }).then(function (res) {
-      return res
-        .json()
-        .catch(function () {
-          return {};
-        })
-        .then(function (b) {
-          if (res.status === 401) throw new AuthError(b.message || 'The key was not accepted.');
-          return { status: res.status, ok: res.ok, body: b };
-        });
-    });
+    }).then(answer);
+  }
+
+  /** The API's answer as { status, ok, body }; a refused key signs the team out. */
+  function answer(res) {
+    return res
+      .json()
+      .catch(function () {
+        return {};
+      })
+      .then(function (b) {
+        if (res.status === 401) throw new AuthError(b.message || 'The key was not accepted.');
+        return { status: res.status, ok: res.ok, body: b };
+      });
   }
 
   function errorText(r) {
@@ -443,17 +446,7 @@
       },
       cache: 'no-store',
       body: file,
-    }).then(function (res) {
-      return res
-        .json()
-        .catch(function () {
-          return {};
-        })
-        .then(function (b) {
-          if (res.status === 401) throw new AuthError(b.message || 'The key was not accepted.');
-          return { status: res.status, ok: res.ok, body: b };
-        });
-    });
+    }).then(answer);
   }
 
   function taskUrl(t, tail) {

@@ -1,22 +1,15 @@
 import assert from 'node:assert/strict';
+import { issuesOf as refusal } from '../support/datamap-issues';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { DataMapError, parseDataMap } from '../../schemas/datamap';
+import { parseDataMap } from '../../schemas/datamap';
 import { compileDataMap } from '../../schemas/datamap-graph';
 
 const demoText = readFileSync(path.join(__dirname, '..', '..', 'demo', 'datamap.yml'), 'utf8');
 const env = { APP_DATABASE_URL: 'postgres://u:p@localhost/app' };
 
-function issuesOf(text: string, e: Record<string, string> = env) {
-  try {
-    parseDataMap(text, e);
-  } catch (err) {
-    assert.ok(err instanceof DataMapError, String(err));
-    return err.issues;
-  }
-  assert.fail('expected the data map to be refused');
-}
+const issuesOf = (text: string, e: Record<string, string> = env) => refusal(text, e);
 
 test('the demo data map is valid and every collection is reachable from an identity', () => {
   const map = compileDataMap(parseDataMap(demoText, env));

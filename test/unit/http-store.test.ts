@@ -1,5 +1,6 @@
 // The HTTP store's options: lookup, after_last pagination, absentWhen, erase lists, correction
 // bodies, pick — their validation (errors name the path) and their logic.
+import { issuesOf as refusal } from '../support/datamap-issues';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -27,15 +28,7 @@ const env = {
   ZENDESK_OAUTH_TOKEN: 't',
 };
 
-function issuesOf(text: string, e: Record<string, string> = env) {
-  try {
-    parseDataMap(text, e);
-  } catch (err) {
-    assert.ok(err instanceof DataMapError, String(err));
-    return err.issues;
-  }
-  assert.fail('expected the data map to be refused');
-}
+const issuesOf = (text: string, e: Record<string, string> = env) => refusal(text, e);
 
 /** A map with one HTTP store whose entry is `body` (indented under the store). */
 const mapWith = (body: string, identities = '[email, customer_id]') => `
