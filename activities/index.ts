@@ -1,5 +1,4 @@
 // The worker's activities: every side effect of a request, each idempotent on retry.
-import { randomBytes } from 'node:crypto';
 import { AUDIT_ACTIONS, type AuditAction } from '../schemas/audit-actions';
 import type { Target } from '../schemas/datamap-graph';
 import type { RequestStatus } from '../schemas/status';
@@ -15,13 +14,13 @@ import type {
   SweepResult,
 } from '../schemas/workflow';
 import { sha256Hex } from '../lib/hash';
-import { DOWNLOAD_TOKEN_PURPOSE, signToken } from '../lib/signed-token';
+import { DOWNLOAD_TOKEN_PURPOSE, signToken, statusToken, verificationCode } from '../lib/signed-token';
 import { appendAudit } from '../records/audit-events';
 import { findExportOfRequest } from '../records/exports';
 import { mailWasSent } from '../records/mails-sent';
 import { loadRequest, updateProjection } from '../records/requests';
 import { saveSubjectIdentities } from '../records/subject-identities';
-import { saveVerificationToken } from '../records/verification-tokens';
+import { latestVerificationIssue, saveVerificationToken } from '../records/verification-tokens';
 import type { ActivityDeps } from './deps';
 import { sendOnce } from './email';
 import { recipientFor } from './identity';
@@ -78,11 +77,24 @@ export function createActivities(deps: ActivityDeps) {
     async sendVerification(requestId: string): Promise<{ sent: boolean }> {
       const request = await loadRequest(db, requestId);
       if (await mailWasSent(db, `${requestId}:verification`)) return { sent: false };
-      const token = randomBytes(24).toString('base64url');
-      const expiresAt = new Date(Date.now() + deps.config.VERIFICATION_TTL_HOURS * 3_600_000);
-      await saveVerificationToken(db, { tokenHash: sha256Hex(token), requestId, expiresAt });
-      const link = `${deps.config.PUBLIC_BASE_URL}/verify?request=${requestId}&token=${encodeURIComponent(token)}`;
-      const mail = verificationMail({ requestId, type: request.type, dueAt: request.dueAt, link, token, expiresAt });
+      // A retry (say the mail server failed) re-sends the unexpired code it issued before; a new code only once that expired.
+      let code = await latestVerificationIssue(db, requestId);
+      if (!code || code.usedAt || code.expiresAt.getTime() <= Date.now()) {
+        const issue = (code?.issue ?? 0) + 1;
+        const expiresAt = new Date(Date.now() + deps.config.VERIFICATION_TTL_HOURS * 3_600_000);
+        const tokenHash = sha256Hex(verificationCode(deps.config.SIGNING_SECRET, requestId, issue));
+        await saveVerificationToken(db, { tokenHash, requestId, expiresAt, issue });
+        // re-read: a concurrent retry may have stored this issue first, with its own expiry
+        code = await latestVerificationIssue(db, requestId);
+        if (!code) throw new Error(`verification code ${issue} of ${requestId} was not stored`);
+      }
+      const { expiresAt } = code;
+      const token = verificationCode(deps.config.SIGNING_SECRET, requestId, code.issue);
+      const t = encodeURIComponent(statusToken(deps.config.SIGNING_SECRET, requestId, request.receivedAt));
+      const base = deps.config.PUBLIC_BASE_URL;
+      const link = `${base}/verify?request=${requestId}&token=${encodeURIComponent(token)}&t=${t}`;
+      const statusLink = `${base}/status?id=${requestId}&t=${t}`;
+      const mail = verificationMail({ requestId, type: request.type, dueAt: request.dueAt, link, statusLink, token, expiresAt });
       const to = await recipientFor(deps, request.subjectEmail);
       const r = await sendOnce(db, deps.mailer, from, { key: `${requestId}:verification`, requestId, kind: 'verification', to, ...mail });
       await appendAudit(db, {

@@ -10,7 +10,16 @@ const TYPE_PHRASE: Record<RequestType, string> = {
 
 const day = (d: Date) => d.toISOString().slice(0, 10);
 
-export function verificationMail(p: { requestId: string; type: RequestType; dueAt: Date; link: string; token: string; expiresAt: Date }) {
+export function verificationMail(p: {
+  requestId: string;
+  type: RequestType;
+  dueAt: Date;
+  link: string;
+  /** The status page with the request's status token: it shows the request's progress. */
+  statusLink: string;
+  token: string;
+  expiresAt: Date;
+}) {
   return {
     subject: 'Confirm your privacy request',
     text: [
@@ -23,6 +32,9 @@ export function verificationMail(p: { requestId: string; type: RequestType; dueA
       p.link,
       '',
       `Or confirm with the code: ${p.token}`,
+      '',
+      'Follow your request here (this link is personal: do not forward it):',
+      p.statusLink,
       '',
       'If you did not make this request, ignore this message: nothing will be disclosed.',
     ].join('\n'),

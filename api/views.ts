@@ -1,7 +1,7 @@
 // Answering about requests: the live workflow state over the stored projection, the view.
 import type { FastifyBaseLogger } from 'fastify';
 import type { StoredRequest } from '../records/requests';
-import type { RequestView } from '../schemas/request';
+import type { RequestPublicStatus, RequestView } from '../schemas/request';
 import type { DsarRequestState } from '../schemas/workflow';
 import type { ApiDeps } from './deps';
 import { badRequest } from './errors';
@@ -31,6 +31,16 @@ export function requestView(stored: StoredRequest, live: DsarRequestState | null
     verifiedAt: stored.verifiedAt?.toISOString() ?? null,
     completedAt: stored.completedAt?.toISOString() ?? null,
     progress: live?.progress ?? stored.progress ?? [],
+  };
+}
+
+/** The anonymous answer: status and due date only (see RequestPublicStatus). */
+export function publicStatusView(stored: StoredRequest, live: DsarRequestState | null): RequestPublicStatus {
+  return {
+    id: stored.id,
+    status: live?.status ?? stored.status,
+    dueAt: stored.dueAt.toISOString(),
+    extendedDueAt: live?.extendedDueAt ?? stored.extendedDueAt?.toISOString() ?? null,
   };
 }
 

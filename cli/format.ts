@@ -40,9 +40,26 @@ export function relativeDays(iso: string, now = Date.now()): string {
   return days > 0 ? `in ${days} day${days === 1 ? '' : 's'}` : `${-days} day${days === -1 ? '' : 's'} ago`;
 }
 
-export function formatStatus(v: RequestView, now = Date.now()): string {
+/** What the API answers without the request's status token: status and due date only. */
+export interface PublicStatusView {
+  id: string;
+  status: string;
+  dueAt: string;
+  extendedDueAt: string | null;
+}
+
+export function formatStatus(v: RequestView | PublicStatusView, now = Date.now()): string {
   const open = !['completed', 'denied', 'expired_unverified', 'failed'].includes(v.status);
   const overdue = open && Date.parse(v.dueAt) < now;
+  if (!('type' in v)) {
+    return [
+      `request    ${v.id}`,
+      `status     ${v.status}`,
+      `due        ${v.dueAt.slice(0, 10)} (${overdue ? `OVERDUE, ${relativeDays(v.dueAt, now)}` : relativeDays(v.dueAt, now)})`,
+      '',
+      'type, dates and per-store progress need the status token (--token, from `dsar submit` or the mailed link)',
+    ].join('\n');
+  }
   const lines = [
     `request    ${v.id}`,
     `type       ${v.type} (${v.channel.replace('_', '-')})`,

@@ -31,3 +31,33 @@ export function checkToken<T extends { exp: number }>(secret: string, purpose: s
 
 /** The purpose export download links are signed for. */
 export const DOWNLOAD_TOKEN_PURPOSE = 'export-download';
+
+/** The purpose status tokens are signed for: they unlock a request's full status view. */
+export const STATUS_TOKEN_PURPOSE = 'request-status';
+
+/** How long a status token stays valid after the request arrived: longer than any request can run (3 months at most, extended). */
+export const STATUS_TOKEN_DAYS = 400;
+
+/**
+ * The status token of a request: bound to its id, valid STATUS_TOKEN_DAYS from its receipt.
+ * Derived only from these, so the 202 of intake and every mail carry the same token.
+ */
+export function statusToken(secret: string, requestId: string, receivedAt: Date): string {
+  const exp = Math.floor(receivedAt.getTime() / 1000) + STATUS_TOKEN_DAYS * 86_400;
+  return signToken(secret, STATUS_TOKEN_PURPOSE, { r: requestId, exp });
+}
+
+/** True when `token` is a valid, unexpired status token for exactly this request. */
+export function isStatusTokenFor(secret: string, requestId: string, token: string | undefined, nowMs = Date.now()): boolean {
+  if (!token) return false;
+  const check = checkToken<{ r: unknown; exp: number }>(secret, STATUS_TOKEN_PURPOSE, token, nowMs);
+  return check.ok && check.payload.r === requestId;
+}
+
+/**
+ * The one-time verification code of a request's `issue`-th code: derived, not random, so a retried
+ * send re-sends the same code rather than minting another valid one. 24 bytes of HMAC-SHA-256.
+ */
+export function verificationCode(secret: string, requestId: string, issue: number): string {
+  return createHmac('sha256', secret).update(`verification-code\n${requestId}\n${issue}`).digest().subarray(0, 24).toString('base64url');
+}

@@ -7,12 +7,31 @@ export interface VerificationToken {
   usedAt: Date | null;
 }
 
-export async function saveVerificationToken(db: Queryable, t: { tokenHash: string; requestId: string; expiresAt: Date }): Promise<void> {
-  await db.query('INSERT INTO verification_tokens (token_hash, request_id, expires_at) VALUES ($1, $2, $3)', [
-    t.tokenHash,
-    t.requestId,
-    t.expiresAt,
-  ]);
+/** Stores a code's hash; a second save of the same code or issue (a retried send) changes nothing. */
+export async function saveVerificationToken(
+  db: Queryable,
+  t: { tokenHash: string; requestId: string; expiresAt: Date; issue: number },
+): Promise<void> {
+  await db.query(
+    'INSERT INTO verification_tokens (token_hash, request_id, expires_at, issue) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING',
+    [t.tokenHash, t.requestId, t.expiresAt, t.issue],
+  );
+}
+
+export interface IssuedCode {
+  issue: number;
+  expiresAt: Date;
+  usedAt: Date | null;
+}
+
+/** The request's newest numbered code, or null before the first. */
+export async function latestVerificationIssue(db: Queryable, requestId: string): Promise<IssuedCode | null> {
+  const { rows } = await db.query<{ issue: number; expires_at: Date; used_at: Date | null }>(
+    `SELECT issue, expires_at, used_at FROM verification_tokens
+      WHERE request_id = $1 AND issue IS NOT NULL ORDER BY issue DESC LIMIT 1`,
+    [requestId],
+  );
+  return rows[0] ? { issue: rows[0].issue, expiresAt: rows[0].expires_at, usedAt: rows[0].used_at } : null;
 }
 
 export async function findVerificationToken(db: Queryable, tokenHash: string): Promise<VerificationToken | null> {

@@ -36,8 +36,13 @@ export const Config = z.object({
   INTAKE_RATE_LIMIT_PER_DAY: PositiveInt.default(20),
   /** Requests per subject (email) per day, whatever the channel. */
   SUBJECT_REQUESTS_PER_DAY: PositiveInt.default(5),
-  /** Verification attempts per client IP per hour (repeated failures are cut off). */
+  /**
+   * Failed verification attempts per client IP per hour, counted in the engine database (shared by
+   * every API instance); past it further wrong codes get 429. A correct code is always accepted.
+   */
   VERIFY_ATTEMPTS_PER_HOUR: PositiveInt.default(30),
+  /** Failed verification attempts per request (since its code was issued); past it the request's code no longer works. */
+  VERIFY_FAILURES_PER_REQUEST: PositiveInt.default(10),
   /** HMAC secret the product signs self-service tokens with (HS256 JWT); unset disables them. */
   SELF_SERVICE_TOKEN_SECRET: z.string().min(32, 'SELF_SERVICE_TOKEN_SECRET must be at least 32 characters').optional(),
   /** Shared secret of POST /v1/inbox/messages (mail providers' inbound webhooks); unset disables it. */

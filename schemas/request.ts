@@ -79,11 +79,28 @@ export const RequestView = z.object({
 });
 export type RequestView = z.infer<typeof RequestView>;
 
+/**
+ * What GET /v1/requests/:id answers without the request's status token: only what a subject
+ * needs to follow it — no type, no per-store progress, no counts, no dates of receipt or verification.
+ */
+export const RequestPublicStatus = z.object({
+  id: z.uuid(),
+  status: RequestStatus,
+  dueAt: z.string(),
+  extendedDueAt: z.string().nullable(),
+});
+export type RequestPublicStatus = z.infer<typeof RequestPublicStatus>;
+
+/** The header that may carry a status token (instead of `?t=`). */
+export const STATUS_TOKEN_HEADER = 'x-status-token';
+
 export const RequestAccepted = z.object({
   id: z.uuid(),
   type: RequestType,
   status: RequestStatus,
   receivedAt: z.string(),
   dueAt: z.string(),
-  links: z.object({ self: z.string() }),
+  /** Proves possession of the request: send it as `?t=` or `x-status-token` for the full status view. */
+  statusToken: z.string(),
+  links: z.object({ self: z.string(), status: z.string() }),
 });

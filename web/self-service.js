@@ -130,7 +130,8 @@
         var due = document.getElementById('result-due');
         due.setAttribute('datetime', r.body.dueAt);
         due.textContent = formatDay(r.body.dueAt);
-        document.getElementById('result-status-link').href = '/status?id=' + encodeURIComponent(r.body.id);
+        document.getElementById('result-status-link').href =
+          '/status?id=' + encodeURIComponent(r.body.id) + '&t=' + encodeURIComponent(r.body.statusToken);
         status.textContent = 'Request received. Your reference is ' + r.body.id + '. Check your email to confirm it.';
         result.hidden = false;
         result.focus();

@@ -1,5 +1,6 @@
-// The status view: /status?id=<reference> polls GET /v1/requests/:id every few seconds until the
-// request is closed. Only the opaque reference is in the URL.
+// The status view: /status?id=<reference>[&t=<status token>] polls GET /v1/requests/:id every few
+// seconds until the request is closed. Without the status token (from the submission or the mailed
+// link) the API answers status and due date only; with it, also the type and per-store progress.
 (function () {
   'use strict';
   var POLL_MS = 3000;
@@ -37,6 +38,7 @@
   };
 
   var id = (new URLSearchParams(location.search).get('id') || '').trim();
+  var statusToken = (new URLSearchParams(location.search).get('t') || '').trim();
   var reference = document.getElementById('reference');
   var refError = document.getElementById('reference-error');
   var pollStatus = document.getElementById('poll-status');
@@ -61,7 +63,11 @@
 
   function render(view) {
     setText('req-id', view.id);
-    setText('req-type', TYPE_TEXT[view.type] || view.type);
+    // the type (like the progress) is in the full view only
+    var type = document.getElementById('req-type');
+    type.textContent = view.type ? TYPE_TEXT[view.type] || view.type : '';
+    type.hidden = !view.type;
+    type.previousElementSibling.hidden = !view.type;
     var badge = document.getElementById('req-status');
     badge.textContent = STATUS_TEXT[view.status] || view.status;
     badge.setAttribute('data-status', view.status);
@@ -104,7 +110,10 @@
 
   function poll() {
     timer = null;
-    fetch('/v1/requests/' + encodeURIComponent(id), { headers: { accept: 'application/json' }, cache: 'no-store' })
+    var headers = { accept: 'application/json' };
+    // in a header, not the URL: it stays out of access logs
+    if (statusToken) headers['x-status-token'] = statusToken;
+    fetch('/v1/requests/' + encodeURIComponent(id), { headers: headers, cache: 'no-store' })
       .then(function (res) {
         return res
           .json()

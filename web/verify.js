@@ -5,7 +5,10 @@ const out = document.getElementById('result');
 const button = document.getElementById('confirm');
 const next = document.getElementById('next');
 const requestId = params.get('request') || '';
-document.getElementById('status-link').href = `/status?id=${encodeURIComponent(requestId)}`;
+const statusToken = params.get('t');
+// the status token from the mailed link unlocks the full status view (type and progress)
+document.getElementById('status-link').href =
+  `/status?id=${encodeURIComponent(requestId)}` + (statusToken ? `&t=${encodeURIComponent(statusToken)}` : '');
 button.addEventListener('click', async () => {
   button.disabled = true;
   out.classList.remove('is-error');

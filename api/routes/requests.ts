@@ -1,9 +1,12 @@
 // Self-service intake and status, under /v1/requests: POST /, GET /:id, POST /:id/verify.
+import { createHmac } from 'node:crypto';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { sha256Hex } from '../../lib/hash';
+import { isStatusTokenFor, statusToken } from '../../lib/signed-token';
 import { findRequest } from '../../records/requests';
+import { failuresForRequest, failuresFromClient, recordFailedVerification } from '../../records/verification-attempts';
 import { findVerificationToken, markVerificationTokenUsed } from '../../records/verification-tokens';
 import {
   IDEMPOTENCY_KEY_HEADER,
@@ -11,7 +14,9 @@ import {
   RequestAccepted,
   RequestId,
   RequestIntake,
+  RequestPublicStatus,
   RequestView,
+  STATUS_TOKEN_HEADER,
   VerifyBody,
 } from '../../schemas/request';
 import { verifyUpdate } from '../../schemas/contract';
@@ -19,8 +24,11 @@ import type { RoutesOptions } from '../deps';
 import { ApiError, conflict, errorResponses, gone, notFound, unauthorized, unavailable } from '../errors';
 import { createRequest } from '../intake';
 import { SUBJECT_TOKEN_HEADER, vouchedEmail } from '../self-service-token';
-import { liveState, refuseUncorrectable, requestView } from '../views';
+import { liveState, publicStatusView, refuseUncorrectable, requestView } from '../views';
 import { ensureWorkflowStarted } from '../workflows';
+
+/** The client address as counted for verification limits: keyed with the deployment's secret, never stored in the clear. */
+const verifyClientKey = (secret: string, ip: string) => createHmac('sha256', secret).update(`verify-client\n${ip}`).digest('hex');
 
 const CLOSED_STATUSES = new Set(['completed', 'denied', 'expired_unverified', 'failed']);
 
@@ -70,13 +78,15 @@ export const requestRoutes: FastifyPluginAsyncZod<RoutesOptions> = async (r, { d
         req.log.warn({ requestId: request.id, err: (err as Error).message }, 'workflow start deferred');
       }
       if (replayed) reply.header('idempotent-replayed', 'true');
+      const t = statusToken(deps.config.SIGNING_SECRET, request.id, request.receivedAt);
       return reply.code(202).send({
         id: request.id,
         type: request.type,
         status: request.status,
         receivedAt: request.receivedAt.toISOString(),
         dueAt: request.dueAt.toISOString(),
-        links: { self: `/v1/requests/${request.id}` },
+        statusToken: t,
+        links: { self: `/v1/requests/${request.id}`, status: `/status?id=${request.id}&t=${encodeURIComponent(t)}` },
       });
     },
   );
@@ -85,30 +95,33 @@ export const requestRoutes: FastifyPluginAsyncZod<RoutesOptions> = async (r, { d
     '/:id',
     {
       schema: {
-        summary: 'Status and per-store progress of a request',
+        summary: 'Status of a request; with its status token, the full view with per-store progress',
+        description:
+          'Without a token (or with one that is tampered, expired or for another request) the answer holds only the status and the due date. ' +
+          'The status token from the 202 of intake or the links in the mails (`?t=` or the `x-status-token` header) unlocks the full view: ' +
+          'type, dates and per-store progress with counts.',
         tags: ['requests'],
         params: z.object({ id: RequestId }),
-        response: { 200: RequestView, ...errorResponses(400, 404) },
+        querystring: z.object({ t: z.string().max(1024).optional() }),
+        headers: z.object({ [STATUS_TOKEN_HEADER]: z.string().max(1024).optional() }),
+        // the full view first: serialising tries the shapes in order, and the public one would strip it
+        response: { 200: z.union([RequestView, RequestPublicStatus]), ...errorResponses(400, 404) },
       },
     },
     async (req) => {
       const request = await findRequest(db, req.params.id);
       if (!request) throw notFound('request');
-      return requestView(request, await liveState(deps, request.id, req.log));
+      const live = await liveState(deps, request.id, req.log);
+      const token = req.query.t ?? (req.headers[STATUS_TOKEN_HEADER] as string | undefined);
+      // a token that does not prove possession of this request is treated as no token: the minimal view
+      if (isStatusTokenFor(deps.config.SIGNING_SECRET, request.id, token)) return requestView(request, live);
+      return publicStatusView(request, live);
     },
   );
 
   r.post(
     '/:id/verify',
     {
-      config: {
-        rateLimit: {
-          max: deps.config.VERIFY_ATTEMPTS_PER_HOUR,
-          timeWindow: '1 hour',
-          errorResponseBuilder: (_req, ctx) =>
-            new ApiError(429, 'rate_limited', `too many verification attempts; try again in ${ctx.after}`),
-        },
-      },
       schema: {
         summary: 'Confirm a request with the one-time code from the verification email',
         tags: ['requests'],
@@ -120,10 +133,28 @@ export const requestRoutes: FastifyPluginAsyncZod<RoutesOptions> = async (r, { d
         },
       },
     },
-    async (req) => {
+    async (req, reply) => {
+      const limits = deps.config;
+      // Per request first: past its limit no code is checked at all, so guessing one request's code ends there.
+      if ((await failuresForRequest(db, req.params.id)) >= limits.VERIFY_FAILURES_PER_REQUEST) {
+        throw new ApiError(
+          429,
+          'rate_limited',
+          'too many failed verification attempts for this request: its code no longer works; submit a new request',
+        );
+      }
+      // The code is checked before any per-address limit: people sharing an address are not locked out by others' typos.
       const tokenHash = sha256Hex(req.body.token);
       const token = await findVerificationToken(db, tokenHash);
-      if (!token || token.requestId !== req.params.id) throw unauthorized('verification code is not valid for this request');
+      if (!token || token.requestId !== req.params.id) {
+        const clientKey = verifyClientKey(deps.config.SIGNING_SECRET, req.ip);
+        await recordFailedVerification(db, { requestId: req.params.id, clientKey });
+        if ((await failuresFromClient(db, clientKey, 3600)) > limits.VERIFY_ATTEMPTS_PER_HOUR) {
+          reply.header('retry-after', '3600');
+          throw new ApiError(429, 'rate_limited', 'too many failed verification attempts from this address; try again within an hour');
+        }
+        throw unauthorized('verification code is not valid for this request');
+      }
       if (token.usedAt) throw gone('verification code was already used');
       if (token.expiresAt.getTime() <= Date.now()) throw gone('verification code has expired; submit a new request');
       const request = await findRequest(db, req.params.id);

@@ -3,7 +3,7 @@ import type { PlanEntry } from '../../schemas/workflow';
 import { Command, Option } from 'commander';
 import { callApi } from '../clients';
 import { CliError } from '../errors';
-import { formatStatus, formatTable, type RequestView } from '../format';
+import { formatStatus, formatTable, type PublicStatusView, type RequestView } from '../format';
 import type { CommandContext } from './context';
 
 const REQUEST_TYPES = ['access', 'export', 'correction', 'deletion'] as const;
@@ -41,12 +41,15 @@ export function registerRequestCommands(program: Command, { out, err, env }: Com
 
   program
     .command('status')
-    .description('status, due date and per-store progress of a request')
+    .description('status and due date of a request; with its status token, also per-store progress')
     .argument('<requestId>', 'the request id')
+    .option('--token <statusToken>', 'the status token (statusToken of `dsar submit`, or t= of the mailed status link)')
     .option('--json', 'print the API answer as JSON')
     .addOption(apiOption())
-    .action(async (requestId: string, o: { api: string; json?: boolean }) => {
-      const view = (await callApi(o.api, 'GET', `/v1/requests/${encodeURIComponent(requestId)}`, undefined, {}, err)) as RequestView;
+    .action(async (requestId: string, o: { api: string; json?: boolean; token?: string }) => {
+      const headers: Record<string, string> = o.token ? { 'x-status-token': o.token } : {};
+      const view = (await callApi(o.api, 'GET', `/v1/requests/${encodeURIComponent(requestId)}`, undefined, headers, err)) as
+        RequestView | PublicStatusView;
       out(o.json ? JSON.stringify(view, null, 2) : formatStatus(view));
     });
 

@@ -57,7 +57,8 @@ async function ask(page: Page, type: 'export' | 'deletion', email: string): Prom
   const due = await page.locator('#result-due').getAttribute('datetime');
   assert.ok(due && Date.parse(due) > Date.now(), 'a due date in the future');
   assert.ok(((await page.locator('#result-due').textContent()) ?? '').length > 0);
-  assert.equal(await page.getByRole('link', { name: 'Follow the status of your request' }).getAttribute('href'), `/status?id=${id}`);
+  const href = (await page.getByRole('link', { name: 'Follow the status of your request' }).getAttribute('href')) ?? '';
+  assert.match(href, new RegExp(`^/status\\?id=${id}&t=[\\w.%-]+$`), 'the status link carries the status token');
   assert.ok(!page.url().includes('@') && !page.url().includes('example'), 'no personal data in the URL');
   return id;
 }
@@ -71,7 +72,7 @@ async function confirmFromMail(page: Page, id: string, email: string): Promise<v
   const statusLink = page.getByRole('link', { name: 'Follow the status of your request' });
   await statusLink.waitFor();
   await statusLink.click();
-  await page.waitForURL(`${origin}/status?id=${id}`);
+  await page.waitForURL((u) => u.pathname === '/status' && u.searchParams.get('id') === id && !!u.searchParams.get('t'));
 }
 
 describe('self-service pages in Chromium', { skip }, () => {
@@ -144,6 +145,33 @@ describe('self-service pages in Chromium', { skip }, () => {
     assert.ok((await page.locator('#progress-rows tr').count()) >= 1);
     await page.locator('#req-status[data-status=completed]').waitFor({ timeout: 30_000 });
     await page.close();
+  });
+
+  test('the status link in the mail shows progress; the bare reference shows status and due date only', async () => {
+    const email = 'bob@example.com';
+    const asked = await context.newPage();
+    const id = await ask(asked, 'export', email);
+    await asked.close();
+    const confirming = await context.newPage();
+    await confirmFromMail(confirming, id, email);
+    await confirming.close();
+    const mail = await stack.smtp.waitFor((m) => m.to.includes(email) && m.text.includes(id) && /Confirm/.test(m.subject));
+
+    const mailed = await context.newPage();
+    await mailed.goto(linkFrom(mail.text, /https?:\/\/\S+\/status\?\S+/));
+    await mailed.locator('#req-status[data-status=completed]').waitFor({ timeout: 40_000 });
+    assert.equal(await mailed.locator('#req-type').textContent(), 'Export of my data');
+    assert.ok((await mailed.locator('#progress-rows tr').count()) >= 5, 'per-store progress from the mailed link');
+    await mailed.close();
+
+    const bare = await context.newPage();
+    await bare.goto(`${origin}/status?id=${id}`);
+    await bare.locator('#req-status[data-status=completed]').waitFor({ timeout: 10_000 });
+    assert.ok(((await bare.locator('#req-due').getAttribute('datetime')) ?? '').length > 0, 'the due date is shown');
+    assert.equal(await bare.locator('#req-type').isVisible(), false, 'no type without the token');
+    assert.equal(await bare.locator('#progress').isVisible(), false, 'no progress without the token');
+    assert.equal(await bare.locator('#progress-rows tr').count(), 0);
+    await bare.close();
   });
 
   test('the status view explains an unknown reference next to the field', async () => {

@@ -29,19 +29,22 @@ async function dsar(...args: string[]) {
 test('submit, verify, status, plan and audit verify through the dsar command', async () => {
   const submitted = await dsar('submit', '--type', 'export', '--email', 'carol@example.com', '--api', api);
   assert.equal(submitted.code, 0, submitted.err);
-  const id = JSON.parse(submitted.out).id;
+  const { id, statusToken } = JSON.parse(submitted.out);
   const mail = await stack.smtp.waitFor((m) => m.text.includes(id));
   const verified = await dsar('verify', id, codeFrom(mail.text), '--api', api);
   assert.equal(verified.code, 0, verified.err);
 
   const deadline = Date.now() + 30_000;
-  let status = await dsar('status', id, '--api', api);
+  let status = await dsar('status', id, '--token', statusToken, '--api', api);
   while (!/status\s+completed/.test(status.out) && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 200));
-    status = await dsar('status', id, '--api', api);
+    status = await dsar('status', id, '--token', statusToken, '--api', api);
   }
   assert.match(status.out, /status\s+completed/);
   assert.match(status.out, /usage_logs\s+done\s+40/);
+  const anonymous = await dsar('status', id, '--api', api);
+  assert.match(anonymous.out, /status\s+completed/);
+  assert.doesNotMatch(anonymous.out, /usage_logs|^type /m, 'without the token: status and due date only');
 
   const created = await dsar('admin-key', 'create', '--name', 'cli-test');
   assert.equal(created.code, 0, created.err);

@@ -48,7 +48,7 @@ describe('export request', () => {
 
     const verification = await stack.smtp.waitFor((m) => m.text.includes(body.id));
     assert.deepEqual(verification.to, [email], 'the code goes to the address of the request only');
-    const pending = await waitForStatus(stack, body.id, 'awaiting_verification');
+    const pending = await waitForStatus(stack, body.id, 'awaiting_verification', 60_000, body.statusToken);
     assert.deepEqual(pending.progress, [], 'nothing is read before verification');
 
     assert.equal((await verify(stack, body.id, 'not-the-code-0000000000')).status, 401);
@@ -56,7 +56,7 @@ describe('export request', () => {
     assert.equal(ok.status, 200);
     assert.equal((await verify(stack, body.id, codeFrom(verification.text))).status, 410, 'a code works once');
 
-    const done = await waitForStatus(stack, body.id, 'completed');
+    const done = await waitForStatus(stack, body.id, 'completed', 60_000, body.statusToken);
     assert.ok(done.progress.length >= 5 && done.progress.every((p: { state: string }) => p.state === 'done'));
 
     const files = await readZip(await download(body.id, email));

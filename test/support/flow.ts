@@ -24,10 +24,12 @@ export async function verify(stack: Stack, id: string, token: string) {
   return { status: res.statusCode, body: res.json() };
 }
 
-export async function waitForStatus(stack: Stack, id: string, status: string, timeoutMs = 60_000) {
+/** Polls the public status; with the request's status token (from the 202) the answer is the full view. */
+export async function waitForStatus(stack: Stack, id: string, status: string, timeoutMs = 60_000, statusToken?: string) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const res = await stack.app.inject({ method: 'GET', url: `/v1/requests/${id}` });
+    const headers: Record<string, string> = statusToken ? { 'x-status-token': statusToken } : {};
+    const res = await stack.app.inject({ method: 'GET', url: `/v1/requests/${id}`, headers });
     const body = res.json();
     if (body.status === status) return body;
     if (Date.now() > deadline) throw new Error(`request ${id} is ${body.status}, not ${status}, after ${timeoutMs} ms`);
