@@ -6,6 +6,7 @@ import type { Pool } from 'pg';
 import type { SweepResult } from '../schemas/workflow';
 import { appendAudit, deleteAuditEventsThrough, lastAuditEventOlderThan } from '../records/audit-events';
 import { deleteRequestsFinishedBefore } from '../records/requests';
+import { deleteVerificationAttemptsBefore } from '../records/verification-attempts';
 import type { ActivityDeps } from './deps';
 
 /** Requests removed per transaction. */
@@ -15,6 +16,9 @@ export async function expireRecords(deps: ActivityDeps, runId: string): Promise<
   const months = deps.config.RECORD_RETENTION_MONTHS;
   const requests = await expireRequests(deps.engineDb, months);
   const audit = await expireAuditEvents(deps, months, runId);
+  // Failed verification attempts count only while a code can be used (and an hour per address).
+  const attemptHours = deps.config.VERIFICATION_TTL_HOURS + 1;
+  const attempts = await deleteVerificationAttemptsBefore(deps.engineDb, attemptHours);
   return [
     {
       store: 'engine',
@@ -32,6 +36,16 @@ export async function expireRecords(deps: ActivityDeps, runId: string): Promise<
       rule: 'retention',
       olderThan: `P${months}M`,
       deleted: audit,
+      heldSkipped: 0,
+      statements: 0,
+      longestStatementMs: 0,
+    },
+    {
+      store: 'engine',
+      collection: 'verification_attempts',
+      rule: 'retention',
+      olderThan: `PT${attemptHours}H`,
+      deleted: attempts,
       heldSkipped: 0,
       statements: 0,
       longestStatementMs: 0,

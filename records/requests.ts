@@ -233,6 +233,7 @@ const REQUEST_CHILDREN = [
   'subject_identities',
   'subject_identity_values',
   'verification_tokens',
+  'verification_attempts',
   'idempotency_keys',
   'emails_sent',
   'request_corrections',

@@ -24,3 +24,9 @@ export async function failuresFromClient(db: Queryable, clientKey: string, windo
   );
   return Number(rows[0].n);
 }
+
+/** Removes attempts older than `hours`: they no longer count towards any limit. Returns how many. */
+export async function deleteVerificationAttemptsBefore(db: Queryable, hours: number): Promise<number> {
+  const { rowCount } = await db.query('DELETE FROM verification_attempts WHERE at < now() - make_interval(hours => $1)', [hours]);
+  return rowCount ?? 0;
+}

@@ -112,6 +112,12 @@ describe('record keeping', () => {
       rows: [kept],
     } = await request('23 months');
     await engine.query("INSERT INTO emails_sent (key, request_id, kind, message_id) VALUES ('k-old', $1, 'x', 'm')", [gone.id]);
+    // failed verification attempts: one past any code's lifetime, one recent (still counts)
+    await engine.query(
+      `INSERT INTO verification_attempts (request_id, client_key, at)
+       VALUES ($1, 'old', now() - interval '7 days'), ($1, 'recent', now() - interval '5 minutes')`,
+      [kept.id],
+    );
 
     await assert.rejects(engine.query('DELETE FROM audit_events WHERE seq = 6'), /append-only/, 'young events stay protected');
     const deps = {
@@ -124,8 +130,12 @@ describe('record keeping', () => {
       [
         ['requests', 1],
         ['audit_events', 5],
+        ['verification_attempts', 1],
       ],
     );
+    assert.deepEqual((await engine.query('SELECT client_key FROM verification_attempts WHERE request_id = $1', [kept.id])).rows, [
+      { client_key: 'recent' },
+    ]);
     const left = await engine.query('SELECT id FROM requests WHERE id = ANY($1)', [[gone.id, kept.id]]);
     assert.deepEqual(
       left.rows.map((r: { id: string }) => r.id),
