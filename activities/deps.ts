@@ -18,6 +18,7 @@ export interface ActivityDeps {
     | 'SUPERVISORY_AUTHORITY'
     | 'PUBLIC_BASE_URL'
     | 'SIGNING_SECRET'
+    | 'AUDIT_ANCHOR_SECRET'
     | 'EXPORT_DIR'
     | 'EXPORT_LINK_TTL_DAYS'
     | 'VERIFICATION_TTL_HOURS'

@@ -34,7 +34,7 @@ import { planDeletion } from './plan';
 import { correctionTargets, correctTarget } from './correct';
 import { applyExtension, escalateOverdue, sendDeadlineReminder, sendDenialNotice } from './deadline';
 import { recordSweep, sweepCollection, sweepExports, sweepTargets } from './sweep';
-import { expireRecords } from './record-keeping';
+import { anchorAuditChain, expireRecords } from './record-keeping';
 
 export interface StepInput {
   requestId: string;
@@ -198,6 +198,7 @@ export function createActivities(deps: ActivityDeps) {
     sweepExports: () => sweepExports(deps),
     expireRecords: (runId: string) => expireRecords(deps, runId),
     recordSweep: (runId: string, results: SweepResult[]) => recordSweep(deps, runId, results),
+    anchorAuditChain: () => anchorAuditChain(deps),
 
     /** The subject's confirmation: what was deleted, what is kept and why, when the purge runs. */
     async sendDeletionNotice(requestId: string, outcomes: ErasureOutcome[], purgeAt?: string): Promise<void> {

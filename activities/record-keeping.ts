@@ -7,6 +7,8 @@ import type { SweepResult } from '../schemas/workflow';
 import { appendAudit, deleteAuditEventsThrough, lastAuditEventOlderThan } from '../records/audit-events';
 import { deleteRequestsFinishedBefore } from '../records/requests';
 import { deleteVerificationAttemptsBefore } from '../records/verification-attempts';
+import { writeAuditAnchor } from '../records/audit-anchors';
+import { auditAnchorSecret } from '../lib/audit-anchor';
 import type { ActivityDeps } from './deps';
 
 /** Requests removed per transaction. */
@@ -76,4 +78,10 @@ async function expireAuditEvents(deps: ActivityDeps, months: number, runId: stri
     details: { throughSeq: through, hashThrough: last.hash, olderThanMonths: months, runId },
   });
   return deleteAuditEventsThrough(db, through);
+}
+
+/** Anchors the audit chain's head outside audit_events, signed (run daily by the retention sweep). */
+export async function anchorAuditChain(deps: ActivityDeps): Promise<{ seq: number; at: string } | null> {
+  const anchor = await writeAuditAnchor(deps.engineDb, auditAnchorSecret(deps.config));
+  return anchor && { seq: anchor.seq, at: anchor.at };
 }

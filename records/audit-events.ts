@@ -3,6 +3,7 @@
 import type { Pool } from 'pg';
 import { chainedEventOf, chainHash, GENESIS_HASH, type AuditEventRow, type ChainedEvent } from '../lib/audit-chain';
 import { AUDIT_ACTIONS, type AuditAction } from '../schemas/audit-actions';
+import { checkAuditAnchors } from './audit-anchors';
 import { inTransaction, type Queryable } from './db';
 
 // One writer at a time extends the chain (a transaction-scoped advisory lock).
@@ -66,6 +67,8 @@ export interface ChainReport {
   events: number;
   lastHash: string;
   firstBroken?: { seq: number; reason: string };
+  /** The last anchor the chain was checked against (when anchors were checked and one exists). */
+  anchor?: { seq: number; hash: string; at: string };
 }
 
 export interface ChainRange {
@@ -74,13 +77,62 @@ export interface ChainRange {
   toSeq?: number;
   /** The hash the first event must point back to (an expiry checkpoint's); else its own prev_hash. */
   anchor?: string;
+  /**
+   * The deployment's anchor secret: when given and the check runs to the head (no `toSeq`), the
+   * chain must reach the last signed anchor in audit_anchors with its hash, and every anchor's
+   * signature must verify. The CLI and the admin API always give it.
+   */
+  anchorSecret?: string;
 }
 
 /**
  * Recomputes the chain in seq order, streaming in pages; names the first broken link. The whole
  * chain starts from the genesis hash; a range starts from the stored prev_hash of its first event.
+ * With `anchorSecret`, then checks the chain against its signed anchors (see ChainRange).
  */
 export async function verifyAuditChain(db: Queryable, pageSize = 5000, range: ChainRange = {}): Promise<ChainReport> {
+  const report = await verifyChainLinks(db, pageSize, range);
+  if (!report.ok || range.anchorSecret === undefined || range.toSeq !== undefined) return report;
+  const { last, forged } = await checkAuditAnchors(db, range.anchorSecret);
+  if (forged)
+    return {
+      ...report,
+      ok: false,
+      firstBroken: {
+        seq: forged.seq,
+        reason: `the anchor of seq ${forged.seq} (written ${forged.at}) has a signature that does not verify: it was not written by this deployment`,
+      },
+    };
+  if (!last) return report;
+  const anchor = { seq: last.seq, hash: last.hash, at: last.at };
+  const named = `the last anchor (seq ${last.seq}, hash ${last.hash.slice(0, 12)}…, ${last.at})`;
+  const { rows } = await db.query<{ hash: string }>('SELECT hash FROM audit_events WHERE seq = $1', [last.seq]);
+  if (!rows[0]) {
+    const { rows: head } = await db.query<{ seq: string | null; oldest: string | null }>(
+      'SELECT max(seq) AS seq, min(seq) AS oldest FROM audit_events',
+    );
+    // Expired by record keeping: the links check above has already matched the expiry checkpoint.
+    if (head[0]?.oldest && last.seq < Number(head[0].oldest)) return { ...report, anchor };
+    const firstMissing = head[0]?.seq ? Number(head[0].seq) + 1 : 1;
+    const missing = firstMissing === last.seq ? `event ${last.seq} is` : `events ${firstMissing} to ${last.seq} are`;
+    return {
+      ...report,
+      ok: false,
+      anchor,
+      firstBroken: { seq: Math.min(firstMissing, last.seq), reason: `${missing} missing: ${named} is not in the chain` },
+    };
+  }
+  if (rows[0].hash !== last.hash)
+    return {
+      ...report,
+      ok: false,
+      anchor,
+      firstBroken: { seq: last.seq, reason: `event ${last.seq} does not have the hash of ${named}: the chain was rewritten` },
+    };
+  return { ...report, anchor };
+}
+
+async function verifyChainLinks(db: Queryable, pageSize: number, range: ChainRange): Promise<ChainReport> {
   const from = Math.max(1, range.fromSeq ?? 1);
   const to = range.toSeq ?? Number.MAX_SAFE_INTEGER;
   let prevHash = GENESIS_HASH;
@@ -102,7 +154,7 @@ export async function verifyAuditChain(db: Queryable, pageSize = 5000, range: Ch
           lastHash: prevHash,
           firstBroken: { seq: 1, reason: `events 1 to ${oldest - 1} are missing and no expiry checkpoint accounts for them` },
         };
-      return verifyAuditChain(db, pageSize, { fromSeq: oldest, toSeq: range.toSeq, anchor: rows[0].hash });
+      return verifyChainLinks(db, pageSize, { fromSeq: oldest, toSeq: range.toSeq, anchor: rows[0].hash });
     }
   }
   if (from > 1) {

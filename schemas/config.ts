@@ -23,6 +23,8 @@ export const Config = z.object({
     .min(32, 'SIGNING_SECRET must be at least 32 characters'),
   /** Salt for hashed masks; derived from SIGNING_SECRET when unset. Keep it stable. */
   MASKING_SALT: z.string().min(16).optional(),
+  /** HMAC secret of audit-chain anchors; derived from SIGNING_SECRET when unset. Keep it stable. */
+  AUDIT_ANCHOR_SECRET: z.string().min(32, 'AUDIT_ANCHOR_SECRET must be at least 32 characters').optional(),
   /** A workflow bundle built ahead of time with `dsar bundle`; otherwise bundled at start. */
   WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
   DATAMAP_PATH: z.string().min(1).default('demo/datamap.yml'),

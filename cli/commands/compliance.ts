@@ -5,7 +5,14 @@ import { CliError } from '../errors';
 import { formatTable } from '../format';
 import type { CommandContext } from './context';
 
-export function registerComplianceCommands(program: Command, { out, env }: CommandContext): void {
+export function registerComplianceCommands(program: Command, { out, err, env }: CommandContext): void {
+  // The secret audit anchors are signed with: AUDIT_ANCHOR_SECRET, else derived from SIGNING_SECRET.
+  const anchorSecret = (): string | undefined => {
+    if (!env.AUDIT_ANCHOR_SECRET && !env.SIGNING_SECRET) return undefined;
+    const { auditAnchorSecret } = require('../../lib/audit-anchor') as typeof import('../../lib/audit-anchor');
+    return auditAnchorSecret({ AUDIT_ANCHOR_SECRET: env.AUDIT_ANCHOR_SECRET || undefined, SIGNING_SECRET: env.SIGNING_SECRET ?? '' });
+  };
+
   program
     .command('report')
     .description('compliance figures for a period, per type and jurisdiction, with the CCPA §7102 metrics (DATABASE_URL)')
@@ -67,7 +74,12 @@ export function registerComplianceCommands(program: Command, { out, env }: Comma
         if (!/^[1-9]\d*$/.test(v)) throw new CliError(`${name} must be an event number`);
         return Number(v);
       };
-      const range = { fromSeq: seq(o.from, '--from'), toSeq: seq(o.to, '--to') };
+      const secret = anchorSecret();
+      if (!secret && o.to === undefined)
+        err(
+          'anchors not checked: set AUDIT_ANCHOR_SECRET or SIGNING_SECRET (as the worker has it) to check the chain reaches its last anchor',
+        );
+      const range = { fromSeq: seq(o.from, '--from'), toSeq: seq(o.to, '--to'), anchorSecret: secret };
       const report = await withEngineDb(env, async (db) => {
         try {
           return await verifyAuditChain(db, 5000, range);
@@ -84,13 +96,31 @@ export function registerComplianceCommands(program: Command, { out, env }: Comma
             events: report.events,
             head: report.lastHash,
             ...(report.firstBroken ? { firstBroken: report.firstBroken } : {}),
+            ...(report.anchor ? { anchor: report.anchor } : {}),
           }),
         );
       } else if (report.ok) {
-        out(`audit trail intact: ${report.events} event${report.events === 1 ? '' : 's'}, head ${report.lastHash}`);
+        const anchored = report.anchor ? `, reaches its last anchor (seq ${report.anchor.seq}, ${report.anchor.at})` : '';
+        out(`audit trail intact: ${report.events} event${report.events === 1 ? '' : 's'}, head ${report.lastHash}${anchored}`);
       } else {
         out(`audit trail BROKEN at event ${report.firstBroken!.seq}: ${report.firstBroken!.reason}`);
       }
       if (!report.ok) throw new CliError(null, 1);
+    });
+
+  audit
+    .command('anchor')
+    .description(
+      "sign the audit chain's current head (seq, hash, time) into audit_anchors (DATABASE_URL, SIGNING_SECRET or AUDIT_ANCHOR_SECRET)",
+    )
+    .option('--json', 'machine-readable output')
+    .action(async (o: { json?: boolean }) => {
+      const secret = anchorSecret();
+      if (!secret) throw new CliError('set AUDIT_ANCHOR_SECRET or SIGNING_SECRET (the one the worker has) to sign the anchor');
+      const { writeAuditAnchor } = require('../../records/audit-anchors') as typeof import('../../records/audit-anchors');
+      const anchor = await withEngineDb(env, (db) => writeAuditAnchor(db, secret));
+      if (!anchor) throw new CliError('the audit trail holds no event yet: nothing to anchor');
+      if (o.json) out(JSON.stringify({ seq: anchor.seq, hash: anchor.hash, at: anchor.at, signature: anchor.signature }));
+      else out(`anchored seq ${anchor.seq}, hash ${anchor.hash}, at ${anchor.at}, signature ${anchor.signature}`);
     });
 }

@@ -87,17 +87,18 @@ export function registerAdminCommands(program: Command, { out, env }: CommandCon
   const schedules = program.command('schedules').description('Temporal Schedules (the daily retention sweep)');
   schedules
     .command('apply')
-    .description('create or update the retention sweep schedule (TEMPORAL_ADDRESS)')
+    .description('create or update the retention sweep schedule of TEMPORAL_TASK_QUEUE (TEMPORAL_ADDRESS)')
     .action(async () => {
       if (!env.TEMPORAL_ADDRESS) throw new CliError('TEMPORAL_ADDRESS is not set (host:port of the Temporal frontend)');
       const { Client, Connection } = require('@temporalio/client') as typeof import('@temporalio/client');
-      const { ensureRetentionSchedule, RETENTION_SCHEDULE_ID, RETENTION_CRON } =
+      const { ensureRetentionSchedule, retentionScheduleId, RETENTION_CRON } =
         require('../../worker/schedules') as typeof import('../../worker/schedules');
       const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
       try {
         const client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE || 'default' });
-        const result = await ensureRetentionSchedule(client, env.TEMPORAL_TASK_QUEUE || 'dsar');
-        out(`${RETENTION_SCHEDULE_ID} ${result} (cron "${RETENTION_CRON}", UTC)`);
+        const taskQueue = env.TEMPORAL_TASK_QUEUE || 'dsar';
+        const result = await ensureRetentionSchedule(client, taskQueue);
+        out(`${retentionScheduleId(taskQueue)} ${result} (cron "${RETENTION_CRON}", UTC, task queue ${taskQueue})`);
       } finally {
         await connection.close();
       }

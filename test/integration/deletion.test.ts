@@ -4,7 +4,9 @@ import Redis from 'ioredis';
 import { createAdminKey } from '../../api/admin-keys';
 import { stateQuery } from '../../schemas/contract';
 import type { PlanEntry } from '../../schemas/workflow';
-import { ensureRetentionSchedule, RETENTION_SCHEDULE_ID } from '../../worker/schedules';
+import { ensureRetentionSchedule, retentionScheduleId } from '../../worker/schedules';
+import { auditAnchorSecret } from '../../lib/audit-anchor';
+import { verifyAuditChain } from '../../records/audit-events';
 import { addAccountData } from '../../demo/seed';
 import { codeFrom, submit, submitAndVerify, verify, waitForStatus } from '../support/flow';
 import { createHash } from 'node:crypto';
@@ -252,14 +254,43 @@ describe('retention sweep', () => {
         (c: { target: string; heldSkipped: number }) => c.target === 'app_db.usage_logs' && c.heldSkipped === 1,
       ),
     );
+
+    // the daily run anchors the audit chain's head, its own sweep event included
+    const {
+      rows: [sweepEvent],
+    } = await stack.db.engineDb.query("SELECT seq, hash FROM audit_events WHERE action = 'retention.sweep' ORDER BY seq DESC LIMIT 1");
+    const {
+      rows: [anchor],
+    } = await stack.db.engineDb.query('SELECT seq, hash FROM audit_anchors ORDER BY id DESC LIMIT 1');
+    assert.ok(anchor, 'an anchor was written');
+    assert.ok(Number(anchor.seq) >= Number(sweepEvent.seq));
+    const verdict = await verifyAuditChain(stack.db.engineDb, 5000, { anchorSecret: auditAnchorSecret(stack.config) });
+    assert.equal(verdict.ok, true, JSON.stringify(verdict));
+    assert.equal(verdict.anchor?.seq, Number(anchor.seq));
   });
 
-  test('the daily schedule is created once and re-applied idempotently', async () => {
-    assert.equal(await ensureRetentionSchedule(stack.env.client, stack.taskQueue), 'created');
-    assert.equal(await ensureRetentionSchedule(stack.env.client, stack.taskQueue), 'updated');
-    const desc = await stack.env.client.schedule.getHandle(RETENTION_SCHEDULE_ID).describe();
-    assert.equal(desc.action.type, 'startWorkflow');
-    assert.equal(desc.action.workflowType, 'retentionSweep');
+  test('one daily schedule per task queue, created once and re-applied idempotently; neither queue touches the other', async () => {
+    const client = stack.env.client;
+    const other = `${stack.taskQueue}-other`;
+    assert.equal(await ensureRetentionSchedule(client, stack.taskQueue), 'created');
+    assert.equal(await ensureRetentionSchedule(client, other, '5 4 * * *'), 'created');
+    const describe = async (queue: string) => {
+      const d = await client.schedule.getHandle(retentionScheduleId(queue)).describe();
+      assert.equal(d.action.type, 'startWorkflow');
+      return { workflowType: d.action.workflowType, taskQueue: d.action.taskQueue, calendars: JSON.stringify(d.spec.calendars) };
+    };
+    const ours = await describe(stack.taskQueue);
+    const theirs = await describe(other);
+    assert.equal(ours.workflowType, 'retentionSweep');
+    assert.equal(ours.taskQueue, stack.taskQueue);
+    assert.equal(theirs.taskQueue, other);
+    assert.notEqual(ours.calendars, theirs.calendars, 'each keeps its own spec');
+    // re-applying either changes only its own schedule, and leaves it as it was
+    assert.equal(await ensureRetentionSchedule(client, other, '5 4 * * *'), 'updated');
+    assert.equal(await ensureRetentionSchedule(client, stack.taskQueue), 'updated');
+    assert.deepEqual(await describe(stack.taskQueue), ours);
+    assert.deepEqual(await describe(other), theirs);
+    await client.schedule.getHandle(retentionScheduleId(other)).delete();
   });
 });
 

@@ -4,6 +4,8 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { createAdminKey } from '../../api/admin-keys';
 import { startStack, type Stack } from '../support/stack';
+import { appendAudit } from '../../records/audit-events';
+import { AUDIT_ACTIONS } from '../../schemas/audit-actions';
 
 let stack: Stack;
 let auditor: Record<string, string>;
@@ -168,4 +170,15 @@ test('weekly figures and the audit verification endpoint answer', async () => {
   assert.ok(Array.isArray(weekly.json().weeks));
   const verify = await stack.app.inject({ method: 'GET', url: '/v1/admin/audit/verify', headers: auditor });
   assert.deepEqual([verify.statusCode, verify.json().ok], [200, true]);
+  assert.equal((await stack.app.inject({ method: 'POST', url: '/v1/admin/audit/anchor', headers: auditor })).statusCode, 403);
+  const admin = { authorization: `Bearer ${(await createAdminKey(stack.db.engineDb, 'anchorer', 'admin')).key}` };
+  const empty = await stack.app.inject({ method: 'POST', url: '/v1/admin/audit/anchor', headers: admin });
+  assert.equal(empty.statusCode, 409, 'nothing to anchor in an empty trail');
+  await appendAudit(stack.db.engineDb, { eventKey: 'anchor-test', actor: 'test', action: AUDIT_ACTIONS.retentionSweep });
+  const anchor = await stack.app.inject({ method: 'POST', url: '/v1/admin/audit/anchor', headers: admin });
+  assert.equal(anchor.statusCode, 201, anchor.body);
+  assert.match(anchor.json().signature, /^[0-9a-f]{64}$/);
+  const anchored = await stack.app.inject({ method: 'GET', url: '/v1/admin/audit/verify', headers: auditor });
+  assert.equal(anchored.json().ok, true, anchored.body);
+  assert.equal(anchored.json().anchor.seq, anchor.json().seq);
 });
