@@ -9,6 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import type { Pool } from 'pg';
 import { buildApp } from '../../api/app';
+import { migrate } from '../../db/migrate';
 import { createPool } from '../../records/pool';
 import { startStack, type Stack } from '../support/stack';
 
@@ -131,5 +132,29 @@ describe('a frozen engine database', () => {
     let res = await intake(`frozen-after-${Date.now()}@example.com`);
     for (let i = 0; i < 5 && res.statusCode === 503; i++) res = await intake(`frozen-after-${Date.now()}-${i}@example.com`);
     assert.equal(res.statusCode, 202, res.body);
+  });
+});
+
+describe('migrations under the pools’ timeouts', () => {
+  test('a migrator waiting longer than the lock timeout for another one still runs, and the session keeps its timeouts', async () => {
+    const one = createPool(stack.db.engineUrl, { statementTimeoutMs: 1_000, lockTimeoutMs: 500, connectTimeoutMs: 5_000, max: 1 });
+    const holder = await stack.db.engineDb.connect();
+    try {
+      await holder.query('SELECT pg_advisory_lock(7311001)');
+      const started = Date.now();
+      const migrating = migrate(one);
+      await new Promise((r) => setTimeout(r, 3_500)); // past the lock, statement and client-side timeouts
+      await holder.query('SELECT pg_advisory_unlock(7311001)');
+      assert.deepEqual(await migrating, [], 'nothing left to apply, and no timeout');
+      assert.ok(Date.now() - started >= 3_500);
+      const { rows } = await one.query<{ lock_timeout: string; statement_timeout: string }>(
+        'SELECT current_setting($1) AS lock_timeout, current_setting($2) AS statement_timeout',
+        ['lock_timeout', 'statement_timeout'],
+      );
+      assert.deepEqual(rows[0], { lock_timeout: '500ms', statement_timeout: '1s' });
+    } finally {
+      holder.release();
+      await one.end();
+    }
   });
 });
