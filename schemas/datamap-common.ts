@@ -1,5 +1,6 @@
 // Building blocks the data map's store schemas share.
 import { z } from 'zod';
+import { parseIsoDuration } from './duration';
 
 export const Identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain SQL identifier');
 
@@ -12,3 +13,6 @@ export const JsonPath = z
 export function placeholders(template: string): string[] {
   return [...template.matchAll(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g)].map((m) => m[1]);
 }
+
+/** An ISO 8601 duration such as P90D or P7Y. */
+export const IsoDuration = z.string().refine((s) => parseIsoDuration(s) !== null, 'must be an ISO 8601 duration such as P90D or P7Y');

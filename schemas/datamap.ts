@@ -1,9 +1,11 @@
 // The data map: platform engineers describe each store once; `datamap-graph.ts` compiles it.
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { Identifier } from './datamap-common';
+import { Identifier, IsoDuration, placeholders as placeholdersOf } from './datamap-common';
 import { HttpStore, httpStoreIssues } from './datamap-http';
-import { parseIsoDuration } from './duration';
+export { S3ErasureSpec, S3Store } from './datamap-s3';
+export { placeholders as placeholdersOf } from './datamap-common';
+import { S3Store } from './datamap-s3';
 
 export {
   AbsentWhen,
@@ -15,7 +17,6 @@ export {
   HttpStore,
   httpExportCalls,
 } from './datamap-http';
-const IsoDuration = z.string().refine((s) => parseIsoDuration(s) !== null, 'must be an ISO 8601 duration such as P90D or P7Y');
 
 export const FieldSpec = z
   .object({
@@ -140,75 +141,6 @@ export const ManualStore = z
   })
   .strict();
 export type ManualStore = z.infer<typeof ManualStore>;
-
-/** `{identity}` placeholders in key patterns and prefixes. */
-const PLACEHOLDER = /\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
-export const placeholdersOf = (template: string): string[] => [...template.matchAll(PLACEHOLDER)].map((m) => m[1]);
-
-/**
- * A key prefix per identity, `uploads/{account_id}/`. Every placeholder is followed by `/` and
- * identity values may not contain one, so a subject's prefix never takes in another's (`1` would
- * otherwise match `10`).
- */
-const S3PrefixTemplate = z
-  .string()
-  .min(1)
-  .refine((s) => placeholdersOf(s).length > 0, 'must contain an {identity} placeholder')
-  .refine(
-    (s) => [...s.matchAll(PLACEHOLDER)].every((m) => s[m.index + m[0].length] === '/'),
-    'every {identity} must be followed by "/", so one subject\'s prefix cannot take in another\'s (1 would match 10)',
-  )
-  .refine((s) => !s.startsWith('/') && !/[{}]/.test(s.replace(PLACEHOLDER, '')), 'must not start with "/" or hold stray braces');
-
-/** Object lock placed on what is kept: the store itself then refuses to delete it before it ends. */
-const S3ObjectLock = z.object({ mode: z.enum(['GOVERNANCE', 'COMPLIANCE']), for: IsoDuration }).strict();
-
-/** Deletion in a bucket: remove the subject's objects (every version), or keep named prefixes for a legal basis. */
-export const S3ErasureSpec = z.discriminatedUnion('action', [
-  z.object({ action: z.literal('delete') }).strict(),
-  z
-    .object({
-      action: z.literal('retain'),
-      basis: z.string().min(1),
-      /** The prefixes kept (each inside one of the store's prefixes); the rest is deleted. All of it when absent. */
-      prefixes: z.array(S3PrefixTemplate).min(1).optional(),
-      lock: S3ObjectLock.optional(),
-    })
-    .strict(),
-]);
-export type S3ErasureSpec = z.infer<typeof S3ErasureSpec>;
-
-/** Objects in an S3-compatible bucket under per-identity prefixes (uploads, generated files). */
-export const S3Store = z
-  .object({
-    kind: z.literal('s3'),
-    description: z.string().optional(),
-    /** For S3-compatible servers (MinIO, Ceph…); AWS's endpoint for the region when absent. */
-    endpoint: z.string().url().optional(),
-    region: z.string().min(1).default('us-east-1'),
-    bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name'),
-    forcePathStyle: z.boolean().default(false),
-    /** Static keys (from `${ENV}`); the SDK's default chain (environment, profile, instance role) when absent. */
-    credentials: z
-      .object({ accessKeyId: z.string().min(1), secretAccessKey: z.string().min(1), sessionToken: z.string().optional() })
-      .strict()
-      .optional(),
-    prefixes: z.array(S3PrefixTemplate).min(1),
-    /** Only objects carrying all these tags (or user metadata) are the subject's. */
-    tags: z.record(z.string().min(1), z.string()).optional(),
-    metadata: z.record(z.string().min(1), z.string()).optional(),
-    categories: z.array(z.string().min(1)).default([]),
-    purposes: z.array(z.string().min(1)).default([]),
-    recipients: z.array(z.string().min(1)).default([]),
-    /** Objects older than maxAge (by LastModified) are deleted by the daily sweep. */
-    retention: z
-      .object({ maxAge: IsoDuration, basis: z.string().min(1).optional() })
-      .strict()
-      .optional(),
-    onErasure: S3ErasureSpec.default({ action: 'delete' }),
-  })
-  .strict();
-export type S3Store = z.infer<typeof S3Store>;
 
 export const Store = z.discriminatedUnion('kind', [PostgresStore, MysqlStore, RedisStore, HttpStore, ManualStore, S3Store]);
 export type Store = z.infer<typeof Store>;
