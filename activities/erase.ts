@@ -6,18 +6,23 @@ import type { ErasureOutcome } from '../schemas/workflow';
 import { appendAudit } from '../records/audit-events';
 import { activeHoldForRequest } from '../records/legal-holds';
 import type { ActivityDeps } from './deps';
+import { deletionTally } from './deletion-tally';
 import { NOTHING_DONE, type PurgeOutcome } from './stores/connector';
 import { connectorFor, operationOf } from './stores/registry';
 import { persistedSubject } from './subject';
 
 export async function eraseTarget(deps: ActivityDeps, requestId: string, target: Target): Promise<ErasureOutcome> {
   const node = deps.dataMap.node(target);
-  const ctx = { deps, node, subject: persistedSubject(deps.engineDb, requestId), requestId };
+  const tally = deletionTally(deps, requestId, addressKey(target), 'erase');
+  const ctx = { deps, node, subject: persistedSubject(deps.engineDb, requestId), requestId, tally };
   const connector = connectorFor(node);
   const hold = await activeHoldForRequest(deps.engineDb, requestId);
-  const outcome: ErasureOutcome = hold
+  const attempt: ErasureOutcome = hold
     ? { ...NOTHING_DONE, ...target, action: 'held', retained: (await connector.plan(ctx)).rows, basis: `legal hold ${hold.id}` }
     : await connector.erase(ctx);
+  // deletions add up across attempts; masks, retention and soft deletes rewrite every row each time
+  const totals = await tally.totals();
+  const outcome: ErasureOutcome = totals ? { ...attempt, deleted: totals.deleted, statements: totals.statements } : attempt;
   await appendAudit(deps.engineDb, {
     eventKey: `${requestId}:erase:${addressKey(target)}`,
     requestId,
@@ -33,7 +38,8 @@ export async function eraseTarget(deps: ActivityDeps, requestId: string, target:
 /** The hard purge after the grace period; proves nothing of the subject is left. */
 export async function purgeTarget(deps: ActivityDeps, requestId: string, target: Target): Promise<{ deleted: number; remaining: number }> {
   const node = deps.dataMap.node(target);
-  const ctx = { deps, node, subject: persistedSubject(deps.engineDb, requestId), requestId };
+  const tally = deletionTally(deps, requestId, addressKey(target), 'purge');
+  const ctx = { deps, node, subject: persistedSubject(deps.engineDb, requestId), requestId, tally };
   if (await activeHoldForRequest(deps.engineDb, requestId))
     return {
       deleted: 0,
@@ -41,7 +47,9 @@ export async function purgeTarget(deps: ActivityDeps, requestId: string, target:
         .plan(ctx)
         .then((p) => p.rows),
     };
-  const s: PurgeOutcome = await operationOf(node, 'purge')(ctx);
+  const attempt: PurgeOutcome = await operationOf(node, 'purge')(ctx);
+  const totals = await tally.totals();
+  const s: PurgeOutcome = totals ? { ...attempt, ...totals } : attempt;
   await appendAudit(deps.engineDb, {
     eventKey: `${requestId}:purge:${addressKey(target)}`,
     requestId,

@@ -239,6 +239,7 @@ const REQUEST_CHILDREN = [
   'request_corrections',
   'manual_tasks',
   'exports',
+  'erasure_progress',
 ];
 
 /**

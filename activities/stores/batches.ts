@@ -16,6 +16,9 @@ export const ERASE_LANES = 2;
 /** Sweeps run this many batch streams at once, each over its own time range. */
 export const SWEEP_LANES = 2;
 
+/** Told after each write batch commits, with the rows it changed (erasure counts them across attempts). */
+export type OnBatch = (rows: number) => Promise<void>;
+
 export const noBatches = (): BatchStats => ({ rows: 0, statements: 0, longestStatementMs: 0 });
 
 /** Runs one statement, keeping the longest duration; a write (not a read that picks a batch) is counted. */

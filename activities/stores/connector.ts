@@ -19,6 +19,18 @@ export interface ConnectorContext<N extends Node = Node> {
   subject: SubjectView;
   /** The request acted for (absent for plans and sweeps). */
   requestId?: string;
+  /** erase and purge: where deletions are counted as they commit, so counts add up across attempts. */
+  tally?: DeletionTally;
+}
+
+/**
+ * Counts a target's deletions across attempts (activities/deletion-tally.ts). A connector that
+ * deletes in batches calls `start` once before deleting, with what is due then, and `batch` after
+ * each batch commits; the total across attempts is then reported instead of this attempt's count.
+ */
+export interface DeletionTally {
+  start(dueNow: number): Promise<void>;
+  batch(deleted: number): Promise<void>;
 }
 
 export type ReadOutcome = Pick<CollectionExportResult, 'rows' | 'files'> & { unit: RecordUnit; note?: string };

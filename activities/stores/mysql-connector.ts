@@ -20,7 +20,7 @@ export const mysqlBackend: SqlBackend<'mysql'> = {
   exportRows: exportSubjectRows,
   countRows: async (entry, preds) => countSubjectRows(await openTable(entry), preds),
   countUnmasked: async (entry, preds, mask) => countUnmasked(await openTable(entry), preds, mask),
-  deleteRows: async (entry, preds) => deleteSubjectRows(await openTable(entry), preds),
+  deleteRows: async (entry, preds, onBatch) => deleteSubjectRows(await openTable(entry), preds, undefined, onBatch),
   maskRows: async (entry, preds, opts) => maskSubjectRows(await openTable(entry), preds, opts),
   softDeleteRows: async (entry, preds, set, timestampColumn) => softDeleteSubjectRows(await openTable(entry), preds, set, timestampColumn),
   latest: async (entry, preds, column) => latestOf(await openTable(entry), preds, column),

@@ -4,7 +4,7 @@
 // and the counts that prove it. Every function is safe to run again.
 import type { MaskSpec } from '../../schemas/datamap';
 import { durationSteps } from '../../schemas/duration';
-import { ERASE_BATCH, ERASE_LANES, noBatches, sumBatches, timed, type BatchStats } from './batches';
+import { ERASE_BATCH, ERASE_LANES, noBatches, sumBatches, timed, type BatchStats, type OnBatch } from './batches';
 import { MASK_PREFIX, REDACTED, type MaskOptions } from './masking';
 import { and, marks, select, subjectWhere, write, type MysqlTable, type Sql } from './mysql';
 import type { Predicate } from './selector';
@@ -43,7 +43,7 @@ function tuple(table: MysqlTable, order: string[], values: unknown[], op: '>' | 
  * row of the next range is read (its `order` values), then the range is deleted with one
  * statement that touches only it. `order` ends with the key, so ranges never overlap.
  */
-async function deleteInRanges(table: MysqlTable, where: Sql, order: string[], batch?: number): Promise<BatchStats> {
+async function deleteInRanges(table: MysqlTable, where: Sql, order: string[], batch?: number, onBatch?: OnBatch): Promise<BatchStats> {
   const stats = noBatches();
   const limit = limitOf(batch);
   const columns = order.map((c) => table.col(c));
@@ -62,7 +62,9 @@ async function deleteInRanges(table: MysqlTable, where: Sql, order: string[], ba
     );
     const values = last ? order.map((_, i) => last[`o${i}`]) : null;
     const range = values ? and(w, tuple(table, order, values, '<=')) : w;
-    stats.rows += await timed(stats, () => write(table, `DELETE FROM ${table.ref} WHERE ${range.sql}`, range.params));
+    const deleted = await timed(stats, () => write(table, `DELETE FROM ${table.ref} WHERE ${range.sql}`, range.params));
+    stats.rows += deleted;
+    await onBatch?.(deleted);
     if (!values) return stats;
     after = tuple(table, order, values, '>');
   }
@@ -73,7 +75,13 @@ async function deleteInRanges(table: MysqlTable, where: Sql, order: string[], ba
  * for rows no index range holds (several values, an address compared case-insensitively) and
  * for masks. Only the picked rows are touched, never a neighbour's.
  */
-async function inKeyBatches(table: MysqlTable, where: Sql, act: (byKeys: Sql) => Promise<number>, batch?: number): Promise<BatchStats> {
+async function inKeyBatches(
+  table: MysqlTable,
+  where: Sql,
+  act: (byKeys: Sql) => Promise<number>,
+  batch?: number,
+  onBatch?: OnBatch,
+): Promise<BatchStats> {
   const stats = noBatches();
   const limit = limitOf(batch);
   const keyName = table.entry.spec.key;
@@ -90,17 +98,19 @@ async function inKeyBatches(table: MysqlTable, where: Sql, act: (byKeys: Sql) =>
     const keys = rows.map((r) => r.k);
     // the picked rows, if they still match (a row re-assigned meanwhile is left alone)
     const picked = and({ sql: `${key} IN (${marks(table.column(keyName), keys.length)})`, params: keys }, where);
-    stats.rows += await timed(stats, () => act(picked));
+    const changed = await timed(stats, () => act(picked));
+    stats.rows += changed;
+    await onBatch?.(changed);
     if (keys.length < limit) return stats;
     after = { sql: `${key} > ${marks(table.column(keyName), 1)}`, params: [keys[keys.length - 1]] };
   }
 }
 
 /** deleteInRanges over ERASE_LANES slices of equal row counts side by side, when there are rows enough for each. */
-async function deleteInLanes(table: MysqlTable, where: Sql, order: string[], batch?: number): Promise<BatchStats> {
+async function deleteInLanes(table: MysqlTable, where: Sql, order: string[], batch?: number, onBatch?: OnBatch): Promise<BatchStats> {
   const limit = limitOf(batch);
   const [{ n }] = await select<{ n: number | string }>(table, `SELECT COUNT(*) AS n FROM ${table.ref} WHERE ${where.sql}`, where.params);
-  if (Number(n) <= limit * ERASE_LANES) return deleteInRanges(table, where, order, batch);
+  if (Number(n) <= limit * ERASE_LANES) return deleteInRanges(table, where, order, batch, onBatch);
   const columns = order.map((c) => table.col(c));
   const edges: unknown[][] = [];
   for (let i = 1; i < ERASE_LANES; i++) {
@@ -109,21 +119,21 @@ async function deleteInLanes(table: MysqlTable, where: Sql, order: string[], bat
       `SELECT ${columns.map((c, j) => `${c} AS o${j}`).join(', ')} FROM ${table.ref} WHERE ${where.sql} ORDER BY ${columns.join(', ')} LIMIT 1 OFFSET ${Math.floor((Number(n) * i) / ERASE_LANES)}`,
       where.params,
     );
-    if (!row) return deleteInRanges(table, where, order, batch); // fewer rows than counted: one stream will do
+    if (!row) return deleteInRanges(table, where, order, batch, onBatch); // fewer rows than counted: one stream will do
     edges.push(order.map((_, j) => row[`o${j}`]));
   }
   const lanes = await Promise.all(
     Array.from({ length: ERASE_LANES }, (_, i) => {
       const from = i === 0 ? TRUE : tuple(table, order, edges[i - 1], '>');
       const to = i === ERASE_LANES - 1 ? TRUE : tuple(table, order, edges[i], '<=');
-      return deleteInRanges(table, and(where, from, to), order, batch);
+      return deleteInRanges(table, and(where, from, to), order, batch, onBatch);
     }),
   );
   return sumBatches(lanes);
 }
 
-const deleteByKeys = (table: MysqlTable, where: Sql, batch?: number) =>
-  inKeyBatches(table, where, (picked) => write(table, `DELETE FROM ${table.ref} WHERE ${picked.sql}`, picked.params), batch);
+const deleteByKeys = (table: MysqlTable, where: Sql, batch?: number, onBatch?: OnBatch) =>
+  inKeyBatches(table, where, (picked) => write(table, `DELETE FROM ${table.ref} WHERE ${picked.sql}`, picked.params), batch, onBatch);
 
 /** Deletes every row matching `where` along an indexed column (then the key), in batches (the sweep). */
 export function deleteAlong(table: MysqlTable, where: Sql, column: string, batch?: number): Promise<BatchStats> {
@@ -134,17 +144,17 @@ export function deleteAlong(table: MysqlTable, where: Sql, column: string, batch
  * Deletes a subject's rows in batches. A subject found by one value of one indexed column is
  * deleted in index ranges (along the index's second column, then the key), in ERASE_LANES
  * slices side by side; rows where that column is NULL lie in no range and are deleted by key.
- * Any other subject is deleted by key lists.
+ * Any other subject is deleted by key lists. `onBatch` is told each batch's rows once it has committed.
  */
-export async function deleteSubjectRows(table: MysqlTable, preds: Predicate[], batch?: number): Promise<BatchStats> {
+export async function deleteSubjectRows(table: MysqlTable, preds: Predicate[], batch?: number, onBatch?: OnBatch): Promise<BatchStats> {
   if (!preds.length) return noBatches();
   const where = subjectWhere(table, preds);
   const single = preds.length === 1 && preds[0].values.length === 1 && !preds[0].caseInsensitive;
   const along = single ? table.indexOrder(preds[0].column) : null;
-  if (!along) return deleteByKeys(table, where, batch);
-  const ranged = await deleteInLanes(table, where, [...along, table.entry.spec.key], batch);
+  if (!along) return deleteByKeys(table, where, batch, onBatch);
+  const ranged = await deleteInLanes(table, where, [...along, table.entry.spec.key], batch, onBatch);
   if (!along.length) return ranged;
-  const nulls = await deleteByKeys(table, and(where, { sql: `${table.col(along[0])} IS NULL`, params: [] }), batch);
+  const nulls = await deleteByKeys(table, and(where, { sql: `${table.col(along[0])} IS NULL`, params: [] }), batch, onBatch);
   return {
     rows: ranged.rows + nulls.rows,
     statements: ranged.statements + nulls.statements,

@@ -3,7 +3,7 @@
 // re-query that proves it. Every function is safe to run again after a crash.
 import { escapeIdentifier as q, type Pool, type QueryResult } from 'pg';
 import type { MaskSpec } from '../../schemas/datamap';
-import { ERASE_BATCH, ERASE_LANES, noBatches, sumBatches, timed, type BatchStats } from './batches';
+import { ERASE_BATCH, ERASE_LANES, noBatches, sumBatches, timed, type BatchStats, type OnBatch } from './batches';
 import { MASK_PREFIX, REDACTED, type MaskOptions } from './masking';
 import type { Predicate } from './selector';
 import { subjectWhere, tableRef, type PgCollection } from './sql';
@@ -12,13 +12,14 @@ import { subjectWhere, tableRef, type PgCollection } from './sql';
  * Deletes every row matching `where` in batches of at most `batch` rows, each its own statement.
  * With `advance` (an indexed column), batches go in that column's order and each starts where
  * the last ended, so an index scan does not wade through the dead entries of earlier batches.
+ * `onBatch` is told each batch's rows once it has committed.
  */
 export async function deleteWhere(
   pool: Pool,
   entry: PgCollection,
   where: string,
   params: unknown[],
-  opts: { batch?: number; advance?: string } = {},
+  opts: { batch?: number; advance?: string; onBatch?: OnBatch } = {},
 ): Promise<BatchStats> {
   const batch = opts.batch ?? ERASE_BATCH;
   const stats = noBatches();
@@ -27,6 +28,7 @@ export async function deleteWhere(
     for (;;) {
       const r = await timed(stats, () => pool.query(sql, params));
       stats.rows += r.rowCount ?? 0;
+      await opts.onBatch?.(r.rowCount ?? 0);
       if ((r.rowCount ?? 0) < batch) return stats;
     }
   }
@@ -43,6 +45,7 @@ export async function deleteWhere(
     const r = await timed(stats, () => (last === null ? pool.query(first, params) : pool.query(next, [...params, last])));
     const { n, last: reached } = r.rows[0] as { n: number; last: unknown };
     stats.rows += n;
+    await opts.onBatch?.(n);
     if (n < batch) return stats;
     last = reached;
   }
@@ -74,7 +77,7 @@ export async function deleteSubjectRows(
   pool: Pool,
   entry: PgCollection,
   preds: Predicate[],
-  opts: { batch?: number } = {},
+  opts: { batch?: number; onBatch?: OnBatch } = {},
 ): Promise<BatchStats> {
   const w = subjectWhere(preds, 1);
   const single = preds.length === 1 && preds[0].values.length === 1 && !preds[0].caseInsensitive;

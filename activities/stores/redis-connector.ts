@@ -25,7 +25,7 @@ export const redisConnector: ConnectorFor<'redis'> = {
     return { ...targetOf(ctx.node), action: 'delete', rows: await countSubjectKeys(ctx.node.spec, await ctx.subject.identities()) };
   },
   async erase(ctx) {
-    const r = await unlinkSubjectKeys(ctx.node.spec, await ctx.subject.identities());
+    const r = await unlinkSubjectKeys(ctx.node.spec, await ctx.subject.identities(), ctx.tally);
     return { ...NOTHING_DONE, ...targetOf(ctx.node), action: 'delete', deleted: r.removed, remainingDue: r.remaining };
   },
   async verify(ctx) {

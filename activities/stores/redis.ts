@@ -57,12 +57,25 @@ export async function countSubjectKeys(store: RedisStore, identities: IdentityVa
   return n;
 }
 
-export async function unlinkSubjectKeys(store: RedisStore, identities: IdentityValues): Promise<{ removed: number; remaining: number }> {
+/**
+ * Removes the subject's keys, 500 per UNLINK. `tally` (erasure) is told how many distinct keys
+ * are due before the first UNLINK, and how many each one removed.
+ */
+export async function unlinkSubjectKeys(
+  store: RedisStore,
+  identities: IdentityValues,
+  tally?: { start(due: number): Promise<void>; batch(removed: number): Promise<void> },
+): Promise<{ removed: number; remaining: number }> {
   const redis = redisClient(store.url);
+  const keys = new Set<string>();
+  for (const p of subjectPatterns(store, identities)) for (const key of await scanKeys(redis, p)) keys.add(key);
+  await tally?.start(keys.size);
+  const all = [...keys];
   let removed = 0;
-  for (const p of subjectPatterns(store, identities)) {
-    const keys = await scanKeys(redis, p);
-    for (let i = 0; i < keys.length; i += 500) removed += await redis.unlink(...keys.slice(i, i + 500));
+  for (let i = 0; i < all.length; i += 500) {
+    const n = await redis.unlink(...all.slice(i, i + 500));
+    removed += n;
+    await tally?.batch(n);
   }
   return { removed, remaining: await countSubjectKeys(store, identities) };
 }

@@ -58,6 +58,14 @@ function erasurePlan(node: S3Node, identities: IdentityValues, onKept?: (v: Obje
   return { prefixes, decide, kept, retain: e.action === 'retain' ? e : null };
 }
 
+/** Real object versions due (delete markers left out), object-locked ones included. */
+async function dueVersions(node: S3Node, identities: IdentityValues): Promise<number> {
+  const p = erasurePlan(node, identities);
+  let n = 0;
+  for await (const v of dueEntries(node.spec, p.prefixes, p.decide)) if (!v.deleteMarker) n++;
+  return n;
+}
+
 /** Due versions and delete markers still present, less those object lock keeps. */
 async function remainingDue(node: S3Node, identities: IdentityValues): Promise<number> {
   const p = erasurePlan(node, identities);
@@ -129,8 +137,10 @@ export const s3Connector: ConnectorFor<'s3'> = {
     const lock = spec.onErasure.action === 'retain' ? spec.onErasure.lock : undefined;
     const lockUntil = lock ? addIsoDuration(new Date(), lock.for) : undefined;
     const t0 = performance.now();
+    const counted = ctx.tally;
+    if (counted) await counted.start(await dueVersions(ctx.node, identities));
     const p = erasurePlan(ctx.node, identities, lock ? (v) => lockVersion(spec, v, lock.mode, lockUntil!) : undefined);
-    const tally = await deleteEntries(spec, dueEntries(spec, p.prefixes, p.decide));
+    const tally = await deleteEntries(spec, dueEntries(spec, p.prefixes, p.decide), counted && ((n) => counted.batch(n)));
     const t1 = performance.now();
     const remaining = await remainingDue(ctx.node, identities);
     const retained = p.kept.versions + tally.locked.versions;

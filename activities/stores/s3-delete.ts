@@ -86,8 +86,15 @@ export interface DeleteTally {
   longestStatementMs: number;
 }
 
-/** Deletes entries by version id in batches; a refusal is checked for object lock. */
-export async function deleteEntries(store: S3Store, entries: AsyncIterable<ObjectVersion>): Promise<DeleteTally> {
+/**
+ * Deletes entries by version id in batches; a refusal is checked for object lock. `onBatch` is
+ * told the real versions each batch removed.
+ */
+export async function deleteEntries(
+  store: S3Store,
+  entries: AsyncIterable<ObjectVersion>,
+  onBatch?: (deleted: number) => Promise<void>,
+): Promise<DeleteTally> {
   const client = s3Client(store);
   const tally: DeleteTally = { deleted: 0, markers: 0, bytes: 0, locked: new LockTally(), failed: 0, statements: 0, longestStatementMs: 0 };
   let batch: ObjectVersion[] = [];
@@ -105,6 +112,7 @@ export async function deleteEntries(store: S3Store, entries: AsyncIterable<Objec
     tally.statements++;
     tally.longestStatementMs = Math.max(tally.longestStatementMs, performance.now() - t0);
     const refused = new Set((r.Errors ?? []).map((e) => `${e.VersionId ?? 'null'}\u0000${e.Key}`));
+    const before = tally.deleted;
     for (const v of sent) {
       if (!refused.has(`${v.versionId}\u0000${v.key}`)) {
         if (v.deleteMarker) tally.markers++;
@@ -118,6 +126,7 @@ export async function deleteEntries(store: S3Store, entries: AsyncIterable<Objec
       if (lock) tally.locked.add(lock);
       else tally.failed++;
     }
+    await onBatch?.(tally.deleted - before);
   };
   for await (const v of entries) {
     batch.push(v);

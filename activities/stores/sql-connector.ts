@@ -6,7 +6,7 @@ import { fieldHolds, type MaskSpec } from '../../schemas/datamap';
 import type { CollectionEntry, CollectionOf, SqlKind } from '../../schemas/datamap-graph';
 import type { FileDigest } from '../../schemas/workflow';
 import type { ReadSink } from '../staging';
-import type { BatchStats } from './batches';
+import type { BatchStats, OnBatch } from './batches';
 import { NOTHING_DONE, targetOf, type Connector, type ConnectorContext } from './connector';
 import { maskingSalt, type MaskOptions } from './masking';
 import type { Predicate } from './selector';
@@ -36,8 +36,8 @@ export interface SqlBackend<K extends SqlKind> {
   countRows(entry: CollectionOf<K>, preds: Predicate[]): Promise<number>;
   /** Subject rows whose masked fields still hold a value that is not masked (must be 0). */
   countUnmasked(entry: CollectionOf<K>, preds: Predicate[], mask: MaskSpec | undefined): Promise<number>;
-  /** Deletes the subject's rows in batches of at most ERASE_BATCH. */
-  deleteRows(entry: CollectionOf<K>, preds: Predicate[]): Promise<BatchStats>;
+  /** Deletes the subject's rows in batches of at most ERASE_BATCH; `onBatch` after each batch commits, with its rows. */
+  deleteRows(entry: CollectionOf<K>, preds: Predicate[], onBatch?: OnBatch): Promise<BatchStats>;
   /** Masks fields and sets the restriction column of the subject's rows, in batches. */
   maskRows(entry: CollectionOf<K>, preds: Predicate[], opts: MaskOptions): Promise<BatchStats>;
   /** Sets `set` at once (and `timestampColumn` to now, keeping a first deactivation time); rows touched. */
@@ -67,6 +67,13 @@ export function sqlConnector(db: SqlBackend<SqlKind>): Connector<CollectionEntry
     spec: ctx.node.spec.onErasure ?? { action: 'delete' as const },
   });
   const iso = (d: Date | null) => (d ? d.toISOString() : undefined);
+  /** Deletes the subject's rows, counting each batch in the request's tally (if any) as it commits. */
+  const deleteCounted = async (ctx: ConnectorContext<CollectionEntry>, entry: CollectionEntry, preds: Predicate[]) => {
+    const tally = ctx.tally;
+    if (!tally) return db.deleteRows(entry, preds);
+    await tally.start(await db.countRows(entry, preds));
+    return db.deleteRows(entry, preds, (rows) => tally.batch(rows));
+  };
 
   return {
     resolve: (ctx, predicates, columns) => db.distinctValues(ctx.node, predicates, columns),
@@ -98,7 +105,7 @@ export function sqlConnector(db: SqlBackend<SqlKind>): Connector<CollectionEntry
       switch (spec.action) {
         case 'delete': {
           const t0 = performance.now();
-          const s = await db.deleteRows(entry, preds);
+          const s = await deleteCounted(ctx, entry, preds);
           const t1 = performance.now();
           const remainingDue = await db.countRows(entry, preds);
           return {
@@ -166,7 +173,7 @@ export function sqlConnector(db: SqlBackend<SqlKind>): Connector<CollectionEntry
 
     async purge(ctx) {
       const { entry, preds } = await open(ctx);
-      const s = await db.deleteRows(entry, preds);
+      const s = await deleteCounted(ctx, entry, preds);
       return {
         deleted: s.rows,
         remaining: await db.countRows(entry, preds),
