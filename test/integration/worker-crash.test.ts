@@ -4,36 +4,56 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
+import { deletionTally } from '../../activities/deletion-tally';
 import type { Manifest } from '../../activities/manifest';
+import { connectorFor } from '../../activities/stores/registry';
 import { PROJECT_ROOT } from '../../cli/stack/temporal';
 import { addAccountData, addUsageRows } from '../../demo/seed';
 import { stateQuery } from '../../schemas/contract';
-import { downloadPathFrom, submitAndVerify, waitForStatus } from '../support/flow';
+import { downloadPathFrom, submit, submitAndVerify, waitForStatus } from '../support/flow';
 import { startStack, type Stack } from '../support/stack';
 import { readZip } from '../support/zip';
 
 const HEAVY_ROWS = 400_000;
+const DELETE_ROWS = 500_000;
 let stack: Stack;
 const workers: ChildProcess[] = [];
 
 before(async () => {
   stack = await startStack();
-  for (const email of ['heavy@example.com', 'heavy-delete@example.com']) {
+  const heavy: [string, number][] = [
+    ['heavy@example.com', HEAVY_ROWS],
+    ['heavy-delete@example.com', DELETE_ROWS],
+    ['flaky-delete@example.com', DELETE_ROWS],
+  ];
+  for (const [email, rows] of heavy) {
     const {
       rows: [acc],
     } = await stack.db.appDb.query("INSERT INTO accounts (email, name) VALUES ($1, 'Heavy User') RETURNING id", [email]);
     await addAccountData(stack.db.appDb, acc.id, 0);
-    await addUsageRows(stack.db.appDb, acc.id, HEAVY_ROWS);
+    await addUsageRows(stack.db.appDb, acc.id, rows);
   }
 });
 
-/** Kills the worker as soon as the usage log step is running. */
-async function killDuringUsageLogs(id: string, worker: ChildProcess) {
+async function usageRowsOf(accountId: string): Promise<number> {
+  const { rows } = await stack.db.appDb.query('SELECT count(*)::int AS n FROM usage_logs WHERE account_id = $1', [accountId]);
+  return rows[0].n;
+}
+
+/** Waits until the usage log step runs (and, given `deletingFrom`, until it has deleted some of them). */
+async function duringUsageLogs(id: string, deletingFrom?: { accountId: string; before: number }) {
   const handle = stack.env.client.workflow.getHandle(id);
   await waitUntil('the usage log step to start', async () => {
     const state = await handle.query(stateQuery);
     return state.progress.some((p) => p.collection === 'usage_logs' && p.state === 'running');
   });
+  if (deletingFrom)
+    await waitUntil('usage rows to be deleted', async () => (await usageRowsOf(deletingFrom.accountId)) < deletingFrom.before);
+}
+
+/** Kills the worker as soon as the usage log step is running. */
+async function killDuringUsageLogs(id: string, worker: ChildProcess, deletingFrom?: { accountId: string; before: number }) {
+  await duringUsageLogs(id, deletingFrom);
   worker.kill('SIGKILL');
   await new Promise((r) => worker.once('exit', r));
   const {
@@ -42,7 +62,7 @@ async function killDuringUsageLogs(id: string, worker: ChildProcess) {
   assert.equal(killedAt.status, 'in_progress', 'the worker died mid-request');
 }
 after(async () => {
-  workers.forEach((w) => w.kill('SIGKILL'));
+  await stopWorkers();
   await stack?.stop();
 });
 
@@ -63,8 +83,23 @@ function spawnWorker(): ChildProcess {
     },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
+  let tail = '';
+  child.stderr?.on('data', (d: Buffer) => (tail = (tail + d.toString()).slice(-4000)));
+  child.once('exit', (code) => code && console.error(`worker exited with ${code}:\n${tail}`));
   workers.push(child);
   return child;
+}
+
+/** Kills the workers earlier tests left running, so the next step runs on the ones a test starts. */
+async function stopWorkers() {
+  await Promise.all(
+    workers.splice(0).map((w) => {
+      if (w.exitCode !== null || w.signalCode !== null) return undefined;
+      const exited = new Promise((r) => w.once('exit', r));
+      w.kill('SIGKILL');
+      return exited;
+    }),
+  );
 }
 
 async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs = 60_000) {
@@ -119,33 +154,142 @@ test('a worker killed mid-export is replaced and the request completes with one 
   assert.equal(reads.rows[0].n, 1, 'the read is audited once');
 });
 
-test('a worker killed mid-deletion is replaced: every row is gone, one completion email', { timeout: 180_000 }, async () => {
+/** The deletion reports every usage row the subject had, once, wherever the count is shown. */
+async function assertCountedOnce(id: string, accountId: string, before: number) {
+  assert.equal(await usageRowsOf(accountId), 0, 'no usage rows left');
+  const engine = stack.db.engineDb;
+  const { rows: erased } = await engine.query(
+    "SELECT collection, details FROM audit_events WHERE request_id = $1 AND action = 'collection.erased'",
+    [id],
+  );
+  const usage = erased.filter((e) => e.collection === 'usage_logs');
+  assert.equal(usage.length, 1, 'one erasure event');
+  assert.equal(usage[0].details.remainingDue, 0);
+  assert.equal(usage[0].details.deleted, before, 'the audit counts every row deleted, across attempts');
+  const {
+    rows: [completed],
+  } = await engine.query("SELECT details FROM audit_events WHERE request_id = $1 AND action = 'request.completed'", [id]);
+  assert.equal(
+    completed.details.deleted,
+    erased.reduce((n, e) => n + e.details.deleted, 0),
+    'the completion total is the sum of the collections',
+  );
+  assert.ok(completed.details.deleted >= before);
+  const {
+    rows: [projection],
+  } = await engine.query('SELECT progress FROM requests WHERE id = $1', [id]);
+  assert.equal(projection.progress.find((p: { collection: string }) => p.collection === 'usage_logs').rows, before);
+  const {
+    rows: [progress],
+  } = await engine.query(
+    "SELECT deleted::int, attempts FROM erasure_progress WHERE request_id = $1 AND address = 'app_db.usage_logs' AND operation = 'erase'",
+    [id],
+  );
+  assert.equal(progress.deleted, before);
+  assert.ok(progress.attempts >= 2, `the erase ran more than once (${progress.attempts})`);
+  await new Promise((r) => setTimeout(r, 1000)); // give any duplicate a chance to arrive
+  const mails = stack.smtp.mails.filter((m) => m.text.includes(id) && /deleted/.test(m.subject));
+  assert.equal(mails.length, 1, 'one completion email');
+  assert.ok(mails[0].text.includes(`app db usage logs: ${before} records`), 'the subject is told every row deleted');
+}
+
+test('a worker killed mid-deletion is replaced: every row is gone and counted once', { timeout: 180_000 }, async () => {
   const email = 'heavy-delete@example.com';
   const {
     rows: [acc],
   } = await stack.db.appDb.query('SELECT id FROM accounts WHERE email = $1', [email]);
+  const before = await usageRowsOf(acc.id);
+  assert.equal(before, DELETE_ROWS);
+  await stopWorkers();
   const first = spawnWorker();
   const id = await submitAndVerify(stack, 'deletion', email);
-  await killDuringUsageLogs(id, first);
-  const {
-    rows: [mid],
-  } = await stack.db.appDb.query('SELECT count(*)::int AS n FROM usage_logs WHERE account_id = $1', [acc.id]);
-  assert.ok(mid.n > 0, 'killed before the usage logs were all deleted');
+  await killDuringUsageLogs(id, first, { accountId: acc.id, before });
+  const mid = await usageRowsOf(acc.id);
+  assert.ok(mid > 0 && mid < before, `killed mid-deletion (${mid} of ${before} left)`);
 
   spawnWorker();
   await waitForStatus(stack, id, 'completed', 120_000);
-  const left = await stack.db.appDb.query('SELECT count(*)::int AS n FROM usage_logs WHERE account_id = $1', [acc.id]);
-  assert.equal(left.rows[0].n, 0);
   const {
     rows: [account],
   } = await stack.db.appDb.query('SELECT status FROM accounts WHERE id = $1', [acc.id]);
   assert.equal(account.status, 'deleted');
-  await new Promise((r) => setTimeout(r, 1000));
-  assert.equal(stack.smtp.mails.filter((m) => m.text.includes(id) && /deleted/.test(m.subject)).length, 1, 'one completion email');
-  const { rows: erased } = await stack.db.engineDb.query(
-    "SELECT details FROM audit_events WHERE request_id = $1 AND action = 'collection.erased' AND collection = 'usage_logs'",
-    [id],
-  );
-  assert.equal(erased.length, 1, 'one erasure event');
-  assert.equal(erased[0].details.remainingDue, 0);
+  await assertCountedOnce(id, acc.id, before);
+});
+
+test('product-DB sessions terminated mid-deletion: the retry completes it and the count adds up', { timeout: 180_000 }, async () => {
+  const email = 'flaky-delete@example.com';
+  const {
+    rows: [acc],
+  } = await stack.db.appDb.query('SELECT id FROM accounts WHERE email = $1', [email]);
+  const before = await usageRowsOf(acc.id);
+  await stopWorkers();
+  // a worker that dies of the lost connection is replaced, so the test reports it rather than hangs
+  let crashes = 0;
+  const keepWorking = (w: ChildProcess): void => {
+    w.once('exit', (_code, signal) => {
+      if (signal === 'SIGKILL') return;
+      crashes++;
+      keepWorking(spawnWorker());
+    });
+  };
+  keepWorking(spawnWorker());
+  const id = await submitAndVerify(stack, 'deletion', email);
+  await duringUsageLogs(id, { accountId: acc.id, before });
+  let terminated = 0;
+  await waitUntil('a deleting session to terminate', async () => {
+    const { rows } = await stack.db.appDb.query(
+      `SELECT count(*) FILTER (WHERE pg_terminate_backend(pid))::int AS n FROM pg_stat_activity
+        WHERE datname = current_database() AND pid <> pg_backend_pid() AND query ILIKE '%DELETE FROM%usage_logs%'`,
+    );
+    terminated += rows[0].n;
+    return terminated > 0;
+  });
+  const mid = await usageRowsOf(acc.id);
+  assert.ok(mid > 0 && mid < before, `terminated mid-deletion (${mid} of ${before} left)`);
+
+  await waitForStatus(stack, id, 'completed', 120_000);
+  assert.equal(crashes, 0, 'a lost product-DB connection fails the step, not the worker process');
+  await assertCountedOnce(id, acc.id, before);
+});
+
+test('a batch that commits just before its worker dies, unrecorded, is counted by the next attempt', async () => {
+  const email = 'window-delete@example.com';
+  const {
+    rows: [acc],
+  } = await stack.db.appDb.query("INSERT INTO accounts (email, name) VALUES ($1, 'Window User') RETURNING id", [email]);
+  await addUsageRows(stack.db.appDb, acc.id, 35_000);
+  const before = await usageRowsOf(acc.id);
+  const { status, body } = await submit(stack, { type: 'deletion', email });
+  assert.equal(status, 202);
+  const requestId: string = body.id;
+  const node = stack.deps.dataMap.node({ store: 'app_db', collection: 'usage_logs' });
+  // two values: plain batches one after the other (no lanes), so the attempt stops where the test says
+  const subject = {
+    predicates: async () => [{ column: 'account_id', caseInsensitive: false, values: [String(acc.id), '-1'] }],
+    identities: async () => ({}),
+  };
+  const attempt = (tally: ReturnType<typeof deletionTally>) =>
+    connectorFor(node).erase({ deps: stack.deps, node, subject, requestId, tally });
+
+  const first = deletionTally(stack.deps, requestId, 'app_db.usage_logs', 'erase');
+  let batches = 0;
+  let unrecorded = 0;
+  const dying = {
+    ...first,
+    async batch(rows: number) {
+      if (++batches < 2) return first.batch(rows);
+      unrecorded = rows; // committed in the product store; the worker dies before recording it
+      throw new Error('worker died');
+    },
+  };
+  await assert.rejects(attempt(dying), /worker died/);
+  const left = await usageRowsOf(acc.id);
+  assert.ok(unrecorded > 0 && left > 0, `died mid-deletion (${left} of ${before} left)`);
+  assert.equal((await first.totals())!.deleted, before - left - unrecorded, 'the lost batch is not recorded');
+
+  const second = deletionTally(stack.deps, requestId, 'app_db.usage_logs', 'erase');
+  const outcome = await attempt(second);
+  assert.equal(outcome.deleted, left, 'the retry itself deleted only what was left');
+  assert.equal(outcome.remainingDue, 0);
+  assert.equal((await second.totals())!.deleted, before, 'the total counts every row, the lost batch too');
 });
