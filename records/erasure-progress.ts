@@ -23,6 +23,7 @@ export interface ErasureProgress {
  * committed in the product store just before its worker died.
  */
 export async function startAttempt(db: Queryable, key: ProgressKey, dueNow: number): Promise<void> {
+  // exact while only the engine changes the subject's rows; rows the product adds meanwhile make it a lower bound
   await db.query(
     `INSERT INTO erasure_progress (request_id, address, operation, due_at_mark) VALUES ($1, $2, $3, $4)
      ON CONFLICT (request_id, address, operation) DO UPDATE SET
