@@ -71,5 +71,10 @@ test('the account is deactivated at once and gone after 30 days; billing records
     rows: [purged],
   } = await stack.db.engineDb.query("SELECT details FROM audit_events WHERE request_id = $1 AND action = 'collection.purged'", [req.id]);
   assert.deepEqual([purged.details.deleted, purged.details.remainingDue], [1, 0]);
+  const { rows: progress } = await stack.db.engineDb.query(
+    "SELECT address, deleted::int FROM erasure_progress WHERE request_id = $1 AND operation = 'purge'",
+    [req.id],
+  );
+  assert.deepEqual(progress, [{ address: 'app_db.accounts', deleted: 1 }], 'the purge counted where a retry would add to it');
   assert.equal(stack.smtp.mails.filter((m) => m.text.includes(req.id)).length, 1, 'one email: the completion notice');
 });
