@@ -13,6 +13,9 @@ const SWEEP_CALL_TIMEOUT_MS = 5_000;
 /** Requests younger than this are left to the intake that is starting them. */
 const SWEEP_GRACE_MS = 2_000;
 const SWEEP_PAGE_SIZE = 100;
+/** Status reads answer from the projection rather than wait longer for a live state. */
+const QUERY_TIMEOUT_MS = 3_000;
+const SWEEP_DESCRIBE_CONCURRENCY = 10;
 
 export class TemporalTimeout extends Error {
   constructor(what: string, ms: number) {
@@ -96,9 +99,12 @@ export async function startWorkflowAtIntake(deps: ApiDeps, r: StartableRequest, 
   }
 }
 
+/** The live state; a status read falls back to the stored projection when this fails or is slow. */
 export async function queryState(deps: ApiDeps, requestId: string): Promise<DsarRequestState | null> {
   try {
-    return await deps.temporal.workflow.getHandle(requestId).query(stateQuery);
+    return await withinDeadline(deps, 'workflow query', QUERY_TIMEOUT_MS, () =>
+      deps.temporal.workflow.getHandle(requestId).query(stateQuery),
+    );
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) return null;
     throw err;
@@ -137,9 +143,16 @@ export async function startPendingWorkflows(deps: ApiDeps, opts: { pageSize?: nu
   for (;;) {
     const page = await listRequestsWithoutWorkflow(deps.engineDb, { receivedBefore, after, limit: opts.pageSize ?? SWEEP_PAGE_SIZE });
     if (!page.length) return result;
-    for (const r of page) {
+    const existing = await describeAll(
+      deps,
+      page.map((r) => r.id),
+    );
+    for (const [i, r] of page.entries()) {
       try {
-        if (await workflowExists(deps, r.id)) {
+        const exists = existing[i] as PromiseSettledResult<boolean> | undefined;
+        if (!exists) throw new Error('workflow describe: not asked after an earlier failure');
+        if (exists.status === 'rejected') throw exists.reason;
+        if (exists.value) {
           await markWorkflowStarted(deps.engineDb, r.id);
           result.alreadyStarted++;
         } else {
@@ -153,6 +166,20 @@ export async function startPendingWorkflows(deps: ApiDeps, opts: { pageSize?: nu
       after = { receivedAt: r.receivedAt, id: r.id };
     }
   }
+}
+
+/**
+ * Whether each workflow exists, asked a few at a time (the starts that follow stay one by one, in
+ * order). Stops after the first batch with a failure: the sweep stops there anyway.
+ */
+async function describeAll(deps: ApiDeps, ids: string[]): Promise<PromiseSettledResult<boolean>[]> {
+  const results: PromiseSettledResult<boolean>[] = [];
+  for (let i = 0; i < ids.length; i += SWEEP_DESCRIBE_CONCURRENCY) {
+    const batch = await Promise.allSettled(ids.slice(i, i + SWEEP_DESCRIBE_CONCURRENCY).map((id) => workflowExists(deps, id)));
+    results.push(...batch);
+    if (batch.some((b) => b.status === 'rejected')) break;
+  }
+  return results;
 }
 
 /**
