@@ -12,7 +12,7 @@ import { createMailer } from '../../activities/email';
 import { createAdminKey } from '../../api/admin-keys';
 import { buildApp } from '../../api/app';
 import type { ApiDeps } from '../../api/deps';
-import { connectTemporalLazily } from '../../api/main';
+import { connectTemporalLazily, runApi } from '../../api/main';
 import { schedulePendingWorkflowSweep, startPendingWorkflows } from '../../api/workflows';
 import { PROJECT_ROOT } from '../../cli/stack/temporal';
 import { insertRequest } from '../../records/requests';
@@ -289,4 +289,35 @@ test('the sweep has no cap: 150 pending requests are all started in one run, old
   assert.equal(rows[0].n, 0, 'nothing left without a workflow');
   await assertStartedInReceiptOrder(ids, client());
   assert.deepEqual(await startPendingWorkflows(idle), { started: 0, alreadyStarted: 0, interrupted: null });
+});
+
+test('the API process starts while Temporal is down and takes requests', { timeout: 60_000 }, async () => {
+  await temporal.stop();
+  const port = await freePort();
+  const stop = await runApi({
+    DATABASE_URL: db.engineUrl,
+    APP_DATABASE_URL: db.appUrl,
+    TEMPORAL_ADDRESS: temporal.address,
+    TEMPORAL_TASK_QUEUE: config.TEMPORAL_TASK_QUEUE,
+    SMTP_URL: config.SMTP_URL,
+    SIGNING_SECRET: TEST_SECRET,
+    DATAMAP_PATH: path.join(PROJECT_ROOT, 'demo', 'datamap.yml'),
+    PORT: String(port),
+    LOG_LEVEL: 'silent',
+  });
+  try {
+    const t0 = performance.now();
+    const res = await fetch(`http://127.0.0.1:${port}/v1/requests`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ type: 'access', email: 'api-process@example.com' }),
+    });
+    const ms = performance.now() - t0;
+    assert.equal(res.status, 202);
+    const { id } = (await res.json()) as { id: string };
+    assert.ok(ms < 1000, `answered in ${ms.toFixed(0)} ms`);
+    assert.equal(await startedAt(id), null, 'stored, left to the sweep');
+  } finally {
+    await stop();
+  }
 });
