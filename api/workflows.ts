@@ -13,11 +13,11 @@ const SWEEP_CALL_TIMEOUT_MS = 5_000;
 /** Requests younger than this are left to the intake that is starting them. */
 const SWEEP_GRACE_MS = 2_000;
 const SWEEP_PAGE_SIZE = 100;
+const SWEEP_DESCRIBE_CONCURRENCY = 10;
 /** Status reads answer from the projection rather than wait longer for a live state. */
 const QUERY_TIMEOUT_MS = 3_000;
-const SWEEP_DESCRIBE_CONCURRENCY = 10;
 
-export class TemporalTimeout extends Error {
+class TemporalTimeout extends Error {
   constructor(what: string, ms: number) {
     super(`${what}: Temporal did not answer within ${ms} ms`);
     this.name = 'TemporalTimeout';
