@@ -12,7 +12,7 @@ import type { InboxSource, InboxStatus } from '../schemas/inbox';
 import { SubjectEmail } from '../schemas/request';
 import type { ApiDeps } from './deps';
 import { createRequest } from './intake';
-import { ensureWorkflowStarted } from './workflows';
+import { startWorkflowAtIntake } from './workflows';
 
 export interface InboxOutcome {
   id: string;
@@ -64,11 +64,7 @@ export async function receiveMail(deps: ApiDeps, raw: Buffer, source: InboxSourc
       `mail:${messageId}`,
     );
     requestId = request.id;
-    try {
-      await ensureWorkflowStarted(deps, request);
-    } catch {
-      // stored: the pending-request sweep starts it
-    }
+    await startWorkflowAtIntake(deps, request);
   }
   const inserted = await insertInboxMessage(db, {
     id,

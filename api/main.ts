@@ -2,28 +2,40 @@
 import { Client, Connection } from '@temporalio/client';
 import { Pool } from 'pg';
 import { migrate } from '../db/migrate';
-import { ConfigError, loadConfig } from '../schemas/config';
+import { ConfigError, loadConfig, type Config } from '../schemas/config';
 import { loadDataMap } from '../schemas/datamap-load';
 import { buildApp } from './app';
 import { startImapPoller } from './imap-poller';
-import { startPendingWorkflows } from './workflows';
+import { schedulePendingWorkflowSweep } from './workflows';
 
-const PENDING_SWEEP_MS = 60_000;
+const MAX_RECONNECT_BACKOFF_MS = 5_000;
+
+/**
+ * The API's Temporal client. Lazy: the API starts and takes requests while Temporal is down; calls
+ * connect (and reconnect) when made, each bounded by its own deadline (api/workflows.ts).
+ */
+export function connectTemporalLazily(config: Pick<Config, 'TEMPORAL_ADDRESS' | 'TEMPORAL_NAMESPACE'>): {
+  connection: Connection;
+  client: Client;
+} {
+  const connection = Connection.lazy({
+    address: config.TEMPORAL_ADDRESS,
+    // gRPC backs off reconnecting up to 2 minutes by default; once Temporal is back, find it sooner
+    channelArgs: { 'grpc.max_reconnect_backoff_ms': MAX_RECONNECT_BACKOFF_MS },
+  });
+  return { connection, client: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }) };
+}
 
 export async function runApi(env: Record<string, string | undefined> = process.env): Promise<() => Promise<void>> {
   const config = loadConfig(env);
   const engineDb = new Pool({ connectionString: config.DATABASE_URL, max: 10 });
   engineDb.on('error', (err) => console.warn(`engine database connection lost: ${err.message}`));
   await migrate(engineDb);
-  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
-  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const { connection, client: temporal } = connectTemporalLazily(config);
   const deps = { config, engineDb, temporal, dataMap: await loadDataMap(config.DATAMAP_PATH, env) };
   const app = await buildApp(deps);
   await app.listen({ host: config.HOST, port: config.PORT });
-  const sweep = setInterval(() => {
-    startPendingWorkflows(deps, engineDb).catch((err) => app.log.warn({ err: (err as Error).message }, 'pending workflow sweep failed'));
-  }, PENDING_SWEEP_MS);
-  sweep.unref();
+  const sweep = schedulePendingWorkflowSweep(deps, { intervalMs: config.PENDING_WORKFLOW_SWEEP_SECONDS * 1000, log: app.log });
   const imap = config.IMAP_URL
     ? startImapPoller(deps, {
         url: config.IMAP_URL,
@@ -35,7 +47,7 @@ export async function runApi(env: Record<string, string | undefined> = process.e
     : null;
   void imap?.pollOnce().catch((err) => app.log.warn({ err: (err as Error).message }, 'first inbox poll failed'));
   return async () => {
-    clearInterval(sweep);
+    await sweep.stop();
     await imap?.stop();
     await app.close();
     await connection.close();

@@ -154,14 +154,27 @@ export async function listRequests(db: Queryable, f: RequestFilter): Promise<Sto
   return rows.map(toStoredRequest);
 }
 
-/** Requests still `received` after `olderThanSeconds`: accepted while Temporal was unreachable. */
-export async function listUnstartedRequests(db: Queryable, olderThanSeconds: number, limit = 100): Promise<StoredRequest[]> {
+/**
+ * Requests with no workflow known to exist, received before `receivedBefore`, in receipt order
+ * (received_at, then id); `after` continues from the last one of the previous page.
+ */
+export async function listRequestsWithoutWorkflow(
+  db: Queryable,
+  page: { receivedBefore: Date; after?: { receivedAt: Date; id: string }; limit: number },
+): Promise<StoredRequest[]> {
+  const after = page.after ? 'AND (received_at, id) > ($3, $4)' : '';
   const { rows } = await db.query<StoredRequestRow>(
     `SELECT ${storedRequestColumns()} FROM requests
-      WHERE status = 'received' AND received_at < now() - make_interval(secs => $1) LIMIT $2`,
-    [olderThanSeconds, limit],
+      WHERE workflow_started_at IS NULL AND received_at < $1 ${after}
+      ORDER BY received_at, id LIMIT $2`,
+    [page.receivedBefore, page.limit, ...(page.after ? [page.after.receivedAt, page.after.id] : [])],
   );
   return rows.map(toStoredRequest);
+}
+
+/** Records that the request's workflow exists (the first time is kept). */
+export async function markWorkflowStarted(db: Queryable, requestId: string): Promise<void> {
+  await db.query('UPDATE requests SET workflow_started_at = now() WHERE id = $1 AND workflow_started_at IS NULL', [requestId]);
 }
 
 /** A request with the subject's address, for the mails that answer it. */
@@ -188,7 +201,10 @@ export async function loadRequest(db: Queryable, requestId: string): Promise<Req
   return { id: r.id, type: r.type, status: r.status, subjectEmail: r.subject_email, receivedAt: r.received_at, dueAt: r.due_at };
 }
 
-/** Moves the projection to the workflow's status; verified and completed are stamped once. */
+/**
+ * Moves the projection to the workflow's status; verified and completed are stamped once. Only a
+ * running workflow writes it, so it also records that the workflow exists.
+ */
 export async function updateProjection(
   db: Queryable,
   requestId: string,
@@ -199,6 +215,7 @@ export async function updateProjection(
         verified_at = CASE WHEN $3 THEN coalesce(verified_at, now()) ELSE verified_at END,
         completed_at = CASE WHEN $4 THEN coalesce(completed_at, now()) ELSE completed_at END,
         progress = coalesce($5::jsonb, progress),
+        workflow_started_at = coalesce(workflow_started_at, now()),
         updated_at = now()
       WHERE id = $1`,
     [

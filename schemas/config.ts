@@ -9,6 +9,13 @@ export const Config = z.object({
   TEMPORAL_ADDRESS: Url('TEMPORAL_ADDRESS (host:port of the Temporal frontend)'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('dsar'),
+  /**
+   * How long intake waits for Temporal to start a request's workflow. Past it (or when Temporal is
+   * unreachable) the stored request is still answered 202 and the pending-workflow sweep starts it.
+   */
+  WORKFLOW_START_TIMEOUT_MS: PositiveInt.default(600),
+  /** How often each API instance starts the stored requests that have no workflow yet. */
+  PENDING_WORKFLOW_SWEEP_SECONDS: PositiveInt.default(10),
   SMTP_URL: Url('SMTP_URL (e.g. smtp://user:pass@mail.example.com:587)'),
   MAIL_FROM: z.string().min(3).default('Privacy Team <privacy@localhost>'),
   /** Where deadline reminders and escalations go. */

@@ -8,7 +8,7 @@ import { InboxStatus } from '../../schemas/inbox';
 import { ADMIN_SECURITY, adminOf, adminRoutes } from '../auth';
 import { conflict, errorResponses, notFound } from '../errors';
 import { createRequest } from '../intake';
-import { ensureWorkflowStarted } from '../workflows';
+import { startWorkflowAtIntake } from '../workflows';
 
 const InboxListing = z.object({
   id: z.uuid(),
@@ -65,7 +65,7 @@ export const inboxTriageRoutes = adminRoutes(async (r, { deps }) => {
       if (!m.sender) throw conflict('the message has no usable sender address');
       const { request } = await createRequest(deps, { type: req.body.type, email: m.sender }, 'inbox', `mail:${m.messageId}`);
       await markInboxMessageRequest(db, m.id, request.id, admin.name);
-      await ensureWorkflowStarted(deps, request);
+      await startWorkflowAtIntake(deps, request, req.log);
       await appendAudit(db, {
         eventKey: `inbox:${m.id}:classified`,
         requestId: request.id,

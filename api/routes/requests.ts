@@ -25,7 +25,7 @@ import { ApiError, conflict, errorResponses, gone, notFound, unauthorized, unava
 import { createRequest } from '../intake';
 import { SUBJECT_TOKEN_HEADER, vouchedEmail } from '../self-service-token';
 import { liveState, publicStatusView, refuseUncorrectable, requestView } from '../views';
-import { ensureWorkflowStarted } from '../workflows';
+import { startWorkflowAtIntake } from '../workflows';
 
 /** The client address as counted for verification limits: keyed with the deployment's secret, never stored in the clear. */
 const verifyClientKey = (secret: string, ip: string) => createHmac('sha256', secret).update(`verify-client\n${ip}`).digest('hex');
@@ -71,12 +71,8 @@ export const requestRoutes: FastifyPluginAsyncZod<RoutesOptions> = async (r, { d
         preVerified = true;
       }
       const { request, replayed } = await createRequest(deps, intake, 'self_service', key, preVerified);
-      try {
-        await ensureWorkflowStarted(deps, request);
-      } catch (err) {
-        // Accepted and stored: the pending-workflow sweep starts it once Temporal answers again.
-        req.log.warn({ requestId: request.id, err: (err as Error).message }, 'workflow start deferred');
-      }
+      // stored either way: if Temporal does not answer in time, the pending-workflow sweep starts it
+      await startWorkflowAtIntake(deps, request, req.log);
       if (replayed) reply.header('idempotent-replayed', 'true');
       const t = statusToken(deps.config.SIGNING_SECRET, request.id, request.receivedAt);
       return reply.code(202).send({
