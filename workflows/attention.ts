@@ -2,7 +2,7 @@
 // stop the request in `needs_attention` instead of failing it: the state says where and why, a
 // step records it and mails the privacy team, and the step waits for an admin's retryUpdate,
 // then runs again. Only the failed step re-runs: the others already returned their results.
-import { ActivityFailure, ApplicationFailure, condition, setHandler } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, CancellationScope, condition, setHandler } from '@temporalio/workflow';
 import type { DsarActivities } from '../activities';
 import { retryUpdate } from '../schemas/contract';
 import type { RequestStatus } from '../schemas/status';
@@ -69,8 +69,11 @@ export function attentionGuard(requestId: string, state: DsarRequestState, steps
           state.attention = attention;
           recording++;
           try {
-            await steps.recordNeedsAttention(requestId, episode, attention);
-            await steps.alertNeedsAttention(requestId, episode, attention);
+            // recorded and alerted even if a denial arrives meanwhile: the trail shows why it waited
+            await CancellationScope.nonCancellable(async () => {
+              await steps.recordNeedsAttention(requestId, episode, attention);
+              await steps.alertNeedsAttention(requestId, episode, attention);
+            });
           } finally {
             recording--;
           }
