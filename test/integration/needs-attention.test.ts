@@ -14,7 +14,10 @@ import { stateQuery } from '../../schemas/contract';
 import { parseDataMaps } from '../../schemas/datamap';
 import { compileDataMap } from '../../schemas/datamap-graph';
 import { checkStoresAtStart, StoreSchemaError } from '../../worker/store-check';
+import { closeMysqlPools } from '../../activities/stores/mysql';
 import { submitAndVerify, waitForStatus } from '../support/flow';
+import { createLegacyShop } from '../support/legacy-shop';
+import { startMariaDb } from '../support/mariadb';
 import { startStack, type Stack } from '../support/stack';
 
 let stack: Stack;
@@ -128,6 +131,12 @@ test('a table dropped under a running deletion: needs_attention with the reason,
   );
   assert.match(state.attention?.reason ?? '', /^relation "(public\.)?usage_logs" does not exist$/);
   assert.ok(Date.parse(state.attention?.since ?? '') > 0);
+  // the alert goes out after the projection and the audit event are written
+  const alert = await stack.smtp.waitFor((m) => m.to.includes(stack.config.PRIVACY_TEAM_EMAIL) && m.subject.includes('NEEDS ATTENTION'));
+  assert.match(alert.text, new RegExp(id));
+  assert.match(alert.text, /Collection: usage_logs/);
+  assert.match(alert.text, /postgres 42P01: relation "(public\.)?usage_logs" does not exist/);
+  assert.ok(!alert.text.includes(email), 'no personal data in the alert');
   const view = await stack.app.inject({ method: 'GET', url: `/v1/admin/requests/${id}`, headers: asAdmin() });
   assert.equal(view.statusCode, 200);
   assert.equal(view.json().status, 'needs_attention');
@@ -137,11 +146,6 @@ test('a table dropped under a running deletion: needs_attention with the reason,
     listed.json().requests.map((r: { id: string; attention: { collection: string } }) => [r.id, r.attention.collection]),
     [[id, 'usage_logs']],
   );
-  const alert = await stack.smtp.waitFor((m) => m.to.includes(stack.config.PRIVACY_TEAM_EMAIL) && m.subject.includes('NEEDS ATTENTION'));
-  assert.match(alert.text, new RegExp(id));
-  assert.match(alert.text, /Collection: usage_logs/);
-  assert.match(alert.text, /postgres 42P01: relation "(public\.)?usage_logs" does not exist/);
-  assert.ok(!alert.text.includes(email), 'no personal data in the alert');
   const { rows: flagged } = await stack.db.engineDb.query(
     'SELECT actor, store, collection, details FROM audit_events WHERE request_id = $1 AND action = $2',
     [id, AUDIT_ACTIONS.requestNeedsAttention],
@@ -167,10 +171,17 @@ test('a table dropped under a running deletion: needs_attention with the reason,
   await waitForStatus(stack, id, 'completed', 60_000);
   assert.equal(await count('usage_logs'), 0);
 
-  const { rows: completed } = await stack.db.engineDb.query('SELECT details FROM audit_events WHERE request_id = $1 AND action = $2', [
-    id,
-    AUDIT_ACTIONS.requestCompleted,
-  ]);
+  // the live state says completed a moment before its closing audit event is written
+  const completedEvent = async () =>
+    (
+      await stack.db.engineDb.query('SELECT details FROM audit_events WHERE request_id = $1 AND action = $2', [
+        id,
+        AUDIT_ACTIONS.requestCompleted,
+      ])
+    ).rows;
+  let completed = await completedEvent();
+  for (const until = Date.now() + 15_000; !completed.length && Date.now() < until; completed = await completedEvent())
+    await new Promise((r) => setTimeout(r, 100));
   assert.equal(completed[0].details.deleted, before.api_keys + before.usage_logs + before.support_tickets);
   assert.equal(completed[0].details.remainingDue, 0);
   const { rows: retries } = await stack.db.engineDb.query('SELECT actor FROM audit_events WHERE request_id = $1 AND action = $2', [
@@ -183,4 +194,46 @@ test('a table dropped under a running deletion: needs_attention with the reason,
   const again = await stack.app.inject({ method: 'POST', url: `/v1/admin/requests/${id}/retry`, headers: asAdmin() });
   assert.equal(again.statusCode, 409);
   assert.match(again.json().message ?? again.body, /already finished|not needs_attention/);
+});
+
+test('start-up check on MariaDB: the legacy shop map passes; a missing column and a user that may only read are refused, naming each path', async () => {
+  const server = await startMariaDb();
+  try {
+    const root = await server.connect();
+    await createLegacyShop(root);
+    await root.query(`CREATE USER 'reader'@'127.0.0.1' IDENTIFIED BY 'reader-pw'`);
+    await root.query(`GRANT SELECT ON \`${server.database}\`.* TO 'reader'@'127.0.0.1'`);
+    await root.end();
+    const fixture = await readFile(path.join(PROJECT_ROOT, 'test', 'fixtures', 'mysql-store.yml'), 'utf8');
+    const shop = (text: string, url = server.url) =>
+      compileDataMap(parseDataMaps([{ name: 'shop.yml', text: `identities: [email, account_id]\nstores:\n${text}` }], { MYSQL_URL: url }));
+    const check = async (text: string, url?: string) => {
+      try {
+        await checkStoresAtStart(shop(text, url), () => undefined);
+        return [];
+      } catch (err) {
+        assert.ok(err instanceof StoreSchemaError, String(err));
+        return err.problems;
+      }
+    };
+    assert.deepEqual(await check(fixture), []);
+    assert.deepEqual(await check(fixture.replace(/shipping_address: redact/, 'shipping_address: redact, gift_note: redact')), [
+      'stores.legacy_db.collections.orders: column "gift_note" (onErasure.mask) does not exist in table "orders"',
+    ]);
+    const readerUrl = server.url.replace(/\/\/dsar:[^@]*@/, '//reader:reader-pw@');
+    const reader = await check(fixture, readerUrl);
+    assert.ok(
+      reader.includes(
+        'stores.legacy_db.collections.events: user "reader@127.0.0.1" lacks DELETE on table "events" (needed by onErasure: delete)',
+      ),
+      reader.join('\n'),
+    );
+    assert.ok(
+      reader.some((p) => p.startsWith('stores.legacy_db.collections.orders: user "reader@127.0.0.1" lacks UPDATE')),
+      reader.join('\n'),
+    );
+  } finally {
+    await closeMysqlPools();
+    await server.stop();
+  }
 });
