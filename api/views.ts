@@ -37,8 +37,8 @@ export function requestView(stored: StoredRequest, live: DsarRequestState | null
 /** The admin's view: the request and, while it needs attention, where and why (live state over the projection). */
 export function adminRequestView(stored: StoredRequest, live: DsarRequestState | null): AdminRequestView {
   const view = requestView(stored, live);
-  const attention = live ? live.attention : stored.attention;
-  return { ...view, attention: view.status === 'needs_attention' ? (attention ?? stored.attention ?? null) : null };
+  const attention = live?.attention ?? stored.attention;
+  return { ...view, attention: view.status === 'needs_attention' ? (attention ?? null) : null };
 }
 
 /** The anonymous answer: status and due date only (see RequestPublicStatus). */
