@@ -8,6 +8,7 @@ import type {
   CorrectionOutcome,
   Denial,
   ErasureOutcome,
+  Attention,
   Extension,
   ManualTaskCompletion,
   RequestWork,
@@ -35,6 +36,8 @@ import { correctionTargets, correctTarget } from './correct';
 import { applyExtension, escalateOverdue, sendDeadlineReminder, sendDenialNotice } from './deadline';
 import { recordSweep, sweepCollection, sweepExports, sweepTargets } from './sweep';
 import { anchorAuditChain, expireRecords } from './record-keeping';
+import { classifyDataStepFailures } from './failures';
+import { alertNeedsAttention, recordNeedsAttention, recordRetry } from './attention';
 
 export interface StepInput {
   requestId: string;
@@ -60,7 +63,7 @@ export function createActivities(deps: ActivityDeps) {
   const db = deps.engineDb;
   const from = deps.config.MAIL_FROM;
 
-  return {
+  return classifyDataStepFailures({
     /** Moves the request's projection to a status and writes the step's audit event. */
     async recordStep(step: StepInput): Promise<void> {
       await updateProjection(db, step.requestId, step);
@@ -193,6 +196,13 @@ export function createActivities(deps: ActivityDeps) {
     applyExtension: (requestId: string, ext: Extension) => applyExtension(deps, requestId, ext),
     sendDenialNotice: (requestId: string, denial: Denial) => sendDenialNotice(deps, requestId, denial),
 
+    recordNeedsAttention: (requestId: string, episode: number, attention: Attention) =>
+      recordNeedsAttention(deps, requestId, episode, attention),
+    alertNeedsAttention: (requestId: string, episode: number, attention: Attention) =>
+      alertNeedsAttention(deps, requestId, episode, attention),
+    recordRetry: (requestId: string, episode: number, by: string, status: RequestStatus) =>
+      recordRetry(deps, requestId, episode, by, status),
+
     sweepTargets: async () => sweepTargets(deps),
     sweepCollection: (store: string, collection: string) => withHeartbeat(() => sweepCollection(deps, store, collection)),
     sweepExports: () => sweepExports(deps),
@@ -258,7 +268,7 @@ export function createActivities(deps: ActivityDeps) {
         details: { exportId: archive.id, expiresAt: expiresAt.toISOString() },
       });
     },
-  };
+  });
 }
 
 export type DsarActivities = ReturnType<typeof createActivities>;

@@ -1,5 +1,6 @@
 // The words the subject reads. Plain text first: it survives every mail client.
 import type { RequestType } from '../schemas/request';
+import type { Attention } from '../schemas/workflow';
 
 const TYPE_PHRASE: Record<RequestType, string> = {
   access: 'a copy of the personal data we hold about you (right of access)',
@@ -146,6 +147,22 @@ export function overdueMail(p: { requestId: string; type: RequestType; dueAt: Da
     text: [
       `Request ${p.requestId} (${p.type}) was due on ${p.dueAt.toISOString()} and is still ${p.status}.`,
       'It is now flagged overdue in every listing until it completes.',
+    ].join('\n'),
+  };
+}
+
+export function needsAttentionMail(p: { requestId: string; type: RequestType; dueAt: Date; attention: Attention }) {
+  const a = p.attention;
+  return {
+    subject: `[dsar] NEEDS ATTENTION: ${p.type} request ${p.requestId} stopped at ${a.store}.${a.collection}`,
+    text: [
+      `Request ${p.requestId} (${p.type}, due ${p.dueAt.toISOString()}) stopped: a step failed in a way no retry can fix.`,
+      `Store: ${a.store}`,
+      `Collection: ${a.collection}`,
+      `Error: ${a.errorClass}: ${a.reason}`,
+      '',
+      'Fix the store or the data map, then retry the step: POST /v1/admin/requests/<id>/retry, or "Retry" in the dashboard.',
+      'Steps already done are not repeated. The deadline clock keeps running.',
     ].join('\n'),
   };
 }

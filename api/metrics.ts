@@ -45,6 +45,19 @@ export const metricsRoutes: FastifyPluginAsync<RoutesOptions> = async (app, { de
   });
 
   new Gauge({
+    name: 'dsar_requests_needing_attention',
+    help: 'Requests stopped by an error no retry can fix, waiting for the privacy team (status needs_attention), by type',
+    labelNames: ['type'] as const,
+    registers: [registry],
+    async collect() {
+      const counts = await countRequestsByTypeAndStatus(db);
+      this.reset();
+      for (const type of REQUEST_TYPES) this.set({ type }, 0);
+      for (const c of counts) if (c.status === 'needs_attention') this.set({ type: c.type }, c.count);
+    },
+  });
+
+  new Gauge({
     name: 'dsar_export_bytes_total',
     help: 'Bytes of all export archives ever produced (sum of exports.bytes)',
     registers: [registry],

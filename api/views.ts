@@ -1,7 +1,7 @@
 // Answering about requests: the live workflow state over the stored projection, the view.
 import type { FastifyBaseLogger } from 'fastify';
 import type { StoredRequest } from '../records/requests';
-import type { RequestPublicStatus, RequestView } from '../schemas/request';
+import type { AdminRequestView, RequestPublicStatus, RequestView } from '../schemas/request';
 import type { DsarRequestState } from '../schemas/workflow';
 import type { ApiDeps } from './deps';
 import { badRequest } from './errors';
@@ -32,6 +32,13 @@ export function requestView(stored: StoredRequest, live: DsarRequestState | null
     completedAt: stored.completedAt?.toISOString() ?? null,
     progress: live?.progress ?? stored.progress ?? [],
   };
+}
+
+/** The admin's view: the request and, while it needs attention, where and why (live state over the projection). */
+export function adminRequestView(stored: StoredRequest, live: DsarRequestState | null): AdminRequestView {
+  const view = requestView(stored, live);
+  const attention = live?.attention ?? stored.attention;
+  return { ...view, attention: view.status === 'needs_attention' ? (attention ?? null) : null };
 }
 
 /** The anonymous answer: status and due date only (see RequestPublicStatus). */

@@ -3,6 +3,7 @@
 import type { Pool, PoolClient } from 'pg';
 import type { Jurisdiction } from '../schemas/deadline';
 import type { Channel, CollectionProgress, RequestStatus, RequestType } from '../schemas/request';
+import type { Attention } from '../schemas/workflow';
 import { inTransaction, type Queryable } from './db';
 
 /** A request as the API shows it: everything but the subject's address. */
@@ -20,6 +21,8 @@ export interface StoredRequest {
   verifiedAt: Date | null;
   completedAt: Date | null;
   progress: CollectionProgress[] | null;
+  /** needs_attention: where and why the request stopped (no personal data). */
+  attention: Attention | null;
 }
 
 interface StoredRequestRow {
@@ -36,6 +39,7 @@ interface StoredRequestRow {
   verified_at: Date | null;
   completed_at: Date | null;
   progress: CollectionProgress[] | null;
+  attention: Attention | null;
 }
 
 const STORED_REQUEST_COLUMNS = [
@@ -52,6 +56,7 @@ const STORED_REQUEST_COLUMNS = [
   'verified_at',
   'completed_at',
   'progress',
+  'attention',
 ];
 
 /** The columns a StoredRequest is read from, qualified by `alias` when given. */
@@ -72,6 +77,7 @@ export function toStoredRequest(r: StoredRequestRow): StoredRequest {
     verifiedAt: r.verified_at,
     completedAt: r.completed_at,
     progress: r.progress,
+    attention: r.attention,
   };
 }
 
@@ -216,6 +222,7 @@ export async function updateProjection(
         completed_at = CASE WHEN $4 THEN coalesce(completed_at, now()) ELSE completed_at END,
         progress = coalesce($5::jsonb, progress),
         workflow_started_at = coalesce(workflow_started_at, now()),
+        attention = CASE WHEN $2 = 'needs_attention' THEN attention END,
         updated_at = now()
       WHERE id = $1`,
     [
@@ -226,6 +233,14 @@ export async function updateProjection(
       patch.progress === undefined ? null : JSON.stringify(patch.progress),
     ],
   );
+}
+
+/** The request waits in needs_attention: where and why (identifiers, an error class, no row values). */
+export async function markNeedsAttention(db: Queryable, requestId: string, attention: Attention): Promise<void> {
+  await db.query(`UPDATE requests SET status = 'needs_attention', attention = $2::jsonb, updated_at = now() WHERE id = $1`, [
+    requestId,
+    JSON.stringify(attention),
+  ]);
 }
 
 export async function markOverdue(db: Queryable, requestId: string): Promise<void> {

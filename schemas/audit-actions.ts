@@ -23,6 +23,8 @@ export const AUDIT_ACTIONS = {
   requestPurged: 'request.purged',
   requestDenied: 'request.denied',
   requestExtended: 'request.extended',
+  requestNeedsAttention: 'request.needs_attention',
+  requestRetried: 'request.retried',
   deadlineReminder: 'deadline.reminder',
   deadlineOverdue: 'deadline.overdue',
   legalHoldPlaced: 'legal_hold.placed',

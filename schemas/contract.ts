@@ -3,7 +3,7 @@
 // (`handle.executeUpdate(extendUpdate, { args: [ext] })`), so names and types cannot drift.
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { RequestStatus } from './status';
-import type { Denial, DsarRequestState, Extension, ManualTaskCompletion } from './workflow';
+import type { Denial, DsarRequestState, Extension, ManualTaskCompletion, Retry } from './workflow';
 
 export const DSAR_WORKFLOW = 'dsarRequest';
 
@@ -12,3 +12,5 @@ export const verifyUpdate = defineUpdate<{ status: RequestStatus }>('verify');
 export const extendUpdate = defineUpdate<{ dueAt: string }, [Extension]>('extend');
 export const denyUpdate = defineUpdate<{ status: RequestStatus }, [Denial]>('deny');
 export const completeManualTaskUpdate = defineUpdate<{ store: string; completed: boolean }, [ManualTaskCompletion]>('completeManualTask');
+/** Re-runs the data step that stopped the request in `needs_attention` (refused in any other status). */
+export const retryUpdate = defineUpdate<{ status: RequestStatus }, [Retry]>('retry');

@@ -79,6 +79,19 @@ export const RequestView = z.object({
 });
 export type RequestView = z.infer<typeof RequestView>;
 
+/** needs_attention: where and why the request stopped — identifiers, an error class, no row values. */
+export const AttentionView = z.object({
+  store: z.string(),
+  collection: z.string(),
+  errorClass: z.string(),
+  reason: z.string(),
+  since: z.string(),
+});
+
+/** The privacy team's view of a request: the subject's view and, when it needs attention, why. */
+export const AdminRequestView = RequestView.extend({ attention: AttentionView.nullable() });
+export type AdminRequestView = z.infer<typeof AdminRequestView>;
+
 /**
  * What GET /v1/requests/:id answers without the request's status token: only what a subject
  * needs to follow it — no type, no per-store progress, no counts, no dates of receipt or verification.

@@ -3,6 +3,8 @@ export const REQUEST_STATUSES = [
   'received',
   'awaiting_verification',
   'in_progress',
+  // a data step failed in a way no retry can fix (a missing table, a refused privilege): waits for an admin's retry
+  'needs_attention',
   'completed',
   'denied',
   'expired_unverified',

@@ -41,6 +41,30 @@ export interface DsarRequestState {
   /** deletion: when the soft-deleted account is hard-purged (durable timer). */
   purgeAt?: string;
   purgedAt?: string;
+  /** needs_attention: the step that cannot succeed until someone fixes the store (no personal data). */
+  attention?: Attention;
+}
+
+/** The ApplicationFailure type of an error no retry can fix; its first detail is an AttentionCause. */
+export const NEEDS_ATTENTION_FAILURE = 'NeedsAttention';
+
+/** Where a data step failed for good and why: identifiers, an error class and a description without row values. */
+export interface AttentionCause {
+  store: string;
+  collection: string;
+  /** e.g. `postgres 42P01`, `mysql ER_NO_SUCH_TABLE`, `http 404`, `s3 NoSuchBucket`, `datamap`. */
+  errorClass: string;
+  reason: string;
+}
+
+export interface Attention extends AttentionCause {
+  /** When the request stopped (workflow time). */
+  since: string;
+}
+
+export interface Retry {
+  /** Who asked for the retry (an admin key's name). */
+  by: string;
 }
 
 export const MANUAL_TASK_OUTCOMES = ['done', 'uploaded', 'nothing_held'] as const;

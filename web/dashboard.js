@@ -7,7 +7,7 @@
   var TEMPORAL_STORAGE = 'dsar.temporalUi';
   var TEMPORAL_DEFAULT = 'http://localhost:8233';
   var DAY_MS = 86400000;
-  var OPEN_STATUSES = 'received,awaiting_verification,in_progress';
+  var OPEN_STATUSES = 'received,awaiting_verification,in_progress,needs_attention';
   var MAX_PAGES = 10;
   var TYPES = ['access', 'export', 'correction', 'deletion'];
   var TYPE_TEXT = { access: 'Access', export: 'Export', correction: 'Correction', deletion: 'Deletion' };
@@ -16,6 +16,7 @@
     received: 'Received',
     awaiting_verification: 'Awaiting verification',
     in_progress: 'In progress',
+    needs_attention: 'Needs attention',
     completed: 'Completed',
     denied: 'Denied',
     expired_unverified: 'Expired (unverified)',
@@ -201,7 +202,8 @@
       var due = effectiveDue(r);
       var left = daysLeft(due);
       var overdue = r.overdue || left < 0;
-      var tr = el('tr', { 'data-id': r.id, className: overdue ? 'overdue' : '' });
+      var attention = r.status === 'needs_attention' && r.attention;
+      var tr = el('tr', { 'data-id': r.id, className: (overdue ? 'overdue' : '') + (attention ? ' needs-attention' : '') });
 
       var dueCell = el('td', { className: 'due' }, [el('time', { datetime: due, text: isoDay(due) })]);
       if (r.extendedDueAt) dueCell.appendChild(el('span', { className: 'small', text: ' (extended)' }));
@@ -211,7 +213,15 @@
       tr.appendChild(el('td', { text: TYPE_TEXT[r.type] || r.type }));
       tr.appendChild(el('td', { text: JURISDICTION_TEXT[r.jurisdiction] || r.jurisdiction }));
       tr.appendChild(el('td', {}, [el('span', { className: 'badge', 'data-status': r.status, text: STATUS_TEXT[r.status] || r.status })]));
-      tr.appendChild(el('td', { className: 'progress', text: progressSummary(r.progress) }));
+      var progressCell = el('td', { className: 'progress', text: progressSummary(r.progress) });
+      if (attention)
+        progressCell.appendChild(
+          el('p', {
+            className: 'attention-reason',
+            text: attention.store + '.' + attention.collection + ': ' + attention.errorClass + ': ' + attention.reason,
+          }),
+        );
+      tr.appendChild(progressCell);
       var link = el(
         'a',
         {
@@ -224,7 +234,7 @@
         ['Workflow'],
       );
       tr.appendChild(el('td', {}, [el('code', { className: 'req-id', title: r.id, text: r.id.slice(0, 8) }), el('br'), link]));
-      tr.appendChild(el('td', { className: 'actions' }, [extendForm(r), denyForm(r)]));
+      tr.appendChild(el('td', { className: 'actions' }, [attention ? retryButton(r) : null, extendForm(r), denyForm(r)]));
       tbody.appendChild(tr);
     });
     $('requests-empty').hidden = requests.length > 0;
@@ -301,6 +311,31 @@
         return 'Request ' + r.id.slice(0, 8) + ' extended to ' + isoDay(b.dueAt) + '.';
       },
     );
+  }
+
+  /** Re-runs the step that stopped the request, once the store or the data map is fixed. */
+  function retryButton(r) {
+    var error = el('p', { id: 'retry-error-' + r.id, className: 'error', role: 'alert' });
+    var button = el('button', { type: 'button', className: 'retry', 'aria-describedby': 'retry-error-' + r.id }, ['Retry']);
+    button.addEventListener('click', function () {
+      error.textContent = '';
+      button.disabled = true;
+      api('POST', '/v1/admin/requests/' + encodeURIComponent(r.id) + '/retry')
+        .then(function (res) {
+          button.disabled = false;
+          if (!res.ok) {
+            error.textContent = errorText(res);
+            return;
+          }
+          dashStatus.textContent = 'Request ' + r.id.slice(0, 8) + ': the failed step runs again.';
+          loadRequests();
+        })
+        .catch(function (err) {
+          button.disabled = false;
+          handleFailure(err, error);
+        });
+    });
+    return el('div', { className: 'action' }, [button, error]);
   }
 
   function denyForm(r) {

@@ -13,12 +13,21 @@ import { loadWorkflowBundle } from './bundle';
 import { createDsarWorker } from './create';
 import { startWorkerMetricsServer } from './metrics';
 import { buildActivityDeps } from './deps';
+import { checkStoresAtStart, StoreSchemaError } from './store-check';
 
 export async function runWorker(env: Record<string, string | undefined> = process.env): Promise<void> {
   const config = loadConfig(env);
   const deps = await buildActivityDeps(config, env);
   await migrate(deps.engineDb);
   for (const warning of deps.dataMap.warnings) console.warn(`data map: ${warning}`);
+  try {
+    await checkStoresAtStart(deps.dataMap);
+  } catch (err) {
+    await deps.engineDb.end();
+    await closeStorePools();
+    await closeMysqlPools();
+    throw err;
+  }
   const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   try {
     await ensureRetentionSchedule(
@@ -57,7 +66,7 @@ export async function runWorker(env: Record<string, string | undefined> = proces
 
 if (require.main === module) {
   runWorker().catch((err) => {
-    console.error(err instanceof ConfigError || err instanceof DataMapError ? err.message : err);
+    console.error(err instanceof ConfigError || err instanceof DataMapError || err instanceof StoreSchemaError ? err.message : err);
     process.exit(1);
   });
 }

@@ -7,6 +7,7 @@ import type { DsarActivities } from '../activities';
 import { completeManualTaskUpdate, denyUpdate, extendUpdate, stateQuery, verifyUpdate } from '../schemas/contract';
 import { AUDIT_ACTIONS } from '../schemas/audit-actions';
 import type { Target } from '../schemas/datamap-graph';
+import { attentionGuard, type AttentionGuard } from './attention';
 import { addIsoDuration } from '../schemas/duration';
 import type { CollectionProgress } from '../schemas/request';
 import { CLOSED_TO_VERIFICATION, TERMINAL_STATUSES } from '../schemas/status';
@@ -112,12 +113,14 @@ export async function dsarRequest(input: DsarRequestInput): Promise<DsarRequestS
     },
   );
 
+  const guard = attentionGuard(requestId, state, steps);
+
   // The deadline clock runs from receipt, beside the work, until the request is finished.
   const clock = deadlineClock(requestId, state, () => clockVersion);
   let afterCompletion: (() => Promise<void>) | undefined;
   try {
     afterCompletion = await work.run(() =>
-      handle(input, state, { isVerified: () => verified, manualDone, openManualTasks, answer: () => (answering = true) }),
+      handle(input, state, { isVerified: () => verified, manualDone, openManualTasks, answer: () => (answering = true), guard }),
     );
   } catch (err) {
     if (!(state.denial && isCancellation(err))) throw err;
@@ -145,6 +148,8 @@ interface Signals {
   answer(): void;
   manualDone: Map<string, ManualTaskCompletion>;
   openManualTasks: Map<string, ManualOperation>;
+  /** Data steps run through it: one failing for good waits in needs_attention for a retry. */
+  guard: AttentionGuard;
 }
 
 /** The request's work; may return a step to run after completion (the purge timer). */
@@ -177,11 +182,12 @@ async function handle(input: DsarRequestInput, state: DsarRequestState, signals:
     verified: true,
     details: { preVerified: input.preVerified === true },
   });
-  const work = await steps.resolveSubject(requestId);
+  const { guard } = signals;
+  const work = await guard.run(() => steps.resolveSubject(requestId));
   state.notIncluded = work.notIncluded;
   const manual = manualTasks(requestId, signals);
 
-  if (input.type === 'deletion') return runDeletion(requestId, work, state, manual, signals.answer);
+  if (input.type === 'deletion') return runDeletion(requestId, work, state, manual, signals.answer, guard);
 
   if (input.type === 'correction') {
     const targets = work.levels.flat();
@@ -191,7 +197,7 @@ async function handle(input: DsarRequestInput, state: DsarRequestState, signals:
         const p = state.progress[i];
         await manual.run(t, 'correct', p);
         p.state = 'running';
-        const o = await dataSteps.correctTarget(requestId, t);
+        const o = await guard.run(() => dataSteps.correctTarget(requestId, t));
         p.state = 'done';
         p.rows = o.changes.reduce((n, c) => n + c.rows, 0);
         return o;
@@ -208,8 +214,8 @@ async function handle(input: DsarRequestInput, state: DsarRequestState, signals:
 
   const targets = work.levels.flat();
   state.progress = [...targets.map(pending), ...notIncludedProgress(work)];
-  const results = await Promise.all(targets.map((t, i) => readOne(requestId, t, state.progress[i], manual)));
-  const pkg = await dataSteps.packageExport(requestId, results);
+  const results = await Promise.all(targets.map((t, i) => readOne(requestId, t, state.progress[i], manual, guard)));
+  const pkg = await guard.run(() => dataSteps.packageExport(requestId, results));
   state.exportId = pkg.exportId;
   signals.answer();
   await steps.sendExportLink(requestId);
@@ -284,10 +290,16 @@ function manualTasks(requestId: string, signals: Signals): ManualTasks {
   };
 }
 
-async function readOne(requestId: string, t: Target, p: CollectionProgress, manual: ManualTasks): Promise<CollectionExportResult> {
+async function readOne(
+  requestId: string,
+  t: Target,
+  p: CollectionProgress,
+  manual: ManualTasks,
+  guard: AttentionGuard,
+): Promise<CollectionExportResult> {
   await manual.run(t, 'read', p);
   p.state = 'running';
-  const result = await dataSteps.readTarget(requestId, t);
+  const result = await guard.run(() => dataSteps.readTarget(requestId, t));
   p.state = 'done';
   p.rows = result.rows;
   return result;
@@ -299,6 +311,7 @@ async function runDeletion(
   state: DsarRequestState,
   manual: ManualTasks,
   answer: () => void,
+  guard: AttentionGuard,
 ): Promise<(() => Promise<void>) | undefined> {
   const targets = work.levels.flat();
   state.progress = [...targets.map(pending), ...notIncludedProgress(work)];
@@ -306,7 +319,8 @@ async function runDeletion(
   // shared with the state as it grows: a query (or a denial) sees what finished so far
   const outcomes: ErasureOutcome[] = (state.outcomes = []);
   // Children before the collections they reference: a level starts when the one before is done.
-  for (const level of work.levels) outcomes.push(...(await Promise.all(level.map((t) => eraseOne(requestId, t, progressOf(t), manual)))));
+  for (const level of work.levels)
+    outcomes.push(...(await Promise.all(level.map((t) => eraseOne(requestId, t, progressOf(t), manual, guard)))));
 
   const purges = outcomes.filter((o) => o.action === 'purge' && o.purgeAfter);
   const now = new Date(Date.now()); // workflow time: deterministic
@@ -329,7 +343,7 @@ async function runDeletion(
   return async () => {
     await sleep(Math.max(0, purgeAt.getTime() - Date.now()));
     for (const o of purges) {
-      const r = await dataSteps.purgeTarget(requestId, { store: o.store, collection: o.collection, kind: o.kind });
+      const r = await guard.run(() => dataSteps.purgeTarget(requestId, { store: o.store, collection: o.collection, kind: o.kind }));
       o.deleted += r.deleted;
       o.remainingDue = r.remaining;
     }
@@ -344,18 +358,25 @@ async function runDeletion(
   };
 }
 
-async function eraseOne(requestId: string, t: Target, p: CollectionProgress, manual: ManualTasks): Promise<ErasureOutcome> {
+async function eraseOne(
+  requestId: string,
+  t: Target,
+  p: CollectionProgress,
+  manual: ManualTasks,
+  guard: AttentionGuard,
+): Promise<ErasureOutcome> {
   const done = await manual.run(t, 'erase', p);
   p.state = 'running';
+  const erase = () => guard.run(() => dataSteps.eraseTarget(requestId, t));
   let outcome: ErasureOutcome;
   if (done) {
-    outcome = await dataSteps.eraseTarget(requestId, t);
+    outcome = await erase();
     outcome = { ...outcome, note: `completed by ${done.by}` };
   } else {
-    outcome = await dataSteps.eraseTarget(requestId, t);
+    outcome = await erase();
     // rows written meanwhile (the product is live): erase again, a few times at most
     for (let attempt = 1; outcome.remainingDue > 0 && attempt < ERASE_ATTEMPTS; attempt++) {
-      outcome = await dataSteps.eraseTarget(requestId, t);
+      outcome = await erase();
     }
   }
   p.state = outcome.remainingDue > 0 ? 'failed' : 'done';

@@ -1,6 +1,7 @@
 // MySQL and MariaDB collections: rows found by bound values, streamed out of one snapshot, and
 // `onErasure` per collection (delete, mask, retain, purge) through the shared SQL connector.
-import { openTable } from './mysql';
+import { mysqlPool, openTable } from './mysql';
+import { checkMysqlTable } from './mysql-schema';
 import {
   correctColumn,
   countSubjectRows,
@@ -27,6 +28,7 @@ export const mysqlBackend: SqlBackend<'mysql'> = {
   latestExpiry: async (entry, preds, timestampColumn, maxAge) => latestExpiry(await openTable(entry), preds, timestampColumn, maxAge),
   correctColumn: async (entry, preds, column, value) => correctColumn(await openTable(entry), preds, column, value),
   sweepExpired: sweepExpiredRows,
+  checkSchema: (entry, needs) => checkMysqlTable(mysqlPool(entry.url), entry, needs),
 };
 
 export const mysqlConnector = sqlConnector(mysqlBackend);

@@ -87,7 +87,15 @@ async function loadTableInfo(pool: Pool, entry: MyCollection): Promise<TableInfo
     [entry.schema, entry.table],
   );
   if (!rows.length)
-    throw new Error(`${entry.store}.${entry.collection}: table ${entry.table} not found (or not visible to the store's user)`);
+    // as the server would name it, so the failure is classified as one no retry can fix
+    throw Object.assign(
+      new Error(`${entry.store}.${entry.collection}: table ${entry.table} not found (or not visible to the store's user)`),
+      {
+        code: 'ER_NO_SUCH_TABLE',
+        errno: 1146,
+        sqlState: '42S02',
+      },
+    );
   const [indexed] = await pool.execute<RowDataPacket[]>(
     `SELECT a.COLUMN_NAME AS first, b.COLUMN_NAME AS second
        FROM information_schema.STATISTICS a
@@ -136,7 +144,12 @@ export async function openTable(entry: MyCollection): Promise<MysqlTable> {
     col: (name) => `${ref}.${q(name)}`,
     column(name) {
       const c = columns.get(name);
-      if (!c) throw new Error(`${entry.store}.${entry.collection}: column ${name} not found in table ${entry.table}`);
+      if (!c)
+        throw Object.assign(new Error(`${entry.store}.${entry.collection}: column ${name} not found in table ${entry.table}`), {
+          code: 'ER_BAD_FIELD_ERROR',
+          errno: 1054,
+          sqlState: '42S22',
+        });
       return c;
     },
     indexOrder(column) {

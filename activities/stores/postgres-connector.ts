@@ -12,6 +12,7 @@ import {
   restrictedUntil,
   softDeleteSubjectRows,
 } from './postgres-erase';
+import { checkPostgresTable } from './postgres-schema';
 import { sweepExpiredRows } from './postgres-sweep';
 import { sqlConnector, type SqlBackend } from './sql-connector';
 import { subjectWhere, tableRef } from './sql';
@@ -51,6 +52,7 @@ export const postgresBackend: SqlBackend<'postgres'> = {
   },
 
   sweepExpired: (entry, held, column, age) => sweepExpiredRows(storePool(entry.url), entry, held, column, age),
+  checkSchema: (entry, needs) => checkPostgresTable(storePool(entry.url), entry, needs),
 };
 
 const dateOrNull = (v: Date | string | null) => (v === null ? null : new Date(v));

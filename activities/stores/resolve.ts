@@ -4,6 +4,7 @@
 // after pass until nothing new is learned.
 import { addressKey, type CollectionEntry, type CompiledDataMap, type LookupEntry } from '../../schemas/datamap-graph';
 import type { ActivityDeps } from '../deps';
+import { withPlace } from '../failures';
 import { operationOf } from './registry';
 import { identityPredicates, referencePredicates, type CollectionSelector, type IdentityValues, type Predicate } from './selector';
 
@@ -72,7 +73,7 @@ async function lookUp(
     { deps, node: lookup.node, subject: NO_SUBJECT },
     [{ column: lookup.needs, caseInsensitive: false, values }],
     fields,
-  );
+  ).catch((err: unknown) => Promise.reject(withPlace(err, lookup.node)));
   let grew = false;
   let count = 0;
   for (const [identity, field] of Object.entries(lookup.provides)) {
@@ -96,7 +97,9 @@ async function learnFrom(
   const referenced = map.referencedColumns(entry);
   const columns = [...new Set([...Object.values(entry.provides), ...referenced])];
   if (!columns.length) return false;
-  const values = await operationOf(entry, 'resolve')({ deps, node: entry, subject: NO_SUBJECT }, preds, columns);
+  const values = await operationOf(entry, 'resolve')({ deps, node: entry, subject: NO_SUBJECT }, preds, columns).catch((err: unknown) =>
+    Promise.reject(withPlace(err, entry)),
+  );
   let grew = false;
   for (const [identity, column] of Object.entries(entry.provides)) {
     const r = addValues(identities[identity], values[column] ?? []);

@@ -9,6 +9,7 @@ import type { ReadSink } from '../staging';
 import type { BatchStats, OnBatch } from './batches';
 import { NOTHING_DONE, targetOf, type Connector, type ConnectorContext } from './connector';
 import { maskingSalt, type MaskOptions } from './masking';
+import type { TableNeeds } from './schema-check';
 import type { Predicate } from './selector';
 
 export interface ExportedRows {
@@ -50,6 +51,8 @@ export interface SqlBackend<K extends SqlKind> {
   correctColumn(entry: CollectionOf<K>, preds: Predicate[], column: string, value: string): Promise<{ rows: number; old: string[] }>;
   /** Deletes rows whose `column` is older than `age` (oldest first, in batches), skipping rows of `held` subjects. */
   sweepExpired(entry: CollectionOf<K>, held: Predicate[], column: string, age: string): Promise<SweepStats>;
+  /** At worker start: the table, columns and privileges `needs` names that the live store lacks, one sentence each. */
+  checkSchema(entry: CollectionOf<K>, needs: TableNeeds): Promise<string[]>;
 }
 
 /** The columns of a collection that hold a requested field: same name, or same category ending. */

@@ -6,14 +6,14 @@ import { z } from 'zod';
 import { findRequest, listRequests } from '../../records/requests';
 import { STORE_KINDS } from '../../schemas/datamap';
 import { JURISDICTIONS } from '../../schemas/deadline';
-import { CHANNELS, REQUEST_STATUSES, REQUEST_TYPES, RequestId, RequestView } from '../../schemas/request';
+import { AdminRequestView, CHANNELS, REQUEST_STATUSES, REQUEST_TYPES, RequestId } from '../../schemas/request';
 import type { UpdateDefinition } from '@temporalio/common';
 import { createHash } from 'node:crypto';
 import { appendAudit } from '../../records/audit-events';
 import { findOpenManualTask } from '../../records/manual-tasks';
 import { listManualUploads, saveManualUpload } from '../../records/manual-uploads';
 import { AUDIT_ACTIONS } from '../../schemas/audit-actions';
-import { completeManualTaskUpdate, denyUpdate, extendUpdate } from '../../schemas/contract';
+import { completeManualTaskUpdate, denyUpdate, extendUpdate, retryUpdate } from '../../schemas/contract';
 import {
   DENIAL_REASONS,
   MANUAL_TASK_OUTCOMES,
@@ -22,11 +22,12 @@ import {
   type ErasureOutcome,
   type Extension,
   type ManualTaskCompletion,
+  type Retry,
 } from '../../schemas/workflow';
 import { ADMIN_SECURITY, adminOf, adminRoutes } from '../auth';
 import type { ApiDeps } from '../deps';
 import { badRequest, conflict, errorResponses, notFound, unprocessable } from '../errors';
-import { liveState, requestView } from '../views';
+import { adminRequestView, liveState } from '../views';
 
 const Reason = z.string().trim().min(3, 'give a reason').max(2000);
 const Identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/);
@@ -87,7 +88,7 @@ const CorrectionOutcomeView = z.object({
   ),
 }) satisfies z.ZodType<CorrectionOutcome>;
 
-const RequestDetail = RequestView.extend({
+const RequestDetail = AdminRequestView.extend({
   outcomes: z.array(ErasureOutcomeView).nullable(),
   corrections: z.array(CorrectionOutcomeView).nullable(),
   denial: z.object({ reason: z.enum(DENIAL_REASONS) }).nullable(),
@@ -105,7 +106,7 @@ export const adminRequestRoutes = adminRoutes(async (r, { deps }) => {
         tags: ['admin'],
         security: ADMIN_SECURITY,
         querystring: ListQuery,
-        response: { 200: z.object({ requests: z.array(RequestView), nextCursor: z.uuid().nullable() }), ...errorResponses(400, 401) },
+        response: { 200: z.object({ requests: z.array(AdminRequestView), nextCursor: z.uuid().nullable() }), ...errorResponses(400, 401) },
       },
     },
     async (req) => {
@@ -123,7 +124,10 @@ export const adminRequestRoutes = adminRoutes(async (r, { deps }) => {
         limit: f.limit + 1,
       });
       const page = found.slice(0, f.limit);
-      return { requests: page.map((row) => requestView(row, null)), nextCursor: found.length > f.limit ? page[page.length - 1].id : null };
+      return {
+        requests: page.map((row) => adminRequestView(row, null)),
+        nextCursor: found.length > f.limit ? page[page.length - 1].id : null,
+      };
     },
   );
 
@@ -143,7 +147,7 @@ export const adminRequestRoutes = adminRoutes(async (r, { deps }) => {
       if (!request) throw notFound('request');
       const live = await liveState(deps, request.id, req.log);
       return {
-        ...requestView(request, live),
+        ...adminRequestView(request, live),
         outcomes: live?.outcomes ?? null,
         corrections: live?.corrections ?? null,
         denial: live?.denial ? { reason: live.denial.reason } : null,
@@ -192,6 +196,36 @@ export const adminRequestRoutes = adminRoutes(async (r, { deps }) => {
       const denial: Denial = { reason: req.body.reason, details: req.body.details, by: adminOf(req).name };
       await update(req.params.id, denyUpdate, denial);
       return { id: req.params.id, status: 'denied' as const };
+    },
+  );
+
+  r.post(
+    '/:id/retry',
+    {
+      schema: {
+        summary: 'Re-run the step that stopped a request in needs_attention (after the store or the data map was fixed)',
+        tags: ['admin'],
+        security: ADMIN_SECURITY,
+        params: z.object({ id: RequestId }),
+        response: {
+          200: z.object({ id: z.uuid(), status: z.enum(REQUEST_STATUSES), retried: z.literal(true) }),
+          ...errorResponses(400, 401, 403, 404, 409),
+        },
+      },
+    },
+    async (req) => {
+      const { id } = req.params;
+      if (!(await findRequest(db, id))) throw notFound('request');
+      const retry: Retry = { by: adminOf(req).name };
+      try {
+        const result = await deps.temporal.workflow.getHandle(id).executeUpdate(retryUpdate, { args: [retry] });
+        return { id, status: result.status, retried: true as const };
+      } catch (err) {
+        if (err instanceof WorkflowUpdateFailedError) throw conflict(err.cause?.message ?? 'the request does not need attention');
+        if (err instanceof WorkflowNotFoundError || /workflow execution already completed/i.test((err as Error).message))
+          throw conflict('the request is already finished: there is no failed step to retry');
+        throw err;
+      }
     },
   );
 

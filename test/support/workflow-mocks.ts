@@ -50,6 +50,9 @@ const defaults: Partial<DsarActivities> = {
   escalateOverdue: async () => {},
   applyExtension: async () => {},
   sendDenialNotice: async () => {},
+  recordNeedsAttention: async () => {},
+  alertNeedsAttention: async () => {},
+  recordRetry: async () => {},
 };
 
 /** Mocks with the given overrides; `calls` holds every call in the order it started. */
