@@ -2,22 +2,34 @@
 // Values never enter SQL text: they are bound as parameters, or loaded into a temporary
 // table through a parameter (COPY itself takes no parameters). Identifiers come from the
 // validated data map and are quoted.
-import { escapeIdentifier as q, Pool, type PoolClient } from 'pg';
+import { escapeIdentifier as q, type Pool, type PoolClient } from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import type { ReadSink } from '../staging';
 import type { FileDigest } from '../../schemas/workflow';
+import { createPool, type PoolOptions } from '../../records/pool';
 import { CopyJsonToArray } from './json-lines';
 import type { Predicate } from './selector';
 import { columnExpr, subjectWhere, tableRef, type PgCollection } from './sql';
 
 const pools = new Map<string, Pool>();
 
-/** One pool per store URL, shared by all activities of a worker process. */
+let storeTimeouts: Omit<PoolOptions, 'max' | 'onConnectionLost'> = {
+  statementTimeoutMs: 60_000,
+  lockTimeoutMs: 10_000,
+  connectTimeoutMs: 10_000,
+};
+
+/** The timeouts of product-store pools opened from now on (the worker sets them from its configuration). */
+export function configureStorePools(timeouts: typeof storeTimeouts): void {
+  storeTimeouts = { ...timeouts };
+}
+
+/** One pool per store URL, shared by all activities of a worker process. A lost connection fails
+ *  the query under way (the activity is retried), never the process. */
 export function storePool(url: string): Pool {
   let pool = pools.get(url);
   if (!pool) {
-    pool = new Pool({ connectionString: url, max: 8 });
-    pool.on('error', () => undefined); // an idle client's failure surfaces on the next query
+    pool = createPool(url, { ...storeTimeouts, max: 8 });
     pools.set(url, pool);
   }
   return pool;
