@@ -18,6 +18,7 @@ export async function runApi(env: Record<string, string | undefined> = process.e
     lockTimeoutMs: config.DB_LOCK_TIMEOUT_MS,
     connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS,
     max: 10,
+    clientReadTimeout: true,
     onConnectionLost: (message) => console.warn(`engine database connection lost: ${message}`),
   });
   await migrate(engineDb);

@@ -5,9 +5,12 @@
 //   next query reconnects), and every client gets one as it connects, so a connection lost while
 //   the client is checked out fails the query under way instead of becoming an unhandled 'error'
 //   event that ends the process;
-// - statements and lock waits are bounded on the server (statement_timeout, lock_timeout), a query
-//   the server never answers (a frozen host) is abandoned on the client a little later
-//   (query_timeout), and a new connection that is not up in time fails (connectionTimeoutMillis).
+// - statements and lock waits are bounded on the server (statement_timeout, lock_timeout), a new
+//   connection that is not up in time fails (connectionTimeoutMillis), and on pools that never
+//   stream COPY (the engine database) a query the server never answers (a frozen host) is
+//   abandoned on the client a little later (query_timeout). pg arms that client timer for COPY
+//   streams too and never clears it, so product-store pools go without it: a long export would be
+//   cut off, and a finished one would keep the process alive until the timer fired.
 import { Pool, type PoolConfig } from 'pg';
 
 export interface PoolOptions {
@@ -18,6 +21,8 @@ export interface PoolOptions {
   /** Limit of opening a connection, in milliseconds. */
   connectTimeoutMs: number;
   max?: number;
+  /** Abandon, on the client, a query the server has not answered by the statement timeout (+2 s). Not for pools that stream COPY. */
+  clientReadTimeout?: boolean;
   /** Told (without the connection string) when a connection is lost. */
   onConnectionLost?: (message: string) => void;
 }
@@ -31,7 +36,7 @@ export function poolConfig(url: string, opts: PoolOptions): PoolConfig {
     max: opts.max ?? 10,
     statement_timeout: opts.statementTimeoutMs,
     lock_timeout: opts.lockTimeoutMs,
-    query_timeout: opts.statementTimeoutMs + CLIENT_GRACE_MS,
+    query_timeout: opts.clientReadTimeout ? opts.statementTimeoutMs + CLIENT_GRACE_MS : undefined,
     connectionTimeoutMillis: opts.connectTimeoutMs,
     keepAlive: true,
   };

@@ -63,6 +63,8 @@ export const Config = z.object({
   WORKER_METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   /** Longest statement on a product store or on the worker's engine-database connections, in ms (batched erasure statements stay well under 1 s). */
   DB_STATEMENT_TIMEOUT_MS: PositiveInt.default(60_000),
+  /** Longest COPY of one collection for an export on a product store, in ms (a subject with millions of rows takes minutes). */
+  DB_EXPORT_STATEMENT_TIMEOUT_MS: PositiveInt.default(1_800_000),
   /** Longest statement on the API's engine-database connections, in ms (an API call answers 503 past it). */
   API_DB_STATEMENT_TIMEOUT_MS: PositiveInt.default(15_000),
   /** Longest wait for a row or table lock on any PostgreSQL connection, in ms. */

@@ -13,8 +13,8 @@ export async function buildActivityDeps(config: Config, env: Record<string, stri
   };
   // A lost connection (a database restart, a failover, a terminated session) must not end the
   // worker: it fails the query under way, and Temporal retries the activity.
-  const engineDb = createPool(config.DATABASE_URL, { ...timeouts, max: 10 });
-  configureStorePools(timeouts);
+  const engineDb = createPool(config.DATABASE_URL, { ...timeouts, max: 10, clientReadTimeout: true });
+  configureStorePools({ ...timeouts, exportStatementTimeoutMs: config.DB_EXPORT_STATEMENT_TIMEOUT_MS });
   return {
     engineDb,
     dataMap: await loadDataMap(config.DATAMAP_PATH, env),

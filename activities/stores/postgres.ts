@@ -13,14 +13,16 @@ import { columnExpr, subjectWhere, tableRef, type PgCollection } from './sql';
 
 const pools = new Map<string, Pool>();
 
-let storeTimeouts: Omit<PoolOptions, 'max' | 'onConnectionLost'> = {
+type StoreTimeouts = Pick<PoolOptions, 'statementTimeoutMs' | 'lockTimeoutMs' | 'connectTimeoutMs'> & { exportStatementTimeoutMs: number };
+let storeTimeouts: StoreTimeouts = {
   statementTimeoutMs: 60_000,
   lockTimeoutMs: 10_000,
   connectTimeoutMs: 10_000,
+  exportStatementTimeoutMs: 1_800_000,
 };
 
 /** The timeouts of product-store pools opened from now on (the worker sets them from its configuration). */
-export function configureStorePools(timeouts: typeof storeTimeouts): void {
+export function configureStorePools(timeouts: StoreTimeouts): void {
   storeTimeouts = { ...timeouts };
 }
 
@@ -29,7 +31,8 @@ export function configureStorePools(timeouts: typeof storeTimeouts): void {
 export function storePool(url: string): Pool {
   let pool = pools.get(url);
   if (!pool) {
-    pool = createPool(url, { ...storeTimeouts, max: 8 });
+    const { statementTimeoutMs, lockTimeoutMs, connectTimeoutMs } = storeTimeouts;
+    pool = createPool(url, { statementTimeoutMs, lockTimeoutMs, connectTimeoutMs, max: 8 });
     pools.set(url, pool);
   }
   return pool;
@@ -129,15 +132,18 @@ export async function exportCollectionFiles(
   const selection = (c: PoolClient) => (preds.length ? loadSelection(c, entry, preds) : Promise.resolve('false'));
   const jsonFramer = new CopyJsonToArray();
   const copy = (c: PoolClient, sql: string) => c.query(copyTo(sql));
+  // A subject with millions of rows is copied for minutes: the export has its own statement budget.
+  const begin = (c: PoolClient) =>
+    c.query(`BEGIN ISOLATION LEVEL REPEATABLE READ; SET LOCAL statement_timeout = ${Math.floor(storeTimeouts.exportStatementTimeoutMs)}`);
 
   const client = await pool.connect();
   let second: PoolClient | null = null;
   try {
-    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+    await begin(client);
     second = await spareClient(pool);
     if (second) {
       const { rows } = await client.query<{ s: string }>('SELECT pg_export_snapshot() AS s');
-      await second.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+      await begin(second);
       await second.query(`SET TRANSACTION SNAPSHOT ${client.escapeLiteral(rows[0].s)}`);
       const [w1, w2] = await Promise.all([selection(client), selection(second)]);
       const [json, csv] = await Promise.all([

@@ -28,6 +28,7 @@ before(async () => {
     lockTimeoutMs: 1_000,
     connectTimeoutMs: CONNECT_TIMEOUT_MS,
     max: 10,
+    clientReadTimeout: true,
     onConnectionLost: (message) => lost.push(message),
   });
   api = await buildApp(
@@ -57,7 +58,7 @@ async function terminateEngineSessions(): Promise<number> {
 describe('engine-database sessions terminated during concurrent intakes', () => {
   test('every call gets 202 or 503 with Retry-After, and exactly the 202s are stored', async () => {
     const tag = `loss-${Date.now()}`;
-    const emails = Array.from({ length: 80 }, (_, i) => `${tag}-${i}@example.com`);
+    const emails = Array.from({ length: 100 }, (_, i) => `${tag}-${i}@example.com`);
     let stop = false;
     let terminated = 0;
     const killer = (async () => {
@@ -107,11 +108,13 @@ function postgresPids(): number[] {
 }
 
 describe('a frozen engine database', () => {
-  test('an API call answers 503 within the configured timeout instead of hanging', async () => {
+  test('an API call answers 503 within the configured timeout instead of hanging', { timeout: 60_000 }, async () => {
     // a warm client in the pool (its next query will never be answered) and a new connection (never accepted)
     assert.equal((await intake(`frozen-warm-${Date.now()}@example.com`)).statusCode, 202);
     const pids = postgresPids();
     for (const pid of pids) process.kill(pid, 'SIGSTOP');
+    // Should an answer never come, the server is thawed anyway so the test fails instead of hanging.
+    const thaw = setTimeout(() => pids.forEach((pid) => process.kill(pid, 'SIGCONT')), 30_000);
     try {
       const started = Date.now();
       const answers = await Promise.all(
@@ -126,6 +129,7 @@ describe('a frozen engine database', () => {
       }
       assert.ok(elapsed < STATEMENT_TIMEOUT_MS + 2_000 + CONNECT_TIMEOUT_MS + 2_000, `answered after ${elapsed} ms`);
     } finally {
+      clearTimeout(thaw);
       for (const pid of pids) process.kill(pid, 'SIGCONT');
     }
     // thawed, it serves again

@@ -1,4 +1,4 @@
-// Product-database sessions terminated again and again during a large export: the worker (its
+// Product-database sessions terminated again and again during a 500,000-row export: the worker (its
 // own process, as in production) does not exit — a lost connection fails the activity under way
 // and Temporal retries it — and the request completes once, with every row.
 import assert from 'node:assert/strict';
@@ -13,7 +13,7 @@ import { downloadPathFrom, submitAndVerify, waitForStatus } from '../support/flo
 import { startStack, type Stack } from '../support/stack';
 import { readZip } from '../support/zip';
 
-const HEAVY_ROWS = 250_000;
+const HEAVY_ROWS = 500_000;
 const EMAIL = 'terminated@example.com';
 let stack: Stack;
 let worker: ChildProcess | undefined;
