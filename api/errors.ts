@@ -2,6 +2,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { isDatabaseUnavailable } from '../records/pool';
 
 /** The body of every error answer: a code, a message, and the fields at fault when there are any. */
 export const ErrorBody = z.object({
@@ -43,6 +44,9 @@ export const unprocessable = (path: string, message: string) =>
   new ApiError(422, 'unprocessable', `${path}: ${message}`, [{ path, message }]);
 export const unavailable = (message: string) => new ApiError(503, 'unavailable', message);
 
+/** Retry-After of a 503 answered because the engine database was unavailable. */
+export const DB_RETRY_AFTER_SECONDS = 5;
+
 const CONTEXT_PREFIX: Record<string, string> = { body: '', querystring: 'query.', params: 'params.', headers: 'headers.' };
 
 export function installErrorHandler(app: FastifyInstance): void {
@@ -82,6 +86,15 @@ export function installErrorHandler(app: FastifyInstance): void {
         message: malformed ? 'body is not valid JSON' : err.message,
         issues: [{ path: '(body)', message: malformed ? 'not valid JSON' : err.message }],
       });
+    }
+    if (isDatabaseUnavailable(err)) {
+      // The engine database was lost, unreachable or too slow: nothing this call was doing was
+      // committed (intake stores in one transaction), so the client may simply try again.
+      req.log.warn({ code: (err as { code?: unknown }).code, reason: err.message }, 'engine database unavailable');
+      return reply
+        .code(503)
+        .header('retry-after', String(DB_RETRY_AFTER_SECONDS))
+        .send({ error: 'unavailable', message: 'the database is unavailable; try again shortly' });
     }
     req.log.error({ err }, 'unhandled error');
     return reply.code(500).send({ error: 'internal', message: 'internal error; the request was logged' });

@@ -1,7 +1,7 @@
 // Production entry: `npm run api` (or `dsar api`).
 import { Client, Connection } from '@temporalio/client';
-import { Pool } from 'pg';
 import { migrate } from '../db/migrate';
+import { createPool } from '../records/pool';
 import { ConfigError, loadConfig, type Config } from '../schemas/config';
 import { loadDataMap } from '../schemas/datamap-load';
 import { buildApp } from './app';
@@ -28,8 +28,15 @@ export function connectTemporalLazily(config: Pick<Config, 'TEMPORAL_ADDRESS' | 
 
 export async function runApi(env: Record<string, string | undefined> = process.env): Promise<() => Promise<void>> {
   const config = loadConfig(env);
-  const engineDb = new Pool({ connectionString: config.DATABASE_URL, max: 10 });
-  engineDb.on('error', (err) => console.warn(`engine database connection lost: ${err.message}`));
+  // A lost connection fails the call under way with 503 (api/errors.ts), never the process.
+  const engineDb = createPool(config.DATABASE_URL, {
+    statementTimeoutMs: config.API_DB_STATEMENT_TIMEOUT_MS,
+    lockTimeoutMs: config.DB_LOCK_TIMEOUT_MS,
+    connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS,
+    max: 10,
+    clientReadTimeout: true,
+    onConnectionLost: (message) => console.warn(`engine database connection lost: ${message}`),
+  });
   await migrate(engineDb);
   const { connection, client: temporal } = connectTemporalLazily(config);
   const deps = { config, engineDb, temporal, dataMap: await loadDataMap(config.DATAMAP_PATH, env) };

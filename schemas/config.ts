@@ -68,6 +68,16 @@ export const Config = z.object({
   RECORD_RETENTION_MONTHS: z.coerce.number().int().min(24, 'RECORD_RETENTION_MONTHS must be at least 24 (CCPA §7101)').default(24),
   /** The worker serves Prometheus metrics (activity failures) on this port when set. */
   WORKER_METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  /** Longest statement on a product store or on the worker's engine-database connections, in ms (batched erasure statements stay well under 1 s). */
+  DB_STATEMENT_TIMEOUT_MS: PositiveInt.default(60_000),
+  /** Longest COPY of one collection for an export on a product store, in ms (a subject with millions of rows takes minutes). */
+  DB_EXPORT_STATEMENT_TIMEOUT_MS: PositiveInt.default(1_800_000),
+  /** Longest statement on the API's engine-database connections, in ms (an API call answers 503 past it). */
+  API_DB_STATEMENT_TIMEOUT_MS: PositiveInt.default(15_000),
+  /** Longest wait for a row or table lock on any PostgreSQL connection, in ms. */
+  DB_LOCK_TIMEOUT_MS: PositiveInt.default(10_000),
+  /** Longest wait for a PostgreSQL connection (opening one, or a free one in the pool), in ms. */
+  DB_CONNECT_TIMEOUT_MS: PositiveInt.default(10_000),
   HOST: z.string().default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

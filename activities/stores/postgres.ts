@@ -2,22 +2,37 @@
 // Values never enter SQL text: they are bound as parameters, or loaded into a temporary
 // table through a parameter (COPY itself takes no parameters). Identifiers come from the
 // validated data map and are quoted.
-import { escapeIdentifier as q, Pool, type PoolClient } from 'pg';
+import { escapeIdentifier as q, type Pool, type PoolClient } from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import type { ReadSink } from '../staging';
 import type { FileDigest } from '../../schemas/workflow';
+import { createPool, type PoolOptions } from '../../records/pool';
 import { CopyJsonToArray } from './json-lines';
 import type { Predicate } from './selector';
 import { columnExpr, subjectWhere, tableRef, type PgCollection } from './sql';
 
 const pools = new Map<string, Pool>();
 
-/** One pool per store URL, shared by all activities of a worker process. */
+type StoreTimeouts = Pick<PoolOptions, 'statementTimeoutMs' | 'lockTimeoutMs' | 'connectTimeoutMs'> & { exportStatementTimeoutMs: number };
+let storeTimeouts: StoreTimeouts = {
+  statementTimeoutMs: 60_000,
+  lockTimeoutMs: 10_000,
+  connectTimeoutMs: 10_000,
+  exportStatementTimeoutMs: 1_800_000,
+};
+
+/** The timeouts of product-store pools opened from now on (the worker sets them from its configuration). */
+export function configureStorePools(timeouts: StoreTimeouts): void {
+  storeTimeouts = { ...timeouts };
+}
+
+/** One pool per store URL, shared by all activities of a worker process. A lost connection fails
+ *  the query under way (the activity is retried), never the process. */
 export function storePool(url: string): Pool {
   let pool = pools.get(url);
   if (!pool) {
-    pool = new Pool({ connectionString: url, max: 8 });
-    pool.on('error', () => undefined); // an idle client's failure surfaces on the next query
+    const { statementTimeoutMs, lockTimeoutMs, connectTimeoutMs } = storeTimeouts;
+    pool = createPool(url, { statementTimeoutMs, lockTimeoutMs, connectTimeoutMs, max: 8 });
     pools.set(url, pool);
   }
   return pool;
@@ -117,15 +132,18 @@ export async function exportCollectionFiles(
   const selection = (c: PoolClient) => (preds.length ? loadSelection(c, entry, preds) : Promise.resolve('false'));
   const jsonFramer = new CopyJsonToArray();
   const copy = (c: PoolClient, sql: string) => c.query(copyTo(sql));
+  // A subject with millions of rows is copied for minutes: the export has its own statement budget.
+  const begin = (c: PoolClient) =>
+    c.query(`BEGIN ISOLATION LEVEL REPEATABLE READ; SET LOCAL statement_timeout = ${Math.floor(storeTimeouts.exportStatementTimeoutMs)}`);
 
   const client = await pool.connect();
   let second: PoolClient | null = null;
   try {
-    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+    await begin(client);
     second = await spareClient(pool);
     if (second) {
       const { rows } = await client.query<{ s: string }>('SELECT pg_export_snapshot() AS s');
-      await second.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+      await begin(second);
       await second.query(`SET TRANSACTION SNAPSHOT ${client.escapeLiteral(rows[0].s)}`);
       const [w1, w2] = await Promise.all([selection(client), selection(second)]);
       const [json, csv] = await Promise.all([

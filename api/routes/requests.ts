@@ -55,7 +55,7 @@ export const requestRoutes: FastifyPluginAsyncZod<RoutesOptions> = async (r, { d
         tags: ['requests'],
         body: RequestIntake,
         headers: z.object({ [IDEMPOTENCY_KEY_HEADER]: IdempotencyKey.optional(), [SUBJECT_TOKEN_HEADER]: z.string().max(4096).optional() }),
-        response: { 202: RequestAccepted, ...errorResponses(400, 401, 413, 415, 422, 429) },
+        response: { 202: RequestAccepted, ...errorResponses(400, 401, 413, 415, 422, 429, 503) },
       },
     },
     async (req, reply) => {

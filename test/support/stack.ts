@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Pool } from 'pg';
+import type { Pool } from 'pg';
 import type { ActivityDeps } from '../../activities/deps';
 import { createMailer } from '../../activities/email';
 import { closeMysqlPools } from '../../activities/stores/mysql';
@@ -15,6 +15,7 @@ import { buildApp } from '../../api/app';
 import { ensureTemporalCli, PROJECT_ROOT } from '../../cli/stack/temporal';
 import { startEmbeddedPostgres, type EmbeddedPg } from '../../cli/stack/postgres';
 import { migrate } from '../../db/migrate';
+import { createPool } from '../../records/pool';
 import { applyDemoSchema, seedDemo } from '../../demo/seed';
 import { Config } from '../../schemas/config';
 import { parseDataMaps } from '../../schemas/datamap';
@@ -30,6 +31,9 @@ import { createTimeSkippingEnv } from './time-skipping';
 import { closeRedisClients } from '../../activities/stores/redis';
 import { closeS3Clients } from '../../activities/stores/s3';
 import { startS3Server, type S3Server } from './s3';
+
+// Seeding and benchmarks-sized setup may run long statements; the pools still get the listeners.
+const TEST_POOL_TIMEOUTS = { statementTimeoutMs: 600_000, lockTimeoutMs: 60_000, connectTimeoutMs: 30_000 };
 
 let loggerInstalled = false;
 function quietRuntime() {
@@ -60,8 +64,8 @@ export async function startDatabases(seed = { extraAccounts: 20, usagePerExtraAc
   await pg.createDatabase(`app_${suffix}`);
   const engineUrl = pg.url(`engine_${suffix}`);
   const appUrl = pg.url(`app_${suffix}`);
-  const engineDb = new Pool({ connectionString: engineUrl });
-  const appDb = new Pool({ connectionString: appUrl });
+  const engineDb = createPool(engineUrl, TEST_POOL_TIMEOUTS);
+  const appDb = createPool(appUrl, TEST_POOL_TIMEOUTS);
   await migrate(engineDb);
   await applyDemoSchema(appDb);
   await seedDemo(appDb, seed);
