@@ -22,7 +22,13 @@ import {
 
 const retry: RetryPolicy = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' };
 
-const steps = proxyActivities<DsarActivities>({ startToCloseTimeout: '2 minutes', retry });
+// Engine-database writes (projection, audit, manual tasks): short, so a dead worker is noticed in seconds.
+const steps = proxyActivities<DsarActivities>({ startToCloseTimeout: '30 seconds', retry });
+// Mail goes through the outbox and heartbeats while the SMTP server is talked to; the transport's own
+// timeouts (SMTP_*_TIMEOUT_MS) fail a hung server within the budget.
+const mailSteps = proxyActivities<DsarActivities>({ startToCloseTimeout: '30 seconds', heartbeatTimeout: '5 seconds', retry });
+// Resolving the subject asks every store and processor: the longer budget it always had.
+const lookupSteps = proxyActivities<DsarActivities>({ startToCloseTimeout: '2 minutes', retry });
 // Reads, erasure and packaging move large data: long budget, but heartbeats reveal a dead worker fast.
 const dataSteps = proxyActivities<DsarActivities>({ startToCloseTimeout: '2 hours', heartbeatTimeout: '10 seconds', retry });
 
@@ -64,7 +70,7 @@ export async function dsarRequest(input: DsarRequestInput): Promise<DsarRequestS
       state.extensions = (state.extensions ?? 0) + 1;
       state.overdue = false;
       clockVersion++;
-      await steps.applyExtension(requestId, ext);
+      await mailSteps.applyExtension(requestId, ext);
       return { dueAt: state.dueAt };
     },
     {
@@ -124,7 +130,7 @@ export async function dsarRequest(input: DsarRequestInput): Promise<DsarRequestS
   }
   if (state.denial) {
     state.status = 'denied';
-    await steps.sendDenialNotice(requestId, state.denial);
+    await mailSteps.sendDenialNotice(requestId, state.denial);
     await steps.recordStep({
       requestId,
       status: 'denied',
@@ -159,11 +165,11 @@ async function handle(input: DsarRequestInput, state: DsarRequestState, signals:
 
   if (!signals.isVerified()) {
     state.status = 'awaiting_verification';
-    await steps.sendVerification(requestId);
+    await mailSteps.sendVerification(requestId);
     await steps.recordStep({ requestId, status: state.status, action: AUDIT_ACTIONS.verificationRequested });
     if (!(await condition(signals.isVerified, input.verificationTimeout))) {
       state.status = 'expired_unverified';
-      await steps.sendUnverifiedNotice(requestId);
+      await mailSteps.sendUnverifiedNotice(requestId);
       await steps.recordStep({ requestId, status: state.status, action: AUDIT_ACTIONS.requestExpiredUnverified, completed: true });
       return undefined;
     }
@@ -177,7 +183,7 @@ async function handle(input: DsarRequestInput, state: DsarRequestState, signals:
     verified: true,
     details: { preVerified: input.preVerified === true },
   });
-  const work = await steps.resolveSubject(requestId);
+  const work = await lookupSteps.resolveSubject(requestId);
   state.notIncluded = work.notIncluded;
   const manual = manualTasks(requestId, signals);
 
@@ -198,7 +204,7 @@ async function handle(input: DsarRequestInput, state: DsarRequestState, signals:
       }),
     );
     signals.answer();
-    await steps.sendCorrectionNotice(requestId, state.corrections);
+    await mailSteps.sendCorrectionNotice(requestId, state.corrections);
     await complete(state, {
       fields: [...new Set(state.corrections.flatMap((o) => o.changes.map((c) => c.field)))],
       notIncluded: work.notIncluded.length,
@@ -212,7 +218,7 @@ async function handle(input: DsarRequestInput, state: DsarRequestState, signals:
   const pkg = await dataSteps.packageExport(requestId, results);
   state.exportId = pkg.exportId;
   signals.answer();
-  await steps.sendExportLink(requestId);
+  await mailSteps.sendExportLink(requestId);
 
   await complete(state, {
     collections: pkg.collections,
@@ -255,11 +261,11 @@ async function deadlineClock(requestId: string, state: DsarRequestState, version
     const due = Date.parse(state.dueAt!);
     const remind = reminderAt(new Date(due)).getTime();
     if (Date.now() < remind && (await condition(interrupted(v), remind - Date.now()))) continue;
-    if (Date.now() < due && due - Date.now() < 7 * DAY_MS + 1000) await steps.sendDeadlineReminder(requestId, state.dueAt!);
+    if (Date.now() < due && due - Date.now() < 7 * DAY_MS + 1000) await mailSteps.sendDeadlineReminder(requestId, state.dueAt!);
     if (finished() || version() !== v) continue;
     if (Date.now() < due && (await condition(interrupted(v), due - Date.now()))) continue;
     state.overdue = true;
-    await steps.escalateOverdue(requestId, state.dueAt!);
+    await mailSteps.escalateOverdue(requestId, state.dueAt!);
     await condition(interrupted(v));
   }
 }
@@ -314,7 +320,7 @@ async function runDeletion(
   state.purgeAt = purgeAt?.toISOString();
 
   answer();
-  await steps.sendDeletionNotice(requestId, outcomes, state.purgeAt);
+  await mailSteps.sendDeletionNotice(requestId, outcomes, state.purgeAt);
   await complete(state, {
     deleted: outcomes.reduce((n, o) => n + o.deleted, 0),
     masked: outcomes.reduce((n, o) => n + o.masked, 0),
