@@ -17,14 +17,19 @@ const DEFAULT_TIMEOUTS: SmtpTimeouts = {
   SMTP_SOCKET_TIMEOUT_MS: 15_000,
 };
 
-/** A transport whose every wait is bounded, so a hung mail server fails the attempt (and it is retried). */
+/**
+ * A transport whose every wait is bounded, so a hung mail server fails the attempt (and it is
+ * retried). The timeouts go in the URL's query (nodemailer reads options from it; an object with
+ * `url` would drop them); ones the URL already sets are kept.
+ */
 export function createMailer(smtpUrl: string, timeouts: SmtpTimeouts = DEFAULT_TIMEOUTS): Transporter {
-  return createTransport({
-    url: smtpUrl,
-    connectionTimeout: timeouts.SMTP_CONNECTION_TIMEOUT_MS,
-    greetingTimeout: timeouts.SMTP_GREETING_TIMEOUT_MS,
-    socketTimeout: timeouts.SMTP_SOCKET_TIMEOUT_MS,
-  });
+  const bounds: [string, number][] = [
+    ['connectionTimeout', timeouts.SMTP_CONNECTION_TIMEOUT_MS],
+    ['greetingTimeout', timeouts.SMTP_GREETING_TIMEOUT_MS],
+    ['socketTimeout', timeouts.SMTP_SOCKET_TIMEOUT_MS],
+  ];
+  const query = bounds.filter(([name]) => !new RegExp(`[?&]${name}=`).test(smtpUrl)).map(([name, ms]) => `${name}=${ms}`);
+  return createTransport(query.length ? `${smtpUrl}${smtpUrl.includes('?') ? '&' : '?'}${query.join('&')}` : smtpUrl);
 }
 
 export interface OutgoingMail {
