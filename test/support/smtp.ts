@@ -38,7 +38,6 @@ export interface SmtpCatcher {
 export async function startSmtpCatcher(): Promise<SmtpCatcher> {
   const mails: CaughtMail[] = [];
   const waiters: (() => void)[] = [];
-  const hooks: SmtpHooks = {};
   const refusal = (r: SmtpRefusal) => Object.assign(new Error(r.message), { responseCode: r.code });
   const server = new SMTPServer({
     authOptional: true,
@@ -75,7 +74,7 @@ export async function startSmtpCatcher(): Promise<SmtpCatcher> {
   const catcher: SmtpCatcher = {
     url: `smtp://127.0.0.1:${port}`,
     mails,
-    hooks,
+    hooks: {},
     async waitFor(predicate, timeoutMs = 30_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
