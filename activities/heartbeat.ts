@@ -13,6 +13,7 @@ export async function withHeartbeat<T>(work: () => Promise<T>): Promise<T> {
   } catch {
     return work();
   }
+  ctx.heartbeat(); // at once: a step with a short heartbeat timeout may have spent some of it already
   const timer = setInterval(() => ctx!.heartbeat(), HEARTBEAT_EVERY_MS);
   try {
     return await work();

@@ -18,7 +18,7 @@ import { sha256Hex } from '../lib/hash';
 import { DOWNLOAD_TOKEN_PURPOSE, signToken, statusToken, verificationCode } from '../lib/signed-token';
 import { appendAudit } from '../records/audit-events';
 import { findExportOfRequest } from '../records/exports';
-import { mailWasSent } from '../records/mails-sent';
+import { mailWasSent } from '../records/mail-outbox';
 import { loadRequest, updateProjection } from '../records/requests';
 import { saveSubjectIdentities } from '../records/subject-identities';
 import { latestVerificationIssue, saveVerificationToken } from '../records/verification-tokens';

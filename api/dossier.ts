@@ -4,7 +4,7 @@
 import type { Pool } from 'pg';
 import { chainHash, GENESIS_HASH } from '../lib/audit-chain';
 import { listRequestAuditEvents } from '../records/audit-events';
-import { listMailsSent } from '../records/mails-sent';
+import { listMailsSent } from '../records/mail-outbox';
 import type { StoredRequest } from '../records/requests';
 import type { Jurisdiction } from '../schemas/deadline';
 import type { Channel, RequestStatus, RequestType } from '../schemas/request';

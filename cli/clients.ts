@@ -13,7 +13,13 @@ export async function withEngineDb<T>(env: Env, run: (db: import('pg').Pool) => 
       'DATABASE_URL is not set: point it at the engine database (with `npm start`: postgres://postgres:dsar-local@127.0.0.1:5433/dsar_engine)',
     );
   const { createPool } = require('../records/pool') as typeof import('../records/pool');
-  const db = createPool(url, { statementTimeoutMs: 60_000, lockTimeoutMs: 10_000, connectTimeoutMs: 10_000, max: 2, clientReadTimeout: true });
+  const db = createPool(url, {
+    statementTimeoutMs: 60_000,
+    lockTimeoutMs: 10_000,
+    connectTimeoutMs: 10_000,
+    max: 2,
+    clientReadTimeout: true,
+  });
   try {
     return await run(db);
   } catch (e) {

@@ -267,7 +267,7 @@ const REQUEST_CHILDREN = [
   'verification_tokens',
   'verification_attempts',
   'idempotency_keys',
-  'emails_sent',
+  'mail_outbox',
   'request_corrections',
   'manual_tasks',
   'exports',

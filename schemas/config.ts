@@ -18,6 +18,11 @@ export const Config = z.object({
   PENDING_WORKFLOW_SWEEP_SECONDS: PositiveInt.default(10),
   SMTP_URL: Url('SMTP_URL (e.g. smtp://user:pass@mail.example.com:587)'),
   MAIL_FROM: z.string().min(3).default('Privacy Team <privacy@localhost>'),
+  /** SMTP timeouts, so a hung mail server fails the attempt well within the mail step's 30 s budget. */
+  SMTP_CONNECTION_TIMEOUT_MS: PositiveInt.default(10_000),
+  SMTP_GREETING_TIMEOUT_MS: PositiveInt.default(10_000),
+  /** Longest silence on an open SMTP connection. */
+  SMTP_SOCKET_TIMEOUT_MS: PositiveInt.default(15_000),
   /** Where deadline reminders and escalations go. */
   PRIVACY_TEAM_EMAIL: z.string().min(3).default('privacy-team@localhost'),
   /** The jurisdiction applied when a request names none. */

@@ -48,6 +48,9 @@ export interface DsarRequestState {
 /** The ApplicationFailure type of an error no retry can fix; its first detail is an AttentionCause. */
 export const NEEDS_ATTENTION_FAILURE = 'NeedsAttention';
 
+/** The ApplicationFailure type of a mail the server refused for good; its first detail is an AttentionCause (store `mail`, the mail's kind). */
+export const MAIL_REJECTED_FAILURE = 'MailRejected';
+
 /** Where a data step failed for good and why: identifiers, an error class and a description without row values. */
 export interface AttentionCause {
   store: string;

@@ -18,7 +18,7 @@ export async function buildActivityDeps(config: Config, env: Record<string, stri
   return {
     engineDb,
     dataMap: await loadDataMap(config.DATAMAP_PATH, env),
-    mailer: createMailer(config.SMTP_URL),
+    mailer: createMailer(config.SMTP_URL, config),
     config,
   };
 }

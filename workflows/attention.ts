@@ -1,4 +1,4 @@
-// Data steps that fail for good (a NeedsAttention failure: a missing table, a refused privilege)
+// Data and mail steps that fail for good (a missing table, a refused privilege, a mail refused)
 // stop the request in `needs_attention` instead of failing it: the state says where and why, a
 // step records it and mails the privacy team, and the step waits for an admin's retryUpdate,
 // then runs again. Only the failed step re-runs: the others already returned their results.
@@ -6,7 +6,7 @@ import { ActivityFailure, ApplicationFailure, CancellationScope, condition, setH
 import type { DsarActivities } from '../activities';
 import { retryUpdate } from '../schemas/contract';
 import type { RequestStatus } from '../schemas/status';
-import { NEEDS_ATTENTION_FAILURE, type AttentionCause, type DsarRequestState } from '../schemas/workflow';
+import { MAIL_REJECTED_FAILURE, NEEDS_ATTENTION_FAILURE, type AttentionCause, type DsarRequestState } from '../schemas/workflow';
 
 type Steps = Pick<DsarActivities, 'recordNeedsAttention' | 'alertNeedsAttention' | 'recordRetry'>;
 
@@ -18,7 +18,7 @@ export interface AttentionGuard {
 /** Where and why a step failed for good, or undefined for any other error. */
 function attentionCause(err: unknown): AttentionCause | undefined {
   if (!(err instanceof ActivityFailure) || !(err.cause instanceof ApplicationFailure)) return undefined;
-  if (err.cause.type !== NEEDS_ATTENTION_FAILURE) return undefined;
+  if (err.cause.type !== NEEDS_ATTENTION_FAILURE && err.cause.type !== MAIL_REJECTED_FAILURE) return undefined;
   return err.cause.details?.[0] as AttentionCause | undefined;
 }
 
@@ -72,7 +72,10 @@ export function attentionGuard(requestId: string, state: DsarRequestState, steps
             // recorded and alerted even if a denial arrives meanwhile: the trail shows why it waited
             await CancellationScope.nonCancellable(async () => {
               await steps.recordNeedsAttention(requestId, episode, attention);
-              await steps.alertNeedsAttention(requestId, episode, attention);
+              // the team's own address refusing the alert must not end the request: the dashboard still shows it
+              await steps.alertNeedsAttention(requestId, episode, attention).catch((e: unknown) => {
+                if (!(e instanceof ActivityFailure)) throw e;
+              });
             });
           } finally {
             recording--;

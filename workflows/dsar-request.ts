@@ -23,7 +23,13 @@ import {
 
 const retry: RetryPolicy = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' };
 
-const steps = proxyActivities<DsarActivities>({ startToCloseTimeout: '2 minutes', retry });
+// Engine-database writes (projection, audit, manual tasks): short, so a dead worker is noticed in seconds.
+const steps = proxyActivities<DsarActivities>({ startToCloseTimeout: '30 seconds', retry });
+// Mail goes through the outbox and heartbeats while the SMTP server is talked to; the transport's own
+// timeouts (SMTP_*_TIMEOUT_MS) fail a hung server within the budget.
+const mailSteps = proxyActivities<DsarActivities>({ startToCloseTimeout: '30 seconds', heartbeatTimeout: '5 seconds', retry });
+// Resolving the subject asks every store and processor: the longer budget it always had.
+const lookupSteps = proxyActivities<DsarActivities>({ startToCloseTimeout: '2 minutes', retry });
 // Reads, erasure and packaging move large data: long budget, but heartbeats reveal a dead worker fast.
 const dataSteps = proxyActivities<DsarActivities>({ startToCloseTimeout: '2 hours', heartbeatTimeout: '10 seconds', retry });
 
@@ -65,7 +71,7 @@ export async function dsarRequest(input: DsarRequestInput): Promise<DsarRequestS
       state.extensions = (state.extensions ?? 0) + 1;
       state.overdue = false;
       clockVersion++;
-      await steps.applyExtension(requestId, ext);
+      await mailSteps.applyExtension(requestId, ext);
       return { dueAt: state.dueAt };
     },
     {
@@ -127,7 +133,7 @@ export async function dsarRequest(input: DsarRequestInput): Promise<DsarRequestS
   }
   if (state.denial) {
     state.status = 'denied';
-    await steps.sendDenialNotice(requestId, state.denial);
+    await mailSteps.sendDenialNotice(requestId, state.denial);
     await steps.recordStep({
       requestId,
       status: 'denied',
@@ -155,6 +161,7 @@ interface Signals {
 /** The request's work; may return a step to run after completion (the purge timer). */
 async function handle(input: DsarRequestInput, state: DsarRequestState, signals: Signals): Promise<(() => Promise<void>) | undefined> {
   const { requestId } = input;
+  const { guard } = signals;
   await steps.recordStep({
     requestId,
     status: 'received',
@@ -164,11 +171,11 @@ async function handle(input: DsarRequestInput, state: DsarRequestState, signals:
 
   if (!signals.isVerified()) {
     state.status = 'awaiting_verification';
-    await steps.sendVerification(requestId);
+    await guard.run(() => mailSteps.sendVerification(requestId));
     await steps.recordStep({ requestId, status: state.status, action: AUDIT_ACTIONS.verificationRequested });
     if (!(await condition(signals.isVerified, input.verificationTimeout))) {
       state.status = 'expired_unverified';
-      await steps.sendUnverifiedNotice(requestId);
+      await guard.run(() => mailSteps.sendUnverifiedNotice(requestId));
       await steps.recordStep({ requestId, status: state.status, action: AUDIT_ACTIONS.requestExpiredUnverified, completed: true });
       return undefined;
     }
@@ -182,8 +189,7 @@ async function handle(input: DsarRequestInput, state: DsarRequestState, signals:
     verified: true,
     details: { preVerified: input.preVerified === true },
   });
-  const { guard } = signals;
-  const work = await guard.run(() => steps.resolveSubject(requestId));
+  const work = await guard.run(() => lookupSteps.resolveSubject(requestId));
   state.notIncluded = work.notIncluded;
   const manual = manualTasks(requestId, signals);
 
@@ -204,7 +210,7 @@ async function handle(input: DsarRequestInput, state: DsarRequestState, signals:
       }),
     );
     signals.answer();
-    await steps.sendCorrectionNotice(requestId, state.corrections);
+    await guard.run(() => mailSteps.sendCorrectionNotice(requestId, state.corrections!));
     await complete(state, {
       fields: [...new Set(state.corrections.flatMap((o) => o.changes.map((c) => c.field)))],
       notIncluded: work.notIncluded.length,
@@ -218,7 +224,7 @@ async function handle(input: DsarRequestInput, state: DsarRequestState, signals:
   const pkg = await guard.run(() => dataSteps.packageExport(requestId, results));
   state.exportId = pkg.exportId;
   signals.answer();
-  await steps.sendExportLink(requestId);
+  await guard.run(() => mailSteps.sendExportLink(requestId));
 
   await complete(state, {
     collections: pkg.collections,
@@ -261,11 +267,11 @@ async function deadlineClock(requestId: string, state: DsarRequestState, version
     const due = Date.parse(state.dueAt!);
     const remind = reminderAt(new Date(due)).getTime();
     if (Date.now() < remind && (await condition(interrupted(v), remind - Date.now()))) continue;
-    if (Date.now() < due && due - Date.now() < 7 * DAY_MS + 1000) await steps.sendDeadlineReminder(requestId, state.dueAt!);
+    if (Date.now() < due && due - Date.now() < 7 * DAY_MS + 1000) await mailSteps.sendDeadlineReminder(requestId, state.dueAt!);
     if (finished() || version() !== v) continue;
     if (Date.now() < due && (await condition(interrupted(v), due - Date.now()))) continue;
     state.overdue = true;
-    await steps.escalateOverdue(requestId, state.dueAt!);
+    await mailSteps.escalateOverdue(requestId, state.dueAt!);
     await condition(interrupted(v));
   }
 }
@@ -328,7 +334,7 @@ async function runDeletion(
   state.purgeAt = purgeAt?.toISOString();
 
   answer();
-  await steps.sendDeletionNotice(requestId, outcomes, state.purgeAt);
+  await guard.run(() => mailSteps.sendDeletionNotice(requestId, outcomes, state.purgeAt));
   await complete(state, {
     deleted: outcomes.reduce((n, o) => n + o.deleted, 0),
     masked: outcomes.reduce((n, o) => n + o.masked, 0),

@@ -111,7 +111,7 @@ describe('record keeping', () => {
     const {
       rows: [kept],
     } = await request('23 months');
-    await engine.query("INSERT INTO emails_sent (key, request_id, kind, message_id) VALUES ('k-old', $1, 'x', 'm')", [gone.id]);
+    await engine.query("INSERT INTO mail_outbox (key, request_id, kind, message_id) VALUES ('k-old', $1, 'x', 'm')", [gone.id]);
     // failed verification attempts: one past any code's lifetime, one recent (still counts)
     await engine.query(
       `INSERT INTO verification_attempts (request_id, client_key, at)
@@ -141,7 +141,7 @@ describe('record keeping', () => {
       left.rows.map((r: { id: string }) => r.id),
       [kept.id],
     );
-    assert.equal((await engine.query("SELECT count(*)::int AS n FROM emails_sent WHERE key = 'k-old'")).rows[0].n, 0);
+    assert.equal((await engine.query("SELECT count(*)::int AS n FROM mail_outbox WHERE key = 'k-old'")).rows[0].n, 0);
     const report = await verifyAuditChain(engine);
     assert.equal(report.ok, true, JSON.stringify(report));
     assert.equal(report.events, 2, 'the recent event and the checkpoint');

@@ -108,7 +108,10 @@ describe('audit dossier and metrics', () => {
       assert.deepEqual(Object.keys(m).sort(), ['kind', 'messageId', 'sentAt']);
       assert.ok(!Number.isNaN(Date.parse(m.sentAt)));
     }
-    const { rows: sent } = await stack.db.engineDb.query('SELECT kind FROM emails_sent WHERE request_id = $1 ORDER BY kind', [requestId]);
+    const { rows: sent } = await stack.db.engineDb.query(
+      "SELECT kind FROM mail_outbox WHERE request_id = $1 AND state = 'sent' ORDER BY kind",
+      [requestId],
+    );
     assert.deepEqual(
       d.emails.map((m: { kind: string }) => m.kind).sort(),
       sent.map((s) => s.kind),
@@ -131,7 +134,9 @@ describe('audit dossier and metrics', () => {
       assert.ok(html.includes(r.prev_hash), `prev hash of ${r.action}`);
       assert.ok(html.includes(`<td>${r.action}</td>`), `action ${r.action}`);
     }
-    const { rows: sent } = await stack.db.engineDb.query('SELECT kind FROM emails_sent WHERE request_id = $1', [requestId]);
+    const { rows: sent } = await stack.db.engineDb.query("SELECT kind FROM mail_outbox WHERE request_id = $1 AND state = 'sent'", [
+      requestId,
+    ]);
     for (const s of sent) assert.ok(html.includes(`<td>${s.kind}</td>`), `email ${s.kind}`);
   });
 
