@@ -14,6 +14,7 @@ import { createMailer, MAIL_NOT_SENT, MAIL_REJECTED } from '../../activities/ema
 import { PROJECT_ROOT } from '../../cli/stack/temporal';
 import { claimOutboxSend } from '../../records/mail-outbox';
 import { submit, submitAndVerify, waitForStatus } from '../support/flow';
+import { recordFaultOutcome } from '../support/fault-report';
 import { startStack, workflowBundle, type Stack } from '../support/stack';
 
 let stack: Stack;
@@ -267,6 +268,14 @@ test(
       assert.equal(row.attempts, 2, 'the attempt that died and the one that recorded it');
       assert.equal(row.message_id, copies[0].messageId);
       assert.ok(!row.message_id.includes('carol'));
+      recordFaultOutcome({
+        scenario: 'worker killed after the SMTP server took the export mail, before its 250',
+        requests: 1,
+        completed: 1,
+        lost: 0,
+        duplicateMails: copies.length - 1,
+        note: `${copies.length} cop${copies.length === 1 ? 'y' : 'ies'}, 1 Message-ID (receivers de-duplicate); new worker finished the step in ${tookOver} ms`,
+      });
     } finally {
       stack.smtp.hooks = {};
     }

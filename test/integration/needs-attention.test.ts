@@ -18,6 +18,7 @@ import { closeMysqlPools } from '../../activities/stores/mysql';
 import { submitAndVerify, waitForStatus } from '../support/flow';
 import { createLegacyShop } from '../support/legacy-shop';
 import { startMariaDb } from '../support/mariadb';
+import { recordFaultOutcome } from '../support/fault-report';
 import { startStack, type Stack } from '../support/stack';
 
 let stack: Stack;
@@ -189,6 +190,15 @@ test('a table dropped under a running deletion: needs_attention with the reason,
     AUDIT_ACTIONS.requestRetried,
   ]);
   assert.deepEqual(retries, [{ actor: 'admin:privacy-lead' }]);
+  const alerts = stack.smtp.mails.filter((m) => m.text.includes(id) && m.to.includes(stack.config.PRIVACY_TEAM_EMAIL));
+  recordFaultOutcome({
+    scenario: 'table renamed away under a running deletion, restored, retried',
+    requests: 1,
+    completed: 1,
+    lost: 0,
+    duplicateMails: alerts.length - new Set(alerts.map((m) => m.messageId)).size,
+    note: `needs_attention with the reason and an alert; after retry deleted ${completed[0].details.deleted} = rows before`,
+  });
 
   // a request that does not need attention: 409 naming its status
   const again = await stack.app.inject({ method: 'POST', url: `/v1/admin/requests/${id}/retry`, headers: asAdmin() });

@@ -11,6 +11,7 @@ import { PROJECT_ROOT } from '../../cli/stack/temporal';
 import { addAccountData, addUsageRows } from '../../demo/seed';
 import { stateQuery } from '../../schemas/contract';
 import { downloadPathFrom, submit, submitAndVerify, waitForStatus } from '../support/flow';
+import { recordFaultOutcome } from '../support/fault-report';
 import { startStack, type Stack } from '../support/stack';
 import { readZip } from '../support/zip';
 
@@ -152,10 +153,18 @@ test('a worker killed mid-export is replaced and the request completes with one 
     [id],
   );
   assert.equal(reads.rows[0].n, 1, 'the read is audited once');
+  recordFaultOutcome({
+    scenario: `worker killed (SIGKILL) mid-export of ${HEAVY_ROWS} rows`,
+    requests: 1,
+    completed: 1,
+    lost: 0,
+    duplicateMails: ready.length - 1,
+    note: 'one ZIP, every row, the read audited once',
+  });
 });
 
 /** The deletion reports every usage row the subject had, once, wherever the count is shown. */
-async function assertCountedOnce(id: string, accountId: string, before: number) {
+async function assertCountedOnce(id: string, accountId: string, before: number, scenario: string) {
   assert.equal(await usageRowsOf(accountId), 0, 'no usage rows left');
   const engine = stack.db.engineDb;
   const { rows: erased } = await engine.query(
@@ -191,6 +200,14 @@ async function assertCountedOnce(id: string, accountId: string, before: number) 
   const mails = stack.smtp.mails.filter((m) => m.text.includes(id) && /deleted/.test(m.subject));
   assert.equal(mails.length, 1, 'one completion email');
   assert.ok(mails[0].text.includes(`app db usage logs: ${before} records`), 'the subject is told every row deleted');
+  recordFaultOutcome({
+    scenario,
+    requests: 1,
+    completed: 1,
+    lost: 0,
+    duplicateMails: mails.length - 1,
+    note: `reported deleted ${usage[0].details.deleted} of ${before} usage rows (${progress.attempts} attempts)`,
+  });
 }
 
 test('a worker killed mid-deletion is replaced: every row is gone and counted once', { timeout: 180_000 }, async () => {
@@ -213,7 +230,7 @@ test('a worker killed mid-deletion is replaced: every row is gone and counted on
     rows: [account],
   } = await stack.db.appDb.query('SELECT status FROM accounts WHERE id = $1', [acc.id]);
   assert.equal(account.status, 'deleted');
-  await assertCountedOnce(id, acc.id, before);
+  await assertCountedOnce(id, acc.id, before, `worker killed (SIGKILL) mid-deletion of ${before} rows`);
 });
 
 test('product-DB sessions terminated mid-deletion: the retry completes it and the count adds up', { timeout: 180_000 }, async () => {
@@ -249,7 +266,7 @@ test('product-DB sessions terminated mid-deletion: the retry completes it and th
 
   await waitForStatus(stack, id, 'completed', 120_000);
   assert.equal(crashes, 0, 'a lost product-DB connection fails the step, not the worker process');
-  await assertCountedOnce(id, acc.id, before);
+  await assertCountedOnce(id, acc.id, before, `product-DB sessions terminated mid-deletion of ${before} rows`);
 });
 
 test('a batch that commits just before its worker dies, unrecorded, is counted by the next attempt', async () => {
