@@ -11,7 +11,7 @@ type StartableRequest = Pick<StoredRequest, 'id' | 'type' | 'receivedAt' | 'juri
 /** The sweep is not answering anyone, so its calls may wait longer than intake's. */
 const SWEEP_CALL_TIMEOUT_MS = 5_000;
 /** Requests younger than this are left to the intake that is starting them. */
-const SWEEP_GRACE_MS = 2_000;
+export const SWEEP_GRACE_MS = 2_000;
 const SWEEP_PAGE_SIZE = 100;
 const SWEEP_DESCRIBE_CONCURRENCY = 10;
 /** Status reads answer from the projection rather than wait longer for a live state. */

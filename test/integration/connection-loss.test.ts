@@ -11,7 +11,7 @@ import type { Pool } from 'pg';
 import { buildApp } from '../../api/app';
 import { migrate } from '../../db/migrate';
 import { createPool } from '../../records/pool';
-import { startPendingWorkflows } from '../../api/workflows';
+import { startPendingWorkflows, SWEEP_GRACE_MS } from '../../api/workflows';
 import { recordFaultOutcome } from '../support/fault-report';
 import { waitForStatus } from '../support/flow';
 import { startStack, type Stack } from '../support/stack';
@@ -26,6 +26,7 @@ const lost: string[] = [];
 
 before(async () => {
   stack = await startStack();
+  await stack.startWorker();
   apiDb = createPool(stack.db.engineUrl, {
     statementTimeoutMs: STATEMENT_TIMEOUT_MS,
     lockTimeoutMs: 1_000,
@@ -116,6 +117,7 @@ describe('engine-database sessions terminated during concurrent intakes', () => 
 
       // Starts that met a lost connection are the sweep's: afterwards every stored request has its
       // one workflow, waiting for its subject, who got exactly one verification mail.
+      await new Promise((r) => setTimeout(r, SWEEP_GRACE_MS + 500)); // the sweep leaves requests that young to their own intake
       const sweep = await startPendingWorkflows({
         config: stack.config,
         engineDb: apiDb,
