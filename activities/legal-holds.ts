@@ -9,6 +9,7 @@ import {
   activeHoldSubject,
   activeHoldSubjects,
   addHoldIdentities,
+  addHoldIdentitiesFromRequests,
 } from '../records/legal-holds';
 import { loadRequest } from '../records/requests';
 import type { ActivityDeps } from './deps';
@@ -23,6 +24,7 @@ export async function resolveHoldIdentities(deps: ActivityDeps, holdId: string):
   if (!email) return { identities: 0 };
   const { selectors, identities } = await resolveSubject(deps, { email: [email] });
   await addHoldIdentities(deps.engineDb, holdId, selectors, identities);
+  await addHoldIdentitiesFromRequests(deps.engineDb, holdId);
   return { identities: Object.values(identities).reduce((n, v) => n + v.length, 0) };
 }
 

@@ -133,6 +133,27 @@ export async function addHoldIdentities(
   });
 }
 
+/**
+ * Adds what earlier requests of the held subject (same address) resolved to: a hold placed after
+ * the account was purged still reaches the rows kept under their account_id.
+ */
+export async function addHoldIdentitiesFromRequests(db: Queryable, holdId: string): Promise<void> {
+  await db.query(
+    `INSERT INTO legal_hold_identity_values (hold_id, identity, value)
+     SELECT h.id, v.identity, v.value FROM legal_holds h
+       JOIN requests r ON r.subject_hash = h.subject_hash JOIN subject_identity_values v ON v.request_id = r.id
+      WHERE h.id = $1 ON CONFLICT DO NOTHING`,
+    [holdId],
+  );
+  await db.query(
+    `INSERT INTO legal_hold_predicates (hold_id, store, collection, column_name, case_insensitive, value)
+     SELECT h.id, i.store, i.collection, i.column_name, i.case_insensitive, i.value FROM legal_holds h
+       JOIN requests r ON r.subject_hash = h.subject_hash JOIN subject_identities i ON i.request_id = r.id
+      WHERE h.id = $1 ON CONFLICT DO NOTHING`,
+    [holdId],
+  );
+}
+
 /** The stored predicates of every active hold for one collection. */
 export async function heldPredicatesOf(db: Queryable, store: string, collection: string): Promise<SubjectPredicate[]> {
   const { rows } = await db.query<{ column_name: string; case_insensitive: boolean; values: string[] }>(
