@@ -93,6 +93,8 @@ async function startDeletion(email: string, jurisdiction: 'gdpr' | 'ccpa', opts:
         verificationTimeout: `${opts.verificationDays ?? 1} days`,
         preVerified: opts.preVerified,
         purgeMarginDays: 2,
+        // the company's own policy no stricter than the law here: the law's 45 days (CCPA) apply
+        policyDays: 45,
       },
     ],
   });
