@@ -64,7 +64,8 @@ export async function runDeletion(requestId: string, work: RequestWork, state: D
     notIncluded: work.notIncluded.map((n) => `${n.store}.${n.collection}`),
   };
 
-  const purges = outcomes.filter((o) => o.action === 'purge' && o.purgeAfter);
+  // only what was deactivated waits for a purge: a subject with no account has nothing to purge
+  const purges = outcomes.filter((o) => o.action === 'purge' && o.purgeAfter && o.softDeleted > 0);
   if (!purges.length) {
     ctx.answer();
     await ctx.guard.run(() => mailSteps.sendDeletionNotice(requestId, outcomes, undefined));

@@ -9,7 +9,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { createAdminKey } from '../../api/admin-keys';
 import { stateQuery, verifyUpdate } from '../../schemas/contract';
 import type { DsarRequestState } from '../../schemas/workflow';
-import { submitAndVerify, waitForStatus } from '../support/flow';
+import { waitForStatus } from '../support/flow';
 import { startStack, type Stack } from '../support/stack';
 
 const DAY = 86_400_000;

@@ -76,5 +76,9 @@ test('the account is deactivated at once and gone after 30 days; billing records
     [req.id],
   );
   assert.deepEqual(progress, [{ address: 'app_db.accounts', deleted: 1 }], 'the purge counted where a retry would add to it');
-  assert.equal(stack.smtp.mails.filter((m) => m.text.includes(req.id)).length, 1, 'one email: the completion notice');
+  assert.deepEqual(
+    stack.smtp.mails.filter((m) => m.text.includes(req.id)).map((m) => m.subject),
+    ['Your data is being deleted', 'Your deletion request is complete: your account has been purged'],
+    'two emails: "deactivated, purged on D", then "purged"',
+  );
 });

@@ -10,7 +10,7 @@ import { connectorFor } from '../../activities/stores/registry';
 import { PROJECT_ROOT } from '../../cli/stack/temporal';
 import { addAccountData, addUsageRows } from '../../demo/seed';
 import { stateQuery } from '../../schemas/contract';
-import { downloadPathFrom, submit, submitAndVerify, waitForStatus } from '../support/flow';
+import { downloadPathFrom, submit, submitAndVerify, waitForErasure, waitForStatus } from '../support/flow';
 import { startStack, type Stack } from '../support/stack';
 import { readZip } from '../support/zip';
 
@@ -208,7 +208,7 @@ test('a worker killed mid-deletion is replaced: every row is gone and counted on
   assert.ok(mid > 0 && mid < before, `killed mid-deletion (${mid} of ${before} left)`);
 
   spawnWorker();
-  await waitForStatus(stack, id, 'completed', 120_000);
+  await waitForErasure(stack, id, 120_000);
   const {
     rows: [account],
   } = await stack.db.appDb.query('SELECT status FROM accounts WHERE id = $1', [acc.id]);
@@ -247,7 +247,7 @@ test('product-DB sessions terminated mid-deletion: the retry completes it and th
   const mid = await usageRowsOf(acc.id);
   assert.ok(mid > 0 && mid < before, `terminated mid-deletion (${mid} of ${before} left)`);
 
-  await waitForStatus(stack, id, 'completed', 120_000);
+  await waitForErasure(stack, id, 120_000);
   assert.equal(crashes, 0, 'a lost product-DB connection fails the step, not the worker process');
   await assertCountedOnce(id, acc.id, before);
 });
