@@ -257,8 +257,8 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     holdOnRequest: (requestId: string) => holdOnRequest(deps, requestId),
-    sendHoldNotice: (requestId: string, category: HoldCategory, jurisdiction: Jurisdiction) =>
-      sendHoldNotice(deps, requestId, category, jurisdiction),
+    sendHoldNotice: (requestId: string, hold: { id: string; category: HoldCategory }, jurisdiction: Jurisdiction, purgeAt?: string) =>
+      sendHoldNotice(deps, requestId, hold, jurisdiction, purgeAt),
     resolveHoldIdentities: (holdId: string) => resolveHoldIdentities(deps, holdId),
 
     /** Mails a signed, expiring download link for the request's archive. */

@@ -49,19 +49,28 @@ export async function holdOnRequest(deps: ActivityDeps, requestId: string): Prom
   return activeHoldForRequest(deps.engineDb, requestId);
 }
 
-/** Tells the subject their deletion is postponed: what, why (the hold's category) and on what basis. */
+/**
+ * Tells the subject their deletion is postponed: what (everything, or the purge planned for
+ * `purgeAt` once erasure ran), why (the hold's category) and on what basis. Once per hold.
+ */
 export async function sendHoldNotice(
   deps: ActivityDeps,
   requestId: string,
-  category: HoldCategory,
+  hold: { id: string; category: HoldCategory },
   jurisdiction: Jurisdiction,
+  purgeAt?: string,
 ): Promise<void> {
   const request = await loadRequest(deps.engineDb, requestId);
   await sendOnce(deps.engineDb, deps.mailer, deps.config.MAIL_FROM, {
-    key: `${requestId}:deletion-held`,
+    key: `${requestId}:deletion-held:${hold.id}`,
     requestId,
     kind: 'deletion_held',
     to: request.subjectEmail,
-    ...deletionHeldMail({ requestId, why: HOLD_WORDING[category].why, basis: holdBasis(category, jurisdiction) }),
+    ...deletionHeldMail({
+      requestId,
+      why: HOLD_WORDING[hold.category].why,
+      basis: holdBasis(hold.category, jurisdiction),
+      purgeAt: purgeAt ? new Date(purgeAt) : undefined,
+    }),
   });
 }

@@ -142,14 +142,24 @@ export function accountPurgedMail(p: { requestId: string; purgedAt: Date; retain
 }
 
 /** A deletion postponed by a legal hold: what, why (the hold's category, never internal notes) and on what basis. */
-export function deletionHeldMail(p: { requestId: string; why: string; basis: string[] }) {
+export function deletionHeldMail(p: { requestId: string; why: string; basis: string[]; purgeAt?: Date }) {
+  const what = p.purgeAt
+    ? [
+        `We cannot finish your deletion request ${p.requestId} yet.`,
+        '',
+        `What is postponed: the permanent purge of your deactivated account, planned for ${day(p.purgeAt)}. What we told you`,
+        'was deleted stays deleted; the account stays deactivated, kept only for that purpose and used for nothing else.',
+      ]
+    : [
+        `We have received and confirmed your deletion request ${p.requestId}, but we cannot carry it out yet.`,
+        '',
+        'What is postponed: the deletion of all the personal data we hold about you. Nothing has been deleted so far,',
+        'and while the hold lasts your data is kept only for that purpose and used for nothing else.',
+      ];
   return {
     subject: 'Your deletion request is postponed by a legal hold',
     text: [
-      `We have received and confirmed your deletion request ${p.requestId}, but we cannot carry it out yet.`,
-      '',
-      'What is postponed: the deletion of all the personal data we hold about you. Nothing has been deleted so far,',
-      'and while the hold lasts your data is kept only for that purpose and used for nothing else.',
+      ...what,
       `Why: your data is subject to a legal hold, because ${p.why}.`,
       `On what basis: ${p.basis.join('; ')}.`,
       '',

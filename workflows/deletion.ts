@@ -144,7 +144,8 @@ async function waitWhileHeld(requestId: string, state: DsarRequestState, ctx: De
     action: AUDIT_ACTIONS.requestOnHold,
     details: { holdId: hold.id, category: hold.category },
   });
-  await ctx.guard.run(() => mailSteps.sendHoldNotice(requestId, hold!.category, ctx.jurisdiction));
+  const told = hold;
+  await ctx.guard.run(() => mailSteps.sendHoldNotice(requestId, told, ctx.jurisdiction, state.purgeAt));
   while (hold) {
     const seen = ctx.holdReleases();
     await condition(() => ctx.holdReleases() > seen, HOLD_RECHECK);

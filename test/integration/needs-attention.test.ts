@@ -171,12 +171,13 @@ test('a table dropped under a running deletion: needs_attention with the reason,
   await waitForErasure(stack, id, 60_000);
   assert.equal(await count('usage_logs'), 0);
 
-  // the live state says completed a moment before its closing audit event is written
+  // the erasure's counts are in the event that deactivates the account (it completes once the purge is proven);
+  // the live state shows the purge date a moment before that event is written
   const completedEvent = async () =>
     (
       await stack.db.engineDb.query('SELECT details FROM audit_events WHERE request_id = $1 AND action = $2', [
         id,
-        AUDIT_ACTIONS.requestCompleted,
+        AUDIT_ACTIONS.requestDeactivated,
       ])
     ).rows;
   let completed = await completedEvent();

@@ -64,7 +64,7 @@ test(
       const state = await handle.query(stateQuery);
       assert.equal(state.hold?.category, 'legal_claims');
       assert.equal(m.callsOf('eraseTarget').length, 0, 'nothing erased while held');
-      assert.deepEqual(m.callsOf('sendHoldNotice'), [[state.requestId, 'legal_claims', 'gdpr']]);
+      assert.deepEqual(m.callsOf('sendHoldNotice'), [[state.requestId, { id: 'hold-1', category: 'legal_claims' }, 'gdpr', undefined]]);
       assert.equal(m.callsOf('sendDeletionNotice').length, 0);
       held = false;
       await handle.signal(holdReleasedSignal, { holdId: 'hold-1' });
