@@ -81,17 +81,17 @@ export async function runDeletion(requestId: string, work: RequestWork, state: D
     state.dueAt!,
     margin,
   );
-  state.purgeAt = new Date(purgeAt).toISOString();
   ctx.answer();
-  // first notice: what is deleted now, that the account is deactivated and the day it is purged
-  await ctx.guard.run(() => mailSteps.sendDeletionNotice(requestId, outcomes, state.purgeAt));
   await steps.recordStep({
     requestId,
     status: state.status,
     action: AUDIT_ACTIONS.requestDeactivated,
     progress: state.progress,
-    details: { ...summary, purgeAt: state.purgeAt, purgeMarginDays: margin },
+    details: { ...summary, purgeAt: new Date(purgeAt).toISOString(), purgeMarginDays: margin },
   });
+  // visible once the deactivation is recorded; then the first notice: what is deleted now, that the account is deactivated, the day it is purged
+  state.purgeAt = new Date(purgeAt).toISOString();
+  await ctx.guard.run(() => mailSteps.sendDeletionNotice(requestId, outcomes, state.purgeAt));
 
   await sleep(Math.max(0, purgeAt - Date.now()));
   for (;;) {

@@ -168,7 +168,8 @@ async function assertCountedOnce(id: string, accountId: string, before: number) 
   assert.equal(usage[0].details.deleted, before, 'the audit counts every row deleted, across attempts');
   const {
     rows: [completed],
-  } = await engine.query("SELECT details FROM audit_events WHERE request_id = $1 AND action = 'request.completed'", [id]);
+    // the erasure's totals: the account is deactivated, the request completes once its purge is proven
+  } = await engine.query("SELECT details FROM audit_events WHERE request_id = $1 AND action = 'request.deactivated'", [id]);
   assert.equal(
     completed.details.deleted,
     erased.reduce((n, e) => n + e.details.deleted, 0),
