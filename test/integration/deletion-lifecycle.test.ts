@@ -4,9 +4,11 @@
 // rows escalates instead of reporting done; held rows survive the retention sweep after the
 // account is gone; progress counts each row once.
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import type { WorkflowHandle } from '@temporalio/client';
 import { createAdminKey } from '../../api/admin-keys';
+import { addAccountData } from '../../demo/seed';
 import { stateQuery, verifyUpdate } from '../../schemas/contract';
 import type { DsarRequestState } from '../../schemas/workflow';
 import { waitForStatus } from '../support/flow';
@@ -78,8 +80,8 @@ async function startDeletion(email: string, jurisdiction: 'gdpr' | 'ccpa', opts:
     rows: [req],
   } = await stack.db.engineDb.query(
     `INSERT INTO requests (id, type, channel, status, subject_email, subject_hash, received_at, due_at, jurisdiction)
-     VALUES (gen_random_uuid(), 'deletion', 'admin', 'received', $1, 'h', $2, $2::timestamptz + interval '45 days', $3) RETURNING id`,
-    [email, new Date(now), jurisdiction],
+     VALUES (gen_random_uuid(), 'deletion', 'admin', 'received', $1, $4, $2, $2::timestamptz + interval '45 days', $3) RETURNING id`,
+    [email, new Date(now), jurisdiction, createHash('sha256').update(email).digest('hex')],
   );
   const handle = await stack.env.client.workflow.start('dsarRequest', {
     workflowId: req.id,
@@ -309,3 +311,51 @@ test('a purge that leaves rows does not report request.purged and escalates to t
     await stack.db.appDb.query('DROP TRIGGER IF EXISTS keep_account ON accounts');
   }
 });
+
+test(
+  'a hold placed during the grace period postpones the purge: on_hold, the account stays deactivated, the subject told; the release purges it',
+  { timeout: 180_000 },
+  async () => {
+    const email = 'grace@example.com';
+    const {
+      rows: [{ id }],
+    } = await stack.db.appDb.query("INSERT INTO accounts (email, name) VALUES ($1, 'Grace') RETURNING id::text AS id", [email]);
+    await addAccountData(stack.db.appDb, id, 0);
+    const { requestId, handle } = await startDeletion(email, 'gdpr', { preVerified: true });
+    const { purgeAt } = await until('the deactivation', async () => {
+      const s = (await handle.query(stateQuery)) as DsarRequestState;
+      return s.purgeAt ? s : undefined;
+    });
+    const hold = await stack.app.inject({
+      method: 'POST',
+      url: '/v1/admin/legal-holds',
+      payload: { email, reason: 'statutory retention order', category: 'legal_obligation' },
+      headers: asAdmin(),
+    });
+    assert.equal(hold.statusCode, 201, hold.body);
+    const left = Date.parse(purgeAt!) - (await stack.env.currentTimeMs());
+    if (left > 0) {
+      await timerStarted(handle, Math.max(1000, left - 60_000));
+      await stack.env.sleep(left + 1000);
+    }
+    await until('on_hold at the purge', async () => ((await handle.query(stateQuery)) as DsarRequestState).status === 'on_hold');
+    const postponed = await stack.smtp.waitFor((m) => m.text.includes(requestId) && /postponed/.test(m.subject), 30_000);
+    assert.match(postponed.text, /permanent purge of your deactivated account, planned for \d{4}-\d{2}-\d{2}/);
+    assert.match(postponed.text, /GDPR Art\. 17\(3\)\(b\)/);
+    const { rows: acc } = await stack.db.appDb.query('SELECT status FROM accounts WHERE id = $1', [id]);
+    assert.deepEqual(acc, [{ status: 'deleted' }], 'deactivated, not purged, while held');
+    assert.equal(await auditCount(requestId, 'request.purged'), 0);
+
+    const release = await stack.app.inject({
+      method: 'POST',
+      url: `/v1/admin/legal-holds/${hold.json().id}/release`,
+      payload: { reason: 'order lifted' },
+      headers: asAdmin(),
+    });
+    assert.equal(release.json().requestsResumed, 1);
+    const result = (await handle.result()) as DsarRequestState;
+    assert.equal(result.status, 'completed');
+    assert.equal((await holdings(id)).accounts, 0, 'purged once released');
+    await stack.smtp.waitFor((m) => m.text.includes(requestId) && /purged/.test(m.subject), 30_000);
+  },
+);
