@@ -28,7 +28,14 @@ import { recipientFor } from './identity';
 import { notIncludedFor, packageExport, readTarget } from './export';
 import { withHeartbeat } from './heartbeat';
 import { resolveSubject } from './stores/resolve';
-import { correctionDoneMail, deletionDoneMail, exportReadyMail, unverifiedClosedMail, verificationMail } from './templates';
+import {
+  accountPurgedMail,
+  correctionDoneMail,
+  deletionDoneMail,
+  exportReadyMail,
+  unverifiedClosedMail,
+  verificationMail,
+} from './templates';
 import { eraseTarget, purgeTarget } from './erase';
 import { openManualTask, recordManualTaskDone, type ManualOperation } from './manual-tasks';
 import { planDeletion } from './plan';
@@ -38,6 +45,9 @@ import { recordSweep, sweepCollection, sweepExports, sweepTargets } from './swee
 import { anchorAuditChain, expireRecords } from './record-keeping';
 import { classifyDataStepFailures } from './failures';
 import { alertNeedsAttention, recordNeedsAttention, recordRetry } from './attention';
+import { holdOnRequest, keepResolvedUnderHolds, resolveHoldIdentities, sendHoldNotice } from './legal-holds';
+import type { HoldCategory } from '../schemas/legal-hold';
+import type { Jurisdiction } from '../schemas/deadline';
 
 export interface StepInput {
   requestId: string;
@@ -129,6 +139,7 @@ export function createActivities(deps: ActivityDeps) {
       const request = await loadRequest(db, requestId);
       const { selectors, identities, lookups } = await resolveSubject(deps, { email: [request.subjectEmail] });
       await saveSubjectIdentities(db, requestId, selectors, identities);
+      await keepResolvedUnderHolds(deps, requestId, selectors, identities);
       const found = new Set(selectors.map((s) => `${s.store}.${s.collection}`));
       await appendAudit(db, {
         eventKey: `${requestId}:subject.resolved`,
@@ -221,7 +232,6 @@ export function createActivities(deps: ActivityDeps) {
           .filter((o) => o.action === 'retain' && o.retained > 0)
           .map((o) => ({ place: place(o), rows: o.retained, basis: o.basis ?? '', until: o.retainedUntil })),
         purgeAt: purgeAt ? new Date(purgeAt) : undefined,
-        held: outcomes.some((o) => o.action === 'held'),
         processorsTold: outcomes.filter((o) => o.kind === 'http' && o.deleted > 0).map((o) => placeName(deps, o)),
         notIncluded: notCovered(deps, 'deletion'),
       });
@@ -233,6 +243,23 @@ export function createActivities(deps: ActivityDeps) {
         ...mail,
       });
     },
+
+    /** The end of a deletion with a purge: the account is gone (the re-query proved it). */
+    async sendPurgedNotice(requestId: string, purgedAt: string, retainedKept: boolean): Promise<void> {
+      const request = await loadRequest(db, requestId);
+      await sendOnce(db, deps.mailer, from, {
+        key: `${requestId}:account-purged`,
+        requestId,
+        kind: 'account_purged',
+        to: request.subjectEmail,
+        ...accountPurgedMail({ requestId, purgedAt: new Date(purgedAt), retainedKept }),
+      });
+    },
+
+    holdOnRequest: (requestId: string) => holdOnRequest(deps, requestId),
+    sendHoldNotice: (requestId: string, hold: { id: string; category: HoldCategory }, jurisdiction: Jurisdiction, purgeAt?: string) =>
+      sendHoldNotice(deps, requestId, hold, jurisdiction, purgeAt),
+    resolveHoldIdentities: (holdId: string) => resolveHoldIdentities(deps, holdId),
 
     /** Mails a signed, expiring download link for the request's archive. */
     async sendExportLink(requestId: string): Promise<void> {

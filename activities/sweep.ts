@@ -9,10 +9,10 @@ import { addIsoDuration } from '../schemas/duration';
 import type { SweepResult } from '../schemas/workflow';
 import { appendAudit } from '../records/audit-events';
 import { listExpiredExports, markExportDeleted } from '../records/exports';
-import { heldSubjectEmails } from '../records/legal-holds';
+import { heldIdentityValues, heldPredicatesOf } from '../records/legal-holds';
 import type { ActivityDeps } from './deps';
 import { sqlBackendFor } from './stores/registry';
-import { resolveSubject } from './stores/resolve';
+import { refreshHoldIdentities } from './legal-holds';
 import { sweepS3 } from './stores/s3-sweep';
 import type { IdentityValues, Predicate } from './stores/selector';
 
@@ -26,11 +26,10 @@ export function sweepTargets(deps: ActivityDeps): { store: string; collection: s
   ].map((c) => ({ store: c.store, collection: c.collection }));
 }
 
-/** The identities of every subject under an active legal hold. */
+/** The identities of every subject under an active legal hold: resolved again now, added to those stored with the hold. */
 async function heldIdentities(deps: ActivityDeps): Promise<IdentityValues[]> {
-  const out: IdentityValues[] = [];
-  for (const email of await heldSubjectEmails(deps.engineDb)) out.push((await resolveSubject(deps, { email: [email] })).identities);
-  return out;
+  await refreshHoldIdentities(deps);
+  return heldIdentityValues(deps.engineDb);
 }
 
 /** The instant `age` before now (calendar-aware, as the database's interval arithmetic is). */
@@ -38,14 +37,14 @@ function cutoffFor(age: string, now = new Date()): Date {
   return new Date(2 * now.getTime() - addIsoDuration(now, age).getTime());
 }
 
-/** The predicates of every subject under an active legal hold, for one collection. */
+/**
+ * The predicates of every subject under an active legal hold, for one collection: what each
+ * hold stored when it was placed or its subject was resolved since (so rows keyed by an
+ * account that is purged stay held), plus what resolving each held subject finds now.
+ */
 async function heldPredicates(deps: ActivityDeps, entry: CollectionEntry): Promise<Predicate[]> {
-  const out: Predicate[] = [];
-  for (const email of await heldSubjectEmails(deps.engineDb)) {
-    const { selectors } = await resolveSubject(deps, { email: [email] });
-    out.push(...(selectors.find((s) => s.store === entry.store && s.collection === entry.collection)?.predicates ?? []));
-  }
-  return out;
+  await refreshHoldIdentities(deps);
+  return heldPredicatesOf(deps.engineDb, entry.store, entry.collection);
 }
 
 async function sweepRule(

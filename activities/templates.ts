@@ -95,21 +95,16 @@ export interface DeletionSummary {
   deleted: { place: string; rows: number }[];
   retained: { place: string; rows: number; basis: string; until?: string }[];
   purgeAt?: Date;
-  held: boolean;
   /** Processors asked to delete (and so told, GDPR Art. 19). */
   processorsTold: string[];
   notIncluded: NotCovered[];
 }
 
 export function deletionDoneMail(p: { requestId: string } & DeletionSummary) {
-  const lines = [`Your deletion request ${p.requestId} has been carried out.`, ''];
-  if (p.held) {
-    lines.push(
-      'Some of your data is under a legal hold (it may be needed for legal claims) and could not be deleted yet.',
-      'We will delete it when the hold ends.',
-      '',
-    );
-  }
+  // with an account purge pending the request is not done yet: this mail says so, a second one says when it is
+  const lines = p.purgeAt
+    ? [`We have acted on your deletion request ${p.requestId}; one step remains (below), and we will write again when it is done.`, '']
+    : [`Your deletion request ${p.requestId} has been carried out.`, ''];
   if (p.deleted.length) {
     lines.push('Deleted now:');
     p.deleted.forEach((d) => lines.push(`  - ${d.place}: ${d.rows} records`));
@@ -128,7 +123,50 @@ export function deletionDoneMail(p: { requestId: string } & DeletionSummary) {
   if (p.processorsTold.length)
     lines.push(`We have also told these service providers, who process your data for us, to delete it: ${p.processorsTold.join(', ')}.`);
   lines.push(...notCoveredLines('We could not act on these places:', p.notIncluded));
-  return { subject: 'Your data has been deleted', text: lines.join('\n') };
+  return { subject: p.purgeAt ? 'Your data is being deleted' : 'Your data has been deleted', text: lines.join('\n') };
+}
+
+/** The end of a deletion with a purge: the account is gone, proven by a re-query. */
+export function accountPurgedMail(p: { requestId: string; purgedAt: Date; retainedKept: boolean }) {
+  return {
+    subject: 'Your deletion request is complete: your account has been purged',
+    text: [
+      `Your deletion request ${p.requestId} is complete.`,
+      '',
+      `On ${day(p.purgedAt)} we permanently purged your deactivated account; we checked afterwards that nothing of it is left.`,
+      ...(p.retainedKept
+        ? ['The records we told you we must keep by law stay restricted until the date we gave you, then they are deleted.']
+        : []),
+    ].join('\n'),
+  };
+}
+
+/** A deletion postponed by a legal hold: what, why (the hold's category, never internal notes) and on what basis. */
+export function deletionHeldMail(p: { requestId: string; why: string; basis: string[]; purgeAt?: Date }) {
+  const what = p.purgeAt
+    ? [
+        `We cannot finish your deletion request ${p.requestId} yet.`,
+        '',
+        `What is postponed: the permanent purge of your deactivated account, planned for ${day(p.purgeAt)}. What we told you`,
+        'was deleted stays deleted; the account stays deactivated, kept only for that purpose and used for nothing else.',
+      ]
+    : [
+        `We have received and confirmed your deletion request ${p.requestId}, but we cannot carry it out yet.`,
+        '',
+        'What is postponed: the deletion of all the personal data we hold about you. Nothing has been deleted so far,',
+        'and while the hold lasts your data is kept only for that purpose and used for nothing else.',
+      ];
+  return {
+    subject: 'Your deletion request is postponed by a legal hold',
+    text: [
+      ...what,
+      `Why: your data is subject to a legal hold, because ${p.why}.`,
+      `On what basis: ${p.basis.join('; ')}.`,
+      '',
+      'As soon as the hold ends we will carry out the deletion without you having to ask again,',
+      'and we will write to you when it is done.',
+    ].join('\n'),
+  };
 }
 
 export function reminderMail(p: { requestId: string; type: RequestType; dueAt: Date; status: string }) {

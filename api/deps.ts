@@ -18,6 +18,7 @@ export interface ApiDeps {
     | 'SIGNING_SECRET'
     | 'AUDIT_ANCHOR_SECRET'
     | 'RESPONSE_DAYS'
+    | 'PURGE_SAFETY_MARGIN_DAYS'
     | 'VERIFICATION_TTL_HOURS'
     | 'PUBLIC_BASE_URL'
     | 'LOG_LEVEL'

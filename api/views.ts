@@ -31,6 +31,8 @@ export function requestView(stored: StoredRequest, live: DsarRequestState | null
     verifiedAt: stored.verifiedAt?.toISOString() ?? null,
     completedAt: stored.completedAt?.toISOString() ?? null,
     progress: live?.progress ?? stored.progress ?? [],
+    purgeAt: live?.purgeAt ?? null,
+    holdCategory: live?.status === 'on_hold' ? (live.hold?.category ?? null) : null,
   };
 }
 

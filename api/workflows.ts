@@ -28,7 +28,7 @@ class TemporalTimeout extends Error {
  * Runs one Temporal call with a deadline: the gRPC deadline and an abort end the call itself,
  * and the timer answers even while the client is still backing off between retries.
  */
-async function withinDeadline<T>(deps: ApiDeps, what: string, ms: number, call: () => Promise<T>): Promise<T> {
+export async function withinDeadline<T>(deps: ApiDeps, what: string, ms: number, call: () => Promise<T>): Promise<T> {
   const abort = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_resolve, reject) => {
@@ -63,6 +63,7 @@ export async function ensureWorkflowStarted(
     policyDays: deps.config.RESPONSE_DAYS,
     verificationTimeout: `${deps.config.VERIFICATION_TTL_HOURS} hours` as const,
     preVerified: r.preVerified,
+    purgeMarginDays: deps.config.PURGE_SAFETY_MARGIN_DAYS,
   };
   try {
     await withinDeadline(deps, 'workflow start', timeoutMs, () =>

@@ -46,6 +46,8 @@ export const Config = z.object({
   MANUAL_UPLOAD_MAX_BYTES: PositiveInt.default(10 * 1024 * 1024),
   VERIFICATION_TTL_HOURS: PositiveInt.default(72),
   RESPONSE_DAYS: PositiveInt.default(30),
+  /** A deletion's account purge runs at the latest this many days before the request's due date (measured from receipt). */
+  PURGE_SAFETY_MARGIN_DAYS: z.coerce.number().int().min(0).max(14).default(2),
   /** Anonymous intake (POST /v1/requests) per client IP per day. */
   INTAKE_RATE_LIMIT_PER_DAY: PositiveInt.default(20),
   /** Requests per subject (email) per day, whatever the channel. */

@@ -1,7 +1,7 @@
 // The request workflow's Temporal contract: its name, query and updates, defined once. The
 // workflow sets handlers for these; the API calls them through the same definitions
 // (`handle.executeUpdate(extendUpdate, { args: [ext] })`), so names and types cannot drift.
-import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { RequestStatus } from './status';
 import type { Denial, DsarRequestState, Extension, ManualTaskCompletion, Retry } from './workflow';
 
@@ -14,3 +14,8 @@ export const denyUpdate = defineUpdate<{ status: RequestStatus }, [Denial]>('den
 export const completeManualTaskUpdate = defineUpdate<{ store: string; completed: boolean }, [ManualTaskCompletion]>('completeManualTask');
 /** Re-runs the data step that stopped the request in `needs_attention` (refused in any other status). */
 export const retryUpdate = defineUpdate<{ status: RequestStatus }, [Retry]>('retry');
+/** A legal hold on the subject was released: a request waiting `on_hold` checks its holds again and resumes if none is left. */
+export const holdReleasedSignal = defineSignal<[{ holdId: string }]>('holdReleased');
+
+/** Resolves a newly placed legal hold's subject through the data map and stores the identities it holds. */
+export const HOLD_IDENTITIES_WORKFLOW = 'legalHoldIdentities';

@@ -1,3 +1,4 @@
+import { HOLD_CATEGORIES } from './legal-hold';
 import { z } from 'zod';
 import { REQUEST_STATUSES } from './status';
 
@@ -76,6 +77,10 @@ export const RequestView = z.object({
   verifiedAt: z.string().nullable(),
   completedAt: z.string().nullable(),
   progress: z.array(CollectionProgress),
+  /** deletion: when the deactivated account is purged (the request completes once the purge is proven). */
+  purgeAt: z.string().nullable().optional(),
+  /** on_hold: the legal hold's category (why the deletion is postponed), never its internal notes. */
+  holdCategory: z.enum(HOLD_CATEGORIES).nullable().optional(),
 });
 export type RequestView = z.infer<typeof RequestView>;
 

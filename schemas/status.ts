@@ -3,6 +3,8 @@ export const REQUEST_STATUSES = [
   'received',
   'awaiting_verification',
   'in_progress',
+  // a deletion that met a legal hold: nothing of the held subject is deleted until the hold is released, then it resumes
+  'on_hold',
   // a data step failed in a way no retry can fix (a missing table, a refused privilege): waits for an admin's retry
   'needs_attention',
   'completed',

@@ -2,6 +2,7 @@
 import type { Duration } from '@temporalio/common';
 import type { Jurisdiction } from './deadline';
 import type { StoreKind } from './datamap-graph';
+import type { HoldCategory } from './legal-hold';
 import type { CollectionProgress, RequestType } from './request';
 import type { RequestStatus } from './status';
 
@@ -18,6 +19,8 @@ export interface DsarRequestInput {
   verificationTimeout: Duration;
   /** True when the request arrived already authenticated (e.g. a signed-in self-service call). */
   preVerified?: boolean;
+  /** deletion: the purge runs at the latest this many days before the due date (PURGE_SAFETY_MARGIN_DAYS; default 2). */
+  purgeMarginDays?: number;
 }
 
 export interface DsarRequestState {
@@ -41,6 +44,8 @@ export interface DsarRequestState {
   /** deletion: when the soft-deleted account is hard-purged (durable timer). */
   purgeAt?: string;
   purgedAt?: string;
+  /** on_hold: the legal hold's category (never its internal notes) and since when the request waits. */
+  hold?: { holdId: string; category: HoldCategory; since: string };
   /** needs_attention: the step that cannot succeed until someone fixes the store (no personal data). */
   attention?: Attention;
 }

@@ -7,7 +7,7 @@
   var TEMPORAL_STORAGE = 'dsar.temporalUi';
   var TEMPORAL_DEFAULT = 'http://localhost:8233';
   var DAY_MS = 86400000;
-  var OPEN_STATUSES = 'received,awaiting_verification,in_progress,needs_attention';
+  var OPEN_STATUSES = 'received,awaiting_verification,in_progress,needs_attention,on_hold';
   var MAX_PAGES = 10;
   var TYPES = ['access', 'export', 'correction', 'deletion'];
   var TYPE_TEXT = { access: 'Access', export: 'Export', correction: 'Correction', deletion: 'Deletion' };
@@ -17,6 +17,7 @@
     awaiting_verification: 'Awaiting verification',
     in_progress: 'In progress',
     needs_attention: 'Needs attention',
+    on_hold: 'On hold (legal hold)',
     completed: 'Completed',
     denied: 'Denied',
     expired_unverified: 'Expired (unverified)',

@@ -10,6 +10,7 @@
     awaiting_verification: 'Waiting for your confirmation',
     in_progress: 'In progress',
     needs_attention: 'In progress (our team is looking into a problem)',
+    on_hold: 'Postponed by a legal hold',
     completed: 'Completed',
     denied: 'Declined',
     expired_unverified: 'Closed (not confirmed in time)',
@@ -20,6 +21,8 @@
     awaiting_verification: 'Open the confirmation link in the email we sent you. We start once you confirm.',
     in_progress: 'We are working on your request. This page updates by itself.',
     needs_attention: 'One of our systems needs a fix before we can go on; our privacy team has been alerted. Your request stays open.',
+    on_hold:
+      'A legal hold covers your data, so nothing is deleted for now. Our email explains why and on what basis. We resume by ourselves when the hold ends.',
     completed: 'Your request is complete. We have sent you an email with the details.',
     denied: 'We declined this request. Our email explains why and how you can complain.',
     expired_unverified: 'The request was not confirmed in time, so we closed it without touching your data. You may make a new request.',

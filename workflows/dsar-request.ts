@@ -1,14 +1,14 @@
 // The request workflow. Deterministic: no I/O, no clocks but the SDK's, no randomness here;
 // every side effect is an activity. What a request touches, and in which order, comes from the
 // compiled data map through the `resolveSubject` activity.
-import { CancellationScope, condition, isCancellation, proxyActivities, setHandler, sleep, type RetryPolicy } from '@temporalio/workflow';
+import { CancellationScope, condition, isCancellation, setHandler } from '@temporalio/workflow';
 import { checkExtension, computeDeadline, reminderAt } from '../schemas/deadline';
-import type { DsarActivities } from '../activities';
-import { completeManualTaskUpdate, denyUpdate, extendUpdate, stateQuery, verifyUpdate } from '../schemas/contract';
+import { completeManualTaskUpdate, denyUpdate, extendUpdate, holdReleasedSignal, stateQuery, verifyUpdate } from '../schemas/contract';
 import { AUDIT_ACTIONS } from '../schemas/audit-actions';
 import type { Target } from '../schemas/datamap-graph';
 import { attentionGuard, type AttentionGuard } from './attention';
-import { addIsoDuration } from '../schemas/duration';
+import { runDeletion } from './deletion';
+import { complete, dataSteps, lookupSteps, mailSteps, notIncludedProgress, pending, steps } from './request-steps';
 import type { CollectionProgress } from '../schemas/request';
 import { CLOSED_TO_VERIFICATION, TERMINAL_STATUSES } from '../schemas/status';
 import {
@@ -16,25 +16,9 @@ import {
   type CollectionExportResult,
   type DsarRequestInput,
   type DsarRequestState,
-  type ErasureOutcome,
   type ManualTaskCompletion,
-  type RequestWork,
 } from '../schemas/workflow';
 
-const retry: RetryPolicy = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' };
-
-// Engine-database writes (projection, audit, manual tasks): short, so a dead worker is noticed in seconds.
-const steps = proxyActivities<DsarActivities>({ startToCloseTimeout: '30 seconds', retry });
-// Mail goes through the outbox and heartbeats while the SMTP server is talked to; the transport's own
-// timeouts (SMTP_*_TIMEOUT_MS) fail a hung server within the budget.
-const mailSteps = proxyActivities<DsarActivities>({ startToCloseTimeout: '30 seconds', heartbeatTimeout: '5 seconds', retry });
-// Resolving the subject asks every store and processor: the longer budget it always had.
-const lookupSteps = proxyActivities<DsarActivities>({ startToCloseTimeout: '2 minutes', retry });
-// Reads, erasure and packaging move large data: long budget, but heartbeats reveal a dead worker fast.
-const dataSteps = proxyActivities<DsarActivities>({ startToCloseTimeout: '2 hours', heartbeatTimeout: '10 seconds', retry });
-
-/** A store that still has rows due after erasure is erased again, at most this often. */
-const ERASE_ATTEMPTS = 3;
 type ManualOperation = 'read' | 'erase' | 'correct';
 
 export async function dsarRequest(input: DsarRequestInput): Promise<DsarRequestState> {
@@ -49,8 +33,10 @@ export async function dsarRequest(input: DsarRequestInput): Promise<DsarRequestS
   const manualDone = new Map<string, ManualTaskCompletion>();
   const openManualTasks = new Map<string, ManualOperation>();
   const work = new CancellationScope();
+  let holdReleases = 0;
 
   setHandler(stateQuery, () => state);
+  setHandler(holdReleasedSignal, () => void holdReleases++);
   setHandler(
     verifyUpdate,
     () => {
@@ -123,10 +109,16 @@ export async function dsarRequest(input: DsarRequestInput): Promise<DsarRequestS
 
   // The deadline clock runs from receipt, beside the work, until the request is finished.
   const clock = deadlineClock(requestId, state, () => clockVersion);
-  let afterCompletion: (() => Promise<void>) | undefined;
   try {
-    afterCompletion = await work.run(() =>
-      handle(input, state, { isVerified: () => verified, manualDone, openManualTasks, answer: () => (answering = true), guard }),
+    await work.run(() =>
+      handle(input, state, {
+        isVerified: () => verified,
+        manualDone,
+        openManualTasks,
+        answer: () => (answering = true),
+        guard,
+        holdReleases: () => holdReleases,
+      }),
     );
   } catch (err) {
     if (!(state.denial && isCancellation(err))) throw err;
@@ -144,7 +136,6 @@ export async function dsarRequest(input: DsarRequestInput): Promise<DsarRequestS
     });
   }
   await clock; // finished: the clock's timers are cancelled
-  if (afterCompletion && !state.denial) await afterCompletion();
   return state;
 }
 
@@ -156,10 +147,12 @@ interface Signals {
   openManualTasks: Map<string, ManualOperation>;
   /** Data steps run through it: one failing for good waits in needs_attention for a retry. */
   guard: AttentionGuard;
+  /** How many hold-release signals arrived (a deletion on_hold re-checks its holds on each). */
+  holdReleases(): number;
 }
 
-/** The request's work; may return a step to run after completion (the purge timer). */
-async function handle(input: DsarRequestInput, state: DsarRequestState, signals: Signals): Promise<(() => Promise<void>) | undefined> {
+/** The request's work, until it is answered (a deletion: until its purge is proven). */
+async function handle(input: DsarRequestInput, state: DsarRequestState, signals: Signals): Promise<void> {
   const { requestId } = input;
   const { guard } = signals;
   await steps.recordStep({
@@ -177,7 +170,7 @@ async function handle(input: DsarRequestInput, state: DsarRequestState, signals:
       state.status = 'expired_unverified';
       await guard.run(() => mailSteps.sendUnverifiedNotice(requestId));
       await steps.recordStep({ requestId, status: state.status, action: AUDIT_ACTIONS.requestExpiredUnverified, completed: true });
-      return undefined;
+      return;
     }
   }
 
@@ -193,7 +186,15 @@ async function handle(input: DsarRequestInput, state: DsarRequestState, signals:
   state.notIncluded = work.notIncluded;
   const manual = manualTasks(requestId, signals);
 
-  if (input.type === 'deletion') return runDeletion(requestId, work, state, manual, signals.answer, guard);
+  if (input.type === 'deletion')
+    return runDeletion(requestId, work, state, {
+      jurisdiction: input.jurisdiction ?? 'policy',
+      purgeMarginDays: input.purgeMarginDays,
+      manual,
+      answer: signals.answer,
+      guard,
+      holdReleases: signals.holdReleases,
+    });
 
   if (input.type === 'correction') {
     const targets = work.levels.flat();
@@ -215,7 +216,7 @@ async function handle(input: DsarRequestInput, state: DsarRequestState, signals:
       fields: [...new Set(state.corrections.flatMap((o) => o.changes.map((c) => c.field)))],
       notIncluded: work.notIncluded.length,
     });
-    return undefined;
+    return;
   }
 
   const targets = work.levels.flat();
@@ -231,24 +232,6 @@ async function handle(input: DsarRequestInput, state: DsarRequestState, signals:
     rows: pkg.rows,
     archiveSha256: pkg.sha256,
     notIncluded: work.notIncluded.map((n) => `${n.store}.${n.collection}`),
-  });
-  return undefined;
-}
-
-const pending = (t: Target): CollectionProgress => ({ store: t.store, collection: t.collection, state: 'pending' });
-const notIncludedProgress = (work: RequestWork): CollectionProgress[] =>
-  work.notIncluded.map((n) => ({ store: n.store, collection: n.collection, state: 'not_included', note: n.reason }));
-
-/** The request is answered: status, projection and the audit event that closes it. */
-async function complete(state: DsarRequestState, details: Record<string, unknown>): Promise<void> {
-  state.status = 'completed';
-  await steps.recordStep({
-    requestId: state.requestId,
-    status: state.status,
-    action: AUDIT_ACTIONS.requestCompleted,
-    completed: true,
-    progress: state.progress,
-    details: { ...details, overdue: state.overdue },
   });
 }
 
@@ -309,83 +292,4 @@ async function readOne(
   p.state = 'done';
   p.rows = result.rows;
   return result;
-}
-
-async function runDeletion(
-  requestId: string,
-  work: RequestWork,
-  state: DsarRequestState,
-  manual: ManualTasks,
-  answer: () => void,
-  guard: AttentionGuard,
-): Promise<(() => Promise<void>) | undefined> {
-  const targets = work.levels.flat();
-  state.progress = [...targets.map(pending), ...notIncludedProgress(work)];
-  const progressOf = (t: Target) => state.progress[targets.indexOf(t)];
-  // shared with the state as it grows: a query (or a denial) sees what finished so far
-  const outcomes: ErasureOutcome[] = (state.outcomes = []);
-  // Children before the collections they reference: a level starts when the one before is done.
-  for (const level of work.levels)
-    outcomes.push(...(await Promise.all(level.map((t) => eraseOne(requestId, t, progressOf(t), manual, guard)))));
-
-  const purges = outcomes.filter((o) => o.action === 'purge' && o.purgeAfter);
-  const now = new Date(Date.now()); // workflow time: deterministic
-  const purgeAt = purges.length ? new Date(Math.max(...purges.map((o) => addIsoDuration(now, o.purgeAfter!).getTime()))) : undefined;
-  state.purgeAt = purgeAt?.toISOString();
-
-  answer();
-  await guard.run(() => mailSteps.sendDeletionNotice(requestId, outcomes, state.purgeAt));
-  await complete(state, {
-    deleted: outcomes.reduce((n, o) => n + o.deleted, 0),
-    masked: outcomes.reduce((n, o) => n + o.masked, 0),
-    retained: outcomes.reduce((n, o) => n + o.retained, 0),
-    remainingDue: outcomes.reduce((n, o) => n + o.remainingDue, 0),
-    purgeAt: state.purgeAt,
-    notIncluded: work.notIncluded.map((n) => `${n.store}.${n.collection}`),
-  });
-
-  if (!purgeAt) return undefined;
-  // After completion (so a denial can no longer cancel it): the grace period, a durable timer.
-  return async () => {
-    await sleep(Math.max(0, purgeAt.getTime() - Date.now()));
-    for (const o of purges) {
-      const r = await guard.run(() => dataSteps.purgeTarget(requestId, { store: o.store, collection: o.collection, kind: o.kind }));
-      o.deleted += r.deleted;
-      o.remainingDue = r.remaining;
-    }
-    state.purgedAt = new Date(Date.now()).toISOString();
-    await steps.recordStep({
-      requestId,
-      status: state.status,
-      action: AUDIT_ACTIONS.requestPurged,
-      progress: state.progress,
-      details: { purged: purges.map((o) => `${o.store}.${o.collection}`), remainingDue: purges.reduce((n, o) => n + o.remainingDue, 0) },
-    });
-  };
-}
-
-async function eraseOne(
-  requestId: string,
-  t: Target,
-  p: CollectionProgress,
-  manual: ManualTasks,
-  guard: AttentionGuard,
-): Promise<ErasureOutcome> {
-  const done = await manual.run(t, 'erase', p);
-  p.state = 'running';
-  const erase = () => guard.run(() => dataSteps.eraseTarget(requestId, t));
-  let outcome: ErasureOutcome;
-  if (done) {
-    outcome = await erase();
-    outcome = { ...outcome, note: `completed by ${done.by}` };
-  } else {
-    outcome = await erase();
-    // rows written meanwhile (the product is live): erase again, a few times at most
-    for (let attempt = 1; outcome.remainingDue > 0 && attempt < ERASE_ATTEMPTS; attempt++) {
-      outcome = await erase();
-    }
-  }
-  p.state = outcome.remainingDue > 0 ? 'failed' : 'done';
-  p.rows = outcome.deleted + outcome.masked + outcome.retained + outcome.softDeleted;
-  return outcome;
 }

@@ -1,5 +1,7 @@
 // Under /v1/admin/legal-holds: place, release and list legal holds (deletion and retention
-// sweeps skip a held subject's data). Admin keys only (auditors read).
+// sweeps skip a held subject's data; a deletion waits on_hold). Placing resolves the subject's
+// identities and stores them with the hold; releasing wakes the requests it kept waiting.
+// Admin keys only (auditors read).
 import { AUDIT_ACTIONS } from '../../schemas/audit-actions';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
@@ -9,6 +11,8 @@ import { listActiveLegalHolds, placeLegalHold, releaseLegalHold } from '../../re
 import { SubjectEmail } from '../../schemas/request';
 import { ADMIN_SECURITY, adminOf, adminRoutes } from '../auth';
 import { errorResponses, notFound } from '../errors';
+import { resolveHeldSubject, signalHoldReleased } from '../hold-workflows';
+import { HOLD_CATEGORIES } from '../../schemas/legal-hold';
 
 const Reason = z.string().trim().min(3, 'give a reason').max(2000);
 
@@ -22,8 +26,19 @@ export const legalHoldRoutes = adminRoutes(async (r, { deps }) => {
         summary: 'Place a legal hold on a subject: deletion and retention sweeps skip their data',
         tags: ['admin'],
         security: ADMIN_SECURITY,
-        body: z.object({ email: SubjectEmail, reason: Reason }).strict(),
-        response: { 201: z.object({ id: z.uuid() }), ...errorResponses(400, 401, 403, 415) },
+        body: z
+          .object({
+            email: SubjectEmail,
+            /** Internal notes: never shown to the subject. */
+            reason: Reason,
+            /** What the subject is told: why (in plain words) and on what legal basis. */
+            category: z.enum(HOLD_CATEGORIES).default('legal_claims'),
+          })
+          .strict(),
+        response: {
+          201: z.object({ id: z.uuid(), identitiesResolved: z.boolean() }),
+          ...errorResponses(400, 401, 403, 415),
+        },
       },
     },
     async (req, reply) => {
@@ -34,15 +49,17 @@ export const legalHoldRoutes = adminRoutes(async (r, { deps }) => {
         subjectEmail: req.body.email,
         subjectHash: sha256Hex(req.body.email),
         reason: req.body.reason,
+        category: req.body.category,
         placedBy: admin.name,
       });
       await appendAudit(db, {
         eventKey: `hold:${id}:placed`,
         actor: `admin:${admin.name}`,
         action: AUDIT_ACTIONS.legalHoldPlaced,
-        details: { holdId: id, reasonSha256: sha256Hex(req.body.reason) },
+        details: { holdId: id, category: req.body.category, reasonSha256: sha256Hex(req.body.reason) },
       });
-      return reply.code(201).send({ id });
+      const identitiesResolved = await resolveHeldSubject(deps, id, req.log);
+      return reply.code(201).send({ id, identitiesResolved });
     },
   );
 
@@ -55,7 +72,10 @@ export const legalHoldRoutes = adminRoutes(async (r, { deps }) => {
         security: ADMIN_SECURITY,
         params: z.object({ id: z.uuid() }),
         body: z.object({ reason: Reason }).strict(),
-        response: { 200: z.object({ id: z.uuid(), released: z.literal(true) }), ...errorResponses(400, 401, 403, 404, 415) },
+        response: {
+          200: z.object({ id: z.uuid(), released: z.literal(true), requestsResumed: z.number().int() }),
+          ...errorResponses(400, 401, 403, 404, 415),
+        },
       },
     },
     async (req) => {
@@ -67,7 +87,8 @@ export const legalHoldRoutes = adminRoutes(async (r, { deps }) => {
         action: AUDIT_ACTIONS.legalHoldReleased,
         details: { holdId: req.params.id },
       });
-      return { id: req.params.id, released: true as const };
+      const requestsResumed = await signalHoldReleased(deps, req.params.id, req.log);
+      return { id: req.params.id, released: true as const, requestsResumed };
     },
   );
 

@@ -143,7 +143,10 @@ describe('self-service pages in Chromium', { skip }, () => {
     assert.equal(await page.locator('#req-type').textContent(), 'Deletion of my data');
     assert.match((await page.locator('#req-status').getAttribute('data-status')) ?? '', /^(in_progress|completed)$/);
     assert.ok((await page.locator('#progress-rows tr').count()) >= 1);
-    await page.locator('#req-status[data-status=completed]').waitFor({ timeout: 30_000 });
+    // erased and the account deactivated: the request stays in progress until the purge is proven
+    await stack.smtp.waitFor((m) => m.text.includes(id) && /being deleted/.test(m.subject), 30_000);
+    await page.reload();
+    await page.locator('#req-status[data-status=in_progress]').waitFor({ timeout: 30_000 });
     await page.close();
   });
 

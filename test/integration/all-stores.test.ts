@@ -9,7 +9,7 @@ import Redis from 'ioredis';
 import { createAdminKey } from '../../api/admin-keys';
 import type { Manifest } from '../../activities/manifest';
 import { stateQuery } from '../../schemas/contract';
-import { downloadPathFrom, submitAndVerify, waitForStatus } from '../support/flow';
+import { downloadPathFrom, submitAndVerify, waitForErasure, waitForStatus } from '../support/flow';
 import { startStack, type Stack } from '../support/stack';
 import { readZip } from '../support/zip';
 
@@ -227,7 +227,7 @@ describe('every store answers every request', () => {
       payload: { note: 'threads deleted' },
     });
     assert.equal(done.statusCode, 200, done.body);
-    await waitForStatus(stack, requestId, 'completed');
+    await waitForErasure(stack, requestId);
     const state = await stack.env.client.workflow.getHandle(requestId).query(stateQuery);
     for (const o of state.outcomes!) assert.equal(o.remainingDue, 0, `${o.store}.${o.collection}: proof of deletion`);
 

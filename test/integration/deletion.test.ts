@@ -8,7 +8,7 @@ import { ensureRetentionSchedule, retentionScheduleId } from '../../worker/sched
 import { auditAnchorSecret } from '../../lib/audit-anchor';
 import { verifyAuditChain } from '../../records/audit-events';
 import { addAccountData } from '../../demo/seed';
-import { codeFrom, submit, submitAndVerify, verify, waitForStatus } from '../support/flow';
+import { codeFrom, submit, submitAndVerify, verify, waitForErasure, waitForStatus } from '../support/flow';
 import { createHash } from 'node:crypto';
 import { startStack, type Stack } from '../support/stack';
 
@@ -89,7 +89,7 @@ describe('deletion request', () => {
 
     const requestId = await submitAndVerify(stack, 'deletion', email);
     await completeManualTask(requestId);
-    await waitForStatus(stack, requestId, 'completed');
+    await waitForErasure(stack, requestId);
     const state = await stack.env.client.workflow.getHandle(requestId).query(stateQuery);
     const outcomes = state.outcomes!;
 
@@ -163,7 +163,7 @@ describe('deletion request', () => {
     assert.ok(!JSON.stringify(audit).includes(email));
   });
 
-  test('a subject under a legal hold keeps everything, and the hold is audited', async () => {
+  test('a subject under a legal hold keeps everything: the deletion waits on_hold, and the hold is audited', async () => {
     const email = 'carol@example.com';
     const id = await accountId(email);
     const before = await holdings(id);
@@ -175,18 +175,18 @@ describe('deletion request', () => {
     });
     assert.equal(hold.statusCode, 201);
     const requestId = await submitAndVerify(stack, 'deletion', email);
-    await completeManualTask(requestId);
-    await waitForStatus(stack, requestId, 'completed');
+    await waitForStatus(stack, requestId, 'on_hold');
     assert.deepEqual(await holdings(id), before);
-    const notice = await stack.smtp.waitFor((m) => m.text.includes(requestId) && /deleted/.test(m.subject));
+    const notice = await stack.smtp.waitFor((m) => m.text.includes(requestId) && /postponed/.test(m.subject));
     assert.match(notice.text, /legal hold/);
-    const release = await app().inject({
-      method: 'POST',
-      url: `/v1/admin/legal-holds/${hold.json().id}/release`,
-      payload: { reason: 'case closed' },
-      headers: asAdmin(),
-    });
-    assert.equal(release.statusCode, 200);
+    const { rows } = await stack.db.engineDb.query(
+      "SELECT action FROM audit_events WHERE details->>'holdId' = $1 OR (request_id = $2 AND action = 'request.on_hold') ORDER BY seq",
+      [hold.json().id, requestId],
+    );
+    assert.deepEqual(
+      rows.map((r) => r.action),
+      ['legal_hold.placed', 'request.on_hold'],
+    );
   });
 });
 

@@ -13,7 +13,7 @@ import type { Manifest } from '../../activities/manifest';
 import { archiveKeyName } from '../../activities/stores/s3-connector';
 import { createAdminKey } from '../../api/admin-keys';
 import { stateQuery } from '../../schemas/contract';
-import { downloadPathFrom, submit, submitAndVerify, verify, codeFrom, waitForStatus } from '../support/flow';
+import { codeFrom, downloadPathFrom, submit, submitAndVerify, verify, waitForErasure, waitForStatus } from '../support/flow';
 import { addLegacyCustomer } from '../support/legacy-shop';
 import { startStack, type Stack } from '../support/stack';
 import { readZip } from '../support/zip';
@@ -161,7 +161,7 @@ describe('one subject in every kind of store', () => {
   test('deletion: nothing due is left in any store, proven per store; billing kept as the map says', async () => {
     const requestId = await submitAndVerify(stack, 'deletion', EMAIL);
     await completeManualTask(requestId, 'done');
-    await waitForStatus(stack, requestId, 'completed');
+    await waitForErasure(stack, requestId);
     const state = await stack.env.client.workflow.getHandle(requestId).query(stateQuery);
     for (const o of state.outcomes!) assert.equal(o.remainingDue, 0, `${o.store}.${o.collection}`);
 

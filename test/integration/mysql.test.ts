@@ -15,7 +15,7 @@ import { maskingSalt } from '../../activities/stores/masking';
 import { stateQuery } from '../../schemas/contract';
 import { addIsoDuration } from '../../schemas/duration';
 import type { PlanEntry, SweepResult } from '../../schemas/workflow';
-import { codeFrom, downloadPathFrom, submit, submitAndVerify, verify, waitForStatus } from '../support/flow';
+import { codeFrom, downloadPathFrom, submit, submitAndVerify, verify, waitForErasure, waitForStatus } from '../support/flow';
 import { addLegacyCustomer, addLegacyEvents } from '../support/legacy-shop';
 import { startStack, type Stack } from '../support/stack';
 import { readZip } from '../support/zip';
@@ -168,7 +168,7 @@ describe('a MySQL store (MariaDB) answers every request', () => {
     const before = await holdings(customer);
 
     const requestId = await submitAndVerify(stack, 'deletion', email);
-    await waitForStatus(stack, requestId, 'completed');
+    await waitForErasure(stack, requestId);
     const state = await stack.env.client.workflow.getHandle(requestId).query(stateQuery);
     for (const o of state.outcomes!) assert.equal(o.remainingDue, 0, `${o.store}.${o.collection}: proof of deletion`);
     const outcome = (table: string) => state.outcomes!.find((o) => o.store === 'legacy_db' && o.collection === table)!;
@@ -293,7 +293,7 @@ describe('a MySQL store (MariaDB) answers every request', () => {
   /** Deletes a subject through a request; the events outcome and what the audit kept of it. */
   async function eraseSubject(email: string) {
     const requestId = await submitAndVerify(stack, 'deletion', email);
-    await waitForStatus(stack, requestId, 'completed', 120_000);
+    await waitForErasure(stack, requestId, 120_000);
     const state = await stack.env.client.workflow.getHandle(requestId).query(stateQuery);
     const { rows: audit } = await stack.db.engineDb.query(
       "SELECT details FROM audit_events WHERE request_id = $1 AND action = 'collection.erased' AND store = 'legacy_db' AND collection = 'events'",

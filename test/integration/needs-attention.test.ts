@@ -15,7 +15,7 @@ import { parseDataMaps } from '../../schemas/datamap';
 import { compileDataMap } from '../../schemas/datamap-graph';
 import { checkStoresAtStart, StoreSchemaError } from '../../worker/store-check';
 import { closeMysqlPools } from '../../activities/stores/mysql';
-import { submitAndVerify, waitForStatus } from '../support/flow';
+import { submitAndVerify, waitForErasure, waitForStatus } from '../support/flow';
 import { createLegacyShop } from '../support/legacy-shop';
 import { startMariaDb } from '../support/mariadb';
 import { recordFaultOutcome } from '../support/fault-report';
@@ -169,15 +169,16 @@ test('a table dropped under a running deletion: needs_attention with the reason,
   const retried = await stack.app.inject({ method: 'POST', url: `/v1/admin/requests/${id}/retry`, headers: asAdmin() });
   assert.equal(retried.statusCode, 200, retried.body);
   assert.deepEqual(retried.json(), { id, status: 'in_progress', retried: true });
-  await waitForStatus(stack, id, 'completed', 60_000);
+  await waitForErasure(stack, id, 60_000);
   assert.equal(await count('usage_logs'), 0);
 
-  // the live state says completed a moment before its closing audit event is written
+  // the erasure's counts are in the event that deactivates the account (it completes once the purge is proven);
+  // the live state shows the purge date a moment before that event is written
   const completedEvent = async () =>
     (
       await stack.db.engineDb.query('SELECT details FROM audit_events WHERE request_id = $1 AND action = $2', [
         id,
-        AUDIT_ACTIONS.requestCompleted,
+        AUDIT_ACTIONS.requestDeactivated,
       ])
     ).rows;
   let completed = await completedEvent();

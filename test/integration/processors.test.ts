@@ -9,7 +9,7 @@ import type { Manifest } from '../../activities/manifest';
 import { eraseTarget } from '../../activities/erase';
 import { PROJECT_ROOT } from '../../cli/stack/temporal';
 import { stateQuery } from '../../schemas/contract';
-import { codeFrom, downloadPathFrom, submit, submitAndVerify, verify, waitForStatus } from '../support/flow';
+import { codeFrom, downloadPathFrom, submit, submitAndVerify, verify, waitForErasure, waitForStatus } from '../support/flow';
 import { startStack, type Stack } from '../support/stack';
 import { startStripeStandin, type StripeStandin } from '../support/stripe-standin';
 import { startZendeskStandin, type ZendeskStandin } from '../support/zendesk-standin';
@@ -152,7 +152,7 @@ describe('Stripe', () => {
     const email = 'carol@example.com';
     const customer = stripe.addCustomer({ email, name: 'Carol Diaz', invoices: 2, cards: 1 });
     const requestId = await submitAndVerify(stack, 'deletion', email);
-    await waitForStatus(stack, requestId, 'completed');
+    await waitForErasure(stack, requestId);
 
     assert.equal(stripe.customers.has(customer.id), false);
     assert.ok(stripe.deleted.has(customer.id));
@@ -175,7 +175,7 @@ describe('Stripe', () => {
 
     // a second deletion request finds no customer by that address any more, and completes
     const second = await submitAndVerify(stack, 'deletion', email);
-    await waitForStatus(stack, second, 'completed');
+    await waitForErasure(stack, second);
     const o2 = await outcomeOf(second, 'stripe');
     assert.equal(o2.remainingDue, 0);
     assert.equal(o2.deleted, 0);
@@ -229,7 +229,7 @@ describe('Zendesk', () => {
     const email = 'user3@example.net';
     const user = zendesk.addUser({ email, name: 'User Three', tickets: 1 });
     const requestId = await submitAndVerify(stack, 'deletion', email);
-    await waitForStatus(stack, requestId, 'completed');
+    await waitForErasure(stack, requestId);
 
     assert.equal(zendesk.users.has(user.id), false);
     assert.ok(zendesk.permanentlyDeleted.has(user.id), 'permanently deleted');

@@ -12,7 +12,7 @@ before(async () => {
 });
 after(async () => stack?.stop());
 
-test('the account is deactivated at once and gone after 30 days; billing records stay', { timeout: 120_000 }, async () => {
+test('the account is deactivated at once, purged by the due date less 2 days; billing records stay', { timeout: 120_000 }, async () => {
   const email = 'alice@example.com';
   const {
     rows: [acc],
@@ -48,8 +48,9 @@ test('the account is deactivated at once and gone after 30 days; billing records
     await new Promise((r) => setTimeout(r, 100));
   }
   // Time moves only when the test says so (see createTimeSkippingEnv).
-  await stack.env.sleep('29 days');
+  await stack.env.sleep('27 days');
   assert.equal(await status(), 'deleted', 'still there, deactivated, within the grace period');
+  assert.equal(await handle.query(stateQuery).then((s) => s.status), 'in_progress', 'not completed before the purge');
 
   const { purgeAt } = await handle.query(stateQuery);
   await stack.env.sleep(Date.parse(purgeAt!) - (await stack.env.currentTimeMs()) + 1000); // just past the timer
@@ -62,7 +63,13 @@ test('the account is deactivated at once and gone after 30 days; billing records
     await new Promise((r) => setTimeout(r, 100));
   }
   const result = await handle.result();
-  assert.equal(await status(), undefined, 'purged after 30 days');
+  assert.equal(await status(), undefined, 'purged');
+  assert.equal(result.status, 'completed');
+  assert.equal(
+    Date.parse(result.purgeAt!),
+    Date.parse(result.dueAt!) - 2 * 86_400_000,
+    'the map’s 30 days end after the due date: due less 2 days',
+  );
   assert.ok(result.purgedAt);
   assert.equal(result.purgedAt!.slice(0, 10), purgeDay);
   const billing = await stack.db.appDb.query('SELECT count(*)::int AS n FROM billing_records WHERE account_id = $1', [acc.id]);
@@ -76,5 +83,9 @@ test('the account is deactivated at once and gone after 30 days; billing records
     [req.id],
   );
   assert.deepEqual(progress, [{ address: 'app_db.accounts', deleted: 1 }], 'the purge counted where a retry would add to it');
-  assert.equal(stack.smtp.mails.filter((m) => m.text.includes(req.id)).length, 1, 'one email: the completion notice');
+  assert.deepEqual(
+    stack.smtp.mails.filter((m) => m.text.includes(req.id) && m.to.includes(email)).map((m) => m.subject),
+    ['Your data is being deleted', 'Your deletion request is complete: your account has been purged'],
+    'two emails: "deactivated, purged on D", then "purged"',
+  );
 });

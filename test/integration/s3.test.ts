@@ -28,7 +28,7 @@ import { stateQuery } from '../../schemas/contract';
 import { parseDataMap } from '../../schemas/datamap';
 import { compileDataMap } from '../../schemas/datamap-graph';
 import type { PlanEntry } from '../../schemas/workflow';
-import { downloadPathFrom, submitAndVerify, waitForStatus } from '../support/flow';
+import { downloadPathFrom, submitAndVerify, waitForErasure, waitForStatus } from '../support/flow';
 import { startStack, type Stack } from '../support/stack';
 import { readZip } from '../support/zip';
 
@@ -206,7 +206,7 @@ describe('kind: s3', () => {
     assert.deepEqual({ action: plan.action, rows: plan.rows, bytes: plan.bytes }, { action: 'delete', rows: 5, bytes: 3 + 3 + 5 + 12 + 2 });
 
     const requestId = await submitAndVerify(stack, 'deletion', email);
-    await waitForStatus(stack, requestId, 'completed');
+    await waitForErasure(stack, requestId);
     const o = (await outcomesOf(requestId)).find((x) => x.store === 'uploads')!;
     assert.equal(o.action, 'delete');
     assert.equal(o.deleted, 5, 'every version, as planned');
@@ -228,7 +228,7 @@ describe('kind: s3', () => {
     await put(INVOICES, `statements/${id}/2025.pdf`, randomBytes(1000));
 
     const requestId = await submitAndVerify(stack, 'deletion', email);
-    await waitForStatus(stack, requestId, 'completed');
+    await waitForErasure(stack, requestId);
     const o = (await outcomesOf(requestId)).find((x) => x.store === 'invoice_archive')!;
     assert.equal(o.action, 'retain');
     assert.equal(o.basis, 'invoices are kept 10 years under tax law');
@@ -264,7 +264,7 @@ describe('kind: s3', () => {
     await put(INVOICES, `statements/${id}/2024.pdf`, 'ordinary');
 
     const requestId = await submitAndVerify(stack, 'deletion', email);
-    await waitForStatus(stack, requestId, 'completed');
+    await waitForErasure(stack, requestId);
     const o = (await outcomesOf(requestId)).find((x) => x.store === 'invoice_archive')!;
     assert.deepEqual(
       { deleted: o.deleted, retained: o.retained, remainingDue: o.remainingDue },

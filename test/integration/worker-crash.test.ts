@@ -10,7 +10,7 @@ import { connectorFor } from '../../activities/stores/registry';
 import { PROJECT_ROOT } from '../../cli/stack/temporal';
 import { addAccountData, addUsageRows } from '../../demo/seed';
 import { stateQuery } from '../../schemas/contract';
-import { downloadPathFrom, submit, submitAndVerify, waitForStatus } from '../support/flow';
+import { downloadPathFrom, submit, submitAndVerify, waitForErasure, waitForStatus } from '../support/flow';
 import { recordFaultOutcome } from '../support/fault-report';
 import { startStack, type Stack } from '../support/stack';
 import { readZip } from '../support/zip';
@@ -177,7 +177,8 @@ async function assertCountedOnce(id: string, accountId: string, before: number, 
   assert.equal(usage[0].details.deleted, before, 'the audit counts every row deleted, across attempts');
   const {
     rows: [completed],
-  } = await engine.query("SELECT details FROM audit_events WHERE request_id = $1 AND action = 'request.completed'", [id]);
+    // the erasure's totals: the account is deactivated, the request completes once its purge is proven
+  } = await engine.query("SELECT details FROM audit_events WHERE request_id = $1 AND action = 'request.deactivated'", [id]);
   assert.equal(
     completed.details.deleted,
     erased.reduce((n, e) => n + e.details.deleted, 0),
@@ -206,7 +207,7 @@ async function assertCountedOnce(id: string, accountId: string, before: number, 
     completed: 1,
     lost: 0,
     duplicateMails: mails.length - 1,
-    note: `reported deleted ${usage[0].details.deleted} of ${before} usage rows (${progress.attempts} attempts)`,
+    note: `erased (the request completes at its purge); reported deleted ${usage[0].details.deleted} of ${before} usage rows (${progress.attempts} attempts)`,
   });
 }
 
@@ -225,7 +226,7 @@ test('a worker killed mid-deletion is replaced: every row is gone and counted on
   assert.ok(mid > 0 && mid < before, `killed mid-deletion (${mid} of ${before} left)`);
 
   spawnWorker();
-  await waitForStatus(stack, id, 'completed', 120_000);
+  await waitForErasure(stack, id, 120_000);
   const {
     rows: [account],
   } = await stack.db.appDb.query('SELECT status FROM accounts WHERE id = $1', [acc.id]);
@@ -264,7 +265,7 @@ test('product-DB sessions terminated mid-deletion: the retry completes it and th
   const mid = await usageRowsOf(acc.id);
   assert.ok(mid > 0 && mid < before, `terminated mid-deletion (${mid} of ${before} left)`);
 
-  await waitForStatus(stack, id, 'completed', 120_000);
+  await waitForErasure(stack, id, 120_000);
   assert.equal(crashes, 0, 'a lost product-DB connection fails the step, not the worker process');
   await assertCountedOnce(id, acc.id, before, `product-DB sessions terminated mid-deletion of ${before} rows`);
 });

@@ -1,5 +1,7 @@
 // Steps a data subject takes, driven through the real API.
 import assert from 'node:assert/strict';
+import { stateQuery } from '../../schemas/contract';
+import type { DsarRequestState } from '../../schemas/workflow';
 import type { Stack } from './stack';
 
 export async function submit(stack: Stack, body: unknown, headers: Record<string, string> = {}) {
@@ -45,4 +47,18 @@ export async function submitAndVerify(stack: Stack, type: string, email: string)
   const v = await verify(stack, body.id, codeFrom(mail.text));
   assert.equal(v.status, 200, JSON.stringify(v.body));
   return body.id;
+}
+
+/**
+ * A deletion's erasure is done: completed, or (an account to purge) deactivated and in_progress
+ * with its purge date set — it completes only once the purge ran (test/integration/deletion-lifecycle.test.ts).
+ */
+export async function waitForErasure(stack: Stack, id: string, timeoutMs = 60_000): Promise<DsarRequestState> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const state = await stack.env.client.workflow.getHandle(id).query(stateQuery);
+    if (state.status === 'completed' || (state.status === 'in_progress' && state.purgeAt)) return state;
+    if (Date.now() > deadline) throw new Error(`request ${id} is ${state.status}, its erasure not done, after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }
