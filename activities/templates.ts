@@ -1,6 +1,14 @@
 // The words the subject reads. Plain text first: it survives every mail client.
 import type { RequestType } from '../schemas/request';
 import type { Attention } from '../schemas/workflow';
+import type { Jurisdiction } from '../schemas/deadline';
+import { processorSentence, recourseSentence, unverifiedRecourseLines, type NoticeSettings } from './notice-sentences';
+
+/** The law the request is answered under, and the deployment's wording for recourse. */
+export interface NoticeLaw {
+  jurisdiction: Jurisdiction;
+  settings: NoticeSettings;
+}
 
 const TYPE_PHRASE: Record<RequestType, string> = {
   access: 'a copy of the personal data we hold about you (right of access)',
@@ -80,13 +88,14 @@ export function exportReadyMail(p: {
   };
 }
 
-export function unverifiedClosedMail(p: { requestId: string }) {
+export function unverifiedClosedMail(p: { requestId: string } & NoticeLaw) {
   return {
     subject: 'Your privacy request was closed',
     text: [
       `We could not confirm that request ${p.requestId} came from you within the time allowed,`,
       'so we have closed it without disclosing or changing any data.',
       'You are welcome to make a new request at any time.',
+      ...unverifiedRecourseLines(p.jurisdiction, p.settings),
     ].join('\n'),
   };
 }
@@ -96,12 +105,12 @@ export interface DeletionSummary {
   retained: { place: string; rows: number; basis: string; until?: string }[];
   purgeAt?: Date;
   held: boolean;
-  /** Processors asked to delete (and so told, GDPR Art. 19). */
+  /** Processors actually asked to delete for this request (and so told, GDPR Art. 19), by description. */
   processorsTold: string[];
   notIncluded: NotCovered[];
 }
 
-export function deletionDoneMail(p: { requestId: string } & DeletionSummary) {
+export function deletionDoneMail(p: { requestId: string } & DeletionSummary & NoticeLaw) {
   const lines = [`Your deletion request ${p.requestId} has been carried out.`, ''];
   if (p.held) {
     lines.push(
@@ -125,10 +134,15 @@ export function deletionDoneMail(p: { requestId: string } & DeletionSummary) {
     );
     lines.push('');
   }
-  if (p.processorsTold.length)
-    lines.push(`We have also told these service providers, who process your data for us, to delete it: ${p.processorsTold.join(', ')}.`);
+  lines.push(...processorSentence('delete', p.processorsTold));
   lines.push(...notCoveredLines('We could not act on these places:', p.notIncluded));
+  lines.push(...heldRecourseLines(p));
   return { subject: 'Your data has been deleted', text: lines.join('\n') };
+}
+
+/** Data kept back under a hold is a request not (yet) acted on: where to turn (GDPR Art. 12(4)). */
+function heldRecourseLines(p: { held: boolean } & NoticeLaw): string[] {
+  return p.held ? ['', recourseSentence(p.jurisdiction, p.settings)] : [];
 }
 
 export function reminderMail(p: { requestId: string; type: RequestType; dueAt: Date; status: string }) {
@@ -167,7 +181,7 @@ export function needsAttentionMail(p: { requestId: string; type: RequestType; du
   };
 }
 
-export function extensionMail(p: { requestId: string; newDueAt: Date; reason: string }) {
+export function extensionMail(p: { requestId: string; newDueAt: Date; reason: string } & NoticeLaw) {
   return {
     subject: 'We need more time to answer your privacy request',
     text: [
@@ -175,7 +189,8 @@ export function extensionMail(p: { requestId: string; newDueAt: Date; reason: st
       `We will answer by ${day(p.newDueAt)}.`,
       `Why: ${p.reason}`,
       '',
-      'The law allows this extension for complex or numerous requests. You may complain to a data protection supervisory authority if you disagree.',
+      'The law allows this extension for complex or numerous requests.',
+      recourseSentence(p.jurisdiction, p.settings),
     ].join('\n'),
   };
 }
@@ -187,14 +202,14 @@ const DENIAL_PHRASE: Record<string, string> = {
   legal_exemption: 'a legal exemption applies',
 };
 
-export function denialMail(p: { requestId: string; reason: string; details: string; authority: string }) {
+export function denialMail(p: { requestId: string; reason: string; details: string } & NoticeLaw) {
   return {
     subject: 'Your privacy request was declined',
     text: [
       `We have declined your request ${p.requestId} because ${DENIAL_PHRASE[p.reason] ?? p.reason}.`,
       p.details,
       '',
-      `If you disagree, you can complain to ${p.authority}, and you may seek a judicial remedy.`,
+      recourseSentence(p.jurisdiction, p.settings),
       'You are also welcome to reply to this email or to make a new request.',
     ].join('\n'),
   };
@@ -213,8 +228,7 @@ export function correctionDoneMail(p: {
   } else {
     lines.push('The data we hold already matched what you asked for; nothing needed to change.');
   }
-  if (p.processorsTold.length)
-    lines.push('', `We have also told these service providers, who process your data for us: ${p.processorsTold.join(', ')}.`);
+  lines.push(...processorSentence('correct', p.processorsTold));
   lines.push(...notCoveredLines('We could not pass the correction on to these places:', p.notIncluded));
   return { subject: 'Your data has been corrected', text: lines.join('\n') };
 }
