@@ -56,3 +56,15 @@ export function processorSentence(action: 'delete' | 'correct', processors: stri
     ? [`We have also told these service providers, who process your data for us, to delete it: ${processors.join(', ')}.`]
     : ['', `We have also told these service providers, who process your data for us: ${processors.join(', ')}.`];
 }
+
+/** The rights an access report reminds of, in the words of the request's law (GDPR Art. 15(1)(e)–(f); CCPA §7011). */
+export function accessRightsSentence(jurisdiction: Jurisdiction, s: NoticeSettings): string {
+  switch (jurisdiction) {
+    case 'gdpr':
+      return `You also have the right to ask us to correct or delete this data, to object to or restrict its processing, and to lodge a complaint with ${s.supervisoryAuthority}.`;
+    case 'ccpa':
+      return `You also have the right to ask us to correct or delete this data, to opt out of its sale or sharing, and not to be treated differently for using these rights; you may complain to ${s.ccpaComplaintTo}.`;
+    case 'policy':
+      return `You can also ask us to correct or delete this data: ${writeToUs(s)}.`;
+  }
+}

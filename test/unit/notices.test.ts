@@ -6,7 +6,9 @@ import path from 'node:path';
 import { test } from 'node:test';
 import type { ActivityDeps } from '../../activities/deps';
 import { processorsToldOfCorrection, processorsToldOfErasure } from '../../activities/notice-facts';
-import { noticeSettings, type NoticeSettings } from '../../activities/notice-sentences';
+import { accessRightsSentence, noticeSettings, type NoticeSettings } from '../../activities/notice-sentences';
+import { accessReportHtml } from '../../activities/report';
+import type { Manifest } from '../../activities/manifest';
 import {
   correctionDoneMail,
   deletionDoneMail,
@@ -112,6 +114,23 @@ for (const jurisdiction of JURISDICTIONS) {
       else assert.doesNotMatch(text, PROCESSORS);
     });
 }
+
+for (const jurisdiction of JURISDICTIONS)
+  test(`GDPR Art. 15(1)(e)-(f) / CCPA: the access report reminds of the rights of the request's law only (${jurisdiction})`, () => {
+    const manifest: Manifest = {
+      format: 'dsar-engine/export@2',
+      requestId,
+      requestType: 'access',
+      generatedAt: '2026-03-01T00:00:00.000Z',
+      totals: { collections: 0, rows: 0, notIncluded: 0 },
+      collections: [],
+      notIncluded: [],
+    };
+    const html = accessReportHtml(manifest, new Map(), undefined, accessRightsSentence(jurisdiction, defaults));
+    assert.equal(SUPERVISORY.test(html), jurisdiction === 'gdpr');
+    assert.equal(CPPA.test(html), jurisdiction === 'ccpa');
+    assert.match(html, /correct or delete this data/);
+  });
 
 test('the recourse wording is configured per deployment: contact, supervisory authority and CCPA complaint body', () => {
   const settings = noticeSettings({
