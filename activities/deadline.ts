@@ -8,6 +8,7 @@ import type { ActivityDeps } from './deps';
 import { sendOnce } from './email';
 import { denialMail, extensionMail, overdueMail, reminderMail } from './templates';
 import { sha256Hex } from '../lib/hash';
+import { noticeLawOf } from './notice-facts';
 
 export async function sendDeadlineReminder(deps: ActivityDeps, requestId: string, dueAt: string): Promise<void> {
   const r = await loadRequest(deps.engineDb, requestId);
@@ -54,7 +55,7 @@ export async function applyExtension(deps: ActivityDeps, requestId: string, ext:
     requestId,
     kind: 'extension',
     to: r.subjectEmail,
-    ...extensionMail({ requestId, newDueAt: new Date(ext.newDueAt), reason: ext.reason }),
+    ...extensionMail({ requestId, newDueAt: new Date(ext.newDueAt), reason: ext.reason, ...(await noticeLawOf(deps, requestId)) }),
   });
   await appendAudit(deps.engineDb, {
     eventKey: `${requestId}:request.extended:${ext.newDueAt}`,
@@ -73,6 +74,6 @@ export async function sendDenialNotice(deps: ActivityDeps, requestId: string, de
     requestId,
     kind: 'denial',
     to: r.subjectEmail,
-    ...denialMail({ requestId, reason: denial.reason, details: denial.details, authority: deps.config.SUPERVISORY_AUTHORITY }),
+    ...denialMail({ requestId, reason: denial.reason, details: denial.details, ...(await noticeLawOf(deps, requestId)) }),
   });
 }

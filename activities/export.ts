@@ -15,6 +15,8 @@ import { loadRequest } from '../records/requests';
 import type { ActivityDeps } from './deps';
 import { manifestEntry, type Manifest } from './manifest';
 import { accessReportHtml } from './report';
+import { noticeLawOf } from './notice-facts';
+import { accessRightsSentence } from './notice-sentences';
 import { openReadSink, readSample, stagingDir, ZIP_LEVEL } from './staging';
 import { connectorFor } from './stores/registry';
 import { persistedSubject } from './subject';
@@ -87,7 +89,9 @@ export async function packageExport(deps: ActivityDeps, requestId: string, resul
   if (request.type === 'access') {
     const samples = new Map<string, Record<string, unknown>[]>();
     for (const r of results) samples.set(addressKey(r), await readSample(deps.config.EXPORT_DIR, requestId, addressKey(r)));
-    extras.push({ name: 'report.html', data: Buffer.from(accessReportHtml(manifest, samples)) });
+    const { jurisdiction, settings } = await noticeLawOf(deps, requestId);
+    const rights = accessRightsSentence(jurisdiction, settings);
+    extras.push({ name: 'report.html', data: Buffer.from(accessReportHtml(manifest, samples, undefined, rights)) });
   }
   const unstaged = staged.find(({ f }) => f.crc32 === undefined || f.compressedBytes === undefined || !f.stagedAs);
   if (unstaged) throw new Error(`${unstaged.f.name} was not staged for the archive`);

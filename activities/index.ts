@@ -48,6 +48,7 @@ import { alertNeedsAttention, recordNeedsAttention, recordRetry } from './attent
 import { holdOnRequest, keepResolvedUnderHolds, resolveHoldIdentities, sendHoldNotice } from './legal-holds';
 import type { HoldCategory } from '../schemas/legal-hold';
 import type { Jurisdiction } from '../schemas/deadline';
+import { noticeLawOf, placeName, processorsToldOfCorrection, processorsToldOfErasure } from './notice-facts';
 
 export interface StepInput {
   requestId: string;
@@ -60,10 +61,6 @@ export interface StepInput {
   completed?: boolean;
   progress?: unknown;
 }
-
-/** How a subject is told of a store: its description in the data map, else its name. */
-const placeName = (deps: ActivityDeps, t: { store: string }) =>
-  deps.dataMap.source.stores[t.store]?.description ?? t.store.replace(/_/g, ' ');
 
 /** The stores a request type cannot act on, as the subject is told of them. */
 const notCovered = (deps: ActivityDeps, type: RequestType) =>
@@ -127,7 +124,7 @@ export function createActivities(deps: ActivityDeps) {
         requestId,
         kind: 'unverified_closed',
         to: request.subjectEmail,
-        ...unverifiedClosedMail({ requestId }),
+        ...unverifiedClosedMail({ requestId, ...(await noticeLawOf(deps, requestId)) }),
       });
     },
 
@@ -190,9 +187,7 @@ export function createActivities(deps: ActivityDeps) {
           rows: o.changes.reduce((n, c) => n + c.rows, 0),
         }))
         .filter((c) => c.fields.length && deps.dataMap.node(c.target).kind !== 'http');
-      const processorsTold = outcomes
-        .filter((o) => deps.dataMap.node(o).kind === 'http' && o.changes.some((c) => c.rows > 0))
-        .map((o) => placeName(deps, o));
+      const processorsTold = processorsToldOfCorrection(deps, outcomes);
       await sendOnce(db, deps.mailer, from, {
         key: `${requestId}:correction-done`,
         requestId,
@@ -232,8 +227,9 @@ export function createActivities(deps: ActivityDeps) {
           .filter((o) => o.action === 'retain' && o.retained > 0)
           .map((o) => ({ place: place(o), rows: o.retained, basis: o.basis ?? '', until: o.retainedUntil })),
         purgeAt: purgeAt ? new Date(purgeAt) : undefined,
-        processorsTold: outcomes.filter((o) => o.kind === 'http' && o.deleted > 0).map((o) => placeName(deps, o)),
+        processorsTold: processorsToldOfErasure(deps, outcomes),
         notIncluded: notCovered(deps, 'deletion'),
+        ...(await noticeLawOf(deps, requestId)),
       });
       await sendOnce(db, deps.mailer, from, {
         key: `${requestId}:deletion-done`,

@@ -1,6 +1,7 @@
 // Legal holds in the worker: a held subject's identities resolved through the data map and
 // stored with the hold (when it is placed, whenever a request of that subject resolves, and on
 // every sweep), and what a request under a hold tells its subject.
+import { noticeLawOf } from './notice-facts';
 import type { Jurisdiction } from '../schemas/deadline';
 import { HOLD_WORDING, holdBasis, type HoldCategory } from '../schemas/legal-hold';
 import {
@@ -71,6 +72,7 @@ export async function sendHoldNotice(
       why: HOLD_WORDING[hold.category].why,
       basis: holdBasis(hold.category, jurisdiction),
       purgeAt: purgeAt ? new Date(purgeAt) : undefined,
+      ...(await noticeLawOf(deps, requestId)),
     }),
   });
 }

@@ -15,6 +15,8 @@ export function accessReportHtml(
   manifest: Manifest,
   samples: Map<string, Record<string, unknown>[]>,
   sampleLimit = REPORT_SAMPLE_RECORDS,
+  /** The reminder of the subject's other rights, per the request's law (notice-sentences.ts). */
+  rightsSentence = 'You also have the right to ask us to correct or delete this data.',
 ): string {
   const sections = manifest.collections.map((c) => {
     const rows = samples.get(`${c.store}.${c.collection}`) ?? [];
@@ -44,6 +46,6 @@ ${table}${more}</section>`;
 <body><h1>Your personal data</h1>
 <p>Request ${esc(manifest.requestId)}, generated ${esc(manifest.generatedAt)}. ${manifest.totals.rows} records in ${manifest.totals.collections} places.
 Up to ${sampleLimit} records are shown per place; the complete data is in the files of this archive (listed in manifest.json).</p>
-<p>You also have the right to ask us to correct or delete this data, to object to or restrict its processing, and to complain to a data protection supervisory authority.</p>
+<p>${esc(rightsSentence)}</p>
 ${missing}${sections.join('\n')}</body></html>`;
 }

@@ -1,6 +1,14 @@
 // The words the subject reads. Plain text first: it survives every mail client.
 import type { RequestType } from '../schemas/request';
 import type { Attention } from '../schemas/workflow';
+import type { Jurisdiction } from '../schemas/deadline';
+import { processorSentence, recourseSentence, unverifiedRecourseLines, type NoticeSettings } from './notice-sentences';
+
+/** The law the request is answered under, and the deployment's wording for recourse. */
+export interface NoticeLaw {
+  jurisdiction: Jurisdiction;
+  settings: NoticeSettings;
+}
 
 const TYPE_PHRASE: Record<RequestType, string> = {
   access: 'a copy of the personal data we hold about you (right of access)',
@@ -80,13 +88,14 @@ export function exportReadyMail(p: {
   };
 }
 
-export function unverifiedClosedMail(p: { requestId: string }) {
+export function unverifiedClosedMail(p: { requestId: string } & NoticeLaw) {
   return {
     subject: 'Your privacy request was closed',
     text: [
       `We could not confirm that request ${p.requestId} came from you within the time allowed,`,
       'so we have closed it without disclosing or changing any data.',
       'You are welcome to make a new request at any time.',
+      ...unverifiedRecourseLines(p.jurisdiction, p.settings),
     ].join('\n'),
   };
 }
@@ -95,7 +104,7 @@ export interface DeletionSummary {
   deleted: { place: string; rows: number }[];
   retained: { place: string; rows: number; basis: string; until?: string }[];
   purgeAt?: Date;
-  /** Processors asked to delete (and so told, GDPR Art. 19). */
+  /** Processors actually asked to delete for this request (and so told, GDPR Art. 19), by description. */
   processorsTold: string[];
   notIncluded: NotCovered[];
 }
@@ -120,8 +129,7 @@ export function deletionDoneMail(p: { requestId: string } & DeletionSummary) {
     );
     lines.push('');
   }
-  if (p.processorsTold.length)
-    lines.push(`We have also told these service providers, who process your data for us, to delete it: ${p.processorsTold.join(', ')}.`);
+  lines.push(...processorSentence('delete', p.processorsTold));
   lines.push(...notCoveredLines('We could not act on these places:', p.notIncluded));
   return { subject: p.purgeAt ? 'Your data is being deleted' : 'Your data has been deleted', text: lines.join('\n') };
 }
@@ -142,7 +150,7 @@ export function accountPurgedMail(p: { requestId: string; purgedAt: Date; retain
 }
 
 /** A deletion postponed by a legal hold: what, why (the hold's category, never internal notes) and on what basis. */
-export function deletionHeldMail(p: { requestId: string; why: string; basis: string[]; purgeAt?: Date }) {
+export function deletionHeldMail(p: { requestId: string; why: string; basis: string[]; purgeAt?: Date } & NoticeLaw) {
   const what = p.purgeAt
     ? [
         `We cannot finish your deletion request ${p.requestId} yet.`,
@@ -165,6 +173,9 @@ export function deletionHeldMail(p: { requestId: string; why: string; basis: str
       '',
       'As soon as the hold ends we will carry out the deletion without you having to ask again,',
       'and we will write to you when it is done.',
+      '',
+      // a request not (yet) acted on: where to turn (GDPR Art. 12(4))
+      recourseSentence(p.jurisdiction, p.settings),
     ].join('\n'),
   };
 }
@@ -205,7 +216,7 @@ export function needsAttentionMail(p: { requestId: string; type: RequestType; du
   };
 }
 
-export function extensionMail(p: { requestId: string; newDueAt: Date; reason: string }) {
+export function extensionMail(p: { requestId: string; newDueAt: Date; reason: string } & NoticeLaw) {
   return {
     subject: 'We need more time to answer your privacy request',
     text: [
@@ -213,7 +224,8 @@ export function extensionMail(p: { requestId: string; newDueAt: Date; reason: st
       `We will answer by ${day(p.newDueAt)}.`,
       `Why: ${p.reason}`,
       '',
-      'The law allows this extension for complex or numerous requests. You may complain to a data protection supervisory authority if you disagree.',
+      'The law allows this extension for complex or numerous requests.',
+      recourseSentence(p.jurisdiction, p.settings),
     ].join('\n'),
   };
 }
@@ -225,14 +237,14 @@ const DENIAL_PHRASE: Record<string, string> = {
   legal_exemption: 'a legal exemption applies',
 };
 
-export function denialMail(p: { requestId: string; reason: string; details: string; authority: string }) {
+export function denialMail(p: { requestId: string; reason: string; details: string } & NoticeLaw) {
   return {
     subject: 'Your privacy request was declined',
     text: [
       `We have declined your request ${p.requestId} because ${DENIAL_PHRASE[p.reason] ?? p.reason}.`,
       p.details,
       '',
-      `If you disagree, you can complain to ${p.authority}, and you may seek a judicial remedy.`,
+      recourseSentence(p.jurisdiction, p.settings),
       'You are also welcome to reply to this email or to make a new request.',
     ].join('\n'),
   };
@@ -251,8 +263,7 @@ export function correctionDoneMail(p: {
   } else {
     lines.push('The data we hold already matched what you asked for; nothing needed to change.');
   }
-  if (p.processorsTold.length)
-    lines.push('', `We have also told these service providers, who process your data for us: ${p.processorsTold.join(', ')}.`);
+  lines.push(...processorSentence('correct', p.processorsTold));
   lines.push(...notCoveredLines('We could not pass the correction on to these places:', p.notIncluded));
   return { subject: 'Your data has been corrected', text: lines.join('\n') };
 }

@@ -109,3 +109,12 @@ export async function rejectInboxMessage(db: Queryable, id: string, reason: stri
   );
   return !!rowCount;
 }
+
+/** The privacy team applied an opt-out in the product; false when the mail is no opt-out or was marked already. */
+export async function markOptOutApplied(db: Queryable, id: string, appliedBy: string): Promise<boolean> {
+  const { rowCount } = await db.query(
+    "UPDATE inbox_messages SET opt_out_applied_at = now(), opt_out_applied_by = $2 WHERE id = $1 AND status = 'opt_out' AND opt_out_applied_at IS NULL",
+    [id, appliedBy],
+  );
+  return !!rowCount;
+}

@@ -1,5 +1,6 @@
 // Compliance figures and gauges, computed by SQL in the engine database (never by looping over
 // rows).
+import { TERMINAL_STATUSES } from '../schemas/status';
 import type { Queryable } from './db';
 
 export interface ComplianceRow {
@@ -17,29 +18,77 @@ export interface ComplianceRow {
   overdueNow: number;
 }
 
+/** Figures for one right in one jurisdiction (CCPA §7102(a)). */
 export interface RightFigures {
   received: number;
+  /** Complied with in whole or in part: status `completed` only (a held or open request is not). */
   complied: number;
+  /** Denied, including requests closed because the requester could not be verified. */
   denied: number;
+  /** Of `denied`: closed unverified (`expired_unverified`) or denied for identity. */
+  deniedUnverifiable: number;
+  /** Not yet answered: any status that is not final (in progress, on hold, needing attention, …). */
+  pending: number;
+  /** Closed without an answer (`failed`). */
+  failed: number;
+  /** Days from receipt to the answer, over complied and denied requests alike. */
   medianDays: number | null;
   meanDays: number | null;
 }
+
+export const CCPA_RIGHTS = ['know', 'delete', 'correct', 'optOut', 'limit'] as const;
+export type CcpaRight = (typeof CCPA_RIGHTS)[number];
+/** The rights a request row carries (opt-outs and limits are not request rows). */
+export const REQUEST_RIGHTS = ['know', 'delete', 'correct'] as const;
+export type RequestRight = (typeof REQUEST_RIGHTS)[number];
 
 export interface ComplianceReport {
   from: string;
   to: string;
   rows: ComplianceRow[];
-  /** CCPA §7102(a): per right — received, complied with in whole or in part, denied, median days. */
-  ccpa7102: Record<'know' | 'delete' | 'correct' | 'optOut', RightFigures>;
+  /** CCPA §7102(a): CCPA-jurisdiction requests only, per right. */
+  ccpa7102: Record<CcpaRight, RightFigures>;
+  /** The same figures for requests under the other jurisdictions, kept apart from §7102. */
+  otherJurisdictions: { gdpr: Record<RequestRight, RightFigures>; policy: Record<RequestRight, RightFigures> };
+  /** How the §7102 figures are counted, in words (shown with them in every format). */
+  notes: string[];
 }
+
+export const REPORT_NOTES = [
+  'know = access and export requests; delete = deletion; correct = correction.',
+  'complied = completed (in whole or in part); a deletion on hold or still open is pending, not complied.',
+  'denied includes requests closed unverified (expired_unverified) and denials for identity (deniedUnverifiable).',
+  'median and mean days run from receipt to the answer, over complied and denied requests.',
+  'optOut: requests to opt out of sale or sharing received at privacy@; counted complied only once applied in the product (POST /v1/admin/inbox/:id/opt-out-applied) — the engine does not act on them itself.',
+  'limit: requests to limit the use of sensitive personal information — not offered by this engine yet, always 0.',
+];
 
 const DAYS = `extract(epoch FROM (completed_at - received_at)) / 86400.0`;
 const DUE = 'coalesce(extended_due_at, due_at)';
+const RIGHT_OF_TYPE = `CASE type WHEN 'deletion' THEN 'delete' WHEN 'correction' THEN 'correct' ELSE 'know' END`;
+const DENIED = `status IN ('denied', 'expired_unverified')`;
+const ANSWERED = `status IN ('completed', 'denied', 'expired_unverified')`;
 
 const round = (v: unknown) => (v === null || v === undefined ? null : Math.round(Number(v) * 100) / 100);
+const emptyRight = (): RightFigures => ({
+  received: 0,
+  complied: 0,
+  denied: 0,
+  deniedUnverifiable: 0,
+  pending: 0,
+  failed: 0,
+  medianDays: null,
+  meanDays: null,
+});
+const rightsBlock = <R extends string>(rights: readonly R[]) =>
+  Object.fromEntries(rights.map((r) => [r, emptyRight()])) as Record<R, RightFigures>;
 
-/** Requests received from ≤ received_at < to, per type and jurisdiction and per CCPA right. */
+/**
+ * Requests received from ≤ received_at < to, per type and jurisdiction and per right; a status
+ * that is not final (schemas/status.ts) counts as pending.
+ */
 export async function complianceReport(db: Queryable, from: Date, to: Date): Promise<ComplianceReport> {
+  const terminalStatuses = [...TERMINAL_STATUSES];
   const { rows } = await db.query(
     `WITH r AS (SELECT * FROM requests WHERE received_at >= $1 AND received_at < $2)
      SELECT type, jurisdiction,
@@ -60,35 +109,56 @@ export async function complianceReport(db: Queryable, from: Date, to: Date): Pro
     [from, to],
   );
   const byRight = await db.query(
-    `SELECT CASE type WHEN 'deletion' THEN 'delete' WHEN 'correction' THEN 'correct' ELSE 'know' END AS right_,
+    `SELECT jurisdiction, ${RIGHT_OF_TYPE} AS right_,
             count(*)::int AS received,
             count(*) FILTER (WHERE status = 'completed')::int AS complied,
-            count(*) FILTER (WHERE status = 'denied')::int AS denied,
-            percentile_cont(0.5) WITHIN GROUP (ORDER BY ${DAYS}) FILTER (WHERE status = 'completed') AS median_days,
-            avg(${DAYS}) FILTER (WHERE status = 'completed') AS mean_days
-       FROM requests WHERE received_at >= $1 AND received_at < $2 GROUP BY 1`,
+            count(*) FILTER (WHERE ${DENIED})::int AS denied,
+            count(*) FILTER (WHERE status = 'expired_unverified'
+                               OR (status = 'denied' AND denial_reason = 'identity_not_verified'))::int AS denied_unverifiable,
+            count(*) FILTER (WHERE status <> ALL($3))::int AS pending,
+            count(*) FILTER (WHERE status = ANY($3) AND NOT ${ANSWERED})::int AS failed,
+            percentile_cont(0.5) WITHIN GROUP (ORDER BY ${DAYS}) FILTER (WHERE ${ANSWERED}) AS median_days,
+            avg(${DAYS}) FILTER (WHERE ${ANSWERED}) AS mean_days
+       FROM requests WHERE received_at >= $1 AND received_at < $2 GROUP BY 1, 2`,
+    [from, to, terminalStatuses],
+  );
+  const optOut = await db.query(
+    `SELECT count(*)::int AS received,
+            count(*) FILTER (WHERE opt_out_applied_at IS NOT NULL)::int AS complied,
+            percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM (opt_out_applied_at - received_at)) / 86400.0)
+              FILTER (WHERE opt_out_applied_at IS NOT NULL) AS median_days,
+            avg(extract(epoch FROM (opt_out_applied_at - received_at)) / 86400.0)
+              FILTER (WHERE opt_out_applied_at IS NOT NULL) AS mean_days
+       FROM inbox_messages WHERE status = 'opt_out' AND received_at >= $1 AND received_at < $2`,
     [from, to],
   );
-  const optOut = await db.query<{ n: number }>(
-    "SELECT count(*)::int AS n FROM inbox_messages WHERE status = 'opt_out' AND received_at >= $1 AND received_at < $2",
-    [from, to],
-  );
-  const empty = { received: 0, complied: 0, denied: 0, medianDays: null, meanDays: null };
-  const ccpa7102: ComplianceReport['ccpa7102'] = {
-    know: { ...empty },
-    delete: { ...empty },
-    correct: { ...empty },
-    optOut: { ...empty, received: optOut.rows[0].n, complied: optOut.rows[0].n },
-  };
+  const ccpa7102 = rightsBlock(CCPA_RIGHTS);
+  const otherJurisdictions = { gdpr: rightsBlock(REQUEST_RIGHTS), policy: rightsBlock(REQUEST_RIGHTS) };
+  const blockOf = (jurisdiction: string): Record<RequestRight, RightFigures> | undefined =>
+    jurisdiction === 'ccpa' ? ccpa7102 : otherJurisdictions[jurisdiction as 'gdpr' | 'policy'];
   for (const r of byRight.rows) {
-    ccpa7102[r.right_ as 'know' | 'delete' | 'correct'] = {
+    const block = blockOf(r.jurisdiction);
+    if (!block) continue;
+    block[r.right_ as RequestRight] = {
       received: r.received,
       complied: r.complied,
       denied: r.denied,
+      deniedUnverifiable: r.denied_unverifiable,
+      pending: r.pending,
+      failed: r.failed,
       medianDays: round(r.median_days),
       meanDays: round(r.mean_days),
     };
   }
+  const o = optOut.rows[0];
+  ccpa7102.optOut = {
+    ...emptyRight(),
+    received: o.received,
+    complied: o.complied,
+    pending: o.received - o.complied,
+    medianDays: round(o.median_days),
+    meanDays: round(o.mean_days),
+  };
   return {
     from: from.toISOString(),
     to: to.toISOString(),
@@ -107,6 +177,8 @@ export async function complianceReport(db: Queryable, from: Date, to: Date): Pro
       overdueNow: r.overdue_now,
     })),
     ccpa7102,
+    otherJurisdictions,
+    notes: REPORT_NOTES,
   };
 }
 

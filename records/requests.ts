@@ -293,3 +293,10 @@ export async function deleteRequestsFinishedBefore(db: Pool, months: number, bat
     return ids.length;
   });
 }
+
+/** The law a request is answered under (its notices' wording follows it). */
+export async function requestJurisdiction(db: Queryable, requestId: string): Promise<Jurisdiction> {
+  const { rows } = await db.query<{ jurisdiction: Jurisdiction }>('SELECT jurisdiction FROM requests WHERE id = $1', [requestId]);
+  if (!rows[0]) throw new Error(`request ${requestId} is not in the engine database`);
+  return rows[0].jurisdiction;
+}

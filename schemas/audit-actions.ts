@@ -38,6 +38,7 @@ export const AUDIT_ACTIONS = {
   inboxReceived: 'inbox.received',
   inboxClassified: 'inbox.classified',
   inboxRejected: 'inbox.rejected',
+  optOutApplied: 'opt_out.applied',
 } as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[keyof typeof AUDIT_ACTIONS];

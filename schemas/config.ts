@@ -27,8 +27,15 @@ export const Config = z.object({
   PRIVACY_TEAM_EMAIL: z.string().min(3).default('privacy-team@localhost'),
   /** The jurisdiction applied when a request names none. */
   DEFAULT_JURISDICTION: z.enum(['policy', 'gdpr', 'ccpa']).default('policy'),
-  /** Where subjects may complain (named in denial notices). */
+  /** GDPR: the supervisory authority subjects may complain to (named in GDPR notices only). */
   SUPERVISORY_AUTHORITY: z.string().min(3).default('your data protection supervisory authority (for example, where you live or work)'),
+  /** CCPA: where a California consumer may complain (named in CCPA notices instead of a supervisory authority). */
+  CCPA_COMPLAINT_TO: z
+    .string()
+    .min(3)
+    .default('the California Privacy Protection Agency (https://cppa.ca.gov) or the California Attorney General (https://oag.ca.gov)'),
+  /** The privacy team's public contact named in notices (an address or page); unset: "reply to this email". */
+  PRIVACY_CONTACT: z.string().min(3).optional(),
   PUBLIC_BASE_URL: z.url({ error: 'PUBLIC_BASE_URL must be an absolute URL' }).default('http://localhost:3000'),
   SIGNING_SECRET: z
     .string({ error: 'SIGNING_SECRET is required (at least 32 characters; signs download links)' })

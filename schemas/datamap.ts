@@ -135,6 +135,8 @@ export const ManualStore = z
     description: z.string().min(1),
     instructions: z.string().min(1),
     for: z.array(z.enum(['access', 'export', 'correction', 'deletion'])).min(1),
+    /** Kept by a service provider the team asks by hand: completing its task tells it (GDPR Art. 19), and notices say so. */
+    processor: z.boolean().default(false),
     categories: z.array(z.string().min(1)).default([]),
     purposes: z.array(z.string().min(1)).default([]),
     recipients: z.array(z.string().min(1)).default([]),

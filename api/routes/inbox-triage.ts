@@ -3,7 +3,13 @@
 import { AUDIT_ACTIONS } from '../../schemas/audit-actions';
 import { z } from 'zod';
 import { appendAudit } from '../../records/audit-events';
-import { findInboxMessage, listInboxMessages, markInboxMessageRequest, rejectInboxMessage } from '../../records/inbox-messages';
+import {
+  findInboxMessage,
+  listInboxMessages,
+  markInboxMessageRequest,
+  markOptOutApplied,
+  rejectInboxMessage,
+} from '../../records/inbox-messages';
 import { InboxStatus } from '../../schemas/inbox';
 import { ADMIN_SECURITY, adminOf, adminRoutes } from '../auth';
 import { conflict, errorResponses, notFound } from '../errors';
@@ -100,6 +106,30 @@ export const inboxTriageRoutes = adminRoutes(async (r, { deps }) => {
         details: { inboxId: req.params.id },
       });
       return { id: req.params.id, status: 'rejected' as const };
+    },
+  );
+
+  r.post(
+    '/:id/opt-out-applied',
+    {
+      schema: {
+        summary: 'Record that an opt-out of sale or sharing was applied in the product (the §7102 report counts it complied from then)',
+        tags: ['admin'],
+        security: ADMIN_SECURITY,
+        params: z.object({ id: z.uuid() }),
+        response: { 200: z.object({ id: z.uuid(), applied: z.literal(true) }), ...errorResponses(400, 401, 403, 404) },
+      },
+    },
+    async (req) => {
+      const admin = adminOf(req);
+      if (!(await markOptOutApplied(db, req.params.id, admin.name))) throw notFound('opt-out not yet marked applied');
+      await appendAudit(db, {
+        eventKey: `inbox:${req.params.id}:opt-out-applied`,
+        actor: `admin:${admin.name}`,
+        action: AUDIT_ACTIONS.optOutApplied,
+        details: { inboxId: req.params.id },
+      });
+      return { id: req.params.id, applied: true as const };
     },
   );
 });

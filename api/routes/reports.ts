@@ -8,7 +8,17 @@ import { badRequest, errorResponses } from '../errors';
 const Day = z.iso.date({ error: 'must be a date, YYYY-MM-DD' });
 const Days = z.number().nullable();
 
-const RightFigures = z.object({ received: z.number(), complied: z.number(), denied: z.number(), medianDays: Days, meanDays: Days });
+const RightFigures = z.object({
+  received: z.number(),
+  complied: z.number(),
+  denied: z.number(),
+  deniedUnverifiable: z.number(),
+  pending: z.number(),
+  failed: z.number(),
+  medianDays: Days,
+  meanDays: Days,
+});
+const RequestRights = z.object({ know: RightFigures, delete: RightFigures, correct: RightFigures });
 const ComplianceReportView = z.object({
   from: z.string(),
   to: z.string(),
@@ -28,7 +38,9 @@ const ComplianceReportView = z.object({
       overdueNow: z.number(),
     }),
   ),
-  ccpa7102: z.object({ know: RightFigures, delete: RightFigures, correct: RightFigures, optOut: RightFigures }),
+  ccpa7102: RequestRights.extend({ optOut: RightFigures, limit: RightFigures }),
+  otherJurisdictions: z.object({ gdpr: RequestRights, policy: RequestRights }),
+  notes: z.array(z.string()),
 }) satisfies z.ZodType<ComplianceReport>;
 
 const WeekFiguresView = z.object({
@@ -46,7 +58,8 @@ export const reportRoutes = adminRoutes(async (r, { deps }) => {
     '/compliance',
     {
       schema: {
-        summary: 'Compliance figures for a period (received from ≤ day < to), per type and jurisdiction, and the CCPA §7102 metrics',
+        summary:
+          'Compliance figures for a period (received from ≤ day < to), per type and jurisdiction; the CCPA §7102 metrics of CCPA requests, and the same per right for GDPR and policy requests',
         tags: ['reports'],
         security: ADMIN_SECURITY,
         querystring: z.object({ from: Day, to: Day, format: z.enum(['json', 'csv']).default('json') }).strict(),

@@ -4,6 +4,7 @@ import { withEngineDb } from '../clients';
 import { CliError } from '../errors';
 import { formatTable } from '../format';
 import type { CommandContext } from './context';
+import type { RightFigures } from '../../records/reports';
 
 export function registerComplianceCommands(program: Command, { out, err, env }: CommandContext): void {
   // The secret audit anchors are signed with: AUDIT_ANCHOR_SECRET, else derived from SIGNING_SECRET.
@@ -47,15 +48,28 @@ export function registerComplianceCommands(program: Command, { out, err, env }: 
           r.overdueNow,
         ].map(String),
       );
-      const c = report.ccpa7102;
+      const rightRows = (section: string, rights: Record<string, RightFigures>) =>
+        Object.entries(rights).map(([right, f]) =>
+          [section, right, f.received, f.complied, f.denied, f.deniedUnverifiable, f.pending, f.medianDays ?? '–', f.meanDays ?? '–'].map(
+            String,
+          ),
+        );
       out(
         [
           ...formatTable(header, rows, [2, 3, 4, 5, 6, 7, 8]),
           '',
-          'CCPA §7102 (received / complied / denied / median days):',
-          ...(['know', 'delete', 'correct', 'optOut'] as const).map(
-            (k) => `  ${k.padEnd(8)} ${c[k].received} / ${c[k].complied} / ${c[k].denied} / ${c[k].medianDays ?? '–'}`,
+          'Per right (CCPA §7102: CCPA requests only; GDPR and policy apart):',
+          ...formatTable(
+            ['SECTION', 'RIGHT', 'RECEIVED', 'COMPLIED', 'DENIED', 'UNVERIFIABLE', 'PENDING', 'MEDIAN DAYS', 'MEAN DAYS'],
+            [
+              ...rightRows('ccpa7102', report.ccpa7102),
+              ...rightRows('gdpr', report.otherJurisdictions.gdpr),
+              ...rightRows('policy', report.otherJurisdictions.policy),
+            ],
+            [2, 3, 4, 5, 6, 7, 8],
           ),
+          '',
+          ...report.notes.map((n) => `  ${n}`),
         ].join('\n'),
       );
     });

@@ -91,7 +91,9 @@ describe('deadline clock', () => {
       assert.equal(denied.statusCode, 200, denied.body);
       const denial = await stack.smtp.waitFor((m) => m.text.includes(d) && /declined/.test(m.subject));
       assert.match(denial.text, /excessive/);
-      assert.match(denial.text, /supervisory authority/);
+      // a policy request: the neutral recourse, no authority of a law it is not answered under
+      assert.match(denial.text, /reply to this email and we will look into it/);
+      assert.doesNotMatch(denial.text, /supervisory authority/);
 
       // day 5: extend B to day 60, with a reason; unlawful extensions are refused
       await sleepUntil(t0, 5);
