@@ -179,6 +179,13 @@ export function createActivities(deps: ActivityDeps) {
           rows: o.changes.reduce((n, c) => n + c.rows, 0),
         }))
         .filter((c) => c.fields.length && deps.dataMap.node(c.target).kind !== 'http');
+      const leftAlone = outcomes
+        .filter((o) => o.skipped?.length)
+        .map((o) => ({
+          place: `${o.store} ${o.collection}`.replace(/_/g, ' '),
+          fields: [...new Set(o.skipped!.map((s) => s.field))],
+          reasons: [...new Set(o.skipped!.map((s) => s.reason))],
+        }));
       const processorsTold = outcomes
         .filter((o) => deps.dataMap.node(o).kind === 'http' && o.changes.some((c) => c.rows > 0))
         .map((o) => placeName(deps, o));
@@ -187,7 +194,7 @@ export function createActivities(deps: ActivityDeps) {
         requestId,
         kind: 'correction_done',
         to: request.subjectEmail,
-        ...correctionDoneMail({ requestId, changes, processorsTold, notIncluded: notCovered(deps, 'correction') }),
+        ...correctionDoneMail({ requestId, changes, leftAlone, processorsTold, notIncluded: notCovered(deps, 'correction') }),
       });
     },
 

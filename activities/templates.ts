@@ -203,15 +203,26 @@ export function denialMail(p: { requestId: string; reason: string; details: stri
 export function correctionDoneMail(p: {
   requestId: string;
   changes: { place: string; fields: string[]; rows: number }[];
+  /** Masked values and restricted records the correction did not rewrite (GDPR Art. 18(2)). */
+  leftAlone?: { place: string; fields: string[]; reasons: ('masked' | 'restricted')[] }[];
   processorsTold: string[];
   notIncluded: NotCovered[];
 }) {
   const lines = [`Your correction request ${p.requestId} has been carried out.`, ''];
+  const leftAlone = p.leftAlone ?? [];
   if (p.changes.length) {
     lines.push('We corrected:');
     p.changes.forEach((c) => lines.push(`  - ${c.place}: ${c.fields.join(', ')}${c.rows ? ` (${c.rows} records)` : ''}`));
-  } else {
+  } else if (!leftAlone.length) {
     lines.push('The data we hold already matched what you asked for; nothing needed to change.');
+  } else {
+    lines.push('Nothing we still use needed to change.');
+  }
+  if (leftAlone.length) {
+    lines.push('', 'We did not change these records, which we only keep, restricted, for a legal obligation (GDPR Art. 18(2)):');
+    const why = (r: 'masked' | 'restricted') =>
+      r === 'masked' ? 'the value was already made unreadable when your data was deleted' : 'the records are restricted to that obligation';
+    leftAlone.forEach((k) => lines.push(`  - ${k.place}: ${k.fields.join(', ')} (${k.reasons.map(why).join('; ')})`));
   }
   if (p.processorsTold.length)
     lines.push('', `We have also told these service providers, who process your data for us: ${p.processorsTold.join(', ')}.`);

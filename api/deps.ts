@@ -17,6 +17,7 @@ export interface ApiDeps {
     | 'WORKFLOW_START_TIMEOUT_MS'
     | 'SIGNING_SECRET'
     | 'AUDIT_ANCHOR_SECRET'
+    | 'AUDIT_HASH_SECRET'
     | 'RESPONSE_DAYS'
     | 'VERIFICATION_TTL_HOURS'
     | 'PUBLIC_BASE_URL'

@@ -36,16 +36,23 @@ export const RetentionSpec = z
 
 const MaskSpec = z.record(Identifier, z.enum(['hash', 'null', 'redact']));
 
+/**
+ * Masked values and restricted rows are final: a correction leaves them alone (GDPR Art. 18(2)).
+ * `true` lets a correction rewrite them, the new value masked the same way.
+ */
+const CorrectRetained = z.boolean().default(false);
+
 /** What deletion does to a collection: one shape per action, so each carries exactly what it needs. */
 export const ErasureSpec = z.discriminatedUnion('action', [
   z.object({ action: z.literal('delete') }).strict(),
-  z.object({ action: z.literal('mask'), mask: MaskSpec }).strict(),
+  z.object({ action: z.literal('mask'), mask: MaskSpec, correctRetained: CorrectRetained }).strict(),
   z
     .object({
       action: z.literal('retain'),
       mask: MaskSpec.optional(),
       /** A timestamp column set to the row's expiry; non-null marks the row restricted. */
       restrictColumn: Identifier.optional(),
+      correctRetained: CorrectRetained,
     })
     .strict(),
   z

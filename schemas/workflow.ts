@@ -210,5 +210,15 @@ export interface SweepResult {
 export interface CorrectionOutcome {
   store: string;
   collection: string;
-  changes: { field: string; column: string; rows: number; oldSha256: string[]; newSha256: string }[];
+  /** Field names and keyed hashes (lib/keyed-hash.ts) of old and new values: never the values. */
+  changes: { field: string; column: string; rows: number; oldHash: string[]; newHash: string }[];
+  /** Rows left alone: a masked value or a restricted (retained) row is final (GDPR Art. 18(2)) unless the map allows it. */
+  skipped?: CorrectionSkip[];
+}
+
+export interface CorrectionSkip {
+  field: string;
+  column: string;
+  rows: number;
+  reason: 'masked' | 'restricted';
 }

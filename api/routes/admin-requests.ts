@@ -84,8 +84,11 @@ const CorrectionOutcomeView = z.object({
   store: z.string(),
   collection: z.string(),
   changes: z.array(
-    z.object({ field: z.string(), column: z.string(), rows: z.number(), oldSha256: z.array(z.string()), newSha256: z.string() }),
+    z.object({ field: z.string(), column: z.string(), rows: z.number(), oldHash: z.array(z.string()), newHash: z.string() }),
   ),
+  skipped: z
+    .array(z.object({ field: z.string(), column: z.string(), rows: z.number(), reason: z.enum(['masked', 'restricted']) }))
+    .optional(),
 }) satisfies z.ZodType<CorrectionOutcome>;
 
 const RequestDetail = AdminRequestView.extend({
