@@ -3,6 +3,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { Identifier, IsoDuration, placeholders as placeholdersOf } from './datamap-common';
 import { HttpStore, httpStoreIssues } from './datamap-http';
+import { CategoryPattern } from './disclosure';
 export { S3ErasureSpec, S3Store } from './datamap-s3';
 export { placeholders as placeholdersOf } from './datamap-common';
 import { S3Store } from './datamap-s3';
@@ -22,6 +23,8 @@ export const FieldSpec = z
   .object({
     category: z.string().min(1),
     correctable: z.boolean().default(false),
+    /** false: never in an access or export archive; true: disclosed even if its category is never disclosed (schemas/disclosure.ts). */
+    disclose: z.boolean().optional(),
     description: z.string().optional(),
   })
   .strict();
@@ -167,6 +170,8 @@ export const isSqlKind = (kind: StoreKind): kind is SqlKind => kind in SQL_KINDS
 export const DataMap = z
   .object({
     identities: z.array(Identifier).min(1),
+    /** Categories never disclosed in an archive, besides the defaults (credentials, secrets, security questions). */
+    neverDisclosed: z.array(CategoryPattern).default([]),
     stores: z.record(Identifier, Store),
   })
   .strict()

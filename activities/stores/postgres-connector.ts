@@ -19,10 +19,10 @@ import { sqlConnector, type SqlBackend } from './sql-connector';
 export const postgresBackend: SqlBackend<'postgres'> = {
   distinctValues: (entry, preds, columns) => distinctValues(storePool(entry.url), entry, preds, columns),
 
-  async exportRows(entry, preds, sink, names) {
+  async exportRows(entry, preds, sink, names, omit) {
     const pool = storePool(entry.url);
-    const files = await exportCollectionFiles(pool, entry, preds, sink, names);
-    return { ...files, sample: await sampleRows(pool, entry, preds, REPORT_SAMPLE_RECORDS) };
+    const files = await exportCollectionFiles(pool, entry, preds, sink, names, omit);
+    return { ...files, sample: await sampleRows(pool, entry, preds, REPORT_SAMPLE_RECORDS, omit) };
   },
 
   countRows: (entry, preds) => countSubjectRows(storePool(entry.url), entry, preds),

@@ -3,6 +3,7 @@
 // here once; each kind (PostgreSQL, MySQL) supplies the statements as a SqlBackend.
 import { auditHashSecret, keyedHash } from '../../lib/keyed-hash';
 import { fieldHolds, type MaskSpec } from '../../schemas/datamap';
+import { withheldFields } from '../../schemas/disclosure';
 import type { CollectionEntry, CollectionOf, SqlKind } from '../../schemas/datamap-graph';
 import type { CorrectionSkip, FileDigest } from '../../schemas/workflow';
 import type { ReadSink } from '../staging';
@@ -33,8 +34,14 @@ export interface SweepStats extends BatchStats {
 export interface SqlBackend<K extends SqlKind> {
   /** Distinct values (as text) of `columns` in the subject's rows, NULLs left out. */
   distinctValues(entry: CollectionOf<K>, preds: Predicate[], columns: string[]): Promise<Record<string, string[]>>;
-  /** Streams the subject's rows in key order into `names.json` (a JSON array) and `names.csv`, from one snapshot. */
-  exportRows(entry: CollectionOf<K>, preds: Predicate[], sink: ReadSink, names: { json: string; csv: string }): Promise<ExportedRows>;
+  /** Streams the subject's rows in key order into `names.json` (a JSON array) and `names.csv`, from one snapshot, without the `omit` columns. */
+  exportRows(
+    entry: CollectionOf<K>,
+    preds: Predicate[],
+    sink: ReadSink,
+    names: { json: string; csv: string },
+    omit: readonly string[],
+  ): Promise<ExportedRows>;
   countRows(entry: CollectionOf<K>, preds: Predicate[]): Promise<number>;
   /** Subject rows whose masked fields still hold a value that is not masked (must be 0). */
   countUnmasked(entry: CollectionOf<K>, preds: Predicate[], mask: MaskSpec | undefined): Promise<number>;
@@ -88,7 +95,9 @@ export function sqlConnector(db: SqlBackend<SqlKind>): Connector<CollectionEntry
     async read(ctx, sink) {
       const { entry, preds } = await open(ctx);
       const base = `data/${entry.store}/${entry.collection}`;
-      const out = await db.exportRows(entry, preds, sink, { json: `${base}.json`, csv: `${base}.csv` });
+      // never disclosed: credentials, secrets (schemas/disclosure.ts); the manifest names them
+      const omit = withheldFields(entry.spec.fields, ctx.deps.dataMap.source.neverDisclosed).map((w) => w.field);
+      const out = await db.exportRows(entry, preds, sink, { json: `${base}.json`, csv: `${base}.csv` }, omit);
       await sink.sample(out.sample);
       return { rows: out.rows, unit: 'rows', files: [out.json, out.csv] };
     },
