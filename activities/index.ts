@@ -36,6 +36,7 @@ import { correctionTargets, correctTarget } from './correct';
 import { applyExtension, escalateOverdue, sendDeadlineReminder, sendDenialNotice } from './deadline';
 import { recordSweep, sweepCollection, sweepExports, sweepTargets } from './sweep';
 import { anchorAuditChain, expireRecords } from './record-keeping';
+import { eraseSubjectInboxMail } from './inbox-mail';
 import { classifyDataStepFailures } from './failures';
 import { alertNeedsAttention, recordNeedsAttention, recordRetry } from './attention';
 
@@ -162,6 +163,7 @@ export function createActivities(deps: ActivityDeps) {
     packageExport: (requestId: string, results: CollectionExportResult[]) => withHeartbeat(() => packageExport(deps, requestId, results)),
 
     eraseTarget: (requestId: string, target: Target) => withHeartbeat(() => eraseTarget(deps, requestId, target)),
+    eraseSubjectInboxMail: (requestId: string) => eraseSubjectInboxMail(deps, requestId),
     purgeTarget: (requestId: string, target: Target) => withHeartbeat(() => purgeTarget(deps, requestId, target)),
     openManualTask: (requestId: string, store: string, operation: ManualOperation) => openManualTask(deps, requestId, store, operation),
     recordManualTaskDone: (requestId: string, done: ManualTaskCompletion) => recordManualTaskDone(deps, requestId, done),

@@ -86,7 +86,13 @@ export async function receiveMail(deps: ApiDeps, raw: Buffer, source: InboxSourc
     requestId: requestId ?? null,
     actor: `inbox:${source}`,
     action: AUDIT_ACTIONS.inboxReceived,
-    details: { inboxId: id, status, classifiedAs: cls.type, matched: cls.matched, messageIdHash: keyedHash(auditHashSecret(deps.config), messageId) },
+    details: {
+      inboxId: id,
+      status,
+      classifiedAs: cls.type,
+      matched: cls.matched,
+      messageIdHash: keyedHash(auditHashSecret(deps.config), messageId),
+    },
   });
   return { id, status, duplicate: false, requestId };
 }

@@ -35,6 +35,7 @@ export const AUDIT_ACTIONS = {
   inboxReceived: 'inbox.received',
   inboxClassified: 'inbox.classified',
   inboxRejected: 'inbox.rejected',
+  inboxErased: 'inbox.erased',
 } as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[keyof typeof AUDIT_ACTIONS];

@@ -327,6 +327,8 @@ async function runDeletion(
   // Children before the collections they reference: a level starts when the one before is done.
   for (const level of work.levels)
     outcomes.push(...(await Promise.all(level.map((t) => eraseOne(requestId, t, progressOf(t), manual, guard)))));
+  // the subject's mail to privacy@ is personal data too: its raw body goes, its record stays
+  await steps.eraseSubjectInboxMail(requestId);
 
   const purges = outcomes.filter((o) => o.action === 'purge' && o.purgeAfter);
   const now = new Date(Date.now()); // workflow time: deterministic

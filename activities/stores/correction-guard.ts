@@ -26,7 +26,12 @@ export interface ColumnCorrection {
 export function maskedValue(how: 'hash' | 'null' | 'redact', value: string, salt: string): string | null {
   if (how === 'null') return null;
   if (how === 'redact') return REDACTED;
-  return MASK_PREFIX + createHash('sha256').update(salt + value, 'utf8').digest('hex');
+  return (
+    MASK_PREFIX +
+    createHash('sha256')
+      .update(salt + value, 'utf8')
+      .digest('hex')
+  );
 }
 
 /** The guard of `column` under a collection's erasure spec, for a correction to `value`. */

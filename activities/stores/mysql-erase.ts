@@ -296,7 +296,11 @@ export async function correctColumn(
   const isProtected = `(${masked} OR ${restricted})`;
   const rewrite = async (scope: string, to: string | null) => {
     const w = and(subjectWhere(table, preds), { sql: `${scope} AND NOT (${exactText(c)} <=> ?)`, params: [to] });
-    const old = await select<{ v: string | null }>(table, `SELECT DISTINCT CAST(${c} AS CHAR) AS v FROM ${table.ref} WHERE ${w.sql}`, w.params);
+    const old = await select<{ v: string | null }>(
+      table,
+      `SELECT DISTINCT CAST(${c} AS CHAR) AS v FROM ${table.ref} WHERE ${w.sql}`,
+      w.params,
+    );
     const rows = await write(table, `UPDATE ${table.ref} SET ${c} = ? WHERE ${w.sql}`, [to, ...w.params]);
     return { rows, old: old.map((o) => o.v ?? '') };
   };

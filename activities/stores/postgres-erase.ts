@@ -261,7 +261,10 @@ export async function correctSubjectColumn(
   const isProtected = `(${masked} OR ${restricted})`;
   const rewrite = async (scope: string, to: string | null) => {
     const where = `${w.sql} AND ${scope} AND ${col} IS DISTINCT FROM $1`;
-    const old = await pool.query<{ v: string | null }>(`SELECT DISTINCT ${col}::text AS v FROM ${table} t WHERE ${where}`, [to, ...w.params]);
+    const old = await pool.query<{ v: string | null }>(`SELECT DISTINCT ${col}::text AS v FROM ${table} t WHERE ${where}`, [
+      to,
+      ...w.params,
+    ]);
     const r = await pool.query(`UPDATE ${table} t SET ${q(column)} = $1 WHERE ${where}`, [to, ...w.params]);
     return { rows: r.rowCount ?? 0, old: old.rows.map((o) => o.v ?? '') };
   };

@@ -59,7 +59,13 @@ export interface SqlBackend<K extends SqlKind> {
    * Sets `column` to `value` where it differs, except in masked values and restricted rows (`guard`),
    * which get `guard.rewriteAs` when set and are otherwise left alone and counted.
    */
-  correctColumn(entry: CollectionOf<K>, preds: Predicate[], column: string, value: string, guard: CorrectionGuard): Promise<ColumnCorrection>;
+  correctColumn(
+    entry: CollectionOf<K>,
+    preds: Predicate[],
+    column: string,
+    value: string,
+    guard: CorrectionGuard,
+  ): Promise<ColumnCorrection>;
   /** Deletes rows whose `column` is older than `age` (oldest first, in batches), skipping rows of `held` subjects. */
   sweepExpired(entry: CollectionOf<K>, held: Predicate[], column: string, age: string): Promise<SweepStats>;
   /** At worker start: the table, columns and privileges `needs` names that the live store lacks, one sentence each. */

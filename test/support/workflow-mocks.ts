@@ -44,6 +44,7 @@ const defaults: Partial<DsarActivities> = {
   sendExportLink: async () => {},
   eraseTarget: async (_id, t) => erased(t),
   sendDeletionNotice: async () => {},
+  eraseSubjectInboxMail: async () => ({ erased: 0 }),
   openManualTask: async () => {},
   recordManualTaskDone: async (_id, done) => erased(target('manual_task', 'manual', done.store), { action: 'manual' }),
   sendDeadlineReminder: async () => {},
