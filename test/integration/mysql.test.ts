@@ -12,6 +12,7 @@ import { connectorFor } from '../../activities/stores/registry';
 import { persistedSubject, resolvedSubject } from '../../activities/subject';
 import type { Manifest } from '../../activities/manifest';
 import { maskingSalt } from '../../activities/stores/masking';
+import { auditHashSecret, keyedHash } from '../../lib/keyed-hash';
 import { stateQuery } from '../../schemas/contract';
 import { addIsoDuration } from '../../schemas/duration';
 import type { PlanEntry, SweepResult } from '../../schemas/workflow';
@@ -246,7 +247,8 @@ describe('a MySQL store (MariaDB) answers every request', () => {
       [body.id],
     );
     const change = audit.flatMap((a) => a.details.changes).find((x: { column: string }) => x.column === 'name');
-    assert.deepEqual(change, { field: 'name', column: 'name', rows: 1, oldSha256: [sha256('Carol Diaz')], newSha256: sha256(newName) });
+    const keyed = (v: string) => keyedHash(auditHashSecret(stack.config), v);
+    assert.deepEqual(change, { field: 'name', column: 'name', rows: 1, oldHash: [keyed('Carol Diaz')], newHash: keyed(newName) });
     assert.ok(!JSON.stringify(audit).includes('Carol'), 'no values in the audit');
   });
 
