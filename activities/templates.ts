@@ -1,6 +1,6 @@
 // The words the subject reads. Plain text first: it survives every mail client.
 import type { RequestType } from '../schemas/request';
-import type { Attention } from '../schemas/workflow';
+import type { Attention, CorrectionSkipReason } from '../schemas/workflow';
 
 const TYPE_PHRASE: Record<RequestType, string> = {
   access: 'a copy of the personal data we hold about you (right of access)',
@@ -204,7 +204,7 @@ export function correctionDoneMail(p: {
   requestId: string;
   changes: { place: string; fields: string[]; rows: number }[];
   /** Masked values and restricted records the correction did not rewrite (GDPR Art. 18(2)). */
-  leftAlone?: { place: string; fields: string[]; reasons: ('masked' | 'restricted')[] }[];
+  leftAlone?: { place: string; fields: string[]; reasons: CorrectionSkipReason[] }[];
   processorsTold: string[];
   notIncluded: NotCovered[];
 }) {
@@ -219,10 +219,16 @@ export function correctionDoneMail(p: {
     lines.push('Nothing we still use needed to change.');
   }
   if (leftAlone.length) {
-    lines.push('', 'We did not change these records, which we only keep, restricted, for a legal obligation (GDPR Art. 18(2)):');
-    const why = (r: 'masked' | 'restricted') =>
-      r === 'masked' ? 'the value was already made unreadable when your data was deleted' : 'the records are restricted to that obligation';
-    leftAlone.forEach((k) => lines.push(`  - ${k.place}: ${k.fields.join(', ')} (${k.reasons.map(why).join('; ')})`));
+    lines.push(
+      '',
+      'We did not change these records, which are kept only until they are erased or, restricted, for a legal obligation (GDPR Art. 18(2)):',
+    );
+    const why: Record<CorrectionSkipReason, string> = {
+      masked: 'the value was already made unreadable when your data was deleted',
+      restricted: 'the records are restricted to that obligation',
+      awaiting_purge: 'the account is deactivated and will be erased when its deletion completes',
+    };
+    leftAlone.forEach((k) => lines.push(`  - ${k.place}: ${k.fields.join(', ')} (${k.reasons.map((r) => why[r]).join('; ')})`));
   }
   if (p.processorsTold.length)
     lines.push('', `We have also told these service providers, who process your data for us: ${p.processorsTold.join(', ')}.`);

@@ -216,9 +216,13 @@ export interface CorrectionOutcome {
   skipped?: CorrectionSkip[];
 }
 
+export const CORRECTION_SKIP_REASONS = ['masked', 'restricted', 'awaiting_purge'] as const;
+export type CorrectionSkipReason = (typeof CORRECTION_SKIP_REASONS)[number];
+
 export interface CorrectionSkip {
   field: string;
   column: string;
   rows: number;
-  reason: 'masked' | 'restricted';
+  /** masked: a value erasure masked; restricted: a retained row; awaiting_purge: a row deactivated for its purge. */
+  reason: CorrectionSkipReason;
 }

@@ -216,8 +216,8 @@ export function sqlConnector(db: SqlBackend<SqlKind>): Connector<CollectionEntry
           const guard = correctionGuard(entry.spec.onErasure, column, value, salt);
           const r = await db.correctColumn(entry, preds, column, value, guard);
           changes.push({ field, column, rows: r.rows, oldHash: r.old.map((o) => keyedHash(secret, o)), newHash: keyedHash(secret, value) });
-          for (const reason of ['masked', 'restricted'] as const)
-            if (r.skipped[reason]) skipped.push({ field, column, rows: r.skipped[reason], reason });
+          if (r.skipped.masked) skipped.push({ field, column, rows: r.skipped.masked, reason: 'masked' });
+          if (r.skipped.restricted) skipped.push({ field, column, rows: r.skipped.restricted, reason: guard.restrictedAs ?? 'restricted' });
         }
       }
       return { ...targetOf(entry), changes, ...(skipped.length ? { skipped } : {}) };

@@ -15,6 +15,7 @@ import { listManualUploads, saveManualUpload } from '../../records/manual-upload
 import { AUDIT_ACTIONS } from '../../schemas/audit-actions';
 import { completeManualTaskUpdate, denyUpdate, extendUpdate, retryUpdate } from '../../schemas/contract';
 import {
+  CORRECTION_SKIP_REASONS,
   DENIAL_REASONS,
   MANUAL_TASK_OUTCOMES,
   type CorrectionOutcome,
@@ -87,7 +88,7 @@ const CorrectionOutcomeView = z.object({
     z.object({ field: z.string(), column: z.string(), rows: z.number(), oldHash: z.array(z.string()), newHash: z.string() }),
   ),
   skipped: z
-    .array(z.object({ field: z.string(), column: z.string(), rows: z.number(), reason: z.enum(['masked', 'restricted']) }))
+    .array(z.object({ field: z.string(), column: z.string(), rows: z.number(), reason: z.enum(CORRECTION_SKIP_REASONS) }))
     .optional(),
 }) satisfies z.ZodType<CorrectionOutcome>;
 

@@ -96,7 +96,7 @@ describe('what is never disclosed', () => {
 });
 
 describe('masks and restrictions are final', () => {
-  test('GDPR Art. 18(2): a correction after a deletion never writes clear text into masked or restricted billing rows', async () => {
+  test('GDPR Art. 18(2): a correction after a deletion never writes clear text into masked or restricted billing rows, nor into the account awaiting its purge', async () => {
     const email = 'carol@example.com';
     const id = await accountId(email);
     const deletion = await submitAndVerify(stack, 'deletion', email);
@@ -118,6 +118,8 @@ describe('masks and restrictions are final', () => {
     await waitForStatus(stack, body.id, 'completed');
 
     assert.deepEqual(await billing(), retained, 'the retained rows are exactly as the deletion left them');
+    const { rows: account } = await stack.db.appDb.query('SELECT email, name FROM accounts WHERE id = $1', [id]);
+    assert.deepEqual(account, [{ email, name: 'Carol Diaz' }], 'the deactivated account keeps the address its purge will find it by');
     const detail = (await stack.app.inject({ method: 'GET', url: `/v1/admin/requests/${body.id}`, headers: admin })).json();
     const billingOutcome = detail.corrections.find((c: { collection: string }) => c.collection === 'billing_records');
     assert.deepEqual(
@@ -131,10 +133,16 @@ describe('masks and restrictions are final', () => {
       billingOutcome.changes.every((c: { rows: number }) => c.rows === 0),
       'no billing row changed',
     );
+    const accountsOutcome = detail.corrections.find((c: { collection: string }) => c.collection === 'accounts');
+    assert.deepEqual(accountsOutcome.skipped.map((s: { column: string; reason: string }) => [s.column, s.reason]).sort(), [
+      ['email', 'awaiting_purge'],
+      ['name', 'awaiting_purge'],
+    ]);
     const done = await stack.smtp.waitFor((m) => m.text.includes(body.id) && /corrected/.test(m.subject));
     assert.match(done.text, /We did not change these records[^\n]*Art\. 18\(2\)/);
     assert.match(done.text, /app db billing records: email, name \(the records are restricted to that obligation\)/);
-    assert.doesNotMatch(done.text, /We corrected:\n[^\n]*billing records/, 'billing is not claimed as corrected');
+    assert.match(done.text, /app db accounts: email, name \(the account is deactivated and will be erased when its deletion completes\)/);
+    assert.doesNotMatch(done.text, /We corrected:/, 'nothing is claimed as corrected');
   });
 
   test('GDPR Art. 18(2): with correctRetained the map allows it, and the new value is masked again', async () => {
