@@ -7,8 +7,8 @@ import { loadRequest, markOverdue, recordDenialReason, recordExtension } from '.
 import type { ActivityDeps } from './deps';
 import { sendOnce } from './email';
 import { denialMail, extensionMail, overdueMail, reminderMail } from './templates';
-import { sha256Hex } from '../lib/hash';
 import { noticeLawOf } from './notice-facts';
+import { auditHashSecret, keyedHash } from '../lib/keyed-hash';
 
 export async function sendDeadlineReminder(deps: ActivityDeps, requestId: string, dueAt: string): Promise<void> {
   const r = await loadRequest(deps.engineDb, requestId);
@@ -62,7 +62,7 @@ export async function applyExtension(deps: ActivityDeps, requestId: string, ext:
     requestId,
     actor: `admin:${ext.by}`,
     action: AUDIT_ACTIONS.requestExtended,
-    details: { newDueAt: ext.newDueAt, reasonSha256: sha256Hex(ext.reason), noticeSent: true },
+    details: { newDueAt: ext.newDueAt, reasonHash: keyedHash(auditHashSecret(deps.config), ext.reason), noticeSent: true },
   });
 }
 

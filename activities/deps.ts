@@ -21,6 +21,7 @@ export interface ActivityDeps {
     | 'PUBLIC_BASE_URL'
     | 'SIGNING_SECRET'
     | 'AUDIT_ANCHOR_SECRET'
+    | 'AUDIT_HASH_SECRET'
     | 'EXPORT_DIR'
     | 'EXPORT_LINK_TTL_DAYS'
     | 'VERIFICATION_TTL_HOURS'

@@ -70,14 +70,22 @@ export async function packageExport(deps: ActivityDeps, requestId: string, resul
   const request = await loadRequest(db, requestId);
   const type = request.type === 'access' ? 'access' : 'export';
   const notIncluded = notIncludedFor(deps, type);
+  const collections = results.map((r) => manifestEntry(deps.dataMap, r));
+  const withheld = collections.flatMap((c) => c.withheld.map((w) => ({ store: c.store, collection: c.collection, ...w })));
   const manifest: Manifest = {
     format: 'dsar-engine/export@2',
     requestId,
     requestType: request.type,
     generatedAt: new Date().toISOString(),
-    totals: { collections: results.length, rows: results.reduce((n, r) => n + r.rows, 0), notIncluded: notIncluded.length },
-    collections: results.map((r) => manifestEntry(deps.dataMap, r)),
+    totals: {
+      collections: results.length,
+      rows: results.reduce((n, r) => n + r.rows, 0),
+      notIncluded: notIncluded.length,
+      withheld: withheld.length,
+    },
+    collections,
     notIncluded,
+    withheld,
   };
 
   const finalPath = archivePath(deps, requestId);

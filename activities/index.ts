@@ -43,6 +43,7 @@ import { correctionTargets, correctTarget } from './correct';
 import { applyExtension, escalateOverdue, sendDeadlineReminder, sendDenialNotice } from './deadline';
 import { recordSweep, sweepCollection, sweepExports, sweepTargets } from './sweep';
 import { anchorAuditChain, expireRecords } from './record-keeping';
+import { eraseSubjectInboxMail } from './inbox-mail';
 import { classifyDataStepFailures } from './failures';
 import { alertNeedsAttention, recordNeedsAttention, recordRetry } from './attention';
 import { holdOnRequest, keepResolvedUnderHolds, resolveHoldIdentities, sendHoldNotice } from './legal-holds';
@@ -170,6 +171,7 @@ export function createActivities(deps: ActivityDeps) {
     packageExport: (requestId: string, results: CollectionExportResult[]) => withHeartbeat(() => packageExport(deps, requestId, results)),
 
     eraseTarget: (requestId: string, target: Target) => withHeartbeat(() => eraseTarget(deps, requestId, target)),
+    eraseSubjectInboxMail: (requestId: string) => eraseSubjectInboxMail(deps, requestId),
     purgeTarget: (requestId: string, target: Target) => withHeartbeat(() => purgeTarget(deps, requestId, target)),
     openManualTask: (requestId: string, store: string, operation: ManualOperation) => openManualTask(deps, requestId, store, operation),
     recordManualTaskDone: (requestId: string, done: ManualTaskCompletion) => recordManualTaskDone(deps, requestId, done),
@@ -187,13 +189,20 @@ export function createActivities(deps: ActivityDeps) {
           rows: o.changes.reduce((n, c) => n + c.rows, 0),
         }))
         .filter((c) => c.fields.length && deps.dataMap.node(c.target).kind !== 'http');
+      const leftAlone = outcomes
+        .filter((o) => o.skipped?.length)
+        .map((o) => ({
+          place: `${o.store} ${o.collection}`.replace(/_/g, ' '),
+          fields: [...new Set(o.skipped!.map((s) => s.field))],
+          reasons: [...new Set(o.skipped!.map((s) => s.reason))],
+        }));
       const processorsTold = processorsToldOfCorrection(deps, outcomes);
       await sendOnce(db, deps.mailer, from, {
         key: `${requestId}:correction-done`,
         requestId,
         kind: 'correction_done',
         to: request.subjectEmail,
-        ...correctionDoneMail({ requestId, changes, processorsTold, notIncluded: notCovered(deps, 'correction') }),
+        ...correctionDoneMail({ requestId, changes, leftAlone, processorsTold, notIncluded: notCovered(deps, 'correction') }),
       });
     },
 

@@ -4,6 +4,7 @@
 import { isCollection, type CollectionEntry, type CompiledDataMap, type Node } from '../schemas/datamap-graph';
 import { describeIsoDuration } from '../schemas/duration';
 import type { CollectionExportResult, NotIncludedEntry, RecordUnit } from '../schemas/workflow';
+import { withheldFields, type WithheldField } from '../schemas/disclosure';
 
 export interface ManifestCollection {
   store: string;
@@ -21,6 +22,8 @@ export interface ManifestCollection {
   unit: RecordUnit;
   note?: string;
   files: { name: string; bytes: number; sha256: string }[];
+  /** Fields held here that the files leave out (credentials, secrets), with why; never their values. */
+  withheld: WithheldField[];
 }
 
 export interface Manifest {
@@ -28,8 +31,10 @@ export interface Manifest {
   requestId: string;
   requestType: string;
   generatedAt: string;
-  totals: { collections: number; rows: number; notIncluded: number };
+  totals: { collections: number; rows: number; notIncluded: number; withheld: number };
   collections: ManifestCollection[];
+  /** Every field left out of the archive's files, where and why (schemas/disclosure.ts). */
+  withheld: (WithheldField & { store: string; collection: string })[];
   /** Places the data map names that this archive does not cover, and why. */
   notIncluded: NotIncludedEntry[];
 }
@@ -83,5 +88,6 @@ export function manifestEntry(map: CompiledDataMap, result: CollectionExportResu
     unit: result.unit,
     note: result.note,
     files: result.files.map((f) => ({ name: f.name, bytes: f.bytes, sha256: f.sha256 })),
+    withheld: isCollection(node) ? withheldFields(node.spec.fields, map.source.neverDisclosed) : [],
   };
 }

@@ -10,6 +10,7 @@ import { deleteVerificationAttemptsBefore } from '../records/verification-attemp
 import { writeAuditAnchor } from '../records/audit-anchors';
 import { auditAnchorSecret } from '../lib/audit-anchor';
 import type { ActivityDeps } from './deps';
+import { eraseExpiredInboxMail } from './inbox-mail';
 
 /** Requests removed per transaction. */
 const EXPIRY_BATCH = 1000;
@@ -21,6 +22,7 @@ export async function expireRecords(deps: ActivityDeps, runId: string): Promise<
   // Failed verification attempts count only while a code can be used (and an hour per address).
   const attemptHours = deps.config.VERIFICATION_TTL_HOURS + 1;
   const attempts = await deleteVerificationAttemptsBefore(deps.engineDb, attemptHours);
+  const inboxMail = await eraseExpiredInboxMail(deps);
   return [
     {
       store: 'engine',
@@ -48,6 +50,17 @@ export async function expireRecords(deps: ActivityDeps, runId: string): Promise<
       rule: 'retention',
       olderThan: `PT${attemptHours}H`,
       deleted: attempts,
+      heldSkipped: 0,
+      statements: 0,
+      longestStatementMs: 0,
+    },
+    {
+      // the raw mail, sender and subject line are erased; the record of the mail stays
+      store: 'engine',
+      collection: 'inbox_messages',
+      rule: 'retention',
+      olderThan: `P${months}M`,
+      deleted: inboxMail,
       heldSkipped: 0,
       statements: 0,
       longestStatementMs: 0,

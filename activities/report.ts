@@ -41,11 +41,16 @@ ${table}${more}</section>`;
         .map((n) => `<li><strong>${esc(n.store)}</strong>: ${esc(n.reason)}.</li>`)
         .join('')}</ul><p>Ask us about them by replying to our mail.</p></section>`
     : '';
+  const withheld = manifest.withheld?.length
+    ? `<section><h2>Not disclosed</h2><p>We hold these fields but do not disclose them, so that no one who obtains this copy can use them to reach your account:</p><ul>${manifest.withheld
+        .map((w) => `<li><strong>${esc(w.field)}</strong> in ${esc(w.collection)} (${esc(w.category)}): ${esc(w.reason)}.</li>`)
+        .join('')}</ul></section>`
+    : '';
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Your personal data</title>
 <style>body{font-family:system-ui,sans-serif;max-width:70rem;margin:2rem auto;padding:0 1rem}table{border-collapse:collapse;font-size:.85rem}td,th{border:1px solid #ccc;padding:.2rem .4rem;text-align:left}dt{font-weight:600}</style></head>
 <body><h1>Your personal data</h1>
 <p>Request ${esc(manifest.requestId)}, generated ${esc(manifest.generatedAt)}. ${manifest.totals.rows} records in ${manifest.totals.collections} places.
 Up to ${sampleLimit} records are shown per place; the complete data is in the files of this archive (listed in manifest.json).</p>
 <p>${esc(rightsSentence)}</p>
-${missing}${sections.join('\n')}</body></html>`;
+${missing}${withheld}${sections.join('\n')}</body></html>`;
 }

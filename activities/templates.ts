@@ -1,6 +1,6 @@
 // The words the subject reads. Plain text first: it survives every mail client.
 import type { RequestType } from '../schemas/request';
-import type { Attention } from '../schemas/workflow';
+import type { Attention, CorrectionSkipReason } from '../schemas/workflow';
 import type { Jurisdiction } from '../schemas/deadline';
 import { processorSentence, recourseSentence, unverifiedRecourseLines, type NoticeSettings } from './notice-sentences';
 
@@ -253,15 +253,32 @@ export function denialMail(p: { requestId: string; reason: string; details: stri
 export function correctionDoneMail(p: {
   requestId: string;
   changes: { place: string; fields: string[]; rows: number }[];
+  /** Masked values and restricted records the correction did not rewrite (GDPR Art. 18(2)). */
+  leftAlone?: { place: string; fields: string[]; reasons: CorrectionSkipReason[] }[];
   processorsTold: string[];
   notIncluded: NotCovered[];
 }) {
   const lines = [`Your correction request ${p.requestId} has been carried out.`, ''];
+  const leftAlone = p.leftAlone ?? [];
   if (p.changes.length) {
     lines.push('We corrected:');
     p.changes.forEach((c) => lines.push(`  - ${c.place}: ${c.fields.join(', ')}${c.rows ? ` (${c.rows} records)` : ''}`));
-  } else {
+  } else if (!leftAlone.length) {
     lines.push('The data we hold already matched what you asked for; nothing needed to change.');
+  } else {
+    lines.push('Nothing we still use needed to change.');
+  }
+  if (leftAlone.length) {
+    lines.push(
+      '',
+      'We did not change these records, which are kept only until they are erased or, restricted, for a legal obligation (GDPR Art. 18(2)):',
+    );
+    const why: Record<CorrectionSkipReason, string> = {
+      masked: 'the value was already made unreadable when your data was deleted',
+      restricted: 'the records are restricted to that obligation',
+      awaiting_purge: 'the account is deactivated and will be erased when its deletion completes',
+    };
+    leftAlone.forEach((k) => lines.push(`  - ${k.place}: ${k.fields.join(', ')} (${k.reasons.map((r) => why[r]).join('; ')})`));
   }
   lines.push(...processorSentence('correct', p.processorsTold));
   lines.push(...notCoveredLines('We could not pass the correction on to these places:', p.notIncluded));

@@ -6,6 +6,7 @@ import { simpleParser } from 'mailparser';
 import { randomUUID } from 'node:crypto';
 import { classify } from '../lib/classify';
 import { sha256Hex } from '../lib/hash';
+import { auditHashSecret, keyedHash } from '../lib/keyed-hash';
 import { appendAudit } from '../records/audit-events';
 import { findInboxMessageByMessageId, insertInboxMessage } from '../records/inbox-messages';
 import type { InboxSource, InboxStatus } from '../schemas/inbox';
@@ -85,7 +86,13 @@ export async function receiveMail(deps: ApiDeps, raw: Buffer, source: InboxSourc
     requestId: requestId ?? null,
     actor: `inbox:${source}`,
     action: AUDIT_ACTIONS.inboxReceived,
-    details: { inboxId: id, status, classifiedAs: cls.type, matched: cls.matched, messageIdSha256: sha256Hex(messageId) },
+    details: {
+      inboxId: id,
+      status,
+      classifiedAs: cls.type,
+      matched: cls.matched,
+      messageIdHash: keyedHash(auditHashSecret(deps.config), messageId),
+    },
   });
   return { id, status, duplicate: false, requestId };
 }

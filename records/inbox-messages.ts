@@ -118,3 +118,54 @@ export async function markOptOutApplied(db: Queryable, id: string, appliedBy: st
   );
   return !!rowCount;
 }
+
+export type InboxErasureReason = 'subject_deletion' | 'record_keeping';
+
+/** Mails not erased yet that came from `email` or became a request of that subject: ids and senders. */
+export async function unerasedMailOfSubject(db: Queryable, email: string): Promise<{ id: string; sender: string | null }[]> {
+  const { rows } = await db.query<{ id: string; sender: string | null }>(
+    `SELECT m.id, m.sender FROM inbox_messages m
+      WHERE m.erased_at IS NULL
+        AND (lower(m.sender) = lower($1)
+             OR m.request_id IN (SELECT r.id FROM requests r WHERE lower(r.subject_email) = lower($1)))`,
+    [email],
+  );
+  return rows;
+}
+
+/** Mails not erased yet that arrived more than `months` ago, oldest first, at most `limit`; none sent by `exceptSenders`. */
+export async function unerasedMailOlderThan(
+  db: Queryable,
+  months: number,
+  limit: number,
+  exceptSenders: string[] = [],
+): Promise<{ id: string; sender: string | null }[]> {
+  const { rows } = await db.query<{ id: string; sender: string | null }>(
+    `SELECT id, sender FROM inbox_messages
+      WHERE erased_at IS NULL AND received_at < now() - make_interval(months => $1)
+        AND NOT (lower(coalesce(sender, '')) = ANY($3::text[]))
+      ORDER BY received_at LIMIT $2`,
+    [months, limit, exceptSenders.map((s) => s.toLowerCase())],
+  );
+  return rows;
+}
+
+/**
+ * Removes the raw mail, the sender address and the subject line; keeps the Message-ID, arrival
+ * time, classification, request and `senderHash` (keyed). Mails already erased stay as they are.
+ */
+export async function eraseInboxMail(
+  db: Queryable,
+  mails: { id: string; senderHash: string | null }[],
+  because: InboxErasureReason,
+): Promise<number> {
+  if (!mails.length) return 0;
+  const { rowCount } = await db.query(
+    `UPDATE inbox_messages m SET raw = NULL, sender = NULL, subject = NULL, sender_hash = e.sender_hash,
+            erased_at = now(), erased_because = $3
+       FROM unnest($1::uuid[], $2::text[]) AS e(id, sender_hash)
+      WHERE m.id = e.id AND m.erased_at IS NULL`,
+    [mails.map((m) => m.id), mails.map((m) => m.senderHash), because],
+  );
+  return rowCount ?? 0;
+}

@@ -39,6 +39,7 @@ export const AUDIT_ACTIONS = {
   inboxClassified: 'inbox.classified',
   inboxRejected: 'inbox.rejected',
   optOutApplied: 'opt_out.applied',
+  inboxErased: 'inbox.erased',
 } as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[keyof typeof AUDIT_ACTIONS];

@@ -44,6 +44,8 @@ export const Config = z.object({
   MASKING_SALT: z.string().min(16).optional(),
   /** HMAC secret of audit-chain anchors; derived from SIGNING_SECRET when unset. Keep it stable. */
   AUDIT_ANCHOR_SECRET: z.string().min(32, 'AUDIT_ANCHOR_SECRET must be at least 32 characters').optional(),
+  /** HMAC secret of personal values kept in audit details and erased inbox mail; derived from SIGNING_SECRET when unset. Keep it stable. */
+  AUDIT_HASH_SECRET: z.string().min(32, 'AUDIT_HASH_SECRET must be at least 32 characters').optional(),
   /** A workflow bundle built ahead of time with `dsar bundle`; otherwise bundled at start. */
   WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
   DATAMAP_PATH: z.string().min(1).default('demo/datamap.yml'),

@@ -3,6 +3,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { Identifier, IsoDuration, placeholders as placeholdersOf } from './datamap-common';
 import { HttpStore, httpStoreIssues } from './datamap-http';
+import { CategoryPattern } from './disclosure';
 export { S3ErasureSpec, S3Store } from './datamap-s3';
 export { placeholders as placeholdersOf } from './datamap-common';
 import { S3Store } from './datamap-s3';
@@ -22,6 +23,8 @@ export const FieldSpec = z
   .object({
     category: z.string().min(1),
     correctable: z.boolean().default(false),
+    /** false: never in an access or export archive; true: disclosed even if its category is never disclosed (schemas/disclosure.ts). */
+    disclose: z.boolean().optional(),
     description: z.string().optional(),
   })
   .strict();
@@ -36,16 +39,23 @@ export const RetentionSpec = z
 
 const MaskSpec = z.record(Identifier, z.enum(['hash', 'null', 'redact']));
 
+/**
+ * Masked values and restricted rows are final: a correction leaves them alone (GDPR Art. 18(2)).
+ * `true` lets a correction rewrite them, the new value masked the same way.
+ */
+const CorrectRetained = z.boolean().default(false);
+
 /** What deletion does to a collection: one shape per action, so each carries exactly what it needs. */
 export const ErasureSpec = z.discriminatedUnion('action', [
   z.object({ action: z.literal('delete') }).strict(),
-  z.object({ action: z.literal('mask'), mask: MaskSpec }).strict(),
+  z.object({ action: z.literal('mask'), mask: MaskSpec, correctRetained: CorrectRetained }).strict(),
   z
     .object({
       action: z.literal('retain'),
       mask: MaskSpec.optional(),
       /** A timestamp column set to the row's expiry; non-null marks the row restricted. */
       restrictColumn: Identifier.optional(),
+      correctRetained: CorrectRetained,
     })
     .strict(),
   z
@@ -162,6 +172,8 @@ export const isSqlKind = (kind: StoreKind): kind is SqlKind => kind in SQL_KINDS
 export const DataMap = z
   .object({
     identities: z.array(Identifier).min(1),
+    /** Categories never disclosed in an archive, besides the defaults (credentials, secrets, security questions). */
+    neverDisclosed: z.array(CategoryPattern).default([]),
     stores: z.record(Identifier, Store),
   })
   .strict()

@@ -215,5 +215,19 @@ export interface SweepResult {
 export interface CorrectionOutcome {
   store: string;
   collection: string;
-  changes: { field: string; column: string; rows: number; oldSha256: string[]; newSha256: string }[];
+  /** Field names and keyed hashes (lib/keyed-hash.ts) of old and new values: never the values. */
+  changes: { field: string; column: string; rows: number; oldHash: string[]; newHash: string }[];
+  /** Rows left alone: a masked value or a restricted (retained) row is final (GDPR Art. 18(2)) unless the map allows it. */
+  skipped?: CorrectionSkip[];
+}
+
+export const CORRECTION_SKIP_REASONS = ['masked', 'restricted', 'awaiting_purge'] as const;
+export type CorrectionSkipReason = (typeof CORRECTION_SKIP_REASONS)[number];
+
+export interface CorrectionSkip {
+  field: string;
+  column: string;
+  rows: number;
+  /** masked: a value erasure masked; restricted: a retained row; awaiting_purge: a row deactivated for its purge. */
+  reason: CorrectionSkipReason;
 }

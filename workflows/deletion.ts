@@ -56,6 +56,8 @@ export async function runDeletion(requestId: string, work: RequestWork, state: D
     // a hold placed while erasing: nothing of it was done; wait for its release and erase again
     if (!outcomes.some((o) => o.action === 'held')) break;
   }
+  // the subject's mail to privacy@ is personal data too: its raw body goes, its record stays
+  await steps.eraseSubjectInboxMail(requestId);
   const summary = {
     deleted: outcomes.reduce((n, o) => n + o.deleted, 0),
     masked: outcomes.reduce((n, o) => n + o.masked, 0),

@@ -2,7 +2,7 @@
 // also how it is notified (GDPR Art. 19, CCPA §7022).
 import { httpExportCalls, type HttpStore } from '../../schemas/datamap';
 import type { IdentityValues } from './selector';
-import { sha256Hex } from '../../lib/hash';
+import { auditHashSecret, keyedHash } from '../../lib/keyed-hash';
 import type { ConnectorFor } from './connector';
 import { NOTHING_DONE, targetOf } from './connector';
 import { callProcessor } from './http';
@@ -85,8 +85,8 @@ export const httpConnector: ConnectorFor<'http'> = {
         field,
         column: call.fields?.[field] ?? 'processor',
         rows: r.acted,
-        oldSha256: [],
-        newSha256: sha256Hex(corrections[field]),
+        oldHash: [],
+        newHash: keyedHash(auditHashSecret(ctx.deps.config), corrections[field]),
       })),
     };
   },

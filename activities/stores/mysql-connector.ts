@@ -26,7 +26,7 @@ export const mysqlBackend: SqlBackend<'mysql'> = {
   softDeleteRows: async (entry, preds, set, timestampColumn) => softDeleteSubjectRows(await openTable(entry), preds, set, timestampColumn),
   latest: async (entry, preds, column) => latestOf(await openTable(entry), preds, column),
   latestExpiry: async (entry, preds, timestampColumn, maxAge) => latestExpiry(await openTable(entry), preds, timestampColumn, maxAge),
-  correctColumn: async (entry, preds, column, value) => correctColumn(await openTable(entry), preds, column, value),
+  correctColumn: async (entry, preds, column, value, guard) => correctColumn(await openTable(entry), preds, column, value, guard),
   sweepExpired: sweepExpiredRows,
   checkSchema: (entry, needs) => checkMysqlTable(mysqlPool(entry.url), entry, needs),
 };

@@ -5,6 +5,7 @@
 import type { MaskSpec } from '../../schemas/datamap';
 import { durationSteps } from '../../schemas/duration';
 import { ERASE_BATCH, ERASE_LANES, noBatches, sumBatches, timed, type BatchStats, type OnBatch } from './batches';
+import type { ColumnCorrection, CorrectionGuard } from './correction-guard';
 import { MASK_PREFIX, REDACTED, type MaskOptions } from './masking';
 import { and, marks, select, subjectWhere, write, type MysqlTable, type Sql } from './mysql';
 import type { Predicate } from './selector';
@@ -264,20 +265,55 @@ export async function latestExpiry(table: MysqlTable, preds: Predicate[], timest
   return fromSqlTime(row.v);
 }
 
-/** Sets `column` to `value` in the subject's rows where it differs (byte for byte); the old values as text. */
+/** SQL true where `guard` protects a row's `column` (a masked value, a restricted row). */
+function protectedSql(table: MysqlTable, column: string, guard: CorrectionGuard): { masked: string; restricted: string } {
+  const c = table.col(column);
+  const masked =
+    guard.mask === 'hash'
+      ? `COALESCE(CAST(${c} AS BINARY) LIKE '${MASK_PREFIX}%', FALSE)`
+      : guard.mask === 'redact'
+        ? `COALESCE(CAST(${c} AS BINARY) = '${REDACTED}', FALSE)`
+        : guard.mask === 'null'
+          ? `${c} IS NULL`
+          : 'FALSE';
+  const restricted = guard.restrictColumn ? `${table.col(guard.restrictColumn)} IS NOT NULL` : 'FALSE';
+  return { masked, restricted };
+}
+
+/**
+ * Sets `column` to `value` in the subject's rows where it differs (byte for byte), except masked
+ * values and restricted rows, which get `guard.rewriteAs` when set and are otherwise counted.
+ */
 export async function correctColumn(
   table: MysqlTable,
   preds: Predicate[],
   column: string,
   value: string,
-): Promise<{ rows: number; old: string[] }> {
+  guard: CorrectionGuard,
+): Promise<ColumnCorrection> {
   const c = table.col(column);
-  const w = and(subjectWhere(table, preds), { sql: `NOT (${exactText(c)} <=> ?)`, params: [value] });
-  const old = await select<{ v: string | null }>(
+  const { masked, restricted } = protectedSql(table, column, guard);
+  const isProtected = `(${masked} OR ${restricted})`;
+  const rewrite = async (scope: string, to: string | null) => {
+    const w = and(subjectWhere(table, preds), { sql: `${scope} AND NOT (${exactText(c)} <=> ?)`, params: [to] });
+    const old = await select<{ v: string | null }>(
+      table,
+      `SELECT DISTINCT CAST(${c} AS CHAR) AS v FROM ${table.ref} WHERE ${w.sql}`,
+      w.params,
+    );
+    const rows = await write(table, `UPDATE ${table.ref} SET ${c} = ? WHERE ${w.sql}`, [to, ...w.params]);
+    return { rows, old: old.map((o) => o.v ?? '') };
+  };
+  const clear = await rewrite(`NOT ${isProtected}`, value);
+  if (guard.rewriteAs !== undefined) {
+    const remasked = await rewrite(isProtected, guard.rewriteAs);
+    return { rows: clear.rows + remasked.rows, old: [...new Set([...clear.old, ...remasked.old])], skipped: { masked: 0, restricted: 0 } };
+  }
+  const w = subjectWhere(table, preds);
+  const [counts] = await select<{ masked: number | string; restricted: number | string }>(
     table,
-    `SELECT DISTINCT CAST(${c} AS CHAR) AS v FROM ${table.ref} WHERE ${w.sql}`,
+    `SELECT COALESCE(SUM(${restricted}), 0) AS restricted, COALESCE(SUM(${masked} AND NOT ${restricted}), 0) AS masked FROM ${table.ref} WHERE ${w.sql}`,
     w.params,
   );
-  const rows = await write(table, `UPDATE ${table.ref} SET ${c} = ? WHERE ${w.sql}`, [value, ...w.params]);
-  return { rows, old: old.map((o) => o.v ?? '') };
+  return { ...clear, skipped: { masked: Number(counts.masked), restricted: Number(counts.restricted) } };
 }

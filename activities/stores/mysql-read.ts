@@ -4,7 +4,7 @@
 import type { Connection as CoreConnection, FieldPacket } from 'mysql2';
 import type { ReadSink } from '../staging';
 import { REPORT_SAMPLE_RECORDS } from '../staging';
-import { and, openTable, select, subjectWhere, withConnection, type MyCollection } from './mysql';
+import { and, openTable, select, subjectWhere, withConnection, type MyCollection, type MysqlTable } from './mysql';
 import { RowsAsCsv, RowsAsJsonArray } from './row-formats';
 import type { Predicate } from './selector';
 import type { ExportedRows } from './sql-connector';
@@ -23,6 +23,17 @@ export async function distinctValues(entry: MyCollection, preds: Predicate[], co
   return out;
 }
 
+/** `table.*`, or the table's columns but `omit` (fields never disclosed) when there are any. */
+async function disclosedColumns(table: MysqlTable, omit: readonly string[]): Promise<string> {
+  if (!omit.length) return `${table.ref}.*`;
+  const [, fields] = await table.pool.query(`SELECT * FROM ${table.ref} LIMIT 0`);
+  return (fields as FieldPacket[])
+    .map((f) => f.name)
+    .filter((name) => !omit.includes(name))
+    .map((name) => table.col(name))
+    .join(', ');
+}
+
 /**
  * One query in key order, in a REPEATABLE READ transaction started WITH CONSISTENT SNAPSHOT,
  * feeds both files (and the report's sample) as it streams, so all three hold the same rows.
@@ -32,9 +43,11 @@ export async function exportSubjectRows(
   preds: Predicate[],
   sink: ReadSink,
   names: { json: string; csv: string },
+  omit: readonly string[] = [],
 ): Promise<ExportedRows> {
   const table = await openTable(entry);
   const w = subjectWhere(table, preds);
+  const selected = await disclosedColumns(table, omit);
   return withConnection(table.pool, async (conn) => {
     await conn.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
     await conn.query('START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY');
@@ -43,7 +56,7 @@ export async function exportSubjectRows(
     const json = new RowsAsJsonArray(REPORT_SAMPLE_RECORDS);
     const csv = new RowsAsCsv(() => columns);
     const rows = core
-      .execute(`SELECT ${table.ref}.* FROM ${table.ref} WHERE ${w.sql} ORDER BY ${table.col(entry.spec.key)}`, w.params as never)
+      .execute(`SELECT ${selected} FROM ${table.ref} WHERE ${w.sql} ORDER BY ${table.col(entry.spec.key)}`, w.params as never)
       .stream();
     rows.once('fields', (fields: FieldPacket[]) => (columns = fields.map((f) => f.name)));
     // a connection lost mid-stream fails the read (the driver reports it on the connection only)

@@ -4,6 +4,7 @@
 import { escapeIdentifier as q, type Pool, type QueryResult } from 'pg';
 import type { MaskSpec } from '../../schemas/datamap';
 import { ERASE_BATCH, ERASE_LANES, noBatches, sumBatches, timed, type BatchStats, type OnBatch } from './batches';
+import type { ColumnCorrection, CorrectionGuard } from './correction-guard';
 import { MASK_PREFIX, REDACTED, type MaskOptions } from './masking';
 import type { Predicate } from './selector';
 import { subjectWhere, tableRef, type PgCollection } from './sql';
@@ -227,4 +228,56 @@ export async function latestExpiry(
     [maxAge, ...w.params],
   );
   return rows[0].until;
+}
+
+/** SQL true where `guard` protects a row's `column` (a masked value, a restricted row); `false` when nothing does. */
+function protectedSql(column: string, guard: CorrectionGuard): { masked: string; restricted: string } {
+  const c = `t.${q(column)}`;
+  const masked =
+    guard.mask === 'hash'
+      ? `coalesce(${c}::text LIKE '${MASK_PREFIX}%', false)`
+      : guard.mask === 'redact'
+        ? `coalesce(${c}::text = '${REDACTED}', false)`
+        : guard.mask === 'null'
+          ? `${c} IS NULL`
+          : 'false';
+  const restricted = guard.restrictColumn ? `t.${q(guard.restrictColumn)} IS NOT NULL` : 'false';
+  return { masked, restricted };
+}
+
+/** A correction of one column: clear rows get `value`; masked values and restricted rows as `guard` says. */
+export async function correctSubjectColumn(
+  pool: Pool,
+  entry: PgCollection,
+  preds: Predicate[],
+  column: string,
+  value: string,
+  guard: CorrectionGuard,
+): Promise<ColumnCorrection> {
+  const table = tableRef(entry);
+  const w = subjectWhere(preds, 2);
+  const col = `t.${q(column)}`;
+  const { masked, restricted } = protectedSql(column, guard);
+  const isProtected = `(${masked} OR ${restricted})`;
+  const rewrite = async (scope: string, to: string | null) => {
+    const where = `${w.sql} AND ${scope} AND ${col} IS DISTINCT FROM $1`;
+    const old = await pool.query<{ v: string | null }>(`SELECT DISTINCT ${col}::text AS v FROM ${table} t WHERE ${where}`, [
+      to,
+      ...w.params,
+    ]);
+    const r = await pool.query(`UPDATE ${table} t SET ${q(column)} = $1 WHERE ${where}`, [to, ...w.params]);
+    return { rows: r.rowCount ?? 0, old: old.rows.map((o) => o.v ?? '') };
+  };
+  const clear = await rewrite(`NOT ${isProtected}`, value);
+  if (guard.rewriteAs !== undefined) {
+    const remasked = await rewrite(isProtected, guard.rewriteAs);
+    return { rows: clear.rows + remasked.rows, old: [...new Set([...clear.old, ...remasked.old])], skipped: { masked: 0, restricted: 0 } };
+  }
+  const all = subjectWhere(preds, 1);
+  const { rows } = await pool.query<{ restricted: number; masked: number }>(
+    `SELECT count(*) FILTER (WHERE ${restricted})::int AS restricted, count(*) FILTER (WHERE ${masked} AND NOT ${restricted})::int AS masked
+       FROM ${table} t WHERE ${all.sql}`,
+    all.params,
+  );
+  return { ...clear, skipped: { masked: rows[0].masked, restricted: rows[0].restricted } };
 }

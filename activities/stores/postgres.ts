@@ -106,6 +106,17 @@ async function spareClient(pool: Pool, waitMs = 250): Promise<PoolClient | null>
   return got;
 }
 
+/** `t.*`, or the table's columns but `omit` (fields never disclosed) when there are any. */
+export async function disclosedColumns(pool: Pool, entry: PgCollection, omit: readonly string[]): Promise<string> {
+  if (!omit.length) return 't.*';
+  const { fields } = await pool.query(`SELECT t.* FROM ${tableRef(entry)} t LIMIT 0`);
+  return fields
+    .map((f) => f.name)
+    .filter((name) => !omit.includes(name))
+    .map((name) => `t.${q(name)}`)
+    .join(', ');
+}
+
 export interface CollectionFiles {
   rows: number;
   json: FileDigest;
@@ -125,8 +136,10 @@ export async function exportCollectionFiles(
   preds: Predicate[],
   sink: ReadSink,
   names: { json: string; csv: string },
+  omit: readonly string[] = [],
 ): Promise<CollectionFiles> {
-  const selectSql = (where: string) => `SELECT t.* FROM ${tableRef(entry)} t WHERE ${where} ORDER BY t.${q(entry.spec.key)}`;
+  const columns = await disclosedColumns(pool, entry, omit);
+  const selectSql = (where: string) => `SELECT ${columns} FROM ${tableRef(entry)} t WHERE ${where} ORDER BY t.${q(entry.spec.key)}`;
   const jsonSql = (where: string) => `COPY (SELECT row_to_json(s) FROM (${selectSql(where)}) s) TO STDOUT`;
   const csvSql = (where: string) => `COPY (${selectSql(where)}) TO STDOUT WITH (FORMAT csv, HEADER true)`;
   const selection = (c: PoolClient) => (preds.length ? loadSelection(c, entry, preds) : Promise.resolve('false'));
@@ -168,11 +181,17 @@ export async function exportCollectionFiles(
 }
 
 /** The first `limit` rows of a subject in key order (for the human-readable access report). */
-export async function sampleRows(pool: Pool, entry: PgCollection, preds: Predicate[], limit: number): Promise<Record<string, unknown>[]> {
+export async function sampleRows(
+  pool: Pool,
+  entry: PgCollection,
+  preds: Predicate[],
+  limit: number,
+  omit: readonly string[] = [],
+): Promise<Record<string, unknown>[]> {
   if (!preds.length) return [];
   const where = subjectWhere(preds, 1);
   const { rows } = await pool.query(
-    `SELECT t.* FROM ${tableRef(entry)} t WHERE ${where.sql} ORDER BY t.${q(entry.spec.key)} LIMIT ${Math.max(0, Math.floor(limit))}`,
+    `SELECT ${await disclosedColumns(pool, entry, omit)} FROM ${tableRef(entry)} t WHERE ${where.sql} ORDER BY t.${q(entry.spec.key)} LIMIT ${Math.max(0, Math.floor(limit))}`,
     where.params,
   );
   return rows;

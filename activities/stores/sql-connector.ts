@@ -1,12 +1,14 @@
 // The connector of every SQL store kind. What a request does to a collection — read it, plan,
 // delete / mask / retain / purge as `onErasure` says, prove it by re-query, correct — is decided
 // here once; each kind (PostgreSQL, MySQL) supplies the statements as a SqlBackend.
-import { sha256Hex } from '../../lib/hash';
+import { auditHashSecret, keyedHash } from '../../lib/keyed-hash';
 import { fieldHolds, type MaskSpec } from '../../schemas/datamap';
+import { withheldFields } from '../../schemas/disclosure';
 import type { CollectionEntry, CollectionOf, SqlKind } from '../../schemas/datamap-graph';
-import type { FileDigest } from '../../schemas/workflow';
+import type { CorrectionSkip, FileDigest } from '../../schemas/workflow';
 import type { ReadSink } from '../staging';
 import type { BatchStats, OnBatch } from './batches';
+import { correctionGuard, type ColumnCorrection, type CorrectionGuard } from './correction-guard';
 import { NOTHING_DONE, targetOf, type Connector, type ConnectorContext } from './connector';
 import { maskingSalt, type MaskOptions } from './masking';
 import type { TableNeeds } from './schema-check';
@@ -32,8 +34,14 @@ export interface SweepStats extends BatchStats {
 export interface SqlBackend<K extends SqlKind> {
   /** Distinct values (as text) of `columns` in the subject's rows, NULLs left out. */
   distinctValues(entry: CollectionOf<K>, preds: Predicate[], columns: string[]): Promise<Record<string, string[]>>;
-  /** Streams the subject's rows in key order into `names.json` (a JSON array) and `names.csv`, from one snapshot. */
-  exportRows(entry: CollectionOf<K>, preds: Predicate[], sink: ReadSink, names: { json: string; csv: string }): Promise<ExportedRows>;
+  /** Streams the subject's rows in key order into `names.json` (a JSON array) and `names.csv`, from one snapshot, without the `omit` columns. */
+  exportRows(
+    entry: CollectionOf<K>,
+    preds: Predicate[],
+    sink: ReadSink,
+    names: { json: string; csv: string },
+    omit: readonly string[],
+  ): Promise<ExportedRows>;
   countRows(entry: CollectionOf<K>, preds: Predicate[]): Promise<number>;
   /** Subject rows whose masked fields still hold a value that is not masked (must be 0). */
   countUnmasked(entry: CollectionOf<K>, preds: Predicate[], mask: MaskSpec | undefined): Promise<number>;
@@ -47,8 +55,17 @@ export interface SqlBackend<K extends SqlKind> {
   latest(entry: CollectionOf<K>, preds: Predicate[], column: string): Promise<Date | null>;
   /** When the last of the subject's rows would expire: max(timestampColumn) + maxAge. */
   latestExpiry(entry: CollectionOf<K>, preds: Predicate[], timestampColumn: string, maxAge: string): Promise<Date | null>;
-  /** Sets `column` to `value` where it differs; the distinct old values (as text) and the rows changed. */
-  correctColumn(entry: CollectionOf<K>, preds: Predicate[], column: string, value: string): Promise<{ rows: number; old: string[] }>;
+  /**
+   * Sets `column` to `value` where it differs, except in masked values and restricted rows (`guard`),
+   * which get `guard.rewriteAs` when set and are otherwise left alone and counted.
+   */
+  correctColumn(
+    entry: CollectionOf<K>,
+    preds: Predicate[],
+    column: string,
+    value: string,
+    guard: CorrectionGuard,
+  ): Promise<ColumnCorrection>;
   /** Deletes rows whose `column` is older than `age` (oldest first, in batches), skipping rows of `held` subjects. */
   sweepExpired(entry: CollectionOf<K>, held: Predicate[], column: string, age: string): Promise<SweepStats>;
   /** At worker start: the table, columns and privileges `needs` names that the live store lacks, one sentence each. */
@@ -84,7 +101,9 @@ export function sqlConnector(db: SqlBackend<SqlKind>): Connector<CollectionEntry
     async read(ctx, sink) {
       const { entry, preds } = await open(ctx);
       const base = `data/${entry.store}/${entry.collection}`;
-      const out = await db.exportRows(entry, preds, sink, { json: `${base}.json`, csv: `${base}.csv` });
+      // never disclosed: credentials, secrets (schemas/disclosure.ts); the manifest names them
+      const omit = withheldFields(entry.spec.fields, ctx.deps.dataMap.source.neverDisclosed).map((w) => w.field);
+      const out = await db.exportRows(entry, preds, sink, { json: `${base}.json`, csv: `${base}.csv` }, omit);
       await sink.sample(out.sample);
       return { rows: out.rows, unit: 'rows', files: [out.json, out.csv] };
     },
@@ -187,15 +206,21 @@ export function sqlConnector(db: SqlBackend<SqlKind>): Connector<CollectionEntry
 
     async correct(ctx, corrections) {
       const { entry, preds } = await open(ctx);
-      const changes: { field: string; column: string; rows: number; oldSha256: string[]; newSha256: string }[] = [];
+      const secret = auditHashSecret(ctx.deps.config);
+      const salt = maskingSalt(ctx.deps);
+      const changes: { field: string; column: string; rows: number; oldHash: string[]; newHash: string }[] = [];
+      const skipped: CorrectionSkip[] = [];
       if (!preds.length) return { ...targetOf(entry), changes };
       for (const [field, value] of Object.entries(corrections)) {
         for (const column of columnsFor(entry, field)) {
-          const r = await db.correctColumn(entry, preds, column, value);
-          changes.push({ field, column, rows: r.rows, oldSha256: r.old.map((o) => sha256Hex(o)), newSha256: sha256Hex(value) });
+          const guard = correctionGuard(entry.spec.onErasure, column, value, salt);
+          const r = await db.correctColumn(entry, preds, column, value, guard);
+          changes.push({ field, column, rows: r.rows, oldHash: r.old.map((o) => keyedHash(secret, o)), newHash: keyedHash(secret, value) });
+          if (r.skipped.masked) skipped.push({ field, column, rows: r.skipped.masked, reason: 'masked' });
+          if (r.skipped.restricted) skipped.push({ field, column, rows: r.skipped.restricted, reason: guard.restrictedAs ?? 'restricted' });
         }
       }
-      return { ...targetOf(entry), changes };
+      return { ...targetOf(entry), changes, ...(skipped.length ? { skipped } : {}) };
     },
   };
 }

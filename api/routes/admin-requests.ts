@@ -15,6 +15,7 @@ import { listManualUploads, saveManualUpload } from '../../records/manual-upload
 import { AUDIT_ACTIONS } from '../../schemas/audit-actions';
 import { completeManualTaskUpdate, denyUpdate, extendUpdate, retryUpdate } from '../../schemas/contract';
 import {
+  CORRECTION_SKIP_REASONS,
   DENIAL_REASONS,
   MANUAL_TASK_OUTCOMES,
   type CorrectionOutcome,
@@ -84,8 +85,11 @@ const CorrectionOutcomeView = z.object({
   store: z.string(),
   collection: z.string(),
   changes: z.array(
-    z.object({ field: z.string(), column: z.string(), rows: z.number(), oldSha256: z.array(z.string()), newSha256: z.string() }),
+    z.object({ field: z.string(), column: z.string(), rows: z.number(), oldHash: z.array(z.string()), newHash: z.string() }),
   ),
+  skipped: z
+    .array(z.object({ field: z.string(), column: z.string(), rows: z.number(), reason: z.enum(CORRECTION_SKIP_REASONS) }))
+    .optional(),
 }) satisfies z.ZodType<CorrectionOutcome>;
 
 const RequestDetail = AdminRequestView.extend({

@@ -6,6 +6,7 @@ import { AUDIT_ACTIONS } from '../../schemas/audit-actions';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { sha256Hex } from '../../lib/hash';
+import { auditHashSecret, keyedHash } from '../../lib/keyed-hash';
 import { appendAudit } from '../../records/audit-events';
 import { listActiveLegalHolds, placeLegalHold, releaseLegalHold } from '../../records/legal-holds';
 import { SubjectEmail } from '../../schemas/request';
@@ -56,7 +57,7 @@ export const legalHoldRoutes = adminRoutes(async (r, { deps }) => {
         eventKey: `hold:${id}:placed`,
         actor: `admin:${admin.name}`,
         action: AUDIT_ACTIONS.legalHoldPlaced,
-        details: { holdId: id, category: req.body.category, reasonSha256: sha256Hex(req.body.reason) },
+        details: { holdId: id, category: req.body.category, reasonHash: keyedHash(auditHashSecret(deps.config), req.body.reason) },
       });
       const identitiesResolved = await resolveHeldSubject(deps, id, req.log);
       return reply.code(201).send({ id, identitiesResolved });

@@ -131,6 +131,7 @@ describe('record keeping', () => {
         ['requests', 1],
         ['audit_events', 5],
         ['verification_attempts', 1],
+        ['inbox_messages', 0],
       ],
     );
     assert.deepEqual((await engine.query('SELECT client_key FROM verification_attempts WHERE request_id = $1', [kept.id])).rows, [

@@ -9,7 +9,7 @@ import { auditAnchorSecret } from '../../lib/audit-anchor';
 import { verifyAuditChain } from '../../records/audit-events';
 import { addAccountData } from '../../demo/seed';
 import { codeFrom, submit, submitAndVerify, verify, waitForErasure, waitForStatus } from '../support/flow';
-import { createHash } from 'node:crypto';
+import { auditHashSecret, keyedHash } from '../../lib/keyed-hash';
 import { startStack, type Stack } from '../support/stack';
 
 let stack: Stack;
@@ -295,7 +295,7 @@ describe('retention sweep', () => {
 });
 
 describe('correction request', () => {
-  test('a correction changes the field in every collection that holds it, and nowhere else; the audit holds hashes only', async () => {
+  test('a correction changes the field in every collection that holds it, and nowhere else; the audit holds keyed hashes only', async () => {
     const email = 'bob@example.com';
     const id = await accountId(email);
     const neighbour = await accountId('user1@example.net');
@@ -336,8 +336,9 @@ describe('correction request', () => {
     const text = JSON.stringify(audit);
     assert.ok(!text.includes(newName) && !text.includes('Bob Keller'), 'no values in the audit');
     const accountsChange = audit.flatMap((a) => a.details.changes ?? []).find((c: { column: string }) => c.column === 'name');
-    assert.equal(accountsChange.newSha256, createHash('sha256').update(newName).digest('hex'));
-    assert.deepEqual(accountsChange.oldSha256, [createHash('sha256').update('Bob Keller').digest('hex')]);
+    const keyed = (v: string) => keyedHash(auditHashSecret(stack.config), v);
+    assert.equal(accountsChange.newHash, keyed(newName));
+    assert.deepEqual(accountsChange.oldHash, [keyed('Bob Keller')]);
     const done = await stack.smtp.waitFor((m) => m.text.includes(body.id) && /corrected/.test(m.subject));
     assert.match(done.text, /app db accounts: name/);
     assert.match(done.text, /app db billing records: name/);

@@ -12,6 +12,7 @@ import { connectorFor } from '../../activities/stores/registry';
 import { persistedSubject, resolvedSubject } from '../../activities/subject';
 import type { Manifest } from '../../activities/manifest';
 import { maskingSalt } from '../../activities/stores/masking';
+import { auditHashSecret, keyedHash } from '../../lib/keyed-hash';
 import { stateQuery } from '../../schemas/contract';
 import { addIsoDuration } from '../../schemas/duration';
 import type { PlanEntry, SweepResult } from '../../schemas/workflow';
@@ -19,6 +20,9 @@ import { codeFrom, downloadPathFrom, submit, submitAndVerify, verify, waitForEra
 import { addLegacyCustomer, addLegacyEvents } from '../support/legacy-shop';
 import { startStack, type Stack } from '../support/stack';
 import { readZip } from '../support/zip';
+import { correctionGuard } from '../../activities/stores/correction-guard';
+import { mysqlBackend } from '../../activities/stores/mysql-connector';
+import { isCollection } from '../../schemas/datamap-graph';
 
 let stack: Stack;
 let adminKey: string;
@@ -246,8 +250,60 @@ describe('a MySQL store (MariaDB) answers every request', () => {
       [body.id],
     );
     const change = audit.flatMap((a) => a.details.changes).find((x: { column: string }) => x.column === 'name');
-    assert.deepEqual(change, { field: 'name', column: 'name', rows: 1, oldSha256: [sha256('Carol Diaz')], newSha256: sha256(newName) });
+    const keyed = (v: string) => keyedHash(auditHashSecret(stack.config), v);
+    assert.deepEqual(change, { field: 'name', column: 'name', rows: 1, oldHash: [keyed('Carol Diaz')], newHash: keyed(newName) });
     assert.ok(!JSON.stringify(audit).includes('Carol'), 'no values in the audit');
+  });
+
+  test('GDPR Art. 18(2): in MariaDB a correction leaves masked values and restricted rows alone, or re-masks them with correctRetained', async () => {
+    const customer = await addLegacyCustomer(shop, { email: 'guard@example.com', name: 'Guard', events: 0 });
+    await shop.query(
+      "UPDATE orders SET billing_email = CONCAT('sha256:', REPEAT('0', 64)), restricted_until = placed_at + INTERVAL 7 YEAR WHERE customer_id = ?",
+      [customer],
+    );
+    await shop.query("UPDATE reviews SET author_name = '[redacted]' WHERE customer_id = ?", [customer]);
+    const node = (collection: string) => {
+      const n = stack.deps.dataMap.node({ store: 'legacy_db', collection });
+      assert.ok(isCollection(n) && n.kind === 'mysql');
+      return n;
+    };
+    const preds = [{ column: 'customer_id', values: [customer], caseInsensitive: false }];
+    const salt = maskingSalt(stack.deps);
+    const orders = node('orders');
+    const reviews = node('reviews');
+    const fresh = 'guard.new@example.com';
+    const ordersSpec = orders.spec.onErasure;
+    assert.ok(ordersSpec?.action === 'retain');
+
+    const refused = await mysqlBackend.correctColumn(
+      orders,
+      preds,
+      'billing_email',
+      fresh,
+      correctionGuard(orders.spec.onErasure, 'billing_email', fresh, salt),
+    );
+    assert.deepEqual([refused.rows, refused.skipped], [0, { masked: 0, restricted: 3 }]);
+    const masked = await mysqlBackend.correctColumn(
+      reviews,
+      preds,
+      'author_name',
+      'New',
+      correctionGuard(reviews.spec.onErasure, 'author_name', 'New', salt),
+    );
+    assert.deepEqual([masked.rows, masked.skipped], [0, { masked: 2, restricted: 0 }]);
+    assert.deepEqual(
+      (await rows('SELECT DISTINCT author_name FROM reviews WHERE customer_id = ?', [customer])).map((r) => r.author_name),
+      ['[redacted]'],
+    );
+
+    const allowed = correctionGuard({ ...ordersSpec, correctRetained: true }, 'billing_email', fresh, salt);
+    const remasked = await mysqlBackend.correctColumn(orders, preds, 'billing_email', fresh, allowed);
+    assert.equal(remasked.rows, 3);
+    assert.deepEqual(
+      (await rows('SELECT DISTINCT billing_email FROM orders WHERE customer_id = ?', [customer])).map((r) => r.billing_email),
+      [`sha256:${sha256(salt + fresh)}`],
+      'masked again the way erasure masks, never clear text',
+    );
   });
 
   test('retention sweep: MariaDB events past 90 days are deleted oldest first in batches; a held subject’s rows are skipped and counted', async () => {

@@ -48,6 +48,7 @@ const defaults: Partial<DsarActivities> = {
   sendHoldNotice: async () => {},
   purgeTarget: async () => ({ deleted: 1, remaining: 0 }),
   sendPurgedNotice: async () => {},
+  eraseSubjectInboxMail: async () => ({ erased: 0 }),
   openManualTask: async () => {},
   recordManualTaskDone: async (_id, done) => erased(target('manual_task', 'manual', done.store), { action: 'manual' }),
   sendDeadlineReminder: async () => {},

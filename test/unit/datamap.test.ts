@@ -5,6 +5,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { parseDataMap } from '../../schemas/datamap';
 import { compileDataMap } from '../../schemas/datamap-graph';
+import { categoryMatches, withheldFields } from '../../schemas/disclosure';
 
 const demoText = readFileSync(path.join(__dirname, '..', '..', 'demo', 'datamap.yml'), 'utf8');
 const env = { APP_DATABASE_URL: 'postgres://u:p@localhost/app' };
@@ -94,4 +95,34 @@ test('collections are listed with their table and schema', () => {
   const all = compileDataMap(parseDataMap(demoText, env)).collections;
   assert.equal(all.length, 5);
   assert.ok(all.every((c) => c.schema === 'public' && c.table === c.collection));
+});
+
+test('CCPA §7024(d): credentials are never disclosed by default; disclose and neverDisclosed adjust it per field and category', () => {
+  const demo = parseDataMap(demoText, env);
+  const apiKeys = demo.stores.app_db.kind === 'postgres' ? demo.stores.app_db.collections.api_keys : undefined;
+  assert.ok(apiKeys);
+  assert.deepEqual(
+    withheldFields(apiKeys.fields, demo.neverDisclosed).map((w) => w.field),
+    ['key_hash'],
+    'the demo map withholds the key hash and discloses the label and prefix it marks disclose: true',
+  );
+  const fields = {
+    password_hash: { category: 'user.credentials.password' },
+    answer: { category: 'user.security_questions.answer' },
+    token: { category: 'system.secrets' },
+    note: { category: 'user.notes', disclose: false },
+    fraud_score: { category: 'system.risk.score' },
+    email: { category: 'contact.email' },
+  };
+  const withheld = withheldFields(fields, ['system.risk.*']);
+  assert.deepEqual(withheld.map((w) => w.field).sort(), ['answer', 'fraud_score', 'note', 'password_hash', 'token']);
+  assert.match(withheld.find((w) => w.field === 'note')!.reason, /marked never to be disclosed/);
+  assert.ok(!categoryMatches('user.credentials.*', 'user.credentialsx'), 'a prefix matches whole segments only');
+  const refused = issuesOf(
+    demoText.replace('identities: [email, account_id]', 'identities: [email, account_id]\nneverDisclosed: ["bad category!"]'),
+  );
+  assert.deepEqual(
+    refused.map((r) => r.path),
+    ['neverDisclosed.0'],
+  );
 });

@@ -130,9 +130,10 @@ for (const jurisdiction of JURISDICTIONS)
       requestId,
       requestType: 'access',
       generatedAt: '2026-03-01T00:00:00.000Z',
-      totals: { collections: 0, rows: 0, notIncluded: 0 },
+      totals: { collections: 0, rows: 0, notIncluded: 0, withheld: 0 },
       collections: [],
       notIncluded: [],
+      withheld: [],
     };
     const html = accessReportHtml(manifest, new Map(), undefined, accessRightsSentence(jurisdiction, defaults));
     assert.equal(SUPERVISORY.test(html), jurisdiction === 'gdpr');
@@ -203,7 +204,7 @@ test('GDPR Art. 19: a correction names the processors whose call changed somethi
     ({
       store,
       collection: deps.dataMap.nodes.find((n) => n.store === store)!.collection,
-      changes: rows ? [{ field: 'name', column: 'name', rows, oldSha256: [], newSha256: 'h' }] : [],
+      changes: rows ? [{ field: 'name', column: 'name', rows, oldHash: [], newHash: 'h' }] : [],
     }) as CorrectionOutcome;
   assert.deepEqual(processorsToldOfCorrection(deps, [corr('billing_provider', 0)]), []);
   assert.deepEqual(processorsToldOfCorrection(deps, [corr('billing_provider', 1), corr('call_centre', 0)]), [
