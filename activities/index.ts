@@ -38,6 +38,7 @@ import { recordSweep, sweepCollection, sweepExports, sweepTargets } from './swee
 import { anchorAuditChain, expireRecords } from './record-keeping';
 import { classifyDataStepFailures } from './failures';
 import { alertNeedsAttention, recordNeedsAttention, recordRetry } from './attention';
+import { lawsFromDataMap, recordJurisdiction, sendAcknowledgement, type JurisdictionDecision } from './jurisdiction';
 
 export interface StepInput {
   requestId: string;
@@ -129,6 +130,8 @@ export function createActivities(deps: ActivityDeps) {
       const request = await loadRequest(db, requestId);
       const { selectors, identities, lookups } = await resolveSubject(deps, { email: [request.subjectEmail] });
       await saveSubjectIdentities(db, requestId, selectors, identities);
+      const laws = await lawsFromDataMap(deps, selectors);
+      const withLaws = (w: RequestWork): RequestWork => (laws.length ? { ...w, jurisdictions: laws } : w);
       const found = new Set(selectors.map((s) => `${s.store}.${s.collection}`));
       await appendAudit(db, {
         eventKey: `${requestId}:subject.resolved`,
@@ -145,16 +148,16 @@ export function createActivities(deps: ActivityDeps) {
       });
       if (request.type === 'correction') {
         const targets = await correctionTargets(deps, requestId);
-        return {
+        return withLaws({
           levels: [targets],
           notIncluded: deps.dataMap.targetsFor('correction').notIncluded.map((n) => ({ ...n.target, reason: n.reason })),
-        };
+        });
       }
       if (request.type === 'deletion') {
         const { levels, notIncluded } = deps.dataMap.targetsFor('deletion');
-        return { levels, notIncluded: notIncluded.map((n) => ({ ...n.target, reason: n.reason })) };
+        return withLaws({ levels, notIncluded: notIncluded.map((n) => ({ ...n.target, reason: n.reason })) });
       }
-      return { levels: deps.dataMap.targetsFor(request.type).levels, notIncluded: notIncludedFor(deps, request.type) };
+      return withLaws({ levels: deps.dataMap.targetsFor(request.type).levels, notIncluded: notIncludedFor(deps, request.type) });
     },
 
     readTarget: (requestId: string, target: Target) => withHeartbeat(() => readTarget(deps, requestId, target)),
@@ -194,6 +197,8 @@ export function createActivities(deps: ActivityDeps) {
     sendDeadlineReminder: (requestId: string, dueAt: string) => sendDeadlineReminder(deps, requestId, dueAt),
     escalateOverdue: (requestId: string, dueAt: string) => escalateOverdue(deps, requestId, dueAt),
     applyExtension: (requestId: string, ext: Extension) => applyExtension(deps, requestId, ext),
+    sendAcknowledgement: (requestId: string, dueAt: string) => sendAcknowledgement(deps, requestId, dueAt),
+    recordJurisdiction: (requestId: string, decision: JurisdictionDecision) => recordJurisdiction(deps, requestId, decision),
     sendDenialNotice: (requestId: string, denial: Denial) => sendDenialNotice(deps, requestId, denial),
 
     recordNeedsAttention: (requestId: string, episode: number, attention: Attention) =>

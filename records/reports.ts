@@ -70,7 +70,8 @@ export async function complianceReport(db: Queryable, from: Date, to: Date): Pro
     [from, to],
   );
   const optOut = await db.query<{ n: number }>(
-    "SELECT count(*)::int AS n FROM inbox_messages WHERE status = 'opt_out' AND received_at >= $1 AND received_at < $2",
+    `SELECT count(*)::int AS n FROM inbox_intents i JOIN inbox_messages m ON m.id = i.inbox_id
+      WHERE i.status = 'opt_out' AND m.received_at >= $1 AND m.received_at < $2`,
     [from, to],
   );
   const empty = { received: 0, complied: 0, denied: 0, medianDays: null, meanDays: null };
