@@ -95,7 +95,11 @@ export const AttentionView = z.object({
 });
 
 /** The privacy team's view of a request: the subject's view and, when it needs attention, why. */
-export const AdminRequestView = RequestView.extend({ attention: AttentionView.nullable() });
+export const AdminRequestView = RequestView.extend({
+  attention: AttentionView.nullable(),
+  /** Every law that applies, as the engine decided (the due date is the strictest of them). */
+  jurisdictions: z.array(z.enum(['policy', 'gdpr', 'ccpa'])),
+});
 export type AdminRequestView = z.infer<typeof AdminRequestView>;
 
 /**

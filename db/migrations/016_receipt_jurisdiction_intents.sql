@@ -10,7 +10,7 @@ UPDATE requests SET jurisdictions = ARRAY[jurisdiction];
 -- IMAP INTERNALDATE), from which the deadline of every request made from it runs.
 CREATE TABLE inbox_intents (
   id          uuid PRIMARY KEY,
-  inbox_id    uuid NOT NULL REFERENCES inbox_messages (id),
+  inbox_id    uuid NOT NULL REFERENCES inbox_messages (id) ON DELETE CASCADE,
   kind        text CHECK (kind IN ('access', 'export', 'correction', 'deletion', 'opt_out')),
   status      text NOT NULL CHECK (status IN ('request', 'opt_out', 'triage', 'rejected')),
   matched     text[] NOT NULL DEFAULT '{}',

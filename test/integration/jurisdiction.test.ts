@@ -135,6 +135,7 @@ test("the data map decides too: an account recorded in Germany is answered withi
   assert.equal(decided.details.dueAt, oneMonth);
   const view = await stack.app.inject({ method: 'GET', url: `/v1/admin/requests/${body.id}`, headers: admin });
   assert.equal(view.json().dueAt, oneMonth);
+  assert.deepEqual(view.json().jurisdictions, ['gdpr', 'ccpa']);
 
   // an account recorded in California gets the CCPA (and its acknowledgement) though nobody named it
   const ca = await submit(stack, { type: 'export', email: 'user8@example.net' });
