@@ -1,22 +1,14 @@
 // The request workflow. Deterministic: no I/O, no clocks but the SDK's, no randomness here;
 // every side effect is an activity. What a request touches, and in which order, comes from the
 // compiled data map through the `resolveSubject` activity.
-import {
-  CancellationScope,
-  condition,
-  isCancellation,
-  patched,
-  proxyActivities,
-  setHandler,
-  sleep,
-  type RetryPolicy,
-} from '@temporalio/workflow';
-import { checkExtension, computeDeadline, reminderAt, type Jurisdiction } from '../schemas/deadline';
+import { CancellationScope, condition, isCancellation, proxyActivities, setHandler, sleep, type RetryPolicy } from '@temporalio/workflow';
+import { checkExtension, reminderAt } from '../schemas/deadline';
 import type { DsarActivities } from '../activities';
 import { completeManualTaskUpdate, denyUpdate, extendUpdate, stateQuery, verifyUpdate } from '../schemas/contract';
 import { AUDIT_ACTIONS } from '../schemas/audit-actions';
 import type { Target } from '../schemas/datamap-graph';
 import { attentionGuard, type AttentionGuard } from './attention';
+import { deadlineKeeper, type DeadlineKeeper } from './deadline-laws';
 import { addIsoDuration } from '../schemas/duration';
 import type { CollectionProgress } from '../schemas/request';
 import { CLOSED_TO_VERIFICATION, TERMINAL_STATUSES } from '../schemas/status';
@@ -42,9 +34,6 @@ const lookupSteps = proxyActivities<DsarActivities>({ startToCloseTimeout: '2 mi
 // Reads, erasure and packaging move large data: long budget, but heartbeats reveal a dead worker fast.
 const dataSteps = proxyActivities<DsarActivities>({ startToCloseTimeout: '2 hours', heartbeatTimeout: '10 seconds', retry });
 
-/** Workflows started before the acknowledgement existed replay without it. */
-const CCPA_ACKNOWLEDGEMENT_PATCH = 'ccpa-7021-acknowledgement';
-
 /** A store that still has rows due after erasure is erased again, at most this often. */
 const ERASE_ATTEMPTS = 3;
 type ManualOperation = 'read' | 'erase' | 'correct';
@@ -52,16 +41,10 @@ type ManualOperation = 'read' | 'erase' | 'correct';
 export async function dsarRequest(input: DsarRequestInput): Promise<DsarRequestState> {
   const { requestId } = input;
   const state: DsarRequestState = { requestId, type: input.type, status: 'received', progress: [], extensions: 0, overdue: false };
-  // Workflow time (deterministic); the API passes the instant it stored as received.
-  let deadline = computeDeadline(
-    new Date(input.receivedAt ?? Date.now()),
-    input.jurisdictions ?? [input.jurisdiction ?? 'policy'],
-    input.policyDays,
-  );
-  state.dueAt = deadline.dueAt.toISOString();
+  let clockVersion = 0;
+  const deadline = deadlineKeeper(input, state, { steps, mailSteps }, () => clockVersion++);
   let verified = input.preVerified === true;
   let answering = false;
-  let clockVersion = 0;
   const manualDone = new Map<string, ManualTaskCompletion>();
   const openManualTasks = new Map<string, ManualOperation>();
   const work = new CancellationScope();
@@ -93,7 +76,7 @@ export async function dsarRequest(input: DsarRequestInput): Promise<DsarRequestS
     {
       validator: (ext) => {
         if (TERMINAL_STATUSES.has(state.status)) throw new Error(`request is ${state.status}`);
-        const current = { ...deadline, dueAt: new Date(state.dueAt!) };
+        const current = { ...deadline.current(), dueAt: new Date(state.dueAt!) };
         const check = checkExtension(current, new Date(Date.now()), new Date(ext.newDueAt), state.extensions ?? 0, ext.reason ?? '');
         if (!check.ok) throw new Error(check.reason);
       },
@@ -136,38 +119,13 @@ export async function dsarRequest(input: DsarRequestInput): Promise<DsarRequestS
   );
 
   const guard = attentionGuard(requestId, state, steps);
-  /** A law found once the subject is resolved (its residence in the data map) can only bring the dates forward. */
-  const tighten = async (laws: Jurisdiction[]) => {
-    const stricter = computeDeadline(deadline.receivedAt, [...deadline.jurisdictions, ...laws], input.policyDays);
-    if (stricter.jurisdictions.join() === deadline.jurisdictions.join()) return;
-    const newlyAcknowledged = stricter.acknowledgeBy && !deadline.acknowledgeBy;
-    deadline = stricter;
-    if (!state.extendedDueAt && stricter.dueAt.getTime() < Date.parse(state.dueAt!)) {
-      state.dueAt = stricter.dueAt.toISOString();
-      clockVersion++;
-    }
-    await steps.recordJurisdiction(requestId, {
-      jurisdictions: stricter.jurisdictions,
-      jurisdiction: stricter.jurisdiction,
-      dueAt: state.dueAt!,
-    });
-    if (newlyAcknowledged) await guard.run(() => mailSteps.sendAcknowledgement(requestId, state.dueAt!));
-  };
 
   // The deadline clock runs from receipt, beside the work, until the request is finished.
   const clock = deadlineClock(requestId, state, () => clockVersion);
   let afterCompletion: (() => Promise<void>) | undefined;
   try {
     afterCompletion = await work.run(() =>
-      handle(input, state, {
-        isVerified: () => verified,
-        manualDone,
-        openManualTasks,
-        answer: () => (answering = true),
-        guard,
-        tighten,
-        acknowledge: deadline.acknowledgeBy !== undefined,
-      }),
+      handle(input, state, { isVerified: () => verified, manualDone, openManualTasks, answer: () => (answering = true), guard, deadline }),
     );
   } catch (err) {
     if (!(state.denial && isCancellation(err))) throw err;
@@ -197,10 +155,8 @@ interface Signals {
   openManualTasks: Map<string, ManualOperation>;
   /** Data steps run through it: one failing for good waits in needs_attention for a retry. */
   guard: AttentionGuard;
-  /** Applies laws learned from the subject's records to the deadline. */
-  tighten(laws: Jurisdiction[]): Promise<void>;
-  /** CCPA §7021: receipt is confirmed to the subject at once. */
-  acknowledge: boolean;
+  /** The deadline under every law that applies (laws found in the subject's records tighten it). */
+  deadline: DeadlineKeeper;
 }
 
 /** The request's work; may return a step to run after completion (the purge timer). */
@@ -213,8 +169,7 @@ async function handle(input: DsarRequestInput, state: DsarRequestState, signals:
     action: AUDIT_ACTIONS.requestReceived,
     details: { type: input.type, jurisdiction: input.jurisdiction ?? 'policy', jurisdictions: input.jurisdictions, dueAt: state.dueAt },
   });
-  if (signals.acknowledge && patched(CCPA_ACKNOWLEDGEMENT_PATCH))
-    await guard.run(() => mailSteps.sendAcknowledgement(requestId, state.dueAt!));
+  await signals.deadline.acknowledgeReceipt(guard);
 
   if (!signals.isVerified()) {
     state.status = 'awaiting_verification';
@@ -238,7 +193,7 @@ async function handle(input: DsarRequestInput, state: DsarRequestState, signals:
   });
   const work = await guard.run(() => lookupSteps.resolveSubject(requestId));
   state.notIncluded = work.notIncluded;
-  if (work.jurisdictions?.length) await signals.tighten(work.jurisdictions);
+  if (work.jurisdictions?.length) await signals.deadline.tighten(work.jurisdictions, guard);
   const manual = manualTasks(requestId, signals);
 
   if (input.type === 'deletion') return runDeletion(requestId, work, state, manual, signals.answer, guard);
