@@ -50,6 +50,7 @@ import { holdOnRequest, keepResolvedUnderHolds, resolveHoldIdentities, sendHoldN
 import type { HoldCategory } from '../schemas/legal-hold';
 import type { Jurisdiction } from '../schemas/deadline';
 import { noticeLawOf, placeName, processorsToldOfCorrection, processorsToldOfErasure } from './notice-facts';
+import { lawsFromDataMap, recordJurisdiction, sendAcknowledgement, type JurisdictionDecision } from './jurisdiction';
 
 export interface StepInput {
   requestId: string;
@@ -138,6 +139,8 @@ export function createActivities(deps: ActivityDeps) {
       const { selectors, identities, lookups } = await resolveSubject(deps, { email: [request.subjectEmail] });
       await saveSubjectIdentities(db, requestId, selectors, identities);
       await keepResolvedUnderHolds(deps, requestId, selectors, identities);
+      const laws = await lawsFromDataMap(deps, selectors);
+      const withLaws = (w: RequestWork): RequestWork => (laws.length ? { ...w, jurisdictions: laws } : w);
       const found = new Set(selectors.map((s) => `${s.store}.${s.collection}`));
       await appendAudit(db, {
         eventKey: `${requestId}:subject.resolved`,
@@ -154,16 +157,16 @@ export function createActivities(deps: ActivityDeps) {
       });
       if (request.type === 'correction') {
         const targets = await correctionTargets(deps, requestId);
-        return {
+        return withLaws({
           levels: [targets],
           notIncluded: deps.dataMap.targetsFor('correction').notIncluded.map((n) => ({ ...n.target, reason: n.reason })),
-        };
+        });
       }
       if (request.type === 'deletion') {
         const { levels, notIncluded } = deps.dataMap.targetsFor('deletion');
-        return { levels, notIncluded: notIncluded.map((n) => ({ ...n.target, reason: n.reason })) };
+        return withLaws({ levels, notIncluded: notIncluded.map((n) => ({ ...n.target, reason: n.reason })) });
       }
-      return { levels: deps.dataMap.targetsFor(request.type).levels, notIncluded: notIncludedFor(deps, request.type) };
+      return withLaws({ levels: deps.dataMap.targetsFor(request.type).levels, notIncluded: notIncludedFor(deps, request.type) });
     },
 
     readTarget: (requestId: string, target: Target) => withHeartbeat(() => readTarget(deps, requestId, target)),
@@ -209,6 +212,8 @@ export function createActivities(deps: ActivityDeps) {
     sendDeadlineReminder: (requestId: string, dueAt: string) => sendDeadlineReminder(deps, requestId, dueAt),
     escalateOverdue: (requestId: string, dueAt: string) => escalateOverdue(deps, requestId, dueAt),
     applyExtension: (requestId: string, ext: Extension) => applyExtension(deps, requestId, ext),
+    sendAcknowledgement: (requestId: string, dueAt: string) => sendAcknowledgement(deps, requestId, dueAt),
+    recordJurisdiction: (requestId: string, decision: JurisdictionDecision) => recordJurisdiction(deps, requestId, decision),
     sendDenialNotice: (requestId: string, denial: Denial) => sendDenialNotice(deps, requestId, denial),
 
     recordNeedsAttention: (requestId: string, episode: number, attention: Attention) =>

@@ -284,3 +284,21 @@ export function correctionDoneMail(p: {
   lines.push(...notCoveredLines('We could not pass the correction on to these places:', p.notIncluded));
   return { subject: 'Your data has been corrected', text: lines.join('\n') };
 }
+
+/** CCPA §7021: receipt confirmed within 10 business days, with how the request is processed and when it is answered. */
+export function acknowledgementMail(p: { requestId: string; type: RequestType; receivedAt: Date; dueAt: Date }) {
+  return {
+    subject: 'We received your privacy request',
+    text: [
+      `We received your request for ${TYPE_PHRASE[p.type]} on ${day(p.receivedAt)}.`,
+      `Reference: ${p.requestId}`,
+      '',
+      'How we process it: we first confirm that the request comes from you (if we need to, you get a',
+      'separate message asking you to confirm); then we act on it in every system that holds your',
+      'personal information, and write to you with the outcome.',
+      '',
+      `You can expect our response by ${day(p.dueAt)}. If we need more time, we will tell you before`,
+      'that date, and why.',
+    ].join('\n'),
+  };
+}

@@ -1,5 +1,5 @@
 // privacy@ over IMAP: every message in the mailbox goes through receiveMail (the same intake
-// as the webhook, idempotent per Message-ID) and is then moved to the processed folder — mail is
+// as the webhook, idempotent per Message-ID, dated by its INTERNALDATE) and is then moved to the processed folder — mail is
 // never deleted. A message whose intake fails stays in the mailbox for the next poll.
 import { ImapFlow } from 'imapflow';
 import type { ApiDeps } from './deps';
@@ -54,6 +54,12 @@ function reason(err: unknown): string {
     .trim()
     .slice(0, 200);
   return [e?.code, msg].filter(Boolean).join(': ') || (e?.name ?? 'unknown error');
+}
+
+/** The mail's INTERNALDATE (when the server received it), not when we polled it; now when the server gives none. */
+function arrivalOf(internalDate: Date | string | undefined): Date {
+  const at = internalDate ? new Date(internalDate) : new Date();
+  return Number.isNaN(at.getTime()) ? new Date() : at;
 }
 
 export function startImapPoller(deps: ApiDeps, opts: ImapPollerOptions): ImapPoller {
@@ -119,10 +125,10 @@ export function startImapPoller(deps: ApiDeps, opts: ImapPollerOptions): ImapPol
       for (const uid of uids) {
         if (stopped) break;
         // one message at a time: memory stays bounded however full the mailbox is
-        const msg = await c.fetchOne(String(uid), { uid: true, source: true }, { uid: true });
+        const msg = await c.fetchOne(String(uid), { uid: true, source: true, internalDate: true }, { uid: true });
         if (!msg || !msg.source) continue; // expunged meanwhile by someone else
         try {
-          await receiveMail(deps, msg.source, 'imap');
+          await receiveMail(deps, msg.source, 'imap', arrivalOf(msg.internalDate));
         } catch (err) {
           log(`imap: message uid ${uid} left in ${mailbox} for the next poll: ${reason(err)}`);
           continue;

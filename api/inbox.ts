@@ -9,7 +9,9 @@ import { sha256Hex } from '../lib/hash';
 import { auditHashSecret, keyedHash } from '../lib/keyed-hash';
 import { appendAudit } from '../records/audit-events';
 import { findInboxMessageByMessageId, insertInboxMessage } from '../records/inbox-messages';
-import type { InboxSource, InboxStatus } from '../schemas/inbox';
+import type { InboxIntentKind, InboxIntentStatus, InboxSource, InboxStatus } from '../schemas/inbox';
+import { inTransaction } from '../records/db';
+import { insertIntent, listIntentsOf, mailStatusOf, type InboxIntent } from '../records/inbox-intents';
 import { SubjectEmail } from '../schemas/request';
 import type { ApiDeps } from './deps';
 import { createRequest } from './intake';
@@ -19,17 +21,27 @@ export interface InboxOutcome {
   id: string;
   status: InboxStatus;
   duplicate: boolean;
+  /** The first request the mail started (see `intents` for all). */
   requestId?: string;
+  intents: { id: string; type: InboxIntentKind | null; status: InboxIntentStatus; requestId: string | null }[];
 }
 
 /** PostgreSQL text cannot hold NUL; mail headers sometimes do. */
 const storable = (s: string) => s.replaceAll('\u0000', '\ufffd');
 
 /** Request types a mail can start on its own (a correction needs the new values: triage). */
-const DIRECT = new Set(['access', 'export', 'deletion']);
+const DIRECT = new Set<InboxIntentKind>(['access', 'export', 'deletion']);
 
-export async function receiveMail(deps: ApiDeps, raw: Buffer, source: InboxSource): Promise<InboxOutcome> {
+const intentView = (i: InboxIntent) => ({ id: i.id, type: i.kind, status: i.status, requestId: i.requestId });
+
+/**
+ * Takes in one mail that arrived at `arrivedAt` (webhook receipt, IMAP INTERNALDATE): every
+ * request made from it, now or after triage, counts its deadline from then.
+ */
+export async function receiveMail(deps: ApiDeps, raw: Buffer, source: InboxSource, arrivedAt = new Date()): Promise<InboxOutcome> {
   const db = deps.engineDb;
+  // a clock ahead of ours must not give a request more time
+  const receivedAt = new Date(Math.min(arrivedAt.getTime() || Date.now(), Date.now()));
   let parsed: Awaited<ReturnType<typeof simpleParser>> | null = null;
   let problem: string | null = null;
   try {
@@ -39,48 +51,70 @@ export async function receiveMail(deps: ApiDeps, raw: Buffer, source: InboxSourc
   }
   const messageId = storable(parsed?.messageId?.trim() || `sha256:${sha256Hex(raw)}`).slice(0, 998);
   const existing = await findInboxMessageByMessageId(db, messageId);
-  if (existing) return { id: existing.id, status: existing.status, duplicate: true, requestId: existing.requestId ?? undefined };
+  if (existing) {
+    const intents = await listIntentsOf(db, [existing.id]);
+    return {
+      id: existing.id,
+      status: existing.status,
+      duplicate: true,
+      requestId: existing.requestId ?? undefined,
+      intents: intents.map(intentView),
+    };
+  }
 
   const from = parsed?.from?.value?.[0]?.address;
   const sender = from ? SubjectEmail.safeParse(from) : null;
   if (!problem && (!sender || !sender.success)) problem = 'no usable sender address';
   const subject = storable(parsed?.subject ?? '');
   const body = parsed?.text ?? (typeof parsed?.html === 'string' ? parsed.html.replace(/<[^>]+>/g, ' ') : '');
-  const cls = problem ? { type: null, matched: [] as string[] } : classify(subject, body);
+  const cls = problem ? { type: null, matched: [] as string[], intents: [] } : classify(subject, body);
   const id = randomUUID();
 
-  const status: InboxOutcome['status'] = problem
-    ? 'quarantine'
-    : cls.type === null || !DIRECT.has(cls.type)
-      ? cls.type === 'opt_out'
-        ? 'opt_out'
-        : 'triage'
-      : 'request';
-  let requestId: string | undefined;
-  if (status === 'request') {
-    const { request } = await createRequest(
-      deps,
-      { type: cls.type as 'access' | 'export' | 'deletion', email: sender!.success ? sender!.data : '' },
-      'inbox',
-      `mail:${messageId}`,
-    );
-    requestId = request.id;
-    await startWorkflowAtIntake(deps, request);
+  // each intent its own record: a request (with its workflow and clock), an opt-out, or triage
+  const intents: InboxIntent[] = [];
+  if (!problem) {
+    const asked = cls.intents.length ? cls.intents : [{ type: null, matched: [] as string[] }];
+    for (const intent of asked) {
+      const kind = intent.type;
+      const record: InboxIntent = { id: randomUUID(), inboxId: id, kind, status: 'triage', matched: intent.matched, requestId: null };
+      if (kind === 'opt_out') record.status = 'opt_out';
+      if (kind && DIRECT.has(kind)) {
+        const { request } = await createRequest(
+          deps,
+          { type: kind as 'access' | 'export' | 'deletion', email: sender!.success ? sender!.data : '' },
+          'inbox',
+          `mail:${messageId}:${kind}`,
+          false,
+          receivedAt,
+        );
+        record.status = 'request';
+        record.requestId = request.id;
+        await startWorkflowAtIntake(deps, request);
+      }
+      intents.push(record);
+    }
   }
-  const inserted = await insertInboxMessage(db, {
-    id,
-    messageId,
-    source,
-    status,
-    suggested: cls.type,
-    matched: cls.matched,
-    reason: problem,
-    sender: sender?.success ? sender.data : null,
-    subject: subject.slice(0, 998),
-    raw,
-    requestId: requestId ?? null,
+  const status: InboxStatus = problem ? 'quarantine' : mailStatusOf(intents);
+  const requestId = intents.find((i) => i.requestId)?.requestId ?? undefined;
+  const inserted = await inTransaction(db, async (client) => {
+    const ok = await insertInboxMessage(client, {
+      id,
+      messageId,
+      source,
+      status,
+      suggested: cls.type,
+      matched: cls.matched,
+      reason: problem,
+      sender: sender?.success ? sender.data : null,
+      subject: subject.slice(0, 998),
+      raw,
+      requestId: requestId ?? null,
+      receivedAt,
+    });
+    if (ok) for (const intent of intents) await insertIntent(client, intent);
+    return ok;
   });
-  if (!inserted) return receiveMail(deps, raw, source); // a concurrent copy won: answer as a duplicate
+  if (!inserted) return receiveMail(deps, raw, source, arrivedAt); // a concurrent copy won: answer as a duplicate
   await appendAudit(db, {
     eventKey: `inbox:${id}`,
     requestId: requestId ?? null,
@@ -91,8 +125,10 @@ export async function receiveMail(deps: ApiDeps, raw: Buffer, source: InboxSourc
       status,
       classifiedAs: cls.type,
       matched: cls.matched,
+      intents: intents.map((i) => ({ type: i.kind, status: i.status, requestId: i.requestId })),
+      receivedAt: receivedAt.toISOString(),
       messageIdHash: keyedHash(auditHashSecret(deps.config), messageId),
     },
   });
-  return { id, status, duplicate: false, requestId };
+  return { id, status, duplicate: false, requestId, intents: intents.map(intentView) };
 }

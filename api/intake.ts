@@ -7,7 +7,7 @@ import { inTransaction } from '../records/db';
 import { claimIdempotencyKey, findRequestByIdempotencyKey, idempotencyKeyExists } from '../records/idempotency-keys';
 import { saveCorrections } from '../records/request-corrections';
 import { countSubjectRequestsLastDay, insertRequest, lockSubjectIntake, type StoredRequest } from '../records/requests';
-import { computeDeadline } from '../schemas/deadline';
+import { applicableJurisdictions, computeDeadline } from '../schemas/deadline';
 import { IDEMPOTENCY_KEY_HEADER, type Channel, type RequestIntake } from '../schemas/request';
 import type { ApiDeps } from './deps';
 import { ApiError, unprocessable } from './errors';
@@ -19,13 +19,17 @@ class KeyAlreadyBound extends Error {
   }
 }
 
-/** Stores a request (idempotently by key); returns the stored request and whether it existed. */
+/**
+ * Stores a request (idempotently by key); returns the stored request and whether it existed.
+ * `receivedAt` is when it arrived (a mail's arrival, however much later it was classified); now by default.
+ */
 export async function createRequest(
   deps: ApiDeps,
   intake: RequestIntake,
   channel: Channel,
   key?: string,
   preVerified = false,
+  receivedAt?: Date,
 ): Promise<{ request: StoredRequest; replayed: boolean }> {
   const bodyHash = sha256Hex(canonicalJson(intake));
   const subjectHash = sha256Hex(intake.email);
@@ -39,7 +43,13 @@ export async function createRequest(
           { path: 'email', message: 'daily limit reached' },
         ]);
       }
-      const deadline = computeDeadline(new Date(), intake.jurisdiction ?? deps.config.DEFAULT_JURISDICTION, deps.config.RESPONSE_DAYS);
+      // every law that applies, whoever names it: the deployment, the requester's label, the declared residence
+      const jurisdictions = applicableJurisdictions({
+        configured: deps.config.DEFAULT_JURISDICTION,
+        requested: intake.jurisdiction,
+        residences: [intake.residence],
+      });
+      const deadline = computeDeadline(receivedAt ?? new Date(), jurisdictions, deps.config.RESPONSE_DAYS);
       const stored = await insertRequest(client, {
         id: randomUUID(),
         type: intake.type,
@@ -50,6 +60,8 @@ export async function createRequest(
         dueAt: deadline.dueAt,
         legalDueAt: deadline.legalDueAt,
         jurisdiction: deadline.jurisdiction,
+        jurisdictions: deadline.jurisdictions,
+        residence: intake.residence ?? null,
         preVerified,
       });
       await saveCorrections(client, stored.id, intake.corrections ?? {});

@@ -40,7 +40,11 @@ export function requestView(stored: StoredRequest, live: DsarRequestState | null
 export function adminRequestView(stored: StoredRequest, live: DsarRequestState | null): AdminRequestView {
   const view = requestView(stored, live);
   const attention = live?.attention ?? stored.attention;
-  return { ...view, attention: view.status === 'needs_attention' ? (attention ?? null) : null };
+  return {
+    ...view,
+    attention: view.status === 'needs_attention' ? (attention ?? null) : null,
+    jurisdictions: stored.jurisdictions,
+  };
 }
 
 /** The anonymous answer: status and due date only (see RequestPublicStatus). */

@@ -6,7 +6,7 @@ import { DSAR_WORKFLOW, stateQuery } from '../schemas/contract';
 import type { DsarRequestInput, DsarRequestState } from '../schemas/workflow';
 import type { ApiDeps } from './deps';
 
-type StartableRequest = Pick<StoredRequest, 'id' | 'type' | 'receivedAt' | 'jurisdiction' | 'preVerified'>;
+type StartableRequest = Pick<StoredRequest, 'id' | 'type' | 'receivedAt' | 'jurisdiction' | 'jurisdictions' | 'preVerified'>;
 
 /** The sweep is not answering anyone, so its calls may wait longer than intake's. */
 const SWEEP_CALL_TIMEOUT_MS = 5_000;
@@ -60,6 +60,7 @@ export async function ensureWorkflowStarted(
     type: r.type,
     receivedAt: r.receivedAt.toISOString(),
     jurisdiction: r.jurisdiction,
+    jurisdictions: r.jurisdictions,
     policyDays: deps.config.RESPONSE_DAYS,
     verificationTimeout: `${deps.config.VERIFICATION_TTL_HOURS} hours` as const,
     preVerified: r.preVerified,

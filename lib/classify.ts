@@ -122,7 +122,11 @@ export const RULES: Record<InboxRequestType, string[]> = {
   ],
 };
 
-/** When a mail matches several types, the more far-reaching wins (deletion over access, …). */
+/**
+ * A mail may ask for an opt-out and for a request at once ("delete my account and do not sell my
+ * data"): each is an intent of its own. Among the request types the more far-reaching wins
+ * (deletion over access, …): one request per mail; the privacy team can add another.
+ */
 const PRECEDENCE: InboxRequestType[] = ['opt_out', 'deletion', 'correction', 'export', 'access'];
 
 /** Removes quoted replies and a signature, which should not decide the type. */
@@ -145,10 +149,18 @@ export function ownWords(body: string): string {
   return out.join('\n');
 }
 
-export interface Classification {
-  type: InboxRequestType | null;
+export interface Intent {
+  type: InboxRequestType;
   /** The phrases that matched, for the triage view and the audit. */
   matched: string[];
+}
+
+export interface Classification {
+  /** The first intent's type (opt-out first), or null when the mail is unclear. */
+  type: InboxRequestType | null;
+  matched: string[];
+  /** Everything the mail asks for: an opt-out, a request, or both; empty when unclear. */
+  intents: Intent[];
 }
 
 export function classify(subject: string, body: string): Classification {
@@ -158,6 +170,10 @@ export function classify(subject: string, body: string): Classification {
     const found = RULES[type].filter((phrase) => text.includes(phrase));
     if (found.length) hits.set(type, found);
   }
-  const type = PRECEDENCE.find((t) => hits.has(t)) ?? null;
-  return { type, matched: type ? hits.get(type)! : [] };
+  const request = PRECEDENCE.find((t) => t !== 'opt_out' && hits.has(t));
+  const intents: Intent[] = [...(hits.has('opt_out') ? ['opt_out' as const] : []), ...(request ? [request] : [])].map((t) => ({
+    type: t,
+    matched: hits.get(t)!,
+  }));
+  return { type: intents[0]?.type ?? null, matched: intents[0]?.matched ?? [], intents };
 }

@@ -28,6 +28,8 @@ export interface NewInboxMessage {
   subject: string;
   raw: Buffer;
   requestId: string | null;
+  /** When the mail arrived (webhook receipt, IMAP INTERNALDATE). */
+  receivedAt: Date;
 }
 
 export async function findInboxMessageByMessageId(
@@ -44,9 +46,9 @@ export async function findInboxMessageByMessageId(
 /** Keeps the mail; false when one with the same Message-ID is already kept. */
 export async function insertInboxMessage(db: Queryable, m: NewInboxMessage): Promise<boolean> {
   const { rowCount } = await db.query(
-    `INSERT INTO inbox_messages (id, message_id, source, status, suggested, matched, reason, sender, subject, raw, request_id)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (message_id) DO NOTHING`,
-    [m.id, m.messageId, m.source, m.status, m.suggested, m.matched, m.reason, m.sender, m.subject, m.raw, m.requestId],
+    `INSERT INTO inbox_messages (id, message_id, source, status, suggested, matched, reason, sender, subject, raw, request_id, received_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (message_id) DO NOTHING`,
+    [m.id, m.messageId, m.source, m.status, m.suggested, m.matched, m.reason, m.sender, m.subject, m.raw, m.requestId, m.receivedAt],
   );
   return !!rowCount;
 }
@@ -92,15 +94,6 @@ export async function findInboxMessage(
   return rows[0] ? { id: rows[0].id, status: rows[0].status, sender: rows[0].sender, messageId: rows[0].message_id } : null;
 }
 
-/** An admin turned the mail into this request. */
-export async function markInboxMessageRequest(db: Queryable, id: string, requestId: string, decidedBy: string): Promise<void> {
-  await db.query("UPDATE inbox_messages SET status = 'request', request_id = $2, decided_by = $3, decided_at = now() WHERE id = $1", [
-    id,
-    requestId,
-    decidedBy,
-  ]);
-}
-
 /** Rejects a mail in triage or quarantine; false when there is no such mail. */
 export async function rejectInboxMessage(db: Queryable, id: string, reason: string, decidedBy: string): Promise<boolean> {
   const { rowCount } = await db.query(
@@ -110,10 +103,10 @@ export async function rejectInboxMessage(db: Queryable, id: string, reason: stri
   return !!rowCount;
 }
 
-/** The privacy team applied an opt-out in the product; false when the mail is no opt-out or was marked already. */
+/** The privacy team applied a mail's opt-out in the product; false when the mail holds no opt-out or it was marked already. */
 export async function markOptOutApplied(db: Queryable, id: string, appliedBy: string): Promise<boolean> {
   const { rowCount } = await db.query(
-    "UPDATE inbox_messages SET opt_out_applied_at = now(), opt_out_applied_by = $2 WHERE id = $1 AND status = 'opt_out' AND opt_out_applied_at IS NULL",
+    "UPDATE inbox_intents SET opt_out_applied_at = now(), opt_out_applied_by = $2 WHERE inbox_id = $1 AND status = 'opt_out' AND opt_out_applied_at IS NULL",
     [id, appliedBy],
   );
   return !!rowCount;

@@ -124,12 +124,13 @@ export async function complianceReport(db: Queryable, from: Date, to: Date): Pro
   );
   const optOut = await db.query(
     `SELECT count(*)::int AS received,
-            count(*) FILTER (WHERE opt_out_applied_at IS NOT NULL)::int AS complied,
-            percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM (opt_out_applied_at - received_at)) / 86400.0)
-              FILTER (WHERE opt_out_applied_at IS NOT NULL) AS median_days,
-            avg(extract(epoch FROM (opt_out_applied_at - received_at)) / 86400.0)
-              FILTER (WHERE opt_out_applied_at IS NOT NULL) AS mean_days
-       FROM inbox_messages WHERE status = 'opt_out' AND received_at >= $1 AND received_at < $2`,
+            count(*) FILTER (WHERE i.opt_out_applied_at IS NOT NULL)::int AS complied,
+            percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM (i.opt_out_applied_at - m.received_at)) / 86400.0)
+              FILTER (WHERE i.opt_out_applied_at IS NOT NULL) AS median_days,
+            avg(extract(epoch FROM (i.opt_out_applied_at - m.received_at)) / 86400.0)
+              FILTER (WHERE i.opt_out_applied_at IS NOT NULL) AS mean_days
+       FROM inbox_intents i JOIN inbox_messages m ON m.id = i.inbox_id
+      WHERE i.status = 'opt_out' AND m.received_at >= $1 AND m.received_at < $2`,
     [from, to],
   );
   const ccpa7102 = rightsBlock(CCPA_RIGHTS);

@@ -16,6 +16,8 @@ export interface StoredRequest {
   dueAt: Date;
   extendedDueAt: Date | null;
   jurisdiction: Jurisdiction;
+  /** Every law that applies (the engine decides); the due date is the strictest of them. */
+  jurisdictions: Jurisdiction[];
   overdue: boolean;
   preVerified: boolean;
   verifiedAt: Date | null;
@@ -34,6 +36,7 @@ interface StoredRequestRow {
   due_at: Date;
   extended_due_at: Date | null;
   jurisdiction: Jurisdiction;
+  jurisdictions: Jurisdiction[];
   overdue: boolean;
   pre_verified: boolean;
   verified_at: Date | null;
@@ -51,6 +54,7 @@ const STORED_REQUEST_COLUMNS = [
   'due_at',
   'extended_due_at',
   'jurisdiction',
+  'jurisdictions',
   'overdue',
   'pre_verified',
   'verified_at',
@@ -72,6 +76,7 @@ export function toStoredRequest(r: StoredRequestRow): StoredRequest {
     dueAt: r.due_at,
     extendedDueAt: r.extended_due_at,
     jurisdiction: r.jurisdiction,
+    jurisdictions: r.jurisdictions?.length ? r.jurisdictions : [r.jurisdiction],
     overdue: r.overdue,
     preVerified: r.pre_verified,
     verifiedAt: r.verified_at,
@@ -96,15 +101,32 @@ export interface NewRequest {
   dueAt: Date;
   legalDueAt: Date;
   jurisdiction: Jurisdiction;
+  /** Every law that applies; `[jurisdiction]` when not given. */
+  jurisdictions?: Jurisdiction[];
+  /** As the requester declared it (a country or region code), if at all. */
+  residence?: string | null;
   preVerified: boolean;
 }
 
 export async function insertRequest(db: Queryable, r: NewRequest): Promise<StoredRequest> {
   const { rows } = await db.query<StoredRequestRow>(
-    `INSERT INTO requests (id, type, channel, status, subject_email, subject_hash, received_at, due_at, legal_due_at, jurisdiction, pre_verified)
-     VALUES ($1, $2, $3, 'received', $4, $5, $6, $7, $8, $9, $10)
+    `INSERT INTO requests (id, type, channel, status, subject_email, subject_hash, received_at, due_at, legal_due_at, jurisdiction, pre_verified, jurisdictions, residence)
+     VALUES ($1, $2, $3, 'received', $4, $5, $6, $7, $8, $9, $10, $11, $12)
      RETURNING ${storedRequestColumns()}`,
-    [r.id, r.type, r.channel, r.subjectEmail, r.subjectHash, r.receivedAt, r.dueAt, r.legalDueAt, r.jurisdiction, r.preVerified],
+    [
+      r.id,
+      r.type,
+      r.channel,
+      r.subjectEmail,
+      r.subjectHash,
+      r.receivedAt,
+      r.dueAt,
+      r.legalDueAt,
+      r.jurisdiction,
+      r.preVerified,
+      r.jurisdictions ?? [r.jurisdiction],
+      r.residence ?? null,
+    ],
   );
   return toStoredRequest(rows[0]);
 }
@@ -176,6 +198,20 @@ export async function listRequestsWithoutWorkflow(
     [page.receivedBefore, page.limit, ...(page.after ? [page.after.receivedAt, page.after.id] : [])],
   );
   return rows.map(toStoredRequest);
+}
+
+/** Laws learned after intake: the label, every law, and the due date (only ever brought forward). */
+export async function recordJurisdictions(
+  db: Queryable,
+  requestId: string,
+  d: { jurisdictions: Jurisdiction[]; jurisdiction: Jurisdiction; dueAt: string },
+): Promise<void> {
+  await db.query('UPDATE requests SET jurisdictions = $2, jurisdiction = $3, due_at = least(due_at, $4) WHERE id = $1', [
+    requestId,
+    d.jurisdictions,
+    d.jurisdiction,
+    d.dueAt,
+  ]);
 }
 
 /** Records that the request's workflow exists (the first time is kept). */
@@ -289,6 +325,7 @@ export async function deleteRequestsFinishedBefore(db: Pool, months: number, bat
     const ids = rows.map((r) => r.id);
     for (const t of REQUEST_CHILDREN) await client.query(`DELETE FROM ${t} WHERE request_id = ANY($1)`, [ids]);
     await client.query('UPDATE inbox_messages SET request_id = NULL WHERE request_id = ANY($1)', [ids]);
+    await client.query('UPDATE inbox_intents SET request_id = NULL WHERE request_id = ANY($1)', [ids]);
     await client.query('DELETE FROM requests WHERE id = ANY($1)', [ids]);
     return ids.length;
   });

@@ -2,6 +2,8 @@
 // reports, the record-keeping checkpoint) use these names, never string literals.
 export const AUDIT_ACTIONS = {
   requestReceived: 'request.received',
+  requestAcknowledged: 'request.acknowledged',
+  jurisdictionDecided: 'request.jurisdiction_decided',
   verificationRequested: 'verification.requested',
   verificationSent: 'verification.sent',
   requestVerified: 'request.verified',
@@ -37,6 +39,7 @@ export const AUDIT_ACTIONS = {
   auditExpired: 'audit.expired',
   inboxReceived: 'inbox.received',
   inboxClassified: 'inbox.classified',
+  inboxIntentAdded: 'inbox.intent_added',
   inboxRejected: 'inbox.rejected',
   optOutApplied: 'opt_out.applied',
   inboxErased: 'inbox.erased',

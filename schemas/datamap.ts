@@ -175,10 +175,22 @@ export const DataMap = z
     /** Categories never disclosed in an archive, besides the defaults (credentials, secrets, security questions). */
     neverDisclosed: z.array(CategoryPattern).default([]),
     stores: z.record(Identifier, Store),
+    /** The column of a SQL collection that holds where the subject lives (DE, US-CA, EU…): it adds the law that applies. */
+    jurisdictionFrom: z.object({ store: Identifier, collection: Identifier, column: Identifier }).strict().optional(),
   })
   .strict()
   .superRefine((map, ctx) => {
     const known = new Set(map.identities);
+    if (map.jurisdictionFrom) {
+      const { store, collection } = map.jurisdictionFrom;
+      const s = map.stores[store];
+      if (!s || !isSqlStore(s) || !s.collections[collection])
+        ctx.addIssue({
+          code: 'custom',
+          path: ['jurisdictionFrom'],
+          message: `must name a collection of a PostgreSQL or MySQL store; ${store}.${collection} is none`,
+        });
+    }
     for (const [storeName, store] of Object.entries(map.stores)) {
       const unknownIdentities = (templates: string[], path: (string | number)[]) =>
         templates.forEach((t, i) => {

@@ -26,8 +26,14 @@ export const RequestIntake = z
   .object({
     type: RequestType,
     email: SubjectEmail,
-    /** Which law's deadline applies; the deployment's default when absent. */
+    /** A law the requester invokes; it adds to the laws the engine finds, never loosens them. */
     jurisdiction: z.enum(['policy', 'gdpr', 'ccpa']).optional(),
+    /** Where the subject lives: a country code (DE), a region (US-CA), or EU/EEA. Decides the law with the rest. */
+    residence: z
+      .string()
+      .trim()
+      .regex(/^(?:[A-Za-z]{2}(?:[-_][A-Za-z0-9]{1,3})?|EU|EEA|eu|eea)$/, 'must be a country code (DE), a region (US-CA), EU or EEA')
+      .optional(),
     /** correction: field → new value, for fields the data map marks correctable. */
     corrections: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a field name'), z.string().min(1).max(1000)).optional(),
   })
@@ -94,7 +100,11 @@ export const AttentionView = z.object({
 });
 
 /** The privacy team's view of a request: the subject's view and, when it needs attention, why. */
-export const AdminRequestView = RequestView.extend({ attention: AttentionView.nullable() });
+export const AdminRequestView = RequestView.extend({
+  attention: AttentionView.nullable(),
+  /** Every law that applies, as the engine decided (the due date is the strictest of them). */
+  jurisdictions: z.array(z.enum(['policy', 'gdpr', 'ccpa'])),
+});
 export type AdminRequestView = z.infer<typeof AdminRequestView>;
 
 /**

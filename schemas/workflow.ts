@@ -14,6 +14,8 @@ export interface DsarRequestInput {
   /** The deadline is computed from these in the workflow (deterministic). Defaults: now, policy, 30. */
   receivedAt?: string;
   jurisdiction?: Jurisdiction;
+  /** Every law that applies (the deadline is the strictest); `[jurisdiction]` when absent. */
+  jurisdictions?: Jurisdiction[];
   policyDays?: number;
   /** How long the subject has to verify, e.g. '7 days' (ms-format string or ms number). */
   verificationTimeout: Duration;
@@ -121,6 +123,8 @@ export interface CollectionExportResult extends CollectionRef {
 export interface RequestWork {
   levels: { store: string; collection: string; kind: StoreKind }[][];
   notIncluded: NotIncludedEntry[];
+  /** Laws the subject's residence in the data map brings (`jurisdictionFrom`); the deadline tightens to them. */
+  jurisdictions?: Jurisdiction[];
 }
 
 /** A store the request could not include, and why (it is named in the manifest and the report). */

@@ -2,11 +2,12 @@
 // every side effect is an activity. What a request touches, and in which order, comes from the
 // compiled data map through the `resolveSubject` activity.
 import { CancellationScope, condition, isCancellation, setHandler } from '@temporalio/workflow';
-import { checkExtension, computeDeadline, reminderAt } from '../schemas/deadline';
+import { checkExtension, reminderAt } from '../schemas/deadline';
 import { completeManualTaskUpdate, denyUpdate, extendUpdate, holdReleasedSignal, stateQuery, verifyUpdate } from '../schemas/contract';
 import { AUDIT_ACTIONS } from '../schemas/audit-actions';
 import type { Target } from '../schemas/datamap-graph';
 import { attentionGuard, type AttentionGuard } from './attention';
+import { deadlineKeeper, type DeadlineKeeper } from './deadline-laws';
 import { runDeletion } from './deletion';
 import { complete, dataSteps, lookupSteps, mailSteps, notIncludedProgress, pending, steps } from './request-steps';
 import type { CollectionProgress } from '../schemas/request';
@@ -24,12 +25,10 @@ type ManualOperation = 'read' | 'erase' | 'correct';
 export async function dsarRequest(input: DsarRequestInput): Promise<DsarRequestState> {
   const { requestId } = input;
   const state: DsarRequestState = { requestId, type: input.type, status: 'received', progress: [], extensions: 0, overdue: false };
-  // Workflow time (deterministic); the API passes the instant it stored as received.
-  const deadline = computeDeadline(new Date(input.receivedAt ?? Date.now()), input.jurisdiction ?? 'policy', input.policyDays);
-  state.dueAt = deadline.dueAt.toISOString();
+  let clockVersion = 0;
+  const deadline = deadlineKeeper(input, state, { steps, mailSteps }, () => clockVersion++);
   let verified = input.preVerified === true;
   let answering = false;
-  let clockVersion = 0;
   const manualDone = new Map<string, ManualTaskCompletion>();
   const openManualTasks = new Map<string, ManualOperation>();
   const work = new CancellationScope();
@@ -63,7 +62,7 @@ export async function dsarRequest(input: DsarRequestInput): Promise<DsarRequestS
     {
       validator: (ext) => {
         if (TERMINAL_STATUSES.has(state.status)) throw new Error(`request is ${state.status}`);
-        const current = { ...deadline, dueAt: new Date(state.dueAt!) };
+        const current = { ...deadline.current(), dueAt: new Date(state.dueAt!) };
         const check = checkExtension(current, new Date(Date.now()), new Date(ext.newDueAt), state.extensions ?? 0, ext.reason ?? '');
         if (!check.ok) throw new Error(check.reason);
       },
@@ -118,6 +117,7 @@ export async function dsarRequest(input: DsarRequestInput): Promise<DsarRequestS
         answer: () => (answering = true),
         guard,
         holdReleases: () => holdReleases,
+        deadline,
       }),
     );
   } catch (err) {
@@ -149,6 +149,8 @@ interface Signals {
   guard: AttentionGuard;
   /** How many hold-release signals arrived (a deletion on_hold re-checks its holds on each). */
   holdReleases(): number;
+  /** The deadline under every law that applies (laws found in the subject's records tighten it). */
+  deadline: DeadlineKeeper;
 }
 
 /** The request's work, until it is answered (a deletion: until its purge is proven). */
@@ -159,8 +161,9 @@ async function handle(input: DsarRequestInput, state: DsarRequestState, signals:
     requestId,
     status: 'received',
     action: AUDIT_ACTIONS.requestReceived,
-    details: { type: input.type, jurisdiction: input.jurisdiction ?? 'policy', dueAt: state.dueAt },
+    details: { type: input.type, jurisdiction: input.jurisdiction ?? 'policy', jurisdictions: input.jurisdictions, dueAt: state.dueAt },
   });
+  await signals.deadline.acknowledgeReceipt(guard);
 
   if (!signals.isVerified()) {
     state.status = 'awaiting_verification';
@@ -184,6 +187,7 @@ async function handle(input: DsarRequestInput, state: DsarRequestState, signals:
   });
   const work = await guard.run(() => lookupSteps.resolveSubject(requestId));
   state.notIncluded = work.notIncluded;
+  if (work.jurisdictions?.length) await signals.deadline.tighten(work.jurisdictions, guard);
   const manual = manualTasks(requestId, signals);
 
   if (input.type === 'deletion')

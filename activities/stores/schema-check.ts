@@ -25,6 +25,8 @@ export function tableNeeds(map: CompiledDataMap, entry: CollectionEntry): TableN
   entry.references.forEach((r) => need(r.column, 'references'));
   map.referencedColumns(entry).forEach((c) => need(c, 'referenced by another collection'));
   need(spec.retention?.timestamp, 'retention.timestamp');
+  const residence = map.source.jurisdictionFrom;
+  if (residence?.store === entry.store && residence.collection === entry.collection) need(residence.column, 'jurisdictionFrom');
   if (spec.retention) privileges.set('DELETE', 'the retention sweep');
   const erasure = spec.onErasure ?? { action: 'delete' as const };
   const byErasure = `onErasure: ${erasure.action}`;

@@ -3,18 +3,12 @@
 import { AUDIT_ACTIONS } from '../../schemas/audit-actions';
 import { z } from 'zod';
 import { appendAudit } from '../../records/audit-events';
-import {
-  findInboxMessage,
-  listInboxMessages,
-  markInboxMessageRequest,
-  markOptOutApplied,
-  rejectInboxMessage,
-} from '../../records/inbox-messages';
-import { InboxStatus } from '../../schemas/inbox';
+import { findIntent, listIntentsOf } from '../../records/inbox-intents';
+import { findInboxMessage, listInboxMessages, markOptOutApplied, rejectInboxMessage } from '../../records/inbox-messages';
+import { InboxIntentView, InboxStatus, IntentClassification } from '../../schemas/inbox';
 import { ADMIN_SECURITY, adminOf, adminRoutes } from '../auth';
 import { conflict, errorResponses, notFound } from '../errors';
-import { createRequest } from '../intake';
-import { startWorkflowAtIntake } from '../workflows';
+import { addIntent, classifyIntent, type IntentDecision } from '../inbox-decisions';
 
 const InboxListing = z.object({
   id: z.uuid(),
@@ -26,7 +20,24 @@ const InboxListing = z.object({
   reason: z.string().nullable(),
   subject: z.string().nullable(),
   requestId: z.uuid().nullable(),
+  /** What the mail asks for, one record each (a request, an opt-out, triage). */
+  intents: z.array(InboxIntentView),
 });
+
+const Decided = z.object({
+  id: z.uuid(),
+  intentId: z.uuid(),
+  /** The mail's status once decided. */
+  status: InboxStatus,
+  requestId: z.uuid().optional(),
+});
+const decided = (mailId: string, d: IntentDecision) => ({
+  id: mailId,
+  intentId: d.intentId,
+  status: d.mailStatus,
+  ...(d.requestId ? { requestId: d.requestId } : {}),
+});
+const DECISION_ERRORS = errorResponses(400, 401, 403, 404, 409, 415, 422, 429);
 
 export const inboxTriageRoutes = adminRoutes(async (r, { deps }) => {
   const db = deps.engineDb;
@@ -44,7 +55,19 @@ export const inboxTriageRoutes = adminRoutes(async (r, { deps }) => {
     },
     async (req) => {
       const messages = await listInboxMessages(db, req.query.status);
-      return { messages: messages.map((m) => ({ ...m, receivedAt: m.receivedAt.toISOString() })) };
+      const intents = await listIntentsOf(
+        db,
+        messages.map((m) => m.id),
+      );
+      return {
+        messages: messages.map((m) => ({
+          ...m,
+          receivedAt: m.receivedAt.toISOString(),
+          intents: intents
+            .filter((i) => i.inboxId === m.id)
+            .map((i) => ({ id: i.id, type: i.kind, status: i.status, requestId: i.requestId })),
+        })),
+      };
     },
   );
 
@@ -52,34 +75,64 @@ export const inboxTriageRoutes = adminRoutes(async (r, { deps }) => {
     '/:id/classify',
     {
       schema: {
-        summary: 'Turn a triaged mail into a request of the given type',
+        summary: 'Classify a triaged mail: its intent in triage becomes a request (dated from the arrival of the mail) or an opt-out',
         tags: ['admin'],
         security: ADMIN_SECURITY,
         params: z.object({ id: z.uuid() }),
-        body: z.object({ type: z.enum(['access', 'export', 'deletion']) }).strict(),
-        response: {
-          200: z.object({ id: z.uuid(), status: z.literal('request'), requestId: z.uuid() }),
-          ...errorResponses(400, 401, 403, 404, 409, 415, 422, 429),
-        },
+        body: z.object({ type: IntentClassification }).strict(),
+        response: { 200: Decided, ...DECISION_ERRORS },
       },
     },
     async (req) => {
-      const admin = adminOf(req);
       const m = await findInboxMessage(db, req.params.id);
       if (!m) throw notFound('inbox message');
       if (m.status !== 'triage') throw conflict(`the message is ${m.status}, not in triage`);
+      const waiting = (await listIntentsOf(db, [m.id])).find((i) => i.status === 'triage');
+      const intent = waiting && (await findIntent(db, waiting.id));
+      if (!intent) throw conflict('the message has no intent in triage');
+      return decided(m.id, await classifyIntent(deps, intent, req.body.type, adminOf(req).name, req.log));
+    },
+  );
+
+  r.post(
+    '/intents/:intentId/reclassify',
+    {
+      schema: {
+        summary: 'Reclassify one intent of a mail (in triage, or an opt-out record) as a request or an opt-out',
+        description: 'An intent that is already a request answers 409: deny that request and add the right intent to the mail.',
+        tags: ['admin'],
+        security: ADMIN_SECURITY,
+        params: z.object({ intentId: z.uuid() }),
+        body: z.object({ type: IntentClassification }).strict(),
+        response: { 200: Decided, ...DECISION_ERRORS },
+      },
+    },
+    async (req) => {
+      const intent = await findIntent(db, req.params.intentId);
+      if (!intent) throw notFound('inbox intent');
+      if (intent.kind === req.body.type && intent.status !== 'triage') throw conflict(`the intent is already ${intent.status}`);
+      return decided(intent.inboxId, await classifyIntent(deps, intent, req.body.type, adminOf(req).name, req.log));
+    },
+  );
+
+  r.post(
+    '/:id/intents',
+    {
+      schema: {
+        summary: 'Add what the classifier missed to a mail: another request or an opt-out, dated from the arrival of the mail',
+        tags: ['admin'],
+        security: ADMIN_SECURITY,
+        params: z.object({ id: z.uuid() }),
+        body: z.object({ type: IntentClassification }).strict(),
+        response: { 200: Decided, ...DECISION_ERRORS },
+      },
+    },
+    async (req) => {
+      const m = await findInboxMessage(db, req.params.id);
+      if (!m) throw notFound('inbox message');
+      if (m.status === 'quarantine' || m.status === 'rejected') throw conflict(`the message is ${m.status}`);
       if (!m.sender) throw conflict('the message has no usable sender address');
-      const { request } = await createRequest(deps, { type: req.body.type, email: m.sender }, 'inbox', `mail:${m.messageId}`);
-      await markInboxMessageRequest(db, m.id, request.id, admin.name);
-      await startWorkflowAtIntake(deps, request, req.log);
-      await appendAudit(db, {
-        eventKey: `inbox:${m.id}:classified`,
-        requestId: request.id,
-        actor: `admin:${admin.name}`,
-        action: AUDIT_ACTIONS.inboxClassified,
-        details: { inboxId: m.id, type: req.body.type },
-      });
-      return { id: m.id, status: 'request' as const, requestId: request.id };
+      return decided(m.id, await addIntent(deps, m.id, req.body.type, adminOf(req).name, req.log));
     },
   );
 

@@ -4,7 +4,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { sha256Hex } from '../../lib/hash';
-import { InboxStatus } from '../../schemas/inbox';
+import { InboxIntentView, InboxStatus } from '../../schemas/inbox';
 import type { RoutesOptions } from '../deps';
 import { ApiError, errorResponses, unauthorized } from '../errors';
 import { receiveMail } from '../inbox';
@@ -12,7 +12,14 @@ import { receiveMail } from '../inbox';
 /** Raw mail may carry attachments; larger messages are refused with 413. */
 export const MAIL_LIMIT_BYTES = 10 * 1024 * 1024;
 
-const InboxOutcome = z.object({ id: z.uuid(), status: InboxStatus, duplicate: z.boolean(), requestId: z.uuid().optional() });
+const InboxOutcome = z.object({
+  id: z.uuid(),
+  status: InboxStatus,
+  duplicate: z.boolean(),
+  requestId: z.uuid().optional(),
+  /** Each thing the mail asks for, its own record: a request, an opt-out, or triage. */
+  intents: z.array(InboxIntentView),
+});
 
 export const inboxRoutes: FastifyPluginAsyncZod<RoutesOptions> = async (r, { deps }) => {
   // raw RFC 822, whatever the provider calls it
@@ -33,6 +40,7 @@ export const inboxRoutes: FastifyPluginAsyncZod<RoutesOptions> = async (r, { dep
       },
     },
     async (req, reply) => {
+      const arrivedAt = new Date(); // the receipt date of every request this mail becomes
       const secret = deps.config.INBOX_WEBHOOK_SECRET;
       if (!secret) throw new ApiError(503, 'unavailable', 'the inbox webhook is not enabled (INBOX_WEBHOOK_SECRET)');
       const given = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '';
@@ -41,7 +49,7 @@ export const inboxRoutes: FastifyPluginAsyncZod<RoutesOptions> = async (r, { dep
       if (!Buffer.isBuffer(req.body) || !req.body.length) {
         throw new ApiError(400, 'invalid_request', 'send the raw message as message/rfc822', [{ path: '(body)', message: 'empty' }]);
       }
-      const outcome = await receiveMail(deps, req.body, 'webhook');
+      const outcome = await receiveMail(deps, req.body, 'webhook', arrivedAt);
       return reply.code(outcome.duplicate ? 200 : 202).send(outcome);
     },
   );

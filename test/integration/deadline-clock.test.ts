@@ -151,9 +151,12 @@ describe('deadline clock', () => {
     const { status, body } = await submit(stack, { type: 'export', email: 'user2@example.net', jurisdiction: 'gdpr' });
     assert.equal(status, 202);
     const received = Date.parse(body.receivedAt);
-    const due = new Date(received);
-    due.setUTCMonth(due.getUTCMonth() + 1); // one calendar month (or the 30-day policy, if earlier)
-    assert.equal(body.dueAt, new Date(Math.min(due.getTime(), received + 30 * DAY)).toISOString());
+    // one calendar month: the same day next month, or its last day when it has none (31 Jan → 28/29 Feb);
+    // or the 30-day policy, if earlier
+    const r = new Date(received);
+    const lastDayNextMonth = new Date(Date.UTC(r.getUTCFullYear(), r.getUTCMonth() + 2, 0)).getUTCDate();
+    const oneMonth = Date.UTC(r.getUTCFullYear(), r.getUTCMonth() + 1, Math.min(r.getUTCDate(), lastDayNextMonth)) + (received % DAY);
+    assert.equal(body.dueAt, new Date(Math.min(oneMonth, received + 30 * DAY)).toISOString());
     const mail = await stack.smtp.waitFor((m) => m.text.includes(body.id) && /Confirm/.test(m.subject));
     await stack.env.sleep(2 * DAY); // the subject takes two days to confirm
     assert.equal((await verify(stack, body.id, codeFrom(mail.text))).status, 200);

@@ -4,8 +4,10 @@ import { ImapFlow } from 'imapflow';
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Pool } from 'pg';
+import { createAdminKey } from '../../api/admin-keys';
 import type { ApiDeps } from '../../api/deps';
 import { startImapPoller, type ImapPoller } from '../../api/imap-poller';
+import { stateQuery } from '../../schemas/contract';
 import { startDovecot, type DovecotServer } from '../support/dovecot';
 import { freePort } from '../support/ports';
 import { startStack, type Stack } from '../support/stack';
@@ -16,6 +18,7 @@ let deps: ApiDeps;
 let poller: ImapPoller;
 let imap: ImapFlow;
 const logged: string[] = [];
+const DAY = 86_400_000;
 
 before(async () => {
   [stack, dovecot] = await Promise.all([startStack(), startDovecot()]);
@@ -153,4 +156,48 @@ test('when intake fails the message stays in INBOX (one log line, no personal da
   assert.equal(await count('INBOX'), 0);
   assert.equal(await count('Processed'), 4);
   assert.deepEqual(logged, []);
+});
+
+test('triaged mail keeps its arrival date: the deadline runs from receipt, not classification', async () => {
+  // the mail reached the server five days ago (INTERNALDATE) and waited in triage since
+  const arrived = new Date(Math.floor((Date.now() - 5 * DAY) / 1000) * 1000);
+  await imap.append(
+    'INBOX',
+    mail({
+      from: 'user13@example.net',
+      subject: 'My account',
+      body: 'I want you to get rid of everything about me.',
+      messageId: '<imap-late-1@mail.test>',
+    }),
+    [],
+    arrived,
+  );
+  assert.equal(await poller.pollOnce(), 1);
+  const {
+    rows: [m],
+  } = await stack.db.engineDb.query("SELECT id, status, received_at FROM inbox_messages WHERE message_id = '<imap-late-1@mail.test>'");
+  assert.equal(m.status, 'triage');
+  assert.equal(m.received_at.toISOString(), arrived.toISOString(), 'dated by INTERNALDATE, not by the poll');
+
+  const admin = { authorization: `Bearer ${(await createAdminKey(stack.db.engineDb, 'triage', 'admin')).key}` };
+  const res = await stack.app.inject({
+    method: 'POST',
+    url: `/v1/admin/inbox/${m.id}/classify`,
+    payload: { type: 'deletion' },
+    headers: admin,
+  });
+  assert.equal(res.statusCode, 200, res.body);
+  const {
+    rows: [r],
+  } = await stack.db.engineDb.query('SELECT received_at, due_at FROM requests WHERE id = $1', [res.json().requestId]);
+  assert.equal(r.received_at.toISOString(), arrived.toISOString());
+  // policy (30 days) or one calendar month from arrival, whichever is earlier — worked out here
+  const lastDay = new Date(Date.UTC(arrived.getUTCFullYear(), arrived.getUTCMonth() + 2, 0)).getUTCDate();
+  const oneMonth =
+    Date.UTC(arrived.getUTCFullYear(), arrived.getUTCMonth() + 1, Math.min(arrived.getUTCDate(), lastDay)) + (arrived.getTime() % DAY);
+  const due = new Date(Math.min(arrived.getTime() + 30 * DAY, oneMonth)).toISOString();
+  assert.equal(r.due_at.toISOString(), due, 'due 25 days after the classification, not 30');
+  await stack.smtp.waitFor((mm) => mm.text.includes(res.json().requestId) && /Confirm/.test(mm.subject));
+  const state = await stack.env.client.workflow.getHandle(res.json().requestId).query(stateQuery);
+  assert.equal(state.dueAt, due, 'the workflow counts from the same instant');
 });

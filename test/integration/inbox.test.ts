@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { createAdminKey } from '../../api/admin-keys';
+import { AUDIT_ACTIONS } from '../../schemas/audit-actions';
+import { stateQuery } from '../../schemas/contract';
 import { codeFrom, verify, waitForStatus } from '../support/flow';
 import { startStack, TEST_INBOX_SECRET, type Stack } from '../support/stack';
 
@@ -155,4 +157,115 @@ test('the verification goes to the address as the account stores it, whatever fo
     ['Dana.Ortiz'],
   );
   assert.equal(mailsTo('dana@elsewhere.test').length, 0);
+});
+
+const inboxRow = async (id: string) =>
+  (
+    await stack.db.engineDb.query<{ status: string; received_at: Date }>('SELECT status, received_at FROM inbox_messages WHERE id = $1', [
+      id,
+    ])
+  ).rows[0];
+const requestRow = async (id: string) =>
+  (
+    await stack.db.engineDb.query<{ type: string; received_at: Date; due_at: Date }>(
+      'SELECT type, received_at, due_at FROM requests WHERE id = $1',
+      [id],
+    )
+  ).rows[0];
+const intentsOf = async (inboxId: string) =>
+  (
+    await stack.db.engineDb.query<{ id: string; kind: string; status: string; request_id: string | null }>(
+      'SELECT id, kind, status, request_id FROM inbox_intents WHERE inbox_id = $1 ORDER BY kind',
+      [inboxId],
+    )
+  ).rows;
+
+test('one mail, two intents: "please delete my account and do not sell my data" starts a deletion and records an opt-out', async () => {
+  const before = Date.now();
+  const res = await send(
+    mail({ from: 'user11@example.net', subject: 'My account', body: 'Hello, please delete my account and do not sell my data. Thanks' }),
+  );
+  const after = Date.now();
+  assert.equal(res.statusCode, 202, res.body);
+  const out = res.json();
+  assert.equal(out.status, 'request');
+  assert.deepEqual(out.intents.map((i: { type: string; status: string }) => [i.type, i.status]).sort(), [
+    ['deletion', 'request'],
+    ['opt_out', 'opt_out'],
+  ]);
+  const intents = await intentsOf(out.id);
+  assert.deepEqual(
+    intents.map((i) => [i.kind, i.status]),
+    [
+      ['deletion', 'request'],
+      ['opt_out', 'opt_out'],
+    ],
+    'two records, one per intent',
+  );
+  const deletion = intents[0].request_id!;
+  assert.equal(out.requestId, deletion);
+  const req = await requestRow(deletion);
+  assert.equal(req.type, 'deletion');
+  const arrived = (await inboxRow(out.id)).received_at;
+  assert.ok(arrived.getTime() >= before && arrived.getTime() <= after, 'the mail is dated by its receipt');
+  assert.equal(req.received_at.toISOString(), arrived.toISOString(), "the deletion's clock runs from the mail's arrival");
+  // its workflow runs: the subject is asked to confirm, and the clock is the one stored
+  await stack.smtp.waitFor((m) => m.text.includes(deletion) && /Confirm/.test(m.subject));
+  const state = await stack.env.client.workflow.getHandle(deletion).query(stateQuery);
+  assert.equal(state.dueAt, req.due_at.toISOString());
+});
+
+test('every record can be reclassified: an opt-out record becomes a deletion dated from the mail, a missed intent is added', async () => {
+  const res = await send(mail({ from: 'user12@example.net', subject: 'Do not sell my personal information', body: 'Opt out.' }));
+  assert.equal(res.json().status, 'opt_out');
+  const [optOut] = res.json().intents;
+  const arrived = (await inboxRow(res.json().id)).received_at;
+  await new Promise((r) => setTimeout(r, 50)); // the decision comes later than the mail
+
+  const url = `/v1/admin/inbox/intents/${optOut.id}/reclassify`;
+  assert.equal((await stack.app.inject({ method: 'POST', url, payload: { type: 'refund' }, headers: admin })).statusCode, 400);
+  const re = await stack.app.inject({ method: 'POST', url, payload: { type: 'deletion' }, headers: admin });
+  assert.equal(re.statusCode, 200, re.body);
+  assert.equal(re.json().status, 'request');
+  const req = await requestRow(re.json().requestId);
+  assert.deepEqual([req.type, req.received_at.toISOString()], ['deletion', arrived.toISOString()]);
+  assert.deepEqual(
+    (await intentsOf(res.json().id)).map((i) => [i.kind, i.status, i.request_id]),
+    [['deletion', 'request', re.json().requestId]],
+  );
+  assert.equal((await inboxRow(res.json().id)).status, 'request');
+  await stack.smtp.waitFor((m) => m.text.includes(re.json().requestId) && /Confirm/.test(m.subject));
+
+  // a request already made is not silently turned into something else
+  const again = await stack.app.inject({ method: 'POST', url, payload: { type: 'opt_out' }, headers: admin });
+  assert.equal(again.statusCode, 409);
+  assert.match(again.json().message, /deny that request/);
+
+  // the opt-out the mail also asked for, added by the privacy team
+  const added = await stack.app.inject({
+    method: 'POST',
+    url: `/v1/admin/inbox/${res.json().id}/intents`,
+    payload: { type: 'opt_out' },
+    headers: admin,
+  });
+  assert.equal(added.statusCode, 200, added.body);
+  assert.deepEqual(
+    (await intentsOf(res.json().id)).map((i) => [i.kind, i.status]),
+    [
+      ['deletion', 'request'],
+      ['opt_out', 'opt_out'],
+    ],
+  );
+  const audit = await stack.db.engineDb.query(
+    "SELECT action, actor FROM audit_events WHERE details->>'inboxId' = $1 AND action <> 'inbox.received' ORDER BY seq",
+    [res.json().id],
+  );
+  assert.deepEqual(
+    audit.rows.map((r) => [r.action, r.actor]),
+    [
+      [AUDIT_ACTIONS.inboxClassified, 'admin:lead'],
+      [AUDIT_ACTIONS.inboxIntentAdded, 'admin:lead'],
+      [AUDIT_ACTIONS.inboxClassified, 'admin:lead'],
+    ],
+  );
 });

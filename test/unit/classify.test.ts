@@ -65,3 +65,18 @@ test(`classifies ${CASES.length} real-world-style messages, sending unclear ones
 test('the phrases that decided are reported', () => {
   assert.deepEqual(classify('Löschung', 'Bitte löschen.').matched.sort(), ['löschen', 'löschung']);
 });
+
+test('one mail, two intents: a deletion and an opt-out are both found; request types stay one per mail', () => {
+  const both = classify('My account', 'Please delete my account and do not sell my data.');
+  assert.deepEqual(
+    both.intents.map((i) => i.type),
+    ['opt_out', 'deletion'],
+  );
+  assert.deepEqual(both.intents[1].matched, ['delete my']);
+  assert.deepEqual(
+    classify('Export', 'Please export my data and send a copy of my data.').intents.map((i) => i.type),
+    ['export'],
+    'export over access: one request',
+  );
+  assert.deepEqual(classify('Hello', 'Why was I charged twice?').intents, []);
+});

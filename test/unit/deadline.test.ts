@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { addBusinessDays, addMonths, checkExtension, computeDeadline, reminderAt } from '../../schemas/deadline';
+import {
+  addBusinessDays,
+  addMonths,
+  applicableJurisdictions,
+  checkExtension,
+  computeDeadline,
+  lawForResidence,
+  reminderAt,
+} from '../../schemas/deadline';
 
 const d = (s: string) => new Date(s);
 const iso = (x: Date) => x.toISOString();
@@ -56,4 +64,54 @@ test('extensions beyond the legal maximum, late, twice or without a reason are r
 
 test('the reminder is 7 days before the due date', () => {
   assert.equal(iso(reminderAt(d('2026-12-23T10:00:00Z'))), '2026-12-16T10:00:00.000Z');
+});
+
+test('GDPR Art. 12(3): received 31 January, due 28 February in a common year', () => {
+  assert.equal(iso(computeDeadline(d('2027-01-31T08:00:00Z'), 'gdpr', 30).dueAt), '2027-02-28T08:00:00.000Z');
+  assert.equal(
+    iso(computeDeadline(d('2027-01-31T08:00:00Z'), 'gdpr', 90).dueAt),
+    '2027-02-28T08:00:00.000Z',
+    'a laxer policy does not help',
+  );
+});
+
+test('GDPR Art. 12(3): received 31 January, due 29 February in a leap year', () => {
+  assert.equal(iso(computeDeadline(d('2028-01-31T08:00:00Z'), 'gdpr', 30).dueAt), '2028-02-29T08:00:00.000Z');
+});
+
+test('the policy never exceeds a law: 30 days from 31 January is capped at 28 February, extensions at 90 days', () => {
+  const p = computeDeadline(d('2027-01-31T08:00:00Z'), 'policy', 30);
+  assert.equal(iso(p.dueAt), '2027-02-28T08:00:00.000Z', 'not 2 March');
+  assert.equal(iso(p.maxExtendedDueAt), '2027-04-30T08:00:00.000Z', 'three months come before 90 days (1 May)');
+  const june = computeDeadline(d('2027-06-01T00:00:00Z'), 'policy', 60);
+  assert.equal(iso(june.dueAt), '2027-07-01T00:00:00.000Z', 'one month, not 60 days');
+  assert.equal(iso(june.maxExtendedDueAt), '2027-08-30T00:00:00.000Z', '90 days come before three months (1 September, day 92)');
+  assert.equal(checkExtension(june, d('2027-06-10T00:00:00Z'), d('2027-09-01T00:00:00Z'), 0, 'complex').ok, false, '92 days refused');
+});
+
+test('strictest applies: GDPR and CCPA together are due at the earlier date and extend to the earlier limit', () => {
+  const both = computeDeadline(d('2027-03-01T00:00:00Z'), ['ccpa', 'gdpr'], 60);
+  assert.equal(iso(both.dueAt), '2027-04-01T00:00:00.000Z', 'GDPR one month before CCPA 45 days');
+  assert.equal(iso(both.maxExtendedDueAt), '2027-05-30T00:00:00.000Z', 'CCPA 90 days before GDPR three months (1 June)');
+  assert.equal(iso(both.acknowledgeBy!), '2027-03-15T00:00:00.000Z', 'the CCPA acknowledgement still applies');
+  assert.deepEqual(both.jurisdictions, ['gdpr', 'ccpa']);
+  assert.equal(both.jurisdiction, 'gdpr', 'filed under the law due first');
+});
+
+test("a requester's ccpa label cannot loosen an EU subject's deadline", () => {
+  const laws = applicableJurisdictions({ configured: 'policy', requested: 'ccpa', residences: ['DE'] });
+  assert.deepEqual(laws, ['gdpr', 'ccpa']);
+  const dl = computeDeadline(d('2027-01-10T00:00:00Z'), laws, 60);
+  assert.equal(iso(dl.dueAt), '2027-02-10T00:00:00.000Z', 'one month, not 45 days');
+  const now = d('2027-01-20T00:00:00Z');
+  assert.equal(checkExtension(dl, now, d('2027-04-10T00:00:00Z'), 0, 'complex').ok, true, '90 days');
+  assert.equal(checkExtension(dl, now, d('2027-04-11T00:00:00Z'), 0, 'complex').ok, false, 'not 45 + 45 beyond');
+  assert.deepEqual(applicableJurisdictions({ configured: 'gdpr', requested: 'policy' }), ['gdpr'], 'the configured law stays');
+  assert.deepEqual(applicableJurisdictions({ configured: 'policy' }), ['policy']);
+});
+
+test('residence decides the law: EU/EEA/UK codes are GDPR, US-CA is CCPA, elsewhere none', () => {
+  for (const r of ['EU', 'eea', 'DE', 'fr', 'NO', 'GB', 'de-by']) assert.equal(lawForResidence(r), 'gdpr', r);
+  for (const r of ['US-CA', 'us_ca', 'California']) assert.equal(lawForResidence(r), 'ccpa', r);
+  for (const r of ['US', 'US-NY', 'CA', 'JP', '', null]) assert.equal(lawForResidence(r), null, String(r));
 });

@@ -137,6 +137,46 @@ test('GDPR clock: reminder 7 days before due; an extension moves the reminder an
   assert.equal(reminders().length + escalations().length, 3, 'each sent once');
 });
 
+test(
+  "a law found in the subject's records brings the clock forward: GDPR's month replaces CCPA's 45 days, reminders follow",
+  limit,
+  async () => {
+    const m = mockActivities({
+      resolveSubject: async () => ({ levels: [[target('scans', 'manual', 'archive')]], notIncluded: [], jurisdictions: ['gdpr'] }),
+    });
+    const received = new Date(await env.currentTimeMs());
+    const atIntake = computeDeadline(received, ['ccpa'], 60).dueAt;
+    const tightened = addMonths(received, 1);
+    const input: Partial<DsarRequestInput> & Pick<DsarRequestInput, 'type'> = {
+      type: 'export',
+      jurisdiction: 'ccpa',
+      jurisdictions: ['ccpa'],
+      policyDays: 60,
+      receivedAt: received.toISOString(),
+    };
+    const result = await run(m.activities, input, async (handle) => {
+      await waitFor(() => m.callsOf('openManualTask').length === 1, 'the request to wait on its manual store');
+      await settled(handle);
+      assert.equal(atIntake.getTime(), received.getTime() + 45 * DAY);
+      assert.deepEqual(m.callsOf('sendAcknowledgement'), [[handle.workflowId, atIntake.toISOString()]], 'CCPA §7021: acknowledged at once');
+      assert.deepEqual(m.callsOf('recordJurisdiction'), [
+        [handle.workflowId, { jurisdictions: ['gdpr', 'ccpa'], jurisdiction: 'gdpr', dueAt: tightened.toISOString() }],
+      ]);
+      assert.equal((await handle.query(stateQuery)).dueAt, tightened.toISOString());
+      await env.sleep(reminderAt(tightened).getTime() + MINUTE - (await env.currentTimeMs()));
+      await settled(handle);
+      assert.deepEqual(
+        m.callsOf('sendDeadlineReminder').map(([, d]) => d),
+        [tightened.toISOString()],
+        'reminded 7 days before the tightened date',
+      );
+      await handle.executeUpdate(denyUpdate, { args: [{ reason: 'excessive', details: 'Test over.', by: 'lead' }] });
+      return handle.result();
+    });
+    assert.equal(result.status, 'denied');
+  },
+);
+
 test('a denial during erasure cancels it: status denied, only the denial notice, later levels never erased', limit, async () => {
   const [first, second] = [target('sessions'), target('accounts')];
   let cancelled = false;
