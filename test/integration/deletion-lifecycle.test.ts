@@ -269,7 +269,8 @@ test('CCPA §7022: the account is purged within 45 days of receipt, however late
   const mails = stack.smtp.mails.filter((m) => m.text.includes(requestId) && m.to.includes(email) && !/Confirm/.test(m.subject));
   assert.deepEqual(
     mails.map((m) => m.subject),
-    ['Your data is being deleted', 'Your deletion request is complete: your account has been purged'],
+    // CCPA §7021: the receipt is acknowledged first
+    ['We received your privacy request', 'Your data is being deleted', 'Your deletion request is complete: your account has been purged'],
     'told "deactivated, purged on D", then "purged"',
   );
 });

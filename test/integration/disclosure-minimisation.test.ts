@@ -12,7 +12,7 @@ import { maskingSalt } from '../../activities/stores/masking';
 import { postgresBackend } from '../../activities/stores/postgres-connector';
 import { auditHashSecret, keyedHash } from '../../lib/keyed-hash';
 import { isCollection } from '../../schemas/datamap-graph';
-import { codeFrom, downloadPathFrom, submit, submitAndVerify, verify, waitForStatus } from '../support/flow';
+import { codeFrom, downloadPathFrom, submit, submitAndVerify, verify, waitForErasure, waitForStatus } from '../support/flow';
 import { startStack, TEST_INBOX_SECRET, type Stack } from '../support/stack';
 import { readZip } from '../support/zip';
 
@@ -100,7 +100,7 @@ describe('masks and restrictions are final', () => {
     const email = 'carol@example.com';
     const id = await accountId(email);
     const deletion = await submitAndVerify(stack, 'deletion', email);
-    await waitForStatus(stack, deletion, 'completed');
+    await waitForErasure(stack, deletion);
     const billing = async () =>
       (
         await stack.db.appDb.query(
@@ -194,7 +194,7 @@ describe('minimisation', () => {
 
     const mail = await stack.smtp.waitFor((m) => m.to.includes(email) && m.text.includes(requestId) && /Confirm/.test(m.subject));
     assert.equal((await verify(stack, requestId, codeFrom(mail.text))).status, 200);
-    await waitForStatus(stack, requestId, 'completed');
+    await waitForErasure(stack, requestId);
 
     const kept = await inbox(messageId);
     assert.equal(kept.raw_gone, true, 'the raw mail is gone');

@@ -94,9 +94,13 @@ before(async () => {
     );
   }
   for (const [i, o] of optOuts.entries()) {
+    // one mail, one intent: an opt-out (applied or not) or a mail left in triage
     await stack.db.engineDb.query(
-      `INSERT INTO inbox_messages (id, message_id, received_at, source, status, subject, raw, opt_out_applied_at)
-       VALUES (gen_random_uuid(), $1, $2, 'webhook', $3, 'Do not sell my personal information', '\\x00', $4)`,
+      `WITH m AS (
+         INSERT INTO inbox_messages (id, message_id, received_at, source, status, subject, raw)
+         VALUES (gen_random_uuid(), $1, $2, 'webhook', $3, 'Do not sell my personal information', '\\x00') RETURNING id)
+       INSERT INTO inbox_intents (id, inbox_id, kind, status, opt_out_applied_at)
+       SELECT gen_random_uuid(), m.id, CASE WHEN $3 = 'opt_out' THEN 'opt_out' END, $3, $4 FROM m`,
       [`<opt-out-${i}@example.net>`, o.receivedAt, o.status, o.status === 'opt_out' ? o.appliedAt : null],
     );
   }
@@ -319,7 +323,8 @@ test('weekly figures and the audit verification endpoint answer', async () => {
 
 test('CCPA §7102: an opt-out the privacy team marks applied counts as complied from then, once', async () => {
   const { rows } = await stack.db.engineDb.query<{ id: string }>(
-    `SELECT id FROM inbox_messages WHERE status = 'opt_out' AND opt_out_applied_at IS NULL AND received_at >= $1 AND received_at < $2 LIMIT 1`,
+    `SELECT m.id FROM inbox_messages m JOIN inbox_intents i ON i.inbox_id = m.id
+      WHERE i.status = 'opt_out' AND i.opt_out_applied_at IS NULL AND m.received_at >= $1 AND m.received_at < $2 LIMIT 1`,
     [`${PERIOD.from}T00:00:00Z`, `${PERIOD.to}T00:00:00Z`],
   );
   const admin = { authorization: `Bearer ${(await createAdminKey(stack.db.engineDb, 'opt-out-admin', 'admin')).key}` };
