@@ -4,17 +4,17 @@
 // within seconds, the subject getting copies of one Message-ID only.
 import { ApplicationFailure } from '@temporalio/common';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { createActivities } from '../../activities';
 import { createMailer, MAIL_NOT_SENT, MAIL_REJECTED } from '../../activities/email';
-import { PROJECT_ROOT } from '../../cli/stack/temporal';
 import { claimOutboxSend } from '../../records/mail-outbox';
 import { submit, submitAndVerify, waitForStatus } from '../support/flow';
 import { recordFaultOutcome } from '../support/fault-report';
+import { spawnWorkerProcess } from '../support/worker-process';
 import { startStack, workflowBundle, type Stack } from '../support/stack';
 
 let stack: Stack;
@@ -207,22 +207,7 @@ test('through Temporal a rejected mail is attempted once', { timeout: 60_000 }, 
 
 /** The production worker entry point as its own process, with the workflows bundled ahead. */
 function spawnWorker(): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'worker', 'main.ts')], {
-    env: {
-      ...process.env,
-      DATABASE_URL: stack.db.engineUrl,
-      APP_DATABASE_URL: stack.db.appUrl,
-      TEMPORAL_ADDRESS: stack.env.address,
-      TEMPORAL_TASK_QUEUE: stack.taskQueue,
-      SMTP_URL: stack.config.SMTP_URL,
-      SIGNING_SECRET: stack.config.SIGNING_SECRET,
-      PUBLIC_BASE_URL: stack.config.PUBLIC_BASE_URL,
-      EXPORT_DIR: stack.config.EXPORT_DIR,
-      DATAMAP_PATH: path.join(PROJECT_ROOT, 'demo', 'datamap.yml'),
-      WORKFLOW_BUNDLE_PATH: bundlePath,
-    },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const child = spawnWorkerProcess(stack, { WORKFLOW_BUNDLE_PATH: bundlePath });
   workers.push(child);
   return child;
 }

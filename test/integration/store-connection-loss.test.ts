@@ -2,23 +2,20 @@
 // own process, as in production) does not exit — a lost connection fails the activity under way
 // and Temporal retries it — and the request completes once, with every row.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Manifest } from '../../activities/manifest';
-import { PROJECT_ROOT } from '../../cli/stack/temporal';
 import { addAccountData, addUsageRows } from '../../demo/seed';
 import { stateQuery } from '../../schemas/contract';
 import { downloadPathFrom, submitAndVerify, waitForStatus } from '../support/flow';
 import { recordFaultOutcome } from '../support/fault-report';
 import { startStack, type Stack } from '../support/stack';
+import { spawnWorkerProcess, type WorkerProcess } from '../support/worker-process';
 import { readZip } from '../support/zip';
 
 const HEAVY_ROWS = 500_000;
 const EMAIL = 'terminated@example.com';
 let stack: Stack;
-let worker: ChildProcess | undefined;
-let workerErr = '';
+let worker: WorkerProcess | undefined;
 
 before(async () => {
   stack = await startStack();
@@ -44,22 +41,9 @@ async function terminateProductSessions(): Promise<number> {
 }
 
 test('terminating the product database sessions mid-export neither ends the worker nor loses rows', { timeout: 240_000 }, async () => {
-  worker = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'worker', 'main.ts')], {
-    env: {
-      ...process.env,
-      DATABASE_URL: stack.db.engineUrl,
-      APP_DATABASE_URL: stack.db.appUrl,
-      TEMPORAL_ADDRESS: stack.env.address,
-      TEMPORAL_TASK_QUEUE: stack.taskQueue,
-      SMTP_URL: stack.config.SMTP_URL,
-      SIGNING_SECRET: stack.config.SIGNING_SECRET,
-      PUBLIC_BASE_URL: stack.config.PUBLIC_BASE_URL,
-      EXPORT_DIR: stack.config.EXPORT_DIR,
-      DATAMAP_PATH: path.join(PROJECT_ROOT, 'demo', 'datamap.yml'),
-    },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  worker.stderr!.on('data', (d: Buffer) => (workerErr = (workerErr + d.toString()).slice(-4000)));
+  worker = spawnWorkerProcess(stack);
+  const w = worker;
+  const tail = () => w.stderrTail();
   let exited: number | string | null = null;
   worker.once('exit', (code, signal) => (exited = code ?? signal));
 
@@ -70,9 +54,9 @@ test('terminating the product database sessions mid-export neither ends the work
   const deadline = Date.now() + 120_000;
   // Several rounds while the usage log read is running: each round cuts every product session.
   while (rounds < 4 && Date.now() < deadline) {
-    if (exited !== null) assert.fail(`the worker exited (${exited}) while sessions were cut; stderr: ${workerErr}`);
+    if (exited !== null) assert.fail(`the worker exited (${exited}) while sessions were cut; stderr: ${tail()}`);
     const state = await handle.query(stateQuery).catch((err: unknown) => {
-      if (exited !== null) assert.fail(`the worker exited (${exited}) while sessions were cut; stderr: ${workerErr}`);
+      if (exited !== null) assert.fail(`the worker exited (${exited}) while sessions were cut; stderr: ${tail()}`);
       throw err;
     });
     if (state.progress.some((p) => p.collection === 'usage_logs' && p.state === 'running')) {
@@ -88,8 +72,8 @@ test('terminating the product database sessions mid-export neither ends the work
   assert.ok(rounds >= 2, `sessions were cut during the read (${rounds} rounds, ${terminatedDuringRead} sessions)`);
 
   await waitForStatus(stack, id, 'completed', 180_000);
-  assert.equal(exited, null, `the worker is still running (stderr: ${workerErr})`);
-  assert.doesNotMatch(workerErr, /Unhandled 'error' event/);
+  assert.equal(exited, null, `the worker is still running (stderr: ${tail()})`);
+  assert.doesNotMatch(tail(), /Unhandled 'error' event/);
 
   const exports = await stack.db.engineDb.query('SELECT id FROM exports WHERE request_id = $1', [id]);
   assert.equal(exports.rowCount, 1, 'one export record');

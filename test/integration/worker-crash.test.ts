@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -7,12 +7,12 @@ import { after, before, test } from 'node:test';
 import { deletionTally } from '../../activities/deletion-tally';
 import type { Manifest } from '../../activities/manifest';
 import { connectorFor } from '../../activities/stores/registry';
-import { PROJECT_ROOT } from '../../cli/stack/temporal';
 import { addAccountData, addUsageRows } from '../../demo/seed';
 import { stateQuery } from '../../schemas/contract';
 import { downloadPathFrom, submit, submitAndVerify, waitForErasure, waitForStatus } from '../support/flow';
 import { recordFaultOutcome } from '../support/fault-report';
 import { startStack, type Stack } from '../support/stack';
+import { spawnWorkerProcess } from '../support/worker-process';
 import { readZip } from '../support/zip';
 
 const HEAVY_ROWS = 400_000;
@@ -69,24 +69,8 @@ after(async () => {
 
 /** The production worker entry point, as its own process. */
 function spawnWorker(): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'worker', 'main.ts')], {
-    env: {
-      ...process.env,
-      DATABASE_URL: stack.db.engineUrl,
-      APP_DATABASE_URL: stack.db.appUrl,
-      TEMPORAL_ADDRESS: stack.env.address,
-      TEMPORAL_TASK_QUEUE: stack.taskQueue,
-      SMTP_URL: stack.config.SMTP_URL,
-      SIGNING_SECRET: stack.config.SIGNING_SECRET,
-      PUBLIC_BASE_URL: stack.config.PUBLIC_BASE_URL,
-      EXPORT_DIR: stack.config.EXPORT_DIR,
-      DATAMAP_PATH: path.join(PROJECT_ROOT, 'demo', 'datamap.yml'),
-    },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let tail = '';
-  child.stderr?.on('data', (d: Buffer) => (tail = (tail + d.toString()).slice(-4000)));
-  child.once('exit', (code) => code && console.error(`worker exited with ${code}:\n${tail}`));
+  const child = spawnWorkerProcess(stack);
+  child.once('exit', (code) => code && console.error(`worker exited with ${code}:\n${child.stderrTail()}`));
   workers.push(child);
   return child;
 }

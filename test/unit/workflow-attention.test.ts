@@ -2,57 +2,19 @@
 // activities: it waits in needs_attention, recorded and alerted; a retry re-runs only the failed
 // step; a denial while it waits works. Temporal's Java test server, time skipping locked.
 import { ApplicationFailure } from '@temporalio/activity';
-import { Client, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import type { DsarActivities } from '../../activities';
+import { test } from 'node:test';
 import { AUDIT_ACTIONS } from '../../schemas/audit-actions';
-import { denyUpdate, DSAR_WORKFLOW, retryUpdate, stateQuery } from '../../schemas/contract';
-import { NEEDS_ATTENTION_FAILURE, type AttentionCause, type DsarRequestInput, type Retry } from '../../schemas/workflow';
-import type { dsarRequest } from '../../workflows/dsar-request';
-import { createTimeSkippingEnv } from '../support/time-skipping';
+import { denyUpdate, retryUpdate, stateQuery } from '../../schemas/contract';
+import { NEEDS_ATTENTION_FAILURE, type AttentionCause, type Retry } from '../../schemas/workflow';
+import { workflowHarness } from '../support/workflow-harness';
 import { erased, mockActivities, target, waitFor } from '../support/workflow-mocks';
 
 const limit = { timeout: 60_000 };
 
-let env: TestWorkflowEnvironment;
-let client: Client;
-let bundle: WorkflowBundle;
-before(async () => {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
-  [env, bundle] = await Promise.all([
-    createTimeSkippingEnv(),
-    bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: new DefaultLogger('WARN') }),
-  ]);
-  client = new Client({ connection: env.connection });
-});
-const workers = new Set<Worker>();
-after(async () => {
-  for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
-  await env?.teardown();
-});
-
-let runs = 0;
-async function run<T>(
-  activities: Partial<DsarActivities>,
-  input: Pick<DsarRequestInput, 'type'>,
-  body: (handle: WorkflowHandle<typeof dsarRequest>) => Promise<T>,
-): Promise<T> {
-  const requestId = `attention-${++runs}`;
-  const taskQueue = `workflow-attention-${runs}`;
-  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities });
-  workers.add(worker);
-  return worker.runUntil(async () => {
-    const handle = await client.workflow.start<typeof dsarRequest>(DSAR_WORKFLOW, {
-      taskQueue,
-      workflowId: requestId,
-      args: [{ requestId, verificationTimeout: '1 hour', preVerified: true, ...input }],
-    });
-    return body(handle);
-  });
-}
+const harness = workflowHarness('attention');
+const run = harness.run.bind(harness);
 
 const cause: AttentionCause = {
   store: 'app',

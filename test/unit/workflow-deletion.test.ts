@@ -1,51 +1,16 @@
 // A deletion's lifecycle decisions with mocked activities (no database): a legal hold keeps it
 // on_hold until the release signal, the purge instant stays inside the deadline, progress counts
 // each row once. Temporal's Java test server with time skipping locked.
-import { Client, type WorkflowHandle } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import type { DsarActivities } from '../../activities';
-import { DSAR_WORKFLOW, holdReleasedSignal, stateQuery } from '../../schemas/contract';
-import type { DsarRequestInput } from '../../schemas/workflow';
+import { test } from 'node:test';
+import { holdReleasedSignal, stateQuery } from '../../schemas/contract';
 import { purgeInstant } from '../../workflows/deletion';
-import type { dsarRequest } from '../../workflows/dsar-request';
-import { createTimeSkippingEnv } from '../support/time-skipping';
+import { workflowHarness } from '../support/workflow-harness';
 import { erased, mockActivities, target, waitFor } from '../support/workflow-mocks';
 
 const DAY = 86_400_000;
-let env: TestWorkflowEnvironment;
-let client: Client;
-let bundle: WorkflowBundle;
-before(async () => {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
-  [env, bundle] = await Promise.all([
-    createTimeSkippingEnv(),
-    bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: new DefaultLogger('WARN') }),
-  ]);
-  client = new Client({ connection: env.connection });
-});
-after(async () => env?.teardown());
-
-let runs = 0;
-async function run<T>(
-  activities: Partial<DsarActivities>,
-  input: Partial<DsarRequestInput>,
-  body: (handle: WorkflowHandle<typeof dsarRequest>) => Promise<T>,
-): Promise<T> {
-  const requestId = `deletion-${++runs}`;
-  const taskQueue = `workflow-deletion-${runs}`;
-  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities });
-  return worker.runUntil(async () => {
-    const handle = await client.workflow.start<typeof dsarRequest>(DSAR_WORKFLOW, {
-      taskQueue,
-      workflowId: requestId,
-      args: [{ requestId, type: 'deletion', verificationTimeout: '1 hour', preVerified: true, ...input }],
-    });
-    return body(handle);
-  });
-}
+const harness = workflowHarness('deletion', { type: 'deletion' });
+const run = harness.run.bind(harness);
 
 const billing = target('billing_records');
 const logs = target('usage_logs');

@@ -2,19 +2,16 @@
 // erase order, the deadline clock across an extension, and manual tasks for access. Temporal's
 // Java test server with time skipping locked: time moves only through `env.sleep`.
 import { Context } from '@temporalio/activity';
-import { Client, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { DsarActivities } from '../../activities';
 import { AUDIT_ACTIONS } from '../../schemas/audit-actions';
-import { completeManualTaskUpdate, denyUpdate, DSAR_WORKFLOW, extendUpdate, stateQuery } from '../../schemas/contract';
+import { completeManualTaskUpdate, denyUpdate, extendUpdate, stateQuery } from '../../schemas/contract';
 import { addMonths, computeDeadline, reminderAt } from '../../schemas/deadline';
 import type { Denial, DsarRequestInput, DsarRequestState, Extension } from '../../schemas/workflow';
-import type { dsarRequest } from '../../workflows/dsar-request';
-import { createTimeSkippingEnv } from '../support/time-skipping';
+import { workflowHarness } from '../support/workflow-harness';
 import { erased, mockActivities, readResult, settled, target, waitFor } from '../support/workflow-mocks';
 
 const MINUTE = 60_000;
@@ -23,53 +20,8 @@ const DAY = 24 * HOUR;
 /** A hung server call fails the test instead of the run. */
 const limit = { timeout: 60_000 };
 
-let env: TestWorkflowEnvironment;
-let client: Client;
-let bundle: WorkflowBundle;
-before(async () => {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
-  [env, bundle] = await Promise.all([
-    createTimeSkippingEnv(),
-    bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: new DefaultLogger('WARN') }),
-  ]);
-  // Not env.client: its result() unlocks time skipping, which could jump past activity timeouts.
-  client = new Client({ connection: env.connection });
-});
-const workers = new Set<Worker>();
-after(async () => {
-  // a failed test may leave its worker running: stop it, or the connection cannot close
-  for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
-  await env?.teardown();
-});
-
-let runs = 0;
-/** Starts one request on a worker of its own with these activities, and runs `body` beside it. */
-async function run<T>(
-  activities: Partial<DsarActivities>,
-  input: Partial<DsarRequestInput> & Pick<DsarRequestInput, 'type'>,
-  body: (handle: WorkflowHandle<typeof dsarRequest>) => Promise<T>,
-): Promise<T> {
-  const requestId = `request-${++runs}`;
-  const taskQueue = `workflow-unit-${runs}`;
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowBundle: bundle,
-    activities,
-    // heartbeats (and so cancellations) reach the server at once, not every 8 seconds
-    maxHeartbeatThrottleInterval: '100 ms',
-    defaultHeartbeatThrottleInterval: '100 ms',
-  });
-  workers.add(worker);
-  return worker.runUntil(async () => {
-    const handle = await client.workflow.start<typeof dsarRequest>(DSAR_WORKFLOW, {
-      taskQueue,
-      workflowId: requestId,
-      args: [{ requestId, verificationTimeout: '1 hour', preVerified: true, ...input }],
-    });
-    return body(handle);
-  });
-}
+const harness = workflowHarness('request');
+const run = harness.run.bind(harness);
 
 const refused = (pattern: RegExp) => (err: unknown) => {
   assert.ok(err instanceof WorkflowUpdateFailedError, `an update failure, not ${String(err)}`);
@@ -88,7 +40,7 @@ const stepsOf = (m: ReturnType<typeof mockActivities>, action: Step['action']) =
 // (see the denial test), and this one needs time to move.
 test('GDPR clock: reminder 7 days before due; an extension moves the reminder and the escalation to the new date', limit, async () => {
   const m = mockActivities();
-  const received = new Date(await env.currentTimeMs());
+  const received = new Date(await harness.env.currentTimeMs());
   const due = computeDeadline(received, 'gdpr').dueAt;
   const newDue = addMonths(received, 2); // within the three months from receipt
   const reminders = () => m.callsOf('sendDeadlineReminder').map(([, d]) => d);
@@ -98,8 +50,8 @@ test('GDPR clock: reminder 7 days before due; an extension moves the reminder an
   const result = await run(m.activities, { ...input, verificationTimeout: '100 days' }, async (handle) => {
     /** Skips to `ms` (virtual time) and waits for what woke there to finish. */
     const skipTo = async (ms: number) => {
-      const left = ms - (await env.currentTimeMs());
-      if (left > 0) await env.sleep(left);
+      const left = ms - (await harness.env.currentTimeMs());
+      if (left > 0) await harness.env.sleep(left);
       await settled(handle);
     };
     await waitFor(() => m.callsOf('sendVerification').length === 1, 'the request to await verification');
@@ -144,7 +96,7 @@ test(
     const m = mockActivities({
       resolveSubject: async () => ({ levels: [[target('scans', 'manual', 'archive')]], notIncluded: [], jurisdictions: ['gdpr'] }),
     });
-    const received = new Date(await env.currentTimeMs());
+    const received = new Date(await harness.env.currentTimeMs());
     const atIntake = computeDeadline(received, ['ccpa'], 60).dueAt;
     const tightened = addMonths(received, 1);
     const input: Partial<DsarRequestInput> & Pick<DsarRequestInput, 'type'> = {
@@ -163,7 +115,7 @@ test(
         [handle.workflowId, { jurisdictions: ['gdpr', 'ccpa'], jurisdiction: 'gdpr', dueAt: tightened.toISOString() }],
       ]);
       assert.equal((await handle.query(stateQuery)).dueAt, tightened.toISOString());
-      await env.sleep(reminderAt(tightened).getTime() + MINUTE - (await env.currentTimeMs()));
+      await harness.env.sleep(reminderAt(tightened).getTime() + MINUTE - (await harness.env.currentTimeMs()));
       await settled(handle);
       assert.deepEqual(
         m.callsOf('sendDeadlineReminder').map(([, d]) => d),
