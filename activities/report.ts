@@ -32,7 +32,8 @@ function sampleTable(c: ManifestCollection, rows: Record<string, unknown>[], lan
 function placeSection(c: ManifestCollection, index: number, rows: Record<string, unknown>[], lang: string): string {
   const table = rows.length ? sampleTable(c, rows, lang) : `<p>${esc(c.note ?? 'We hold no records about you here.')}</p>`;
   const file = c.files[0]?.name;
-  const more = c.rows > rows.length && file ? `<p>Showing the first ${rows.length} of ${c.rows}; all are in the file ${esc(file)}.</p>` : '';
+  const more =
+    c.rows > rows.length && file ? `<p>Showing the first ${rows.length} of ${c.rows}; all are in the file ${esc(file)}.</p>` : '';
   const retention = `${c.retention.description}${c.retention.basis ? ` (why: ${c.retention.basis})` : ''}`;
   return `<section id="place-${index}"><h2>${esc(c.label)}</h2>
 <p class="where">Kept in: ${esc(c.place)}</p>
@@ -108,8 +109,7 @@ export function accessReportHtml(
         .map((n) => `<li><strong>${esc(n.label ?? defaultLabel(n.store))}</strong>: ${esc(n.reason)}.</li>`)
         .join('')}</ul><p>Ask us about them by replying to our mail.</p></section>`
     : '';
-  const labelOf = (store: string, collection: string) =>
-    manifest.collections.find((c) => c.store === store && c.collection === collection);
+  const labelOf = (store: string, collection: string) => manifest.collections.find((c) => c.store === store && c.collection === collection);
   const withheld = manifest.withheld.length
     ? `<section id="withheld"><h2>Not disclosed</h2><p>We hold these fields but do not disclose them, so that no one who obtains this copy can use them to reach your account:</p><ul>${manifest.withheld
         .map((w) => {
