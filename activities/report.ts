@@ -19,8 +19,8 @@ export interface ReportOptions {
 
 const NO_SOURCE = 'From you: you gave it to us, or it was recorded as you used our service.';
 
-const list = (items: string[], none: string) =>
-  items.length ? `<ul>${items.map((i) => `<li>${esc(i)}</li>`).join('')}</ul>` : `<p>${esc(none)}</p>`;
+/** A withheld field's reason without its category pattern (`category user.credentials.*: …`): the label says it. */
+const plainReason = (reason: string) => reason.replace(/^category \S+: /, '');
 
 function sampleTable(c: ManifestCollection, rows: Record<string, unknown>[], lang: string): string {
   const cols = [...new Set(rows.flatMap((r) => Object.keys(r)))];
@@ -78,12 +78,12 @@ h2{margin-top:2.2rem;border-bottom:1px solid #ccc;padding-bottom:.2rem;break-aft
 .where{color:#444;margin-top:-.4rem}
 dl{display:grid;grid-template-columns:minmax(9rem,14rem) 1fr;gap:.3rem 1rem}dt{font-weight:600}dd{margin:0}
 .table-wrap{overflow-x:auto;max-width:100%}
-table{border-collapse:collapse;width:100%;table-layout:fixed;font-size:.85rem}
-td,th{border:1px solid #bbb;padding:.25rem .4rem;text-align:left;vertical-align:top;word-break:break-word;overflow-wrap:anywhere}
+table{border-collapse:collapse;width:100%;table-layout:auto;font-size:.85rem}
+td,th{border:1px solid #bbb;padding:.25rem .4rem;text-align:left;vertical-align:top;word-break:normal;overflow-wrap:break-word;hyphens:auto}
 th{background:#f2f2f2}
 nav ol{columns:2}
 @media (max-width:40rem){dl{grid-template-columns:1fr}nav ol{columns:1}}
-@media print{body{max-width:none;margin:0;font-size:10pt}.table-wrap{overflow:visible}thead{display:table-header-group}tr{break-inside:avoid}a{color:inherit;text-decoration:none}}`;
+@media print{body{max-width:none;margin:0;font-size:10pt}.table-wrap{overflow:visible}table{table-layout:fixed}td,th{word-break:break-word}thead{display:table-header-group}tr{break-inside:avoid}a{color:inherit;text-decoration:none}}`;
 
 export function accessReportHtml(
   manifest: Manifest,
@@ -115,7 +115,7 @@ export function accessReportHtml(
         .map((w) => {
           const place = labelOf(w.store, w.collection);
           const field = place?.fieldLabels[w.field] ?? defaultLabel(w.field);
-          return `<li><strong>${esc(field)}</strong> in ${esc(place?.label ?? defaultLabel(w.collection))} (${esc(categoryLabel(w.category))}): ${esc(w.reason)}.</li>`;
+          return `<li><strong>${esc(field)}</strong> in ${esc(place?.label ?? defaultLabel(w.collection))} (${esc(categoryLabel(w.category))}): ${esc(plainReason(w.reason))}.</li>`;
         })
         .join('')}</ul></section>`
     : '';

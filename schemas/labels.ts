@@ -78,21 +78,21 @@ export function readerLanguage(lang?: string): string {
 }
 
 /** A date and time as the reader's language writes it, in UTC (said, so no one is misled by an hour). */
-export function formatDateTime(value: Date | string, lang?: string): string {
+export function formatDateTime(value: Date | string, lang?: string, style: 'long' | 'medium' = 'long'): string {
   const d = value instanceof Date ? value : new Date(value);
   if (Number.isNaN(d.getTime())) return String(value);
   return new Intl.DateTimeFormat(readerLanguage(lang), {
-    dateStyle: 'long',
+    dateStyle: style,
     timeStyle: 'short',
     timeZone: 'UTC',
   }).format(d);
 }
 
 /** A calendar date alone (no time), in the reader's language. */
-export function formatDate(value: Date | string, lang?: string): string {
+export function formatDate(value: Date | string, lang?: string, style: 'long' | 'medium' = 'long'): string {
   const d = value instanceof Date ? value : new Date(value);
   if (Number.isNaN(d.getTime())) return String(value);
-  return new Intl.DateTimeFormat(readerLanguage(lang), { dateStyle: 'long', timeZone: 'UTC' }).format(d);
+  return new Intl.DateTimeFormat(readerLanguage(lang), { dateStyle: style, timeZone: 'UTC' }).format(d);
 }
 
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?$/;
@@ -100,11 +100,11 @@ const ISO_DATE = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|
 /** Whether a stored value is an ISO 8601 date or timestamp (as JSON carries dates). */
 export const isIsoDate = (v: unknown): v is string => typeof v === 'string' && ISO_DATE.test(v) && !Number.isNaN(Date.parse(v));
 
-/** A value from a record as a person reads it: dates in their language, a bare date without a time. */
+/** A value from a record as a person reads it: dates in their language (short enough for a table cell), a bare date without a time. */
 export function readableValue(v: unknown, lang?: string): string {
   if (v === null || v === undefined) return '';
-  if (v instanceof Date) return formatDateTime(v, lang);
-  if (isIsoDate(v)) return v.length === 10 ? formatDate(v, lang) : formatDateTime(v, lang);
+  if (v instanceof Date) return formatDateTime(v, lang, 'medium');
+  if (isIsoDate(v)) return v.length === 10 ? formatDate(v, lang, 'medium') : formatDateTime(v, lang, 'medium');
   if (typeof v === 'boolean') return v ? 'yes' : 'no';
   if (Array.isArray(v)) return v.map((x) => readableValue(x, lang)).join(', ');
   if (typeof v === 'object')

@@ -35,8 +35,9 @@ test('dates are written in the reader’s language (Intl), English by default an
   assert.match(formatDateTime(at, 'fr'), /^1 mars 2026/);
   assert.match(formatDateTime(at, 'es'), /^1 de marzo de 2026/);
   assert.equal(readerLanguage('not a language!'), 'en');
-  assert.equal(readableValue('2026-03-01'), 'March 1, 2026', 'a bare date has no time');
-  assert.equal(readableValue({ paid_at: at, ok: true }), 'Paid: March 1, 2026 at 9:05 AM; Ok: yes');
+  assert.equal(readableValue('2026-03-01'), 'Mar 1, 2026', 'a bare date has no time; table cells take the medium style');
+  assert.equal(readableValue({ paid_at: at, ok: true }), 'Paid: Mar 1, 2026, 9:05 AM; Ok: yes');
+  assert.equal(readableValue(at, 'de'), '01.03.2026, 09:05');
   assert.equal(readableValue('GET /v1/charts'), 'GET /v1/charts');
 });
 
@@ -114,7 +115,8 @@ test('GDPR Art. 15(1)(g)-(h) and 15(2): the report shows source, automated decis
   );
   const text = visibleText(html);
   assert.match(html, /<html lang="de">/);
-  assert.match(text, /27\. Februar 2026/, 'a stored timestamp in German');
+  assert.match(text, /27\.02\.2026, 13:00/, 'a stored timestamp in German');
+  assert.match(text, /1\. März 2026 um 09:05/, 'the date of the report in German');
   assert.doesNotMatch(text, ISO_TIMESTAMP);
   for (const code of ['device.ip_address', 'system.timestamps', 'user.credentials.hash', 'key_hash', 'usage_logs']) {
     assert.ok(!text.replace('data/app_db/usage_logs.json', '').includes(code), `no ${code} in the visible text`);
