@@ -1,7 +1,7 @@
 // Access and export: one activity per target streams the subject's records into staging through
 // its store's connector; one packs them into a ZIP with the manifest (and, for access, the
 // human-readable report). Stores the request cannot include are named in both, with the reason.
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { crc32, deflateRawSync } from 'node:zlib';
@@ -13,16 +13,26 @@ import { appendAudit } from '../records/audit-events';
 import { findExportOfRequest, insertExport } from '../records/exports';
 import { loadRequest } from '../records/requests';
 import type { ActivityDeps } from './deps';
-import { manifestEntry, type Manifest } from './manifest';
+import { manifestEntry, placeLabel, type Manifest } from './manifest';
 import { accessReportHtml } from './report';
 import { noticeLawOf } from './notice-facts';
-import { accessRightsSentence } from './notice-sentences';
+import { accessRightsSentence, recourseSentence } from './notice-sentences';
 import { openReadSink, readSample, stagingDir, ZIP_LEVEL } from './staging';
 import { connectorFor } from './stores/registry';
 import { persistedSubject } from './subject';
 import { writeRawZip, type RawEntry } from './zip';
 
 export { ZIP_LEVEL };
+export const ACCESS_REPORT_DESCRIPTION = 'The access report: this archive explained in plain language (open it in a web browser).';
+
+const sha256Hex = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+/** The request's language where it carries one (a BCP 47 tag); English otherwise. */
+const readerLanguageOf = (request: object): string | undefined => {
+  const lang = (request as { lang?: unknown }).lang;
+  return typeof lang === 'string' ? lang : undefined;
+};
+
 export const archivePath = (deps: ActivityDeps, requestId: string) => path.join(deps.config.EXPORT_DIR, `${requestId}.zip`);
 
 /** Reads one target of an access or export request into the archive's staging. */
@@ -84,8 +94,11 @@ export async function packageExport(deps: ActivityDeps, requestId: string, resul
       withheld: withheld.length,
     },
     collections,
-    notIncluded,
+    notIncluded: notIncluded.map((n) => ({ ...n, label: placeLabel(deps.dataMap, n) })),
     withheld,
+    automatedDecisions: deps.dataMap.source.automatedDecisions,
+    transfers: deps.dataMap.source.transfers,
+    documents: [],
   };
 
   const finalPath = archivePath(deps, requestId);
@@ -93,14 +106,21 @@ export async function packageExport(deps: ActivityDeps, requestId: string, resul
   await mkdir(path.dirname(finalPath), { recursive: true });
   const staging = stagingDir(deps.config.EXPORT_DIR, requestId);
   const staged = results.flatMap((r) => r.files.map((f) => ({ f, file: path.join(staging, f.stagedAs ?? '') })));
-  const extras = [{ name: 'manifest.json', data: Buffer.from(JSON.stringify(manifest, null, 2)) }];
+  const extras: { name: string; data: Buffer }[] = [];
   if (request.type === 'access') {
     const samples = new Map<string, Record<string, unknown>[]>();
     for (const r of results) samples.set(addressKey(r), await readSample(deps.config.EXPORT_DIR, requestId, addressKey(r)));
     const { jurisdiction, settings } = await noticeLawOf(deps, requestId);
-    const rights = accessRightsSentence(jurisdiction, settings);
-    extras.push({ name: 'report.html', data: Buffer.from(accessReportHtml(manifest, samples, undefined, rights)) });
+    const html = accessReportHtml(manifest, samples, undefined, accessRightsSentence(jurisdiction, settings), {
+      lang: readerLanguageOf(request),
+      recourseSentence: recourseSentence(jurisdiction, settings),
+    });
+    const data = Buffer.from(html);
+    // listed like every data file, so the subject can check it came from us whole
+    manifest.documents.push({ name: 'report.html', bytes: data.length, sha256: sha256Hex(data), description: ACCESS_REPORT_DESCRIPTION });
+    extras.push({ name: 'report.html', data });
   }
+  extras.unshift({ name: 'manifest.json', data: Buffer.from(JSON.stringify(manifest, null, 2)) });
   const unstaged = staged.find(({ f }) => f.crc32 === undefined || f.compressedBytes === undefined || !f.stagedAs);
   if (unstaged) throw new Error(`${unstaged.f.name} was not staged for the archive`);
   const { bytes, sha256 } = await writeRawZip(partial, [

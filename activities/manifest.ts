@@ -5,15 +5,26 @@ import { isCollection, type CollectionEntry, type CompiledDataMap, type Node } f
 import { describeIsoDuration } from '../schemas/duration';
 import type { CollectionExportResult, NotIncludedEntry, RecordUnit } from '../schemas/workflow';
 import { withheldFields, type WithheldField } from '../schemas/disclosure';
+import type { AutomatedDecision, Transfer } from '../schemas/datamap-art15';
+import { defaultLabel } from '../schemas/labels';
 
 export interface ManifestCollection {
   store: string;
   collection: string;
   kind: Node['kind'];
-  source: string;
+  /** What the subject reads for this place: the map's `label:`, else made from its name. */
+  label: string;
+  /** The store it is kept in, as the data map describes it. */
+  place: string;
+  /** Where the data came from when not from the subject (Art. 15(1)(g)); absent: from the subject. */
+  source?: string;
+  /** The legal basis of the processing, as the data map states it. */
+  legalBasis?: string;
   description?: string;
   categories: string[];
   fields: Record<string, string>;
+  /** Each field's label (the map's `label:`, else made from the column name). */
+  fieldLabels: Record<string, string>;
   purposes: string[];
   recipients: string[];
   retention: { period: string; description: string; basis?: string };
@@ -35,14 +46,21 @@ export interface Manifest {
   collections: ManifestCollection[];
   /** Every field left out of the archive's files, where and why (schemas/disclosure.ts). */
   withheld: (WithheldField & { store: string; collection: string })[];
-  /** Places the data map names that this archive does not cover, and why. */
-  notIncluded: NotIncludedEntry[];
+  /** Places the data map names that this archive does not cover, and why (with the words the subject reads). */
+  notIncluded: (NotIncludedEntry & { label?: string })[];
+  /** Decisions made by automated means alone, and their logic (Art. 15(1)(h)); empty: none. */
+  automatedDecisions: AutomatedDecision[];
+  /** Transfers to third countries and their safeguards (Art. 15(2)). */
+  transfers: Transfer[];
+  /** Documents of the archive besides the data files (the access report), with their checksums. */
+  documents: { name: string; bytes: number; sha256: string; description: string }[];
 }
 
 export function describeRetention(entry: CollectionEntry): ManifestCollection['retention'] {
   const r = entry.spec.retention;
   if (!r) return { period: 'account-lifetime', description: 'kept while the account exists, then deleted' };
-  return { period: r.maxAge, description: `${describeIsoDuration(r.maxAge)} from ${r.timestamp}`, basis: r.basis };
+  const from = entry.spec.fields[r.timestamp]?.label ?? defaultLabel(r.timestamp);
+  return { period: r.maxAge, description: `${describeIsoDuration(r.maxAge)}, counted from the date “${from}”`, basis: r.basis };
 }
 
 function retentionOf(node: Node): ManifestCollection['retention'] {
@@ -73,14 +91,21 @@ export function manifestEntry(map: CompiledDataMap, result: CollectionExportResu
   const node = map.node(result);
   const fields = isCollection(node) ? Object.fromEntries(Object.entries(node.spec.fields).map(([f, s]) => [f, s.category])) : {};
   const categories = isCollection(node) ? Object.values(fields) : node.spec.categories;
+  const fieldLabels = isCollection(node)
+    ? Object.fromEntries(Object.entries(node.spec.fields).map(([f, s]) => [f, s.label ?? defaultLabel(f)]))
+    : {};
   return {
     store: node.store,
     collection: node.collection,
     kind: node.kind,
-    source: map.source.stores[node.store].description ?? node.store,
+    label: placeLabel(map, node),
+    place: map.source.stores[node.store].description ?? defaultLabel(node.store),
+    source: node.spec.source,
+    legalBasis: node.spec.legalBasis,
     description: isCollection(node) ? node.spec.description : undefined,
     categories: [...new Set(categories)].sort(),
     fields,
+    fieldLabels,
     purposes: node.spec.purposes,
     recipients: node.spec.recipients,
     retention: retentionOf(node),
@@ -90,4 +115,15 @@ export function manifestEntry(map: CompiledDataMap, result: CollectionExportResu
     files: result.files.map((f) => ({ name: f.name, bytes: f.bytes, sha256: f.sha256 })),
     withheld: isCollection(node) ? withheldFields(node.spec.fields, map.source.neverDisclosed) : [],
   };
+}
+
+/** The words a subject reads for a place of the map: its `label:`, else its store's description or name. */
+export function placeLabel(map: CompiledDataMap, target: { store: string; collection: string }): string {
+  const store = map.source.stores[target.store];
+  if (!store) return defaultLabel(target.collection);
+  if ('collections' in store) {
+    const coll = store.collections[target.collection];
+    return coll?.label ?? defaultLabel(target.collection);
+  }
+  return store.label ?? store.description ?? defaultLabel(target.store);
 }

@@ -3,6 +3,7 @@
 // with the subject's value; a `lookup` finds that value first from an identity the subject has.
 import { z } from 'zod';
 import { Identifier, JsonPath, placeholders } from './datamap-common';
+import { ReaderWords } from './datamap-art15';
 
 const Status = z.number().int().min(100).max(599);
 const FieldPath = JsonPath.min(1, 'must name a field');
@@ -123,6 +124,7 @@ export const HttpStore = z
     kind: z.literal('http'),
     baseUrl: z.string().url(),
     description: z.string().optional(),
+    ...ReaderWords,
     /** The identity the calls' paths are filled with. */
     identity: Identifier,
     headers: z.record(z.string(), z.string()).default({}),

@@ -2,6 +2,7 @@
 // what deletion does there.
 import { z } from 'zod';
 import { IsoDuration, placeholders } from './datamap-common';
+import { ReaderWords } from './datamap-art15';
 
 const PLACEHOLDER = /\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
 
@@ -43,6 +44,7 @@ export const S3Store = z
   .object({
     kind: z.literal('s3'),
     description: z.string().optional(),
+    ...ReaderWords,
     /** For S3-compatible servers (MinIO, Ceph…); AWS's endpoint for the region when absent. */
     endpoint: z.string().url().optional(),
     region: z.string().min(1).default('us-east-1'),

@@ -7,6 +7,7 @@ import { CategoryPattern } from './disclosure';
 export { S3ErasureSpec, S3Store } from './datamap-s3';
 export { placeholders as placeholdersOf } from './datamap-common';
 import { S3Store } from './datamap-s3';
+import { AutomatedDecisions, Label, ReaderWords, Transfer } from './datamap-art15';
 
 export {
   AbsentWhen,
@@ -22,6 +23,7 @@ export {
 export const FieldSpec = z
   .object({
     category: z.string().min(1),
+    label: Label,
     correctable: z.boolean().default(false),
     /** false: never in an access or export archive; true: disclosed even if its category is never disclosed (schemas/disclosure.ts). */
     disclose: z.boolean().optional(),
@@ -88,6 +90,7 @@ export const SqlCollection = z
     schema: Identifier.optional(),
     key: Identifier.default('id'),
     description: z.string().optional(),
+    ...ReaderWords,
     identity: z.record(z.string(), Identifier).optional(),
     provides: z.record(z.string(), Identifier).optional(),
     references: z.record(Identifier, ReferenceTarget).optional(),
@@ -129,6 +132,7 @@ export const RedisStore = z
     kind: z.literal('redis'),
     url: z.string().min(1),
     description: z.string().optional(),
+    ...ReaderWords,
     keys: z.array(z.string().regex(/\{[A-Za-z_][A-Za-z0-9_]*\}/, 'must contain an {identity} placeholder')).min(1),
     categories: z.array(z.string().min(1)).default([]),
     purposes: z.array(z.string().min(1)).default([]),
@@ -143,6 +147,7 @@ export const ManualStore = z
   .object({
     kind: z.literal('manual'),
     description: z.string().min(1),
+    ...ReaderWords,
     instructions: z.string().min(1),
     for: z.array(z.enum(['access', 'export', 'correction', 'deletion'])).min(1),
     /** Kept by a service provider the team asks by hand: completing its task tells it (GDPR Art. 19), and notices say so. */
@@ -177,6 +182,10 @@ export const DataMap = z
     stores: z.record(Identifier, Store),
     /** The column of a SQL collection that holds where the subject lives (DE, US-CA, EU…): it adds the law that applies. */
     jurisdictionFrom: z.object({ store: Identifier, collection: Identifier, column: Identifier }).strict().optional(),
+    /** Decisions made by automated means alone, with their logic (GDPR Art. 15(1)(h)); `none` or empty: none. */
+    automatedDecisions: AutomatedDecisions,
+    /** Transfers to third countries and their safeguards (GDPR Art. 15(2)). */
+    transfers: z.array(Transfer).default([]),
   })
   .strict()
   .superRefine((map, ctx) => {

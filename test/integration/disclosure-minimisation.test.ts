@@ -91,7 +91,7 @@ describe('what is never disclosed', () => {
     assert.equal(manifest.totals.withheld, manifest.withheld.length);
     const report = files.get('report.html')!.toString();
     assert.match(report, /Not disclosed/);
-    assert.match(report, /<strong>key_hash<\/strong> in api_keys/);
+    assert.match(report, /<strong>Key fingerprint<\/strong> in Your API keys/, "named by the data map's labels");
   });
 });
 

@@ -134,6 +134,9 @@ for (const jurisdiction of JURISDICTIONS)
       collections: [],
       notIncluded: [],
       withheld: [],
+      automatedDecisions: [],
+      transfers: [],
+      documents: [],
     };
     const html = accessReportHtml(manifest, new Map(), undefined, accessRightsSentence(jurisdiction, defaults));
     assert.equal(SUPERVISORY.test(html), jurisdiction === 'gdpr');
