@@ -45,6 +45,8 @@
   var temporalInput = $('temporal-ui');
   /** Requests the API confirmed denied: the list (a projection the workflow updates a moment later) may still show them open. */
   var denied = {};
+  /** Manual tasks the API confirmed completed: the task list (written by the workflow a moment later) may still show them open. */
+  var completedTasks = {};
 
   // ---- helpers ------------------------------------------------------------------------------
 
@@ -607,6 +609,7 @@
             error.textContent = errorText(res);
             return;
           }
+          completedTasks[t.requestId + '/' + t.store] = true;
           dashStatus.textContent = 'Manual task in ' + t.store + ' completed.';
           loadTasks();
           loadRequests();
@@ -621,6 +624,9 @@
   var TASK_ASKS = { read: 'provide its data', erase: 'delete', correct: 'correct' };
 
   function renderTasks(tasks) {
+    tasks = tasks.filter(function (t) {
+      return !completedTasks[t.requestId + '/' + t.store];
+    });
     var list = $('tasks');
     list.textContent = '';
     tasks.forEach(function (t) {

@@ -161,7 +161,7 @@ describe('the privacy team in the dashboard (real API and worker)', { skip }, ()
       await screenshot(page, 'dashboard-manual-task');
       await assertAccessible(page, 'the manual task form');
       await card.getByRole('button', { name: 'Upload and complete' }).click();
-      await card.waitFor({ state: 'detached' });
+      await expectTaskCompleted(page, id);
 
       await waitForStatus(stack, id, 'completed', 60_000);
       const {
@@ -193,6 +193,12 @@ describe('the privacy team in the dashboard (real API and worker)', { skip }, ()
   );
 
   test('place a legal hold and release it; an auditor sees the held address masked', { timeout: 60_000 }, async () => {
+    const signInPage = await context.newPage();
+    await signInPage.goto(`${origin}/dashboard`);
+    await signInPage.getByLabel('Admin API key').waitFor();
+    await assertAccessible(signInPage, 'the sign-in form');
+    await signInPage.close();
+
     const page = await signIn(adminKey);
     await page.locator('summary', { hasText: 'Place a legal hold' }).click();
     await page.getByLabel('Subject’s address', { exact: true }).fill('bob@example.com');
@@ -290,7 +296,7 @@ describe('the privacy team in the dashboard (real API and worker)', { skip }, ()
         await card.locator('summary', { hasText: 'Provide the data' }).click();
         await card.getByLabel('What was done').fill('no thread with this address');
         await card.getByRole('button', { name: 'Nothing held' }).click();
-        await card.waitFor({ state: 'detached' });
+        await expectTaskCompleted(page, id);
         await waitForStatus(stack, id, 'completed', 60_000);
         const {
           rows: [task],
