@@ -35,12 +35,17 @@ export async function releaseLegalHold(db: Queryable, id: string, releasedBy: st
   return !!rowCount;
 }
 
-/** Active holds, oldest first (who placed them and when; not whom they hold). */
-export async function listActiveLegalHolds(db: Queryable): Promise<LegalHold[]> {
-  const { rows } = await db.query<{ id: string; placed_by: string; placed_at: Date }>(
-    'SELECT id, placed_by, placed_at FROM legal_holds WHERE released_at IS NULL ORDER BY placed_at',
+export interface ListedLegalHold extends LegalHold {
+  subjectEmail: string;
+  category: HoldCategory;
+}
+
+/** Active holds, oldest first: whom they hold, under which category, who placed them and when (not the internal reason). */
+export async function listActiveLegalHolds(db: Queryable): Promise<ListedLegalHold[]> {
+  const { rows } = await db.query<{ id: string; placed_by: string; placed_at: Date; subject_email: string; category: HoldCategory }>(
+    'SELECT id, placed_by, placed_at, subject_email, category FROM legal_holds WHERE released_at IS NULL ORDER BY placed_at',
   );
-  return rows.map((h) => ({ id: h.id, placedBy: h.placed_by, placedAt: h.placed_at }));
+  return rows.map((h) => ({ id: h.id, placedBy: h.placed_by, placedAt: h.placed_at, subjectEmail: h.subject_email, category: h.category }));
 }
 
 /** The active legal hold on a subject (by the hash of their address), if any. */

@@ -1,5 +1,5 @@
 // The requests table: one row per data-subject request, the projection of its workflow that
-// listings, reports and mails read. Only loadRequest returns the subject's address.
+// listings, reports and mails read. Only loadRequest and subjectEmailsOf return the subject's address.
 import type { Pool, PoolClient } from 'pg';
 import type { Jurisdiction } from '../schemas/deadline';
 import type { Channel, CollectionProgress, RequestStatus, RequestType } from '../schemas/request';
@@ -149,6 +149,9 @@ export interface RequestFilter {
   types?: string[];
   jurisdictions?: string[];
   channels?: string[];
+  /** The subject's address, compared case-insensitively. */
+  subjectEmail?: string;
+  ids?: string[];
   overdue?: boolean;
   /** Due (or extended due) strictly before this instant. */
   dueBefore?: Date;
@@ -170,6 +173,8 @@ export async function listRequests(db: Queryable, f: RequestFilter): Promise<Sto
   if (f.types) add('type = ANY($1)', f.types);
   if (f.jurisdictions) add('jurisdiction = ANY($1)', f.jurisdictions);
   if (f.channels) add('channel = ANY($1)', f.channels);
+  if (f.subjectEmail !== undefined) add('lower(subject_email) = lower($1)', f.subjectEmail);
+  if (f.ids) add('id = ANY($1::uuid[])', f.ids);
   if (f.overdue !== undefined) add('overdue = $1', f.overdue);
   if (f.dueBefore) add('coalesce(extended_due_at, due_at) < $1', f.dueBefore);
   if (f.after) add('(received_at, id) < ($1, $2)', f.after.receivedAt, f.after.id);
@@ -180,6 +185,16 @@ export async function listRequests(db: Queryable, f: RequestFilter): Promise<Sto
     params,
   );
   return rows.map(toStoredRequest);
+}
+
+/** The subject's address of each of these requests, for the privacy team's listings (the API masks it for auditors). */
+export async function subjectEmailsOf(db: Queryable, ids: string[]): Promise<Map<string, string>> {
+  if (!ids.length) return new Map();
+  const { rows } = await db.query<{ id: string; subject_email: string }>(
+    'SELECT id, subject_email FROM requests WHERE id = ANY($1::uuid[])',
+    [ids],
+  );
+  return new Map(rows.map((r) => [r.id, r.subject_email]));
 }
 
 /**

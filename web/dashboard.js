@@ -1,5 +1,7 @@
-// The privacy team's dashboard (/dashboard): open requests by due date with extend/deny, the
-// triage list, open manual tasks and weekly charts. The admin API key lives in sessionStorage
+// The privacy team's dashboard (/dashboard): requests (open by due date with extend/deny/retry,
+// or closed, newest first, a page at a time) with whom each is about, search and filters, the
+// triage list, open manual tasks and weekly charts; dashboard-team.js adds legal holds and the
+// compliance report through window.dsarDashboard. The admin API key lives in sessionStorage
 // only and is sent as a bearer token; a 401 anywhere returns to the sign-in form.
 (function () {
   'use strict';
@@ -7,8 +9,10 @@
   var TEMPORAL_STORAGE = 'dsar.temporalUi';
   var TEMPORAL_DEFAULT = 'http://localhost:8233';
   var DAY_MS = 86400000;
-  var OPEN_STATUSES = 'received,awaiting_verification,in_progress,needs_attention,on_hold';
   var MAX_PAGES = 10;
+  var CLOSED_PAGE = 50;
+  /** What the request list shows: the open or closed view, the search and the filters; `cursor` pages the closed view. */
+  var listing = { view: 'open', cursor: null, shown: [] };
   var TYPES = ['access', 'export', 'correction', 'deletion'];
   var TYPE_TEXT = { access: 'Access', export: 'Export', correction: 'Correction', deletion: 'Deletion' };
   var TYPE_COLOUR = { access: '#1a4fb8', export: '#1e6b34', correction: '#8a4b08', deletion: '#8e1f5c' };
@@ -41,6 +45,8 @@
   var temporalInput = $('temporal-ui');
   /** Requests the API confirmed denied: the list (a projection the workflow updates a moment later) may still show them open. */
   var denied = {};
+  /** Manual tasks the API confirmed completed: the task list (written by the workflow a moment later) may still show them open. */
+  var completedTasks = {};
 
   // ---- helpers ------------------------------------------------------------------------------
 
@@ -150,18 +156,35 @@
 
   // ---- open requests ------------------------------------------------------------------------
 
-  function fetchOpenRequests() {
+  /** The listing's query string from the search box and the filters. */
+  function listingQuery() {
+    var q = ['view=' + listing.view];
+    var search = $('search-q').value.trim();
+    if (search) q.push('q=' + encodeURIComponent(search));
+    ['type', 'jurisdiction'].forEach(function (f) {
+      var v = $('filter-' + f).value;
+      if (v) q.push(f + '=' + encodeURIComponent(v));
+    });
+    ['overdue', 'needs_attention', 'on_hold'].forEach(function (f) {
+      if ($('filter-' + f).checked) q.push(f + '=true');
+    });
+    return q.join('&');
+  }
+
+  /** Open requests: every page (up to MAX_PAGES); closed ones: one page after `cursor`. */
+  function fetchRequests(cursor) {
     var all = [];
+    var perPage = listing.view === 'open' ? 200 : CLOSED_PAGE;
     function page(cursor, n) {
-      var url = '/v1/admin/requests?limit=200&status=' + OPEN_STATUSES + (cursor ? '&cursor=' + encodeURIComponent(cursor) : '');
+      var url = '/v1/admin/requests?limit=' + perPage + '&' + listingQuery() + (cursor ? '&cursor=' + encodeURIComponent(cursor) : '');
       return api('GET', url).then(function (r) {
         if (!r.ok) return r;
         all = all.concat(r.body.requests || []);
-        if (r.body.nextCursor && n + 1 < MAX_PAGES) return page(r.body.nextCursor, n + 1);
-        return { ok: true, requests: all, truncated: Boolean(r.body.nextCursor) };
+        if (listing.view === 'open' && r.body.nextCursor && n + 1 < MAX_PAGES) return page(r.body.nextCursor, n + 1);
+        return { ok: true, requests: all, nextCursor: r.body.nextCursor, truncated: Boolean(r.body.nextCursor) };
       });
     }
-    return page(null, 0);
+    return page(cursor, 0);
   }
 
   /** "3/5 stores done": a store is done when every one of its collections is. */
@@ -196,13 +219,15 @@
     });
     var tbody = $('request-rows');
     tbody.textContent = '';
-    requests.sort(function (a, b) {
-      return Date.parse(effectiveDue(a)) - Date.parse(effectiveDue(b)) || (a.id < b.id ? -1 : 1);
-    });
+    var open = listing.view === 'open';
+    if (open)
+      requests.sort(function (a, b) {
+        return Date.parse(effectiveDue(a)) - Date.parse(effectiveDue(b)) || (a.id < b.id ? -1 : 1);
+      });
     requests.forEach(function (r) {
       var due = effectiveDue(r);
       var left = daysLeft(due);
-      var overdue = r.overdue || left < 0;
+      var overdue = r.overdue || (open && left < 0);
       var attention = r.status === 'needs_attention' && r.attention;
       var tr = el('tr', { 'data-id': r.id, className: (overdue ? 'overdue' : '') + (attention ? ' needs-attention' : '') });
 
@@ -210,7 +235,8 @@
       if (r.extendedDueAt) dueCell.appendChild(el('span', { className: 'small', text: ' (extended)' }));
       if (overdue) dueCell.appendChild(el('span', { className: 'badge badge-overdue', text: 'Overdue' }));
       tr.appendChild(dueCell);
-      tr.appendChild(el('td', { className: 'num days-left', text: String(left) }));
+      tr.appendChild(el('td', { className: 'num days-left', text: open ? String(left) : '' }));
+      tr.appendChild(el('td', { className: 'subject', text: r.subject || '' }));
       tr.appendChild(el('td', { text: TYPE_TEXT[r.type] || r.type }));
       tr.appendChild(el('td', { text: JURISDICTION_TEXT[r.jurisdiction] || r.jurisdiction }));
       tr.appendChild(el('td', {}, [el('span', { className: 'badge', 'data-status': r.status, text: STATUS_TEXT[r.status] || r.status })]));
@@ -234,8 +260,16 @@
         },
         ['Workflow'],
       );
-      tr.appendChild(el('td', {}, [el('code', { className: 'req-id', title: r.id, text: r.id.slice(0, 8) }), el('br'), link]));
-      tr.appendChild(el('td', { className: 'actions' }, [attention ? retryButton(r) : null, extendForm(r), denyForm(r)]));
+      tr.appendChild(
+        el('td', {}, [
+          el('code', { className: 'req-id', title: r.id, text: r.id.slice(0, 8) }),
+          el('br'),
+          link,
+          el('br'),
+          dossierButton(r),
+        ]),
+      );
+      tr.appendChild(el('td', { className: 'actions' }, open ? [attention ? retryButton(r) : null, extendForm(r), denyForm(r)] : []));
       tbody.appendChild(tr);
     });
     $('requests-empty').hidden = requests.length > 0;
@@ -371,22 +405,64 @@
     );
   }
 
-  function loadRequests() {
+  /** Downloads a file the admin API serves (the key goes in a header, so a plain link cannot fetch it). */
+  function downloadFile(url, fileName) {
+    return fetch(url, { headers: { authorization: 'Bearer ' + getKey() }, cache: 'no-store' }).then(function (res) {
+      if (res.status === 401) throw new AuthError('The key was not accepted.');
+      if (!res.ok) return { ok: false, status: res.status, body: {} };
+      return res.blob().then(function (blob) {
+        var href = URL.createObjectURL(blob);
+        var a = el('a', { href: href, download: fileName, hidden: true });
+        document.body.appendChild(a);
+        a.click();
+        a.remove();
+        setTimeout(function () {
+          URL.revokeObjectURL(href);
+        }, 10000);
+        return { ok: true };
+      });
+    });
+  }
+
+  /** The request's audit dossier (printable timeline) as an HTML file. */
+  function dossierButton(r) {
+    var b = el(
+      'button',
+      { type: 'button', className: 'secondary dossier', 'aria-label': 'Download the audit dossier of request ' + r.id },
+      ['Audit dossier'],
+    );
+    b.addEventListener('click', function () {
+      downloadFile('/v1/admin/requests/' + encodeURIComponent(r.id) + '/audit.html', 'audit-' + r.id + '.html')
+        .then(function (res) {
+          dashStatus.textContent = res.ok ? 'Audit dossier of ' + r.id.slice(0, 8) + ' downloaded.' : errorText(res);
+        })
+        .catch(function (err) {
+          handleFailure(err, $('requests-error'));
+        });
+    });
+    return b;
+  }
+
+  function loadRequests(more) {
     $('requests-error').textContent = '';
-    return fetchOpenRequests()
+    var open = listing.view === 'open';
+    return fetchRequests(more ? listing.cursor : null)
       .then(function (r) {
         if (!r.ok) {
           $('requests-error').textContent = errorText(r);
           return;
         }
-        renderRequests(r.requests);
-        var open = r.requests.filter(function (q) {
+        listing.shown = more ? listing.shown.concat(r.requests) : r.requests;
+        listing.cursor = open ? null : r.nextCursor;
+        renderRequests(listing.shown.slice());
+        $('requests-more').hidden = !listing.cursor;
+        var shown = listing.shown.filter(function (q) {
           return !denied[q.id];
         });
-        var overdue = open.filter(function (q) {
-          return q.overdue || daysLeft(effectiveDue(q)) < 0;
+        var overdue = shown.filter(function (q) {
+          return q.overdue || (open && daysLeft(effectiveDue(q)) < 0);
         }).length;
-        $('requests-count').textContent = '(' + open.length + (r.truncated ? '+' : '') + ', ' + overdue + ' overdue)';
+        $('requests-count').textContent = '(' + shown.length + (r.truncated ? '+' : '') + (open ? ', ' + overdue + ' overdue' : '') + ')';
       })
       .catch(function (err) {
         handleFailure(err, $('requests-error'));
@@ -533,6 +609,7 @@
             error.textContent = errorText(res);
             return;
           }
+          completedTasks[t.requestId + '/' + t.store] = true;
           dashStatus.textContent = 'Manual task in ' + t.store + ' completed.';
           loadTasks();
           loadRequests();
@@ -547,6 +624,9 @@
   var TASK_ASKS = { read: 'provide its data', erase: 'delete', correct: 'correct' };
 
   function renderTasks(tasks) {
+    tasks = tasks.filter(function (t) {
+      return !completedTasks[t.requestId + '/' + t.store];
+    });
     var list = $('tasks');
     list.textContent = '';
     tasks.forEach(function (t) {
@@ -556,6 +636,8 @@
         el('li', { className: 'card', 'data-request': t.requestId }, [
           el('p', {}, [
             el('strong', { text: t.store }),
+            ' · ',
+            el('span', { className: 'subject', text: t.subject || '' }),
             ' · ' + (TASK_ASKS[t.operation] || t.operation) + ' · request ',
             el('code', { title: t.requestId, text: t.requestId.slice(0, 8) }),
           ]),
@@ -791,9 +873,31 @@
 
   // ---- wiring -------------------------------------------------------------------------------
 
+  /** What dashboard-team.js plugs into: the API helpers and the list of loaders Refresh runs. */
+  var shared = {
+    api: api,
+    el: el,
+    errorText: errorText,
+    handleFailure: handleFailure,
+    downloadFile: downloadFile,
+    say: function (text) {
+      dashStatus.textContent = text;
+    },
+    reloadRequests: function () {
+      return loadRequests();
+    },
+    loaders: [],
+  };
+  window.dsarDashboard = shared;
+
   function loadAll() {
     dashStatus.textContent = 'Loading…';
-    return Promise.all([loadRequests(), loadTriage(), loadTasks(), loadCharts()]).then(function () {
+    var loads = [loadRequests(), loadTriage(), loadTasks(), loadCharts()].concat(
+      shared.loaders.map(function (load) {
+        return load();
+      }),
+    );
+    return Promise.all(loads).then(function () {
       if (getKey()) dashStatus.textContent = 'Updated at ' + new Date().toLocaleTimeString() + '.';
     });
   }
@@ -851,6 +955,43 @@
     });
   });
 
-  if (getKey()) showApp();
-  else loginSection.hidden = false;
+  function showView(view) {
+    listing.view = view;
+    ['open', 'closed'].forEach(function (v) {
+      $('view-' + v).setAttribute('aria-pressed', String(v === view));
+    });
+    $('requests-title-text').textContent = view === 'open' ? 'Open requests' : 'Closed requests';
+    $('requests-order').textContent =
+      view === 'open' ? 'Sorted by due date, soonest first. Overdue requests are marked “Overdue”.' : 'Newest first.';
+    loadRequests();
+  }
+  $('view-open').addEventListener('click', function () {
+    showView('open');
+  });
+  $('view-closed').addEventListener('click', function () {
+    showView('closed');
+  });
+  $('search-form').addEventListener('submit', function (ev) {
+    ev.preventDefault();
+    loadRequests();
+  });
+  $('search-clear').addEventListener('click', function () {
+    $('search-q').value = '';
+    $('search-q').focus();
+    loadRequests();
+  });
+  ['type', 'jurisdiction', 'overdue', 'needs_attention', 'on_hold'].forEach(function (f) {
+    $('filter-' + f).addEventListener('change', function () {
+      loadRequests();
+    });
+  });
+  $('requests-more').addEventListener('click', function () {
+    loadRequests(true);
+  });
+
+  // after dashboard-team.js (the next script) has registered its loaders
+  document.addEventListener('DOMContentLoaded', function () {
+    if (getKey()) showApp();
+    else loginSection.hidden = false;
+  });
 })();

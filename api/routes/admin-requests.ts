@@ -3,10 +3,9 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { findRequest, listRequests } from '../../records/requests';
+import { findRequest, listRequests, subjectEmailsOf } from '../../records/requests';
 import { STORE_KINDS } from '../../schemas/datamap';
-import { JURISDICTIONS } from '../../schemas/deadline';
-import { AdminRequestView, CHANNELS, REQUEST_STATUSES, REQUEST_TYPES, RequestId } from '../../schemas/request';
+import { AdminRequestView, REQUEST_STATUSES, RequestId } from '../../schemas/request';
 import type { UpdateDefinition } from '@temporalio/common';
 import { createHash } from 'node:crypto';
 import { appendAudit } from '../../records/audit-events';
@@ -28,6 +27,8 @@ import {
 import { ADMIN_SECURITY, adminOf, adminRoutes } from '../auth';
 import type { ApiDeps } from '../deps';
 import { badRequest, conflict, errorResponses, notFound, unprocessable } from '../errors';
+import { ListQuery, listingFilter } from '../request-listing';
+import { subjectFor } from '../subject-view';
 import { adminRequestView, liveState } from '../views';
 
 const Reason = z.string().trim().min(3, 'give a reason').max(2000);
@@ -39,24 +40,6 @@ const FileName = z
   .max(200)
   .regex(/^[^/\\\p{Cc}]+$/u, 'a plain file name, without folders or control characters')
   .refine((n) => n !== '.' && n !== '..', 'a plain file name');
-const csv = (values: readonly string[]) =>
-  z
-    .string()
-    .refine((s) => s.split(',').every((v) => values.includes(v)), `comma-separated, each one of: ${values.join(', ')}`)
-    .optional();
-const ListQuery = z
-  .object({
-    status: csv(REQUEST_STATUSES),
-    type: csv(REQUEST_TYPES),
-    jurisdiction: csv(JURISDICTIONS),
-    channel: csv(CHANNELS),
-    overdue: z.enum(['true', 'false']).optional(),
-    dueBefore: z.iso.datetime({ offset: true }).optional(),
-    cursor: z.uuid().optional(),
-    limit: z.coerce.number().int().min(1).max(200).default(50),
-  })
-  .strict();
-
 const ERASURE_ACTIONS = ['delete', 'mask', 'retain', 'purge', 'held', 'notify', 'manual'] as const;
 
 const ErasureOutcomeView = z.object({
@@ -92,7 +75,10 @@ const CorrectionOutcomeView = z.object({
     .optional(),
 }) satisfies z.ZodType<CorrectionOutcome>;
 
-const RequestDetail = AdminRequestView.extend({
+/** A request in the privacy team's view: with whom it is about (the address for admins, masked for auditors). */
+const ListedRequest = AdminRequestView.extend({ subject: z.string().nullable() });
+
+const RequestDetail = ListedRequest.extend({
   outcomes: z.array(ErasureOutcomeView).nullable(),
   corrections: z.array(CorrectionOutcomeView).nullable(),
   denial: z.object({ reason: z.enum(DENIAL_REASONS) }).nullable(),
@@ -106,30 +92,32 @@ export const adminRequestRoutes = adminRoutes(async (r, { deps }) => {
     '',
     {
       schema: {
-        summary: 'List requests, newest first, with filters; pages are stable (cursor = last id seen)',
+        summary:
+          "List requests, newest first: open or closed, filtered, or found by id or the subject's address (q); pages are stable (cursor = last id seen)",
         tags: ['admin'],
         security: ADMIN_SECURITY,
         querystring: ListQuery,
-        response: { 200: z.object({ requests: z.array(AdminRequestView), nextCursor: z.uuid().nullable() }), ...errorResponses(400, 401) },
+        response: { 200: z.object({ requests: z.array(ListedRequest), nextCursor: z.uuid().nullable() }), ...errorResponses(400, 401) },
       },
     },
     async (req) => {
       const f = req.query;
+      const filter = listingFilter(f);
       const cursor = f.cursor ? await findRequest(db, f.cursor) : null;
       if (f.cursor && !cursor) throw badRequest('query.cursor', 'unknown cursor');
       const found = await listRequests(db, {
-        statuses: f.status?.split(','),
-        types: f.type?.split(','),
-        jurisdictions: f.jurisdiction?.split(','),
-        channels: f.channel?.split(','),
-        overdue: f.overdue === undefined ? undefined : f.overdue === 'true',
-        dueBefore: f.dueBefore ? new Date(f.dueBefore) : undefined,
+        ...filter,
         after: cursor ? { receivedAt: cursor.receivedAt, id: cursor.id } : undefined,
         limit: f.limit + 1,
       });
       const page = found.slice(0, f.limit);
+      const emails = await subjectEmailsOf(
+        db,
+        page.map((r) => r.id),
+      );
+      const shown = subjectFor(req);
       return {
-        requests: page.map((row) => adminRequestView(row, null)),
+        requests: page.map((row) => ({ ...adminRequestView(row, null), subject: shown(emails.get(row.id)) })),
         nextCursor: found.length > f.limit ? page[page.length - 1].id : null,
       };
     },
@@ -150,8 +138,10 @@ export const adminRequestRoutes = adminRoutes(async (r, { deps }) => {
       const request = await findRequest(db, req.params.id);
       if (!request) throw notFound('request');
       const live = await liveState(deps, request.id, req.log);
+      const emails = await subjectEmailsOf(db, [request.id]);
       return {
         ...adminRequestView(request, live),
+        subject: subjectFor(req)(emails.get(request.id)),
         outcomes: live?.outcomes ?? null,
         corrections: live?.corrections ?? null,
         denial: live?.denial ? { reason: live.denial.reason } : null,

@@ -13,6 +13,7 @@ import { SubjectEmail } from '../../schemas/request';
 import { ADMIN_SECURITY, adminOf, adminRoutes } from '../auth';
 import { errorResponses, notFound } from '../errors';
 import { resolveHeldSubject, signalHoldReleased } from '../hold-workflows';
+import { subjectFor } from '../subject-view';
 import { HOLD_CATEGORIES } from '../../schemas/legal-hold';
 
 const Reason = z.string().trim().min(3, 'give a reason').max(2000);
@@ -97,18 +98,37 @@ export const legalHoldRoutes = adminRoutes(async (r, { deps }) => {
     '',
     {
       schema: {
-        summary: 'Active legal holds',
+        summary: 'Active legal holds: whom each holds (masked for auditors), its category, who placed it and when',
         tags: ['admin'],
         security: ADMIN_SECURITY,
         response: {
-          200: z.object({ holds: z.array(z.object({ id: z.uuid(), placedBy: z.string(), placedAt: z.string() })) }),
+          200: z.object({
+            holds: z.array(
+              z.object({
+                id: z.uuid(),
+                subject: z.string(),
+                category: z.enum(HOLD_CATEGORIES),
+                placedBy: z.string(),
+                placedAt: z.string(),
+              }),
+            ),
+          }),
           ...errorResponses(401),
         },
       },
     },
-    async () => {
+    async (req) => {
       const holds = await listActiveLegalHolds(db);
-      return { holds: holds.map((h) => ({ id: h.id, placedBy: h.placedBy, placedAt: h.placedAt.toISOString() })) };
+      const shown = subjectFor(req);
+      return {
+        holds: holds.map((h) => ({
+          id: h.id,
+          subject: shown(h.subjectEmail) ?? '***',
+          category: h.category,
+          placedBy: h.placedBy,
+          placedAt: h.placedAt.toISOString(),
+        })),
+      };
     },
   );
 });

@@ -1,8 +1,11 @@
-// Under /v1/admin/manual-tasks: the open manual tasks (stores no API reaches). Read-only.
+// Under /v1/admin/manual-tasks: the open manual tasks (stores no API reaches), with whom each is
+// about. Read-only.
 import { z } from 'zod';
 import { listOpenManualTasks } from '../../records/manual-tasks';
+import { subjectEmailsOf } from '../../records/requests';
 import { ADMIN_SECURITY, adminRoutes } from '../auth';
 import { errorResponses } from '../errors';
+import { subjectFor } from '../subject-view';
 
 const ManualTaskView = z.object({
   requestId: z.uuid(),
@@ -10,6 +13,8 @@ const ManualTaskView = z.object({
   operation: z.enum(['read', 'erase', 'correct']),
   instructions: z.string(),
   createdAt: z.string(),
+  /** Whom the request is about: the address for admins, masked for auditors. */
+  subject: z.string().nullable(),
 });
 
 export const manualTaskRoutes = adminRoutes(async (r, { deps }) => {
@@ -23,9 +28,11 @@ export const manualTaskRoutes = adminRoutes(async (r, { deps }) => {
         response: { 200: z.object({ tasks: z.array(ManualTaskView) }), ...errorResponses(401) },
       },
     },
-    async () => {
+    async (req) => {
       const tasks = await listOpenManualTasks(deps.engineDb);
-      return { tasks: tasks.map((t) => ({ ...t, createdAt: t.createdAt.toISOString() })) };
+      const emails = await subjectEmailsOf(deps.engineDb, [...new Set(tasks.map((t) => t.requestId))]);
+      const shown = subjectFor(req);
+      return { tasks: tasks.map((t) => ({ ...t, createdAt: t.createdAt.toISOString(), subject: shown(emails.get(t.requestId)) })) };
     },
   );
 });

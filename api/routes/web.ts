@@ -15,7 +15,14 @@ const CONTENT_TYPES: Record<string, string> = {
 };
 
 /** Files servable as /web/<name>. */
-export const WEB_ASSETS: readonly string[] = ['self-service.js', 'status.js', 'verify.js', 'dashboard.js', 'style.css'];
+export const WEB_ASSETS: readonly string[] = [
+  'self-service.js',
+  'status.js',
+  'verify.js',
+  'dashboard.js',
+  'dashboard-team.js',
+  'style.css',
+];
 
 const contentType = (file: string) => CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream';
 

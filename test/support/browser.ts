@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
-import { startStack, type Stack } from './stack';
+import { startStack, type Stack, type StackOptions } from './stack';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -49,8 +49,8 @@ export interface BrowserStack {
 }
 
 /** The real stack listening on a free port, and a browser context watching its pages for errors. */
-export async function startBrowserStack(contextOptions: BrowserContextOptions): Promise<BrowserStack> {
-  const [stack, browser] = await Promise.all([startStack(), launchChromium()]);
+export async function startBrowserStack(contextOptions: BrowserContextOptions, stackOptions: StackOptions = {}): Promise<BrowserStack> {
+  const [stack, browser] = await Promise.all([startStack(stackOptions), launchChromium()]);
   await stack.startWorker();
   const origin = await stack.app.listen({ host: '127.0.0.1', port: 0 });
   const context = await browser.newContext({ locale: 'en-GB', ...contextOptions });
@@ -69,4 +69,20 @@ export async function startBrowserStack(contextOptions: BrowserContextOptions): 
       await stack.stop();
     },
   };
+}
+
+/** axe-core's findings on the page as it is now: only the serious and critical ones, with the elements they name. */
+export async function seriousAxeViolations(page: Page): Promise<string[]> {
+  const { source } = (await import('axe-core')).default;
+  // evaluated through the DevTools protocol, so the page's content policy (no inline scripts) stays on
+  await page.evaluate(source);
+  const violations = await page.evaluate(async () => {
+    type AxeResult = { violations: { id: string; impact: string; nodes: { target: string[] }[] }[] };
+    const axe = (globalThis as unknown as { axe: { run(): Promise<AxeResult> } }).axe;
+    const result = await axe.run();
+    return result.violations.map((v) => ({ id: v.id, impact: v.impact, targets: v.nodes.map((n) => n.target.join(' ')) }));
+  });
+  return violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}): ${v.targets.join(', ')}`);
 }
