@@ -28,11 +28,17 @@ export function verificationMail(p: {
   statusLink: string;
   token: string;
   expiresAt: Date;
+  /** The confirmation page without the code, for typing it. */
+  typeLink: string;
+  /** CCPA §7063: the authorized agent who asked on the subject's behalf. */
+  agentName?: string;
 }) {
   return {
     subject: 'Confirm your privacy request',
     text: [
-      `We received your request for ${TYPE_PHRASE[p.type]}.`,
+      p.agentName
+        ? `An authorized agent, ${p.agentName}, asked on your behalf for ${TYPE_PHRASE[p.type]}. We act only once you confirm it yourself.`
+        : `We received your request for ${TYPE_PHRASE[p.type]}.`,
       `Reference: ${p.requestId}`,
       `We will respond by ${day(p.dueAt)}.`,
       '',
@@ -41,6 +47,7 @@ export function verificationMail(p: {
       p.link,
       '',
       `Or confirm with the code: ${p.token}`,
+      `(type it at ${p.typeLink} — upper or lower case, with or without the dash; it works once)`,
       '',
       'Follow your request here (this link is personal: do not forward it):',
       p.statusLink,

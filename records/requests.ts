@@ -308,6 +308,7 @@ const REQUEST_CHILDREN = [
   'manual_tasks',
   'exports',
   'erasure_progress',
+  'request_agents',
 ];
 
 /**

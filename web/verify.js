@@ -9,7 +9,11 @@ const statusToken = params.get('t');
 // the status token from the mailed link unlocks the full status view (type and progress)
 document.getElementById('status-link').href =
   `/status?id=${encodeURIComponent(requestId)}` + (statusToken ? `&t=${encodeURIComponent(statusToken)}` : '');
-button.addEventListener('click', async () => {
+const codeInput = document.getElementById('code');
+// the mailed link fills the code in; a subject who typed the address types it themselves
+codeInput.value = params.get('token') || '';
+document.getElementById('verify-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
   button.disabled = true;
   out.classList.remove('is-error');
   out.textContent = 'Confirming…';
@@ -19,7 +23,7 @@ button.addEventListener('click', async () => {
     res = await fetch(`/v1/requests/${encodeURIComponent(requestId)}/verify`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ token: params.get('token') || '' }),
+      body: JSON.stringify({ token: codeInput.value.trim() }),
     });
     body = await res.json().catch(() => ({}));
   } catch {
@@ -31,11 +35,12 @@ button.addEventListener('click', async () => {
   if (res.ok) {
     out.textContent = 'Thank you: your request is confirmed and being processed. We will email you.';
     button.hidden = true;
+    codeInput.disabled = true;
   } else {
     out.classList.add('is-error');
-    out.textContent = body.message || 'This link is not valid.';
-    // a retry can help only when the server was briefly unavailable or too busy
-    button.disabled = !(res.status === 503 || res.status === 429);
+    out.textContent = body.message || 'This code is not valid.';
+    // a retry can help when the server was briefly unavailable or busy, or the code was mistyped
+    button.disabled = !(res.status === 503 || res.status === 429 || res.status === 401 || res.status === 400);
   }
   // The request exists (confirmed now, earlier, or closed): its status is worth a look.
   if (res.ok || res.status === 409 || res.status === 410) {

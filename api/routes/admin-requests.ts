@@ -3,6 +3,7 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { agentsOfRequests, findRequestAgent } from '../../records/request-agents';
 import { findRequest, listRequests } from '../../records/requests';
 import { STORE_KINDS } from '../../schemas/datamap';
 import { JURISDICTIONS } from '../../schemas/deadline';
@@ -128,8 +129,12 @@ export const adminRequestRoutes = adminRoutes(async (r, { deps }) => {
         limit: f.limit + 1,
       });
       const page = found.slice(0, f.limit);
+      const agents = await agentsOfRequests(
+        db,
+        page.map((row) => row.id),
+      );
       return {
-        requests: page.map((row) => adminRequestView(row, null)),
+        requests: page.map((row) => adminRequestView(row, null, agents.get(row.id))),
         nextCursor: found.length > f.limit ? page[page.length - 1].id : null,
       };
     },
@@ -151,7 +156,7 @@ export const adminRequestRoutes = adminRoutes(async (r, { deps }) => {
       if (!request) throw notFound('request');
       const live = await liveState(deps, request.id, req.log);
       return {
-        ...adminRequestView(request, live),
+        ...adminRequestView(request, live, await findRequestAgent(db, request.id)),
         outcomes: live?.outcomes ?? null,
         corrections: live?.corrections ?? null,
         denial: live?.denial ? { reason: live.denial.reason } : null,
