@@ -80,7 +80,7 @@ export async function closeAgentRequest(deps: ActivityDeps, requestId: string, s
     });
   }
   if (agent.documentHeld) {
-    await dropAgentPermission(deps.engineDb, requestId);
+    // audited first: a retry after a failed drop finds the document still held and drops it
     await appendAudit(deps.engineDb, {
       eventKey: `${requestId}:agent.permission_dropped`,
       requestId,
@@ -88,5 +88,6 @@ export async function closeAgentRequest(deps: ActivityDeps, requestId: string, s
       action: AUDIT_ACTIONS.agentPermissionDropped,
       details: { status },
     });
+    await dropAgentPermission(deps.engineDb, requestId);
   }
 }
