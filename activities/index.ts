@@ -22,6 +22,7 @@ import { mailWasSent } from '../records/mail-outbox';
 import { findRequestAgent } from '../records/request-agents';
 import { loadRequest, updateProjection } from '../records/requests';
 import { closeAgentRequest, sendAgentReceivedNotice } from './agents';
+import { stepUpHashesFor } from './step-up';
 import { saveSubjectIdentities } from '../records/subject-identities';
 import { latestVerificationIssue, saveVerificationToken } from '../records/verification-tokens';
 import type { ActivityDeps } from './deps';
@@ -100,7 +101,8 @@ export function createActivities(deps: ActivityDeps) {
         const expiresAt = new Date(Date.now() + deps.config.VERIFICATION_TTL_HOURS * 3_600_000);
         const secret = deps.config.SIGNING_SECRET;
         const tokenHash = verificationCodeHash(secret, requestId, verificationCode(secret, requestId, issue));
-        await saveVerificationToken(db, { tokenHash, requestId, expiresAt, issue });
+        const stepUpHashes = await stepUpHashesFor(deps, request);
+        await saveVerificationToken(db, { tokenHash, requestId, expiresAt, issue, stepUpHashes });
         // re-read: a concurrent retry may have stored this issue first, with its own expiry
         code = await latestVerificationIssue(db, requestId);
         if (!code) throw new Error(`verification code ${issue} of ${requestId} was not stored`);
@@ -112,10 +114,12 @@ export function createActivities(deps: ActivityDeps) {
       const link = `${base}/verify?request=${requestId}&token=${encodeURIComponent(token)}&t=${t}`;
       const typeLink = `${base}/verify?request=${requestId}&t=${t}`;
       const agent = await findRequestAgent(db, requestId);
+      const stepUpAsked = !!deps.dataMap.source.stepUp && deps.config.STEP_UP_FOR.includes(request.type);
       const statusLink = `${base}/status?id=${requestId}&t=${t}`;
       const mail = verificationMail({
         ...{ requestId, type: request.type, dueAt: request.dueAt, link, typeLink, statusLink, token, expiresAt },
         ...(agent ? { agentName: agent.name } : {}),
+        ...(stepUpAsked ? { stepUpQuestion: deps.dataMap.source.stepUp?.question } : {}),
       });
       const to = await recipientFor(deps, request.subjectEmail);
       const r = await sendOnce(db, deps.mailer, from, { key: `${requestId}:verification`, requestId, kind: 'verification', to, ...mail });

@@ -30,6 +30,8 @@ export function verificationMail(p: {
   expiresAt: Date;
   /** The confirmation page without the code, for typing it. */
   typeLink: string;
+  /** CCPA §7062: the fact from the account the subject is also asked to confirm. */
+  stepUpQuestion?: string;
   /** CCPA §7063: the authorized agent who asked on the subject's behalf. */
   agentName?: string;
 }) {
@@ -48,6 +50,7 @@ export function verificationMail(p: {
       '',
       `Or confirm with the code: ${p.token}`,
       `(type it at ${p.typeLink} — upper or lower case, with or without the dash; it works once)`,
+      ...(p.stepUpQuestion ? ['', `To protect this request we will also ask you: ${p.stepUpQuestion}`] : []),
       '',
       'Follow your request here (this link is personal: do not forward it):',
       p.statusLink,

@@ -40,3 +40,8 @@ export function normalizeVerificationCode(typed: string): string | null {
 export function verificationCodeHash(secret: string, requestId: string, code: string): string {
   return createHmac('sha256', secret).update(`verification-code-hash\n${requestId}\n${code}`).digest('hex');
 }
+
+/** What is stored of a step-up fact (and compared with the typed answer): keyed, bound to the request. */
+export function stepUpAnswerHash(secret: string, requestId: string, answer: string): string {
+  return createHmac('sha256', secret).update(`step-up-answer\n${requestId}\n${answer}`).digest('hex');
+}

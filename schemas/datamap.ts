@@ -7,6 +7,7 @@ import { CategoryPattern } from './disclosure';
 export { S3ErasureSpec, S3Store } from './datamap-s3';
 export { placeholders as placeholdersOf } from './datamap-common';
 import { S3Store } from './datamap-s3';
+import { StepUp } from './step-up';
 
 export {
   AbsentWhen,
@@ -177,6 +178,8 @@ export const DataMap = z
     stores: z.record(Identifier, Store),
     /** The column of a SQL collection that holds where the subject lives (DE, US-CA, EU…): it adds the law that applies. */
     jurisdictionFrom: z.object({ store: Identifier, collection: Identifier, column: Identifier }).strict().optional(),
+    /** CCPA §7062: a fact from the account the subject confirms for the request types in STEP_UP_FOR. */
+    stepUp: StepUp.optional(),
   })
   .strict()
   .superRefine((map, ctx) => {
@@ -189,6 +192,16 @@ export const DataMap = z
           code: 'custom',
           path: ['jurisdictionFrom'],
           message: `must name a collection of a PostgreSQL or MySQL store; ${store}.${collection} is none`,
+        });
+    }
+    if (map.stepUp) {
+      const s = map.stores[map.stepUp.store];
+      const c = s && isSqlStore(s) ? s.collections[map.stepUp.collection] : undefined;
+      if (!c || !Object.keys(c.identity ?? {}).length)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['stepUp'],
+          message: `must name a collection of a PostgreSQL or MySQL store where the subject is found by an identity; ${map.stepUp.store}.${map.stepUp.collection} is none`,
         });
     }
     for (const [storeName, store] of Object.entries(map.stores)) {

@@ -63,7 +63,13 @@ export const IdempotencyKey = z
 export const RequestId = z.uuid({ error: 'must be a request id (UUID)' });
 
 /** `token`: the code from the verification mail, `ABCD-EFGH`, in any case, with or without the dash. */
-export const VerifyBody = z.object({ token: z.string().trim().min(8).max(200) }).strict();
+export const VerifyBody = z
+  .object({
+    token: z.string().trim().min(8).max(200),
+    /** CCPA §7062 step-up: the answer to the account question the verification mail names, when one is asked. */
+    stepUp: z.string().trim().min(1).max(200).optional(),
+  })
+  .strict();
 
 export const CollectionProgress = z.object({
   store: z.string(),

@@ -5,7 +5,8 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { sha256Hex } from '../../lib/hash';
 import { isStatusTokenFor, statusToken } from '../../lib/signed-token';
-import { normalizeVerificationCode, verificationCodeHash } from '../../lib/verification-code';
+import { normalizeVerificationCode, stepUpAnswerHash, verificationCodeHash } from '../../lib/verification-code';
+import { readStepUpValue } from '../../schemas/step-up';
 import { findRequestAgent } from '../../records/request-agents';
 import { findRequest } from '../../records/requests';
 import { failuresForRequest, failuresFromClient, recordFailedVerification } from '../../records/verification-attempts';
@@ -151,17 +152,27 @@ export const requestRoutes: FastifyPluginAsyncZod<RoutesOptions> = async (r, { d
       const code = normalizeVerificationCode(req.body.token);
       const tokenHash = code ? verificationCodeHash(deps.config.SIGNING_SECRET, req.params.id, code) : sha256Hex(req.body.token);
       const token = await findVerificationToken(db, tokenHash);
-      if (!token || token.requestId !== req.params.id) {
+      const failed = async (message: string): Promise<never> => {
         const clientKey = verifyClientKey(deps.config.SIGNING_SECRET, req.ip);
         await recordFailedVerification(db, { requestId: req.params.id, clientKey });
         if ((await failuresFromClient(db, clientKey, 3600)) > limits.VERIFY_ATTEMPTS_PER_HOUR) {
           reply.header('retry-after', '3600');
           throw new ApiError(429, 'rate_limited', 'too many failed verification attempts from this address; try again within an hour');
         }
-        throw unauthorized('verification code is not valid for this request');
-      }
+        throw unauthorized(message);
+      };
+      if (!token || token.requestId !== req.params.id) return failed('verification code is not valid for this request');
       if (token.usedAt) throw gone('verification code was already used');
       if (token.expiresAt.getTime() <= Date.now()) throw gone('verification code has expired; submit a new request');
+      // §7062 step-up: the fact from the account, compared as keyed hashes; a wrong answer counts as a failed attempt
+      if (token.stepUpHashes) {
+        const spec = deps.dataMap.source.stepUp;
+        const question = spec?.question ?? 'the check question from the email';
+        if (!req.body.stepUp) throw badRequest('stepUp', `this request also needs your answer to: ${question}`);
+        const answer = spec ? readStepUpValue(spec.match, req.body.stepUp) : null;
+        const hash = answer && stepUpAnswerHash(deps.config.SIGNING_SECRET, req.params.id, answer);
+        if (!hash || !token.stepUpHashes.includes(hash)) return failed(`stepUp: the answer to "${question}" does not match our records`);
+      }
       const request = await findRequest(db, req.params.id);
       if (!request) throw notFound('request');
       if (CLOSED_STATUSES.has(request.status)) throw conflict(`request is ${request.status} and can no longer be verified`);

@@ -14,3 +14,7 @@ CREATE TABLE request_agents (
   authority_accepted_at timestamptz,
   created_at            timestamptz NOT NULL DEFAULT now()
 );
+
+-- CCPA §7062 step-up: keyed hashes of the account fact the subject must also confirm with this
+-- code (NULL: none asked; an empty array: asked, but no account holds it, so no answer matches).
+ALTER TABLE verification_tokens ADD COLUMN step_up_hashes text[];

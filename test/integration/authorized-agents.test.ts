@@ -10,10 +10,16 @@ import { AUDIT_ACTIONS } from '../../schemas/audit-actions';
 import { codeFrom, submit, verify, waitForStatus } from '../support/flow';
 import { startStack, type Stack } from '../support/stack';
 
+const STEP_UP_QUESTION = 'In which month did you open your account (YYYY-MM)?';
+const STEP_UP_MAP = `stepUp: { store: app_db, collection: accounts, column: created_at, match: month, question: "${STEP_UP_QUESTION}" }`;
+
 let stack: Stack;
 let adminKey: string;
 before(async () => {
-  stack = await startStack();
+  stack = await startStack({
+    config: { STEP_UP_FOR: 'deletion' },
+    mapAppend: STEP_UP_MAP,
+  });
   await stack.startWorker();
   adminKey = (await createAdminKey(stack.db.engineDb, 'privacy-lead', 'admin')).key;
 });
@@ -230,5 +236,50 @@ describe('typable verification', () => {
     const wrong = code.startsWith('0') ? `1${code.slice(1)}` : `0${code.slice(1)}`;
     for (let i = 0; i < stack.config.VERIFY_FAILURES_PER_REQUEST; i++) assert.equal((await verify(stack, body.id, wrong)).status, 401);
     assert.equal((await verify(stack, body.id, code)).status, 429, 'past the limit even the right code no longer works');
+  });
+});
+
+describe('step-up verification', () => {
+  test('CCPA §7062: a deletion also asks the account fact the data map names; a wrong answer counts as a failed attempt', async () => {
+    const email = 'carol@example.com';
+    const { rows } = await stack.db.appDb.query<{ m: string }>(
+      "SELECT to_char(created_at, 'YYYY-MM') AS m FROM accounts WHERE email = $1",
+      [email],
+    );
+    const month = rows[0].m;
+    const { body } = await submit(stack, { type: 'deletion', email });
+    const mail = await stack.smtp.waitFor((m) => m.to.includes(email) && m.text.includes(body.id) && /Confirm/.test(m.subject));
+    assert.ok(mail.text.includes(`we will also ask you: ${STEP_UP_QUESTION}`));
+    const code = codeFrom(mail.text);
+    const stored = await stack.db.engineDb.query<{ h: string[] }>(
+      'SELECT step_up_hashes AS h FROM verification_tokens WHERE request_id = $1',
+      [body.id],
+    );
+    assert.equal(stored.rows[0].h.length, 1, 'one keyed hash of the fact');
+    assert.ok(!stored.rows[0].h[0].includes(month), 'never the fact itself');
+
+    const missing = await verify(stack, body.id, code);
+    assert.equal(missing.status, 400);
+    assert.equal(missing.body.issues[0].path, 'stepUp');
+    assert.ok(missing.body.message.includes(STEP_UP_QUESTION));
+
+    const [year, mm] = month.split('-');
+    const wrong = await stack.app.inject({
+      method: 'POST',
+      url: `/v1/requests/${body.id}/verify`,
+      payload: { token: code, stepUp: `${Number(year) - 1}-${mm}` },
+    });
+    assert.equal(wrong.statusCode, 401);
+    assert.match(wrong.json().message, /^stepUp: /);
+    const failures = await stack.db.engineDb.query('SELECT count(*)::int AS n FROM verification_attempts WHERE request_id = $1', [body.id]);
+    assert.equal(failures.rows[0].n, 1, 'the wrong answer counts against the request');
+
+    // the right month, written the other common way
+    const right = await stack.app.inject({
+      method: 'POST',
+      url: `/v1/requests/${body.id}/verify`,
+      payload: { token: code, stepUp: `${mm}/${year}` },
+    });
+    assert.equal(right.statusCode, 200, right.body);
   });
 });

@@ -7,6 +7,7 @@ import { chainHash, GENESIS_HASH } from '../../lib/audit-chain';
 import { canonicalJson } from '../../lib/canonical-json';
 import { checkToken, signToken } from '../../lib/signed-token';
 import { formatVerificationCode, normalizeVerificationCode, verificationCode, verificationCodeHash } from '../../lib/verification-code';
+import { readStepUpValue } from '../../schemas/step-up';
 import { ConfigError, loadConfig } from '../../schemas/config';
 import { addIsoDuration, describeIsoDuration, parseIsoDuration } from '../../schemas/duration';
 
@@ -114,4 +115,14 @@ test('verification codes: 8 characters without I, L, O or U, the same for a requ
   const a = verificationCodeHash('k'.repeat(32), '00000000-0000-4000-8000-000000000001', code);
   assert.notEqual(a, verificationCodeHash('k'.repeat(32), '00000000-0000-4000-8000-000000000002', code));
   assert.notEqual(a, verificationCodeHash('x'.repeat(32), '00000000-0000-4000-8000-000000000001', code));
+});
+
+test('step-up facts are read the same way stored and typed: exact text, last four digits, a month', () => {
+  assert.equal(readStepUpValue('exact', '  Acme   Corp '), 'acme corp');
+  assert.equal(readStepUpValue('last4', '+1 (415) 555-0123'), '0123');
+  assert.equal(readStepUpValue('last4', '12'), null);
+  assert.equal(readStepUpValue('month', '2025-03-04 12:00:00+00'), '2025-03');
+  assert.equal(readStepUpValue('month', '3/2025'), '2025-03');
+  assert.equal(readStepUpValue('month', '2025-13'), null);
+  assert.equal(readStepUpValue('month', 'March'), null);
 });
