@@ -25,5 +25,6 @@ export interface ActivityDeps {
     | 'EXPORT_DIR'
     | 'EXPORT_LINK_TTL_DAYS'
     | 'VERIFICATION_TTL_HOURS'
+    | 'STEP_UP_FOR'
   >;
 }

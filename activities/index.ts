@@ -1,7 +1,7 @@
 // The worker's activities: every side effect of a request, each idempotent on retry.
 import { AUDIT_ACTIONS, type AuditAction } from '../schemas/audit-actions';
 import type { Target } from '../schemas/datamap-graph';
-import type { RequestStatus } from '../schemas/status';
+import { isTerminal, type RequestStatus } from '../schemas/status';
 import type { RequestType } from '../schemas/request';
 import type {
   CollectionExportResult,
@@ -14,12 +14,15 @@ import type {
   RequestWork,
   SweepResult,
 } from '../schemas/workflow';
-import { sha256Hex } from '../lib/hash';
-import { DOWNLOAD_TOKEN_PURPOSE, signToken, statusToken, verificationCode } from '../lib/signed-token';
+import { DOWNLOAD_TOKEN_PURPOSE, signToken, statusToken } from '../lib/signed-token';
+import { formatVerificationCode, verificationCode, verificationCodeHash } from '../lib/verification-code';
 import { appendAudit } from '../records/audit-events';
 import { findExportOfRequest } from '../records/exports';
 import { mailWasSent } from '../records/mail-outbox';
+import { findRequestAgent } from '../records/request-agents';
 import { loadRequest, updateProjection } from '../records/requests';
+import { closeAgentRequest, sendAgentReceivedNotice } from './agents';
+import { stepUpHashesFor } from './step-up';
 import { saveSubjectIdentities } from '../records/subject-identities';
 import { latestVerificationIssue, saveVerificationToken } from '../records/verification-tokens';
 import type { ActivityDeps } from './deps';
@@ -83,30 +86,41 @@ export function createActivities(deps: ActivityDeps) {
         action: step.action,
         details: { status: step.status, ...step.details },
       });
+      if (isTerminal(step.status)) await closeAgentRequest(deps, step.requestId, step.status);
     },
 
     /** Issues a one-time verification code and mails it to the subject's address. */
     async sendVerification(requestId: string): Promise<{ sent: boolean }> {
       const request = await loadRequest(db, requestId);
+      await sendAgentReceivedNotice(deps, requestId);
       if (await mailWasSent(db, `${requestId}:verification`)) return { sent: false };
       // A retry (say the mail server failed) re-sends the unexpired code it issued before; a new code only once that expired.
       let code = await latestVerificationIssue(db, requestId);
       if (!code || code.usedAt || code.expiresAt.getTime() <= Date.now()) {
         const issue = (code?.issue ?? 0) + 1;
         const expiresAt = new Date(Date.now() + deps.config.VERIFICATION_TTL_HOURS * 3_600_000);
-        const tokenHash = sha256Hex(verificationCode(deps.config.SIGNING_SECRET, requestId, issue));
-        await saveVerificationToken(db, { tokenHash, requestId, expiresAt, issue });
+        const secret = deps.config.SIGNING_SECRET;
+        const tokenHash = verificationCodeHash(secret, requestId, verificationCode(secret, requestId, issue));
+        const stepUpHashes = await stepUpHashesFor(deps, request);
+        await saveVerificationToken(db, { tokenHash, requestId, expiresAt, issue, stepUpHashes });
         // re-read: a concurrent retry may have stored this issue first, with its own expiry
         code = await latestVerificationIssue(db, requestId);
         if (!code) throw new Error(`verification code ${issue} of ${requestId} was not stored`);
       }
       const { expiresAt } = code;
-      const token = verificationCode(deps.config.SIGNING_SECRET, requestId, code.issue);
+      const token = formatVerificationCode(verificationCode(deps.config.SIGNING_SECRET, requestId, code.issue));
       const t = encodeURIComponent(statusToken(deps.config.SIGNING_SECRET, requestId, request.receivedAt));
       const base = deps.config.PUBLIC_BASE_URL;
       const link = `${base}/verify?request=${requestId}&token=${encodeURIComponent(token)}&t=${t}`;
+      const typeLink = `${base}/verify?request=${requestId}&t=${t}`;
+      const agent = await findRequestAgent(db, requestId);
+      const stepUpAsked = !!deps.dataMap.source.stepUp && deps.config.STEP_UP_FOR.includes(request.type);
       const statusLink = `${base}/status?id=${requestId}&t=${t}`;
-      const mail = verificationMail({ requestId, type: request.type, dueAt: request.dueAt, link, statusLink, token, expiresAt });
+      const mail = verificationMail({
+        ...{ requestId, type: request.type, dueAt: request.dueAt, link, typeLink, statusLink, token, expiresAt },
+        ...(agent ? { agentName: agent.name } : {}),
+        ...(stepUpAsked ? { stepUpQuestion: deps.dataMap.source.stepUp?.question } : {}),
+      });
       const to = await recipientFor(deps, request.subjectEmail);
       const r = await sendOnce(db, deps.mailer, from, { key: `${requestId}:verification`, requestId, kind: 'verification', to, ...mail });
       await appendAudit(db, {
@@ -114,7 +128,7 @@ export function createActivities(deps: ActivityDeps) {
         requestId,
         actor: 'worker',
         action: AUDIT_ACTIONS.verificationSent,
-        details: { channel: 'email', expiresAt: expiresAt.toISOString() },
+        details: { channel: 'email', expiresAt: expiresAt.toISOString(), ...(agent ? { onBehalfOfAgent: true } : {}) },
       });
       return r;
     },

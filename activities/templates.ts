@@ -28,11 +28,19 @@ export function verificationMail(p: {
   statusLink: string;
   token: string;
   expiresAt: Date;
+  /** The confirmation page without the code, for typing it. */
+  typeLink: string;
+  /** CCPA §7062: the fact from the account the subject is also asked to confirm. */
+  stepUpQuestion?: string;
+  /** CCPA §7063: the authorized agent who asked on the subject's behalf. */
+  agentName?: string;
 }) {
   return {
     subject: 'Confirm your privacy request',
     text: [
-      `We received your request for ${TYPE_PHRASE[p.type]}.`,
+      p.agentName
+        ? `An authorized agent, ${p.agentName}, asked on your behalf for ${TYPE_PHRASE[p.type]}. We act only once you confirm it yourself.`
+        : `We received your request for ${TYPE_PHRASE[p.type]}.`,
       `Reference: ${p.requestId}`,
       `We will respond by ${day(p.dueAt)}.`,
       '',
@@ -41,6 +49,8 @@ export function verificationMail(p: {
       p.link,
       '',
       `Or confirm with the code: ${p.token}`,
+      `(type it at ${p.typeLink} — upper or lower case, with or without the dash; it works once)`,
+      ...(p.stepUpQuestion ? ['', `To protect this request we will also ask you: ${p.stepUpQuestion}`] : []),
       '',
       'Follow your request here (this link is personal: do not forward it):',
       p.statusLink,

@@ -8,6 +8,7 @@ import type { ApiDeps } from './deps';
 import { installErrorHandler } from './errors';
 import { metricsRoutes } from './metrics';
 import { adminRequestRoutes } from './routes/admin-requests';
+import { adminAgentRoutes, agentPermissionRoutes } from './routes/agents';
 import { auditRoutes } from './routes/audit';
 import { dossierRoutes } from './routes/dossier';
 import { downloadRoutes } from './routes/downloads';
@@ -79,12 +80,14 @@ export async function buildApp(deps: ApiDeps, opts: { logger?: boolean } = {}): 
   const routes = { deps };
   // the data subject's
   await app.register(requestRoutes, { prefix: '/v1/requests', ...routes });
+  await app.register(agentPermissionRoutes, { prefix: '/v1/requests', ...routes });
   await app.register(downloadRoutes, { prefix: '/v1/exports', ...routes });
   // mail to privacy@
   await app.register(inboxRoutes, { prefix: '/v1/inbox', ...routes });
   // the privacy team's: admin keys only
   await app.register(planRoutes, { prefix: '/v1/plans', ...routes });
   await app.register(adminRequestRoutes, { prefix: '/v1/admin/requests', ...routes });
+  await app.register(adminAgentRoutes, { prefix: '/v1/admin/requests', ...routes });
   await app.register(dossierRoutes, { prefix: '/v1/admin/requests', ...routes });
   await app.register(legalHoldRoutes, { prefix: '/v1/admin/legal-holds', ...routes });
   await app.register(inboxTriageRoutes, { prefix: '/v1/admin/inbox', ...routes });

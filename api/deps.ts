@@ -24,6 +24,7 @@ export interface ApiDeps {
     | 'PUBLIC_BASE_URL'
     | 'LOG_LEVEL'
     | 'MANUAL_UPLOAD_MAX_BYTES'
+    | 'AGENT_PERMISSION_MAX_BYTES'
   >;
   engineDb: Pool;
   temporal: Client;

@@ -3,8 +3,12 @@
 import { randomUUID } from 'node:crypto';
 import { canonicalJson } from '../lib/canonical-json';
 import { sha256Hex } from '../lib/hash';
+import { auditHashSecret, keyedHash } from '../lib/keyed-hash';
+import { appendAudit } from '../records/audit-events';
+import { AUDIT_ACTIONS } from '../schemas/audit-actions';
 import { inTransaction } from '../records/db';
 import { claimIdempotencyKey, findRequestByIdempotencyKey, idempotencyKeyExists } from '../records/idempotency-keys';
+import { saveRequestAgent } from '../records/request-agents';
 import { saveCorrections } from '../records/request-corrections';
 import { countSubjectRequestsLastDay, insertRequest, lockSubjectIntake, type StoredRequest } from '../records/requests';
 import { applicableJurisdictions, computeDeadline } from '../schemas/deadline';
@@ -65,6 +69,7 @@ export async function createRequest(
         preVerified,
       });
       await saveCorrections(client, stored.id, intake.corrections ?? {});
+      if (intake.agent) await saveRequestAgent(client, { requestId: stored.id, ...intake.agent });
       if (key && !(await claimIdempotencyKey(client, { channel, key, bodyHash, requestId: stored.id }))) throw new KeyAlreadyBound(key);
       return stored;
     });
@@ -82,4 +87,15 @@ async function replay(deps: ApiDeps, channel: Channel, key: string, bodyHash: st
   if (prior.bodyHash !== bodyHash)
     throw unprocessable(`headers.${IDEMPOTENCY_KEY_HEADER}`, 'this key was already used for a different request');
   return { request: prior.request, replayed: true };
+}
+
+/** An authorized agent submitted the request (§7063): audited with the agent's address as a keyed hash only. */
+export async function recordAgentSubmission(deps: ApiDeps, requestId: string, agentEmail: string): Promise<void> {
+  await appendAudit(deps.engineDb, {
+    eventKey: `${requestId}:agent.submitted`,
+    requestId,
+    actor: 'agent',
+    action: AUDIT_ACTIONS.agentRequestSubmitted,
+    details: { agentEmailHash: keyedHash(auditHashSecret(deps.config), agentEmail) },
+  });
 }

@@ -1,7 +1,8 @@
 // Answering about requests: the live workflow state over the stored projection, the view.
 import type { FastifyBaseLogger } from 'fastify';
 import type { StoredRequest } from '../records/requests';
-import type { AdminRequestView, RequestPublicStatus, RequestView } from '../schemas/request';
+import type { RequestAgent } from '../records/request-agents';
+import type { AdminRequestView, AgentView, RequestPublicStatus, RequestView } from '../schemas/request';
 import type { DsarRequestState } from '../schemas/workflow';
 import type { ApiDeps } from './deps';
 import { badRequest } from './errors';
@@ -37,15 +38,24 @@ export function requestView(stored: StoredRequest, live: DsarRequestState | null
 }
 
 /** The admin's view: the request and, while it needs attention, where and why (live state over the projection). */
-export function adminRequestView(stored: StoredRequest, live: DsarRequestState | null): AdminRequestView {
+export function adminRequestView(stored: StoredRequest, live: DsarRequestState | null, agent?: RequestAgent | null): AdminRequestView {
   const view = requestView(stored, live);
   const attention = live?.attention ?? stored.attention;
   return {
     ...view,
     attention: view.status === 'needs_attention' ? (attention ?? null) : null,
     jurisdictions: stored.jurisdictions,
+    agent: agent ? agentView(agent) : null,
   };
 }
+
+export const agentView = (a: RequestAgent): AgentView => ({
+  name: a.name,
+  documentSha256: a.documentSha256,
+  documentHeld: a.documentHeld,
+  acceptedBy: a.acceptedBy,
+  acceptedAt: a.acceptedAt?.toISOString() ?? null,
+});
 
 /** The anonymous answer: status and due date only (see RequestPublicStatus). */
 export function publicStatusView(stored: StoredRequest, live: DsarRequestState | null): RequestPublicStatus {

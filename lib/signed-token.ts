@@ -53,11 +53,3 @@ export function isStatusTokenFor(secret: string, requestId: string, token: strin
   const check = checkToken<{ r: unknown; exp: number }>(secret, STATUS_TOKEN_PURPOSE, token, nowMs);
   return check.ok && check.payload.r === requestId;
 }
-
-/**
- * The one-time verification code of a request's `issue`-th code: derived, not random, so a retried
- * send re-sends the same code rather than minting another valid one. 24 bytes of HMAC-SHA-256.
- */
-export function verificationCode(secret: string, requestId: string, issue: number): string {
-  return createHmac('sha256', secret).update(`verification-code\n${requestId}\n${issue}`).digest().subarray(0, 24).toString('base64url');
-}

@@ -323,6 +323,7 @@ const REQUEST_CHILDREN = [
   'manual_tasks',
   'exports',
   'erasure_progress',
+  'request_agents',
 ];
 
 /**

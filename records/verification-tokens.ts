@@ -5,16 +5,19 @@ export interface VerificationToken {
   requestId: string;
   expiresAt: Date;
   usedAt: Date | null;
+  /** Keyed hashes of the step-up fact the subject must also confirm; null when none is asked. */
+  stepUpHashes: string[] | null;
 }
 
 /** Stores a code's hash; a second save of the same code or issue (a retried send) changes nothing. */
 export async function saveVerificationToken(
   db: Queryable,
-  t: { tokenHash: string; requestId: string; expiresAt: Date; issue: number },
+  t: { tokenHash: string; requestId: string; expiresAt: Date; issue: number; stepUpHashes?: string[] | null },
 ): Promise<void> {
   await db.query(
-    'INSERT INTO verification_tokens (token_hash, request_id, expires_at, issue) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING',
-    [t.tokenHash, t.requestId, t.expiresAt, t.issue],
+    `INSERT INTO verification_tokens (token_hash, request_id, expires_at, issue, step_up_hashes)
+     VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
+    [t.tokenHash, t.requestId, t.expiresAt, t.issue, t.stepUpHashes ?? null],
   );
 }
 
@@ -35,11 +38,12 @@ export async function latestVerificationIssue(db: Queryable, requestId: string):
 }
 
 export async function findVerificationToken(db: Queryable, tokenHash: string): Promise<VerificationToken | null> {
-  const { rows } = await db.query<{ request_id: string; expires_at: Date; used_at: Date | null }>(
-    'SELECT request_id, expires_at, used_at FROM verification_tokens WHERE token_hash = $1',
+  const { rows } = await db.query<{ request_id: string; expires_at: Date; used_at: Date | null; step_up_hashes: string[] | null }>(
+    'SELECT request_id, expires_at, used_at, step_up_hashes FROM verification_tokens WHERE token_hash = $1',
     [tokenHash],
   );
-  return rows[0] ? { requestId: rows[0].request_id, expiresAt: rows[0].expires_at, usedAt: rows[0].used_at } : null;
+  const r = rows[0];
+  return r ? { requestId: r.request_id, expiresAt: r.expires_at, usedAt: r.used_at, stepUpHashes: r.step_up_hashes } : null;
 }
 
 export async function markVerificationTokenUsed(db: Queryable, tokenHash: string): Promise<void> {

@@ -43,6 +43,11 @@ export const AUDIT_ACTIONS = {
   inboxRejected: 'inbox.rejected',
   optOutApplied: 'opt_out.applied',
   inboxErased: 'inbox.erased',
+  agentRequestSubmitted: 'agent.request_submitted',
+  agentPermissionUploaded: 'agent.permission_uploaded',
+  agentAuthorityAccepted: 'agent.authority_accepted',
+  agentNotified: 'agent.notified',
+  agentPermissionDropped: 'agent.permission_dropped',
 } as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[keyof typeof AUDIT_ACTIONS];

@@ -53,6 +53,19 @@ export const Config = z.object({
   EXPORT_LINK_TTL_DAYS: PositiveInt.default(7),
   /** Largest file the privacy team may upload for a manual store's part of an access or export. */
   MANUAL_UPLOAD_MAX_BYTES: PositiveInt.default(10 * 1024 * 1024),
+  /** CCPA §7062: request types whose verification also asks the data map's `stepUp` fact (comma-separated, e.g. deletion,access). */
+  STEP_UP_FOR: z
+    .string()
+    .regex(/^\s*([a-z_]+\s*(,\s*[a-z_]+\s*)*)?$/, 'STEP_UP_FOR must be request types separated by commas, e.g. deletion,access')
+    .default('')
+    .transform((s) =>
+      s
+        .split(',')
+        .map((t) => t.trim())
+        .filter(Boolean),
+    ),
+  /** Largest signed permission document an authorized agent may upload (CCPA §7063). */
+  AGENT_PERMISSION_MAX_BYTES: PositiveInt.default(5 * 1024 * 1024),
   VERIFICATION_TTL_HOURS: PositiveInt.default(72),
   RESPONSE_DAYS: PositiveInt.default(30),
   /** A deletion's account purge runs at the latest this many days before the request's due date (measured from receipt). */

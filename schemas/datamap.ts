@@ -8,6 +8,7 @@ export { S3ErasureSpec, S3Store } from './datamap-s3';
 export { placeholders as placeholdersOf } from './datamap-common';
 import { S3Store } from './datamap-s3';
 import { AutomatedDecisions, Label, ReaderWords, Transfer } from './datamap-art15';
+import { StepUp } from './step-up';
 
 export {
   AbsentWhen,
@@ -186,6 +187,8 @@ export const DataMap = z
     automatedDecisions: AutomatedDecisions,
     /** Transfers to third countries and their safeguards (GDPR Art. 15(2)). */
     transfers: z.array(Transfer).default([]),
+    /** CCPA §7062: a fact from the account the subject confirms for the request types in STEP_UP_FOR. */
+    stepUp: StepUp.optional(),
   })
   .strict()
   .superRefine((map, ctx) => {
@@ -198,6 +201,16 @@ export const DataMap = z
           code: 'custom',
           path: ['jurisdictionFrom'],
           message: `must name a collection of a PostgreSQL or MySQL store; ${store}.${collection} is none`,
+        });
+    }
+    if (map.stepUp) {
+      const s = map.stores[map.stepUp.store];
+      const c = s && isSqlStore(s) ? s.collections[map.stepUp.collection] : undefined;
+      if (!c || !Object.keys(c.identity ?? {}).length)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['stepUp'],
+          message: `must name a collection of a PostgreSQL or MySQL store where the subject is found by an identity; ${map.stepUp.store}.${map.stepUp.collection} is none`,
         });
     }
     for (const [storeName, store] of Object.entries(map.stores)) {

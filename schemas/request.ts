@@ -34,6 +34,11 @@ export const RequestIntake = z
       .trim()
       .regex(/^(?:[A-Za-z]{2}(?:[-_][A-Za-z0-9]{1,3})?|EU|EEA|eu|eea)$/, 'must be a country code (DE), a region (US-CA), EU or EEA')
       .optional(),
+    /** CCPA §7063: an authorized agent submitting for the subject (who is still verified directly). */
+    agent: z
+      .object({ name: z.string().trim().min(1, "give the agent's name").max(200), email: SubjectEmail })
+      .strict()
+      .optional(),
     /** correction: field → new value, for fields the data map marks correctable. */
     corrections: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a field name'), z.string().min(1).max(1000)).optional(),
   })
@@ -57,7 +62,14 @@ export const IdempotencyKey = z
 
 export const RequestId = z.uuid({ error: 'must be a request id (UUID)' });
 
-export const VerifyBody = z.object({ token: z.string().min(10).max(200) }).strict();
+/** `token`: the code from the verification mail, `ABCD-EFGH`, in any case, with or without the dash. */
+export const VerifyBody = z
+  .object({
+    token: z.string().trim().min(8).max(200),
+    /** CCPA §7062 step-up: the answer to the account question the verification mail names, when one is asked. */
+    stepUp: z.string().trim().min(1).max(200).optional(),
+  })
+  .strict();
 
 export const CollectionProgress = z.object({
   store: z.string(),
@@ -99,8 +111,20 @@ export const AttentionView = z.object({
   since: z.string(),
 });
 
+/** An authorized agent's request (CCPA §7063): who, the permission document's SHA-256, who accepted a power of attorney. */
+export const AgentView = z.object({
+  name: z.string(),
+  documentSha256: z.string().nullable(),
+  documentHeld: z.boolean(),
+  acceptedBy: z.string().nullable(),
+  acceptedAt: z.string().nullable(),
+});
+export type AgentView = z.infer<typeof AgentView>;
+
 /** The privacy team's view of a request: the subject's view and, when it needs attention, why. */
 export const AdminRequestView = RequestView.extend({
+  /** Submitted by an authorized agent: null when the subject asked themselves. */
+  agent: AgentView.nullable().optional(),
   attention: AttentionView.nullable(),
   /** Every law that applies, as the engine decided (the due date is the strictest of them). */
   jurisdictions: z.array(z.enum(['policy', 'gdpr', 'ccpa'])),

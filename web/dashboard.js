@@ -237,7 +237,20 @@
       tr.appendChild(dueCell);
       tr.appendChild(el('td', { className: 'num days-left', text: open ? String(left) : '' }));
       tr.appendChild(el('td', { className: 'subject', text: r.subject || '' }));
-      tr.appendChild(el('td', { text: TYPE_TEXT[r.type] || r.type }));
+      var typeCell = el('td', { text: TYPE_TEXT[r.type] || r.type });
+      // CCPA §7063: submitted by an authorized agent — who, the permission's SHA-256, who accepted a power of attorney
+      if (r.agent)
+        typeCell.appendChild(
+          el('p', {
+            className: 'small agent',
+            text:
+              'via agent ' +
+              r.agent.name +
+              (r.agent.documentSha256 ? ' · permission ' + r.agent.documentSha256.slice(0, 12) : ' · no permission yet') +
+              (r.agent.acceptedBy ? ' · power of attorney accepted by ' + r.agent.acceptedBy : ''),
+          }),
+        );
+      tr.appendChild(typeCell);
       tr.appendChild(el('td', { text: JURISDICTION_TEXT[r.jurisdiction] || r.jurisdiction }));
       tr.appendChild(el('td', {}, [el('span', { className: 'badge', 'data-status': r.status, text: STATUS_TEXT[r.status] || r.status })]));
       var progressCell = el('td', { className: 'progress', text: progressSummary(r.progress) });

@@ -3,6 +3,7 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { agentsOfRequests, findRequestAgent } from '../../records/request-agents';
 import { findRequest, listRequests, subjectEmailsOf } from '../../records/requests';
 import { STORE_KINDS } from '../../schemas/datamap';
 import { AdminRequestView, REQUEST_STATUSES, RequestId } from '../../schemas/request';
@@ -111,13 +112,11 @@ export const adminRequestRoutes = adminRoutes(async (r, { deps }) => {
         limit: f.limit + 1,
       });
       const page = found.slice(0, f.limit);
-      const emails = await subjectEmailsOf(
-        db,
-        page.map((r) => r.id),
-      );
+      const ids = page.map((row) => row.id);
+      const [emails, agents] = await Promise.all([subjectEmailsOf(db, ids), agentsOfRequests(db, ids)]);
       const shown = subjectFor(req);
       return {
-        requests: page.map((row) => ({ ...adminRequestView(row, null), subject: shown(emails.get(row.id)) })),
+        requests: page.map((row) => ({ ...adminRequestView(row, null, agents.get(row.id)), subject: shown(emails.get(row.id)) })),
         nextCursor: found.length > f.limit ? page[page.length - 1].id : null,
       };
     },
@@ -140,7 +139,7 @@ export const adminRequestRoutes = adminRoutes(async (r, { deps }) => {
       const live = await liveState(deps, request.id, req.log);
       const emails = await subjectEmailsOf(db, [request.id]);
       return {
-        ...adminRequestView(request, live),
+        ...adminRequestView(request, live, await findRequestAgent(db, request.id)),
         subject: subjectFor(req)(emails.get(request.id)),
         outcomes: live?.outcomes ?? null,
         corrections: live?.corrections ?? null,

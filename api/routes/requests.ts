@@ -5,6 +5,9 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { sha256Hex } from '../../lib/hash';
 import { isStatusTokenFor, statusToken } from '../../lib/signed-token';
+import { normalizeVerificationCode, stepUpAnswerHash, verificationCodeHash } from '../../lib/verification-code';
+import { readStepUpValue } from '../../schemas/step-up';
+import { findRequestAgent } from '../../records/request-agents';
 import { findRequest } from '../../records/requests';
 import { failuresForRequest, failuresFromClient, recordFailedVerification } from '../../records/verification-attempts';
 import { findVerificationToken, markVerificationTokenUsed } from '../../records/verification-tokens';
@@ -21,8 +24,8 @@ import {
 } from '../../schemas/request';
 import { verifyUpdate } from '../../schemas/contract';
 import type { RoutesOptions } from '../deps';
-import { ApiError, conflict, errorResponses, gone, notFound, unauthorized, unavailable } from '../errors';
-import { createRequest } from '../intake';
+import { ApiError, badRequest, conflict, errorResponses, gone, notFound, unauthorized, unavailable } from '../errors';
+import { createRequest, recordAgentSubmission } from '../intake';
 import { SUBJECT_TOKEN_HEADER, vouchedEmail } from '../self-service-token';
 import { liveState, publicStatusView, refuseUncorrectable, requestView } from '../views';
 import { startWorkflowAtIntake } from '../workflows';
@@ -64,6 +67,9 @@ export const requestRoutes: FastifyPluginAsyncZod<RoutesOptions> = async (r, { d
       if (intake.type === 'correction') refuseUncorrectable(deps, intake.corrections ?? {});
       const token = req.headers[SUBJECT_TOKEN_HEADER] as string | undefined;
       let preVerified = false;
+      if (token !== undefined && intake.agent) {
+        throw badRequest('agent', "an agent's request is verified with the subject directly, not with the subject's self-service token");
+      }
       if (token !== undefined) {
         if ((await vouchedEmail(token, deps.config.SELF_SERVICE_TOKEN_SECRET)) !== intake.email) {
           throw unauthorized('the self-service token vouches for another subject');
@@ -74,6 +80,7 @@ export const requestRoutes: FastifyPluginAsyncZod<RoutesOptions> = async (r, { d
       // stored either way: if Temporal does not answer in time, the pending-workflow sweep starts it
       await startWorkflowAtIntake(deps, request, req.log);
       if (replayed) reply.header('idempotent-replayed', 'true');
+      else if (intake.agent) await recordAgentSubmission(deps, request.id, intake.agent.email);
       const t = statusToken(deps.config.SIGNING_SECRET, request.id, request.receivedAt);
       return reply.code(202).send({
         id: request.id,
@@ -120,6 +127,7 @@ export const requestRoutes: FastifyPluginAsyncZod<RoutesOptions> = async (r, { d
     {
       schema: {
         summary: 'Confirm a request with the one-time code from the verification email',
+        description: 'The code is 8 characters (`ABCD-EFGH`), accepted in any case, with or without the dash; it works once.',
         tags: ['requests'],
         params: z.object({ id: RequestId }),
         body: VerifyBody,
@@ -140,22 +148,39 @@ export const requestRoutes: FastifyPluginAsyncZod<RoutesOptions> = async (r, { d
         );
       }
       // The code is checked before any per-address limit: people sharing an address are not locked out by others' typos.
-      const tokenHash = sha256Hex(req.body.token);
+      // a typed code in any case, with or without its dash; a longer token is one mailed before codes were short
+      const code = normalizeVerificationCode(req.body.token);
+      const tokenHash = code ? verificationCodeHash(deps.config.SIGNING_SECRET, req.params.id, code) : sha256Hex(req.body.token);
       const token = await findVerificationToken(db, tokenHash);
-      if (!token || token.requestId !== req.params.id) {
+      const failed = async (message: string): Promise<never> => {
         const clientKey = verifyClientKey(deps.config.SIGNING_SECRET, req.ip);
         await recordFailedVerification(db, { requestId: req.params.id, clientKey });
         if ((await failuresFromClient(db, clientKey, 3600)) > limits.VERIFY_ATTEMPTS_PER_HOUR) {
           reply.header('retry-after', '3600');
           throw new ApiError(429, 'rate_limited', 'too many failed verification attempts from this address; try again within an hour');
         }
-        throw unauthorized('verification code is not valid for this request');
-      }
+        throw unauthorized(message);
+      };
+      if (!token || token.requestId !== req.params.id) return failed('verification code is not valid for this request');
       if (token.usedAt) throw gone('verification code was already used');
       if (token.expiresAt.getTime() <= Date.now()) throw gone('verification code has expired; submit a new request');
+      // §7062 step-up: the fact from the account, compared as keyed hashes; a wrong answer counts as a failed attempt
+      if (token.stepUpHashes) {
+        const spec = deps.dataMap.source.stepUp;
+        const question = spec?.question ?? 'the check question from the email';
+        if (!req.body.stepUp) throw badRequest('stepUp', `this request also needs your answer to: ${question}`);
+        const answer = spec ? readStepUpValue(spec.match, req.body.stepUp) : null;
+        const hash = answer && stepUpAnswerHash(deps.config.SIGNING_SECRET, req.params.id, answer);
+        if (!hash || !token.stepUpHashes.includes(hash)) return failed(`stepUp: the answer to "${question}" does not match our records`);
+      }
       const request = await findRequest(db, req.params.id);
       if (!request) throw notFound('request');
       if (CLOSED_STATUSES.has(request.status)) throw conflict(`request is ${request.status} and can no longer be verified`);
+      const agent = await findRequestAgent(db, request.id);
+      // §7063: the subject confirms directly, and the agent must have shown the signed permission
+      if (agent && !agent.documentSha256 && !agent.acceptedAt) {
+        throw conflict('the authorized agent has not uploaded your signed permission yet; try again once they have');
+      }
       let status: string;
       try {
         const result = await deps.temporal.workflow.getHandle(req.params.id).executeUpdate(verifyUpdate);

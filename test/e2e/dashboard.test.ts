@@ -188,4 +188,30 @@ describe('privacy-team dashboard in Chromium', { skip }, () => {
     await page.close();
     assert.deepEqual(pageErrors, [], 'no script errors or CSP violations');
   });
+  test("CCPA §7063: an agent's request shows the agent and its permission document in the list", async () => {
+    const res = await stack.app.inject({
+      method: 'POST',
+      url: '/v1/requests',
+      payload: { type: 'access', email: 'alice@example.com', agent: { name: 'Fair Data Agency', email: 'cases@fair-agency.test' } },
+    });
+    assert.equal(res.statusCode, 202, res.body);
+    const { id, statusToken } = res.json();
+    const up = await stack.app.inject({
+      method: 'POST',
+      url: `/v1/requests/${id}/agent-permission`,
+      headers: { 'content-type': 'application/octet-stream', 'x-status-token': statusToken },
+      payload: Buffer.from('I authorise Fair Data Agency to act for me. Signed.'),
+    });
+    assert.equal(up.statusCode, 201, up.body);
+    const page = await context.newPage();
+    await page.goto(`${origin}/dashboard`);
+    await page.getByLabel('Admin API key').fill(adminKey);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    const row = page.locator(`#request-rows tr[data-id="${id}"]`);
+    await row.waitFor();
+    assert.equal(await row.locator('.agent').textContent(), `via agent Fair Data Agency · permission ${up.json().sha256.slice(0, 12)}`);
+    await mkdir(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-agent-request.png'), fullPage: true });
+    await page.close();
+  });
 });

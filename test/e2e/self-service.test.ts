@@ -134,6 +134,29 @@ describe('self-service pages in Chromium', { skip }, () => {
     await page.close();
   });
 
+  test('the verification code typed by hand on the page: a wrong one is explained, the right one in lower case without the dash confirms', async () => {
+    const page = await context.newPage();
+    const email = 'bob@example.com';
+    const id = await ask(page, 'export', email);
+    const mail = await stack.smtp.waitFor((m) => m.to.includes(email) && m.text.includes(id) && /Confirm/.test(m.subject));
+    const code = /confirm with the code: (\S+)/.exec(mail.text)?.[1] ?? '';
+    assert.match(code, /^[0-9A-Z]{4}-[0-9A-Z]{4}$/);
+    // the page for typing: the mailed address without the code
+    await page.goto(linkFrom(mail.text, /https?:\/\/\S+\/verify\?request=[\w-]+&t=\S+/));
+    const field = page.getByLabel(/Code from the email/);
+    assert.equal(await field.inputValue(), '');
+    await field.fill('ABCD-EFGH');
+    await page.getByRole('button', { name: 'Confirm my request' }).click();
+    await page.locator('#result.is-error').waitFor();
+    assert.match((await page.locator('#result').textContent()) ?? '', /not valid/);
+    await field.fill(code.replace('-', '').toLowerCase());
+    await field.press('Enter');
+    await page.getByText('your request is confirmed').waitFor();
+    await mkdir(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: path.join(ARTIFACTS, 'verify-typed-code.png'), fullPage: true });
+    await page.close();
+  });
+
   test('a deletion: ask, confirm from the mail, and follow its progress', async () => {
     const page = await context.newPage();
     const email = 'carol@example.com';

@@ -4,8 +4,8 @@ import { after, before, describe, test } from 'node:test';
 import { createActivities } from '../../activities';
 import { createAdminKey } from '../../api/admin-keys';
 import { buildApp } from '../../api/app';
-import { sha256Hex } from '../../lib/hash';
 import { signToken, STATUS_TOKEN_PURPOSE } from '../../lib/signed-token';
+import { normalizeVerificationCode, verificationCodeHash } from '../../lib/verification-code';
 import { codeFrom, submit, waitForStatus } from '../support/flow';
 import { startStack, TEST_PRODUCT_SECRET, type Stack } from '../support/stack';
 
@@ -294,6 +294,7 @@ describe('verification limits, counted in the engine database', () => {
       'SELECT token_hash, expires_at > now() AS valid FROM verification_tokens WHERE request_id = $1',
       [requestId],
     );
-    assert.deepEqual(rows, [{ token_hash: sha256Hex(first), valid: true }], 'one valid token, the mailed one');
+    const stored = verificationCodeHash(stack.config.SIGNING_SECRET, requestId, normalizeVerificationCode(first)!);
+    assert.deepEqual(rows, [{ token_hash: stored, valid: true }], 'one valid token, the mailed one');
   });
 });

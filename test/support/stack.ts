@@ -131,6 +131,10 @@ export interface StackOptions {
   s3?: boolean;
   /** Start MariaDB and add the legacy shop (test/fixtures/mysql-store.yml) to the data map. */
   mysql?: boolean;
+  /** More settings, over the test defaults (e.g. STEP_UP_FOR). */
+  config?: Record<string, string>;
+  /** Top-level data map text appended to the demo map (e.g. a `stepUp:` block). */
+  mapAppend?: string;
 }
 
 async function startLegacyShop(): Promise<MariaDbServer> {
@@ -178,6 +182,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     VERIFY_ATTEMPTS_PER_HOUR: '100000',
     SELF_SERVICE_TOKEN_SECRET: TEST_PRODUCT_SECRET,
     INBOX_WEBHOOK_SECRET: TEST_INBOX_SECRET,
+    ...opts.config,
   });
   let mapText = await readFile(path.join(PROJECT_ROOT, 'demo', 'datamap.yml'), 'utf8');
   if (opts.extraStores)
@@ -187,6 +192,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   );
   if (opts.mysql) mapText += `\n${await readFile(path.join(PROJECT_ROOT, 'test', 'fixtures', 'mysql-store.yml'), 'utf8')}`;
   if (s3) mapText += `\n${await readFile(path.join(PROJECT_ROOT, 'test', 'fixtures', 's3-store.yml'), 'utf8')}`;
+  if (opts.mapAppend) mapText += `\n${opts.mapAppend}`;
   const dataMap = compileDataMap(
     parseDataMaps([{ name: 'demo/datamap.yml', text: mapText }, ...extraMaps], {
       APP_DATABASE_URL: db.appUrl,

@@ -6,6 +6,8 @@ import { CopyJsonToArray } from '../../activities/stores/json-lines';
 import { chainHash, GENESIS_HASH } from '../../lib/audit-chain';
 import { canonicalJson } from '../../lib/canonical-json';
 import { checkToken, signToken } from '../../lib/signed-token';
+import { formatVerificationCode, normalizeVerificationCode, verificationCode, verificationCodeHash } from '../../lib/verification-code';
+import { readStepUpValue } from '../../schemas/step-up';
 import { ConfigError, loadConfig } from '../../schemas/config';
 import { addIsoDuration, describeIsoDuration, parseIsoDuration } from '../../schemas/duration';
 
@@ -94,4 +96,33 @@ test('configuration names every missing setting', () => {
   const ok = loadConfig({ DATABASE_URL: 'x', TEMPORAL_ADDRESS: 'x', SMTP_URL: 'x', SIGNING_SECRET: 'x'.repeat(32), PORT: '8080' });
   assert.equal(ok.PORT, 8080);
   assert.equal(ok.EXPORT_LINK_TTL_DAYS, 7);
+});
+
+test('verification codes: 8 characters without I, L, O or U, the same for a request and issue, read back however typed', () => {
+  const code = verificationCode('s'.repeat(32), '00000000-0000-4000-8000-000000000001', 1);
+  assert.match(code, /^[0-9A-HJKMNP-TV-Z]{8}$/);
+  assert.equal(verificationCode('s'.repeat(32), '00000000-0000-4000-8000-000000000001', 1), code, 'derived: a retried send mails the same');
+  assert.notEqual(verificationCode('s'.repeat(32), '00000000-0000-4000-8000-000000000001', 2), code, 'a new issue, a new code');
+  const shown = formatVerificationCode(code);
+  assert.equal(shown, `${code.slice(0, 4)}-${code.slice(4)}`);
+  for (const typed of [shown, shown.toLowerCase(), code.toLowerCase(), ` ${code.slice(0, 4)} ${code.slice(4)} `]) {
+    assert.equal(normalizeVerificationCode(typed), code, typed);
+  }
+  // Crockford's reading of look-alikes: O is zero, I and L are one
+  assert.equal(normalizeVerificationCode('oOil-1234'), '00111234');
+  for (const bad of ['ABCD-EFG', 'ABCD-EFGHJ', 'ABCD-EFGU', 'guess-guess-guess']) assert.equal(normalizeVerificationCode(bad), null, bad);
+  // stored keyed and bound to the request: the same code of two requests is stored apart
+  const a = verificationCodeHash('k'.repeat(32), '00000000-0000-4000-8000-000000000001', code);
+  assert.notEqual(a, verificationCodeHash('k'.repeat(32), '00000000-0000-4000-8000-000000000002', code));
+  assert.notEqual(a, verificationCodeHash('x'.repeat(32), '00000000-0000-4000-8000-000000000001', code));
+});
+
+test('step-up facts are read the same way stored and typed: exact text, last four digits, a month', () => {
+  assert.equal(readStepUpValue('exact', '  Acme   Corp '), 'acme corp');
+  assert.equal(readStepUpValue('last4', '+1 (415) 555-0123'), '0123');
+  assert.equal(readStepUpValue('last4', '12'), null);
+  assert.equal(readStepUpValue('month', '2025-03-04 12:00:00+00'), '2025-03');
+  assert.equal(readStepUpValue('month', '3/2025'), '2025-03');
+  assert.equal(readStepUpValue('month', '2025-13'), null);
+  assert.equal(readStepUpValue('month', 'March'), null);
 });
