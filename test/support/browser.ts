@@ -70,3 +70,19 @@ export async function startBrowserStack(contextOptions: BrowserContextOptions): 
     },
   };
 }
+
+/** axe-core's findings on the page as it is now: only the serious and critical ones, with the elements they name. */
+export async function seriousAxeViolations(page: Page): Promise<string[]> {
+  const { source } = (await import('axe-core')).default;
+  // evaluated through the DevTools protocol, so the page's content policy (no inline scripts) stays on
+  await page.evaluate(source);
+  const violations = await page.evaluate(async () => {
+    type AxeResult = { violations: { id: string; impact: string; nodes: { target: string[] }[] }[] };
+    const axe = (globalThis as unknown as { axe: { run(): Promise<AxeResult> } }).axe;
+    const result = await axe.run();
+    return result.violations.map((v) => ({ id: v.id, impact: v.impact, targets: v.nodes.map((n) => n.target.join(' ')) }));
+  });
+  return violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}): ${v.targets.join(', ')}`);
+}
