@@ -24,7 +24,7 @@
   function stored() {
     try {
       return supported(localStorage.getItem(STORAGE_KEY));
-    } catch (e) {
+    } catch {
       return null; // storage blocked: fall back to the browser's languages
     }
   }
@@ -55,13 +55,20 @@
     });
   }
 
+  /** Dates in the browser's own variant of the language when it has one (en-GB: 22 December 2026). */
+  function dateLocale() {
+    var wanted = navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language];
+    for (var i = 0; i < wanted.length; i++) if (supported(wanted[i]) === lang) return wanted[i];
+    return lang;
+  }
+
   function formatDay(iso) {
     var d = new Date(iso);
-    return isNaN(d) ? String(iso) : d.toLocaleDateString(lang, { year: 'numeric', month: 'long', day: 'numeric' });
+    return isNaN(d) ? String(iso) : d.toLocaleDateString(dateLocale(), { year: 'numeric', month: 'long', day: 'numeric' });
   }
 
   function formatTime(d) {
-    return d.toLocaleTimeString(lang);
+    return d.toLocaleTimeString(dateLocale());
   }
 
   function apply() {
@@ -80,7 +87,7 @@
     lang = supported(code);
     try {
       localStorage.setItem(STORAGE_KEY, lang);
-    } catch (e) {
+    } catch {
       // not remembered, still switched
     }
     apply();
