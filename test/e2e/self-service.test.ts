@@ -103,6 +103,17 @@ describe('self-service pages in Chromium', { skip }, () => {
       assert.equal(res.statusCode, 200, url);
       assert.ok(String(res.headers['content-type']).startsWith(type), `${url}: ${res.headers['content-type']}`);
     }
+    const options = await stack.app.inject({ method: 'GET', url: '/v1/requests/options' });
+    assert.equal(options.statusCode, 200);
+    const places = (options.json() as { places: { store: string; collection: string; label: string; keptBecause: string | null }[] })
+      .places;
+    const billing = places.find((p) => p.collection === 'billing_records');
+    assert.deepEqual(
+      { label: billing?.label, keptBecause: billing?.keptBecause },
+      { label: 'Your invoices', keptBecause: 'GDPR Art. 17(3)(b), tax record-keeping' },
+      'the map’s label and retention basis',
+    );
+    assert.ok(!/postgres:\/\/|password|url/i.test(options.body), 'no connection details in the public options');
     for (const url of ['/web/index.html', '/web/..%2Fpackage.json', '/web/%2e%2e%2fpackage.json', '/web/nope.js']) {
       assert.equal((await stack.app.inject({ method: 'GET', url })).statusCode, 404, url);
     }
