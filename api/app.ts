@@ -18,6 +18,7 @@ import { legalHoldRoutes } from './routes/legal-holds';
 import { manualTaskRoutes } from './routes/manual-tasks';
 import { planRoutes } from './routes/plans';
 import { reportRoutes } from './routes/reports';
+import { requestOptionRoutes } from './routes/request-options';
 import { requestRoutes } from './routes/requests';
 import { webRoutes } from './routes/web';
 
@@ -81,6 +82,7 @@ export async function buildApp(deps: ApiDeps, opts: { logger?: boolean } = {}): 
   // the data subject's
   await app.register(requestRoutes, { prefix: '/v1/requests', ...routes });
   await app.register(agentPermissionRoutes, { prefix: '/v1/requests', ...routes });
+  await app.register(requestOptionRoutes, { prefix: '/v1/requests', ...routes });
   await app.register(downloadRoutes, { prefix: '/v1/exports', ...routes });
   // mail to privacy@
   await app.register(inboxRoutes, { prefix: '/v1/inbox', ...routes });

@@ -1,110 +1,253 @@
-// The self-service form: POST /v1/requests, then the reference, due date and a status link.
-// Errors from the API ({message, issues: [{path, message}]}) are shown next to their field.
+// The self-service form: POST /v1/requests, then the reference, due date, a link to enter the
+// mailed code and a status link. Errors from the API ({message, issues: [{path, message}]}) are
+// shown next to their field. Texts come from I18N (web/i18n.js); the correctable fields from
+// GET /v1/requests/options (the data map).
 (function () {
   'use strict';
+  var t = window.I18N.t;
+
+  // Every right the page offers, in order. Adding one is one entry here plus `right.<type>` and
+  // `right.<type>.hint` in each lang-*.js; `extra` names the extra fields it needs (EXTRAS below).
+  var RIGHTS = [
+    { type: 'access' },
+    { type: 'export' },
+    { type: 'correction', extra: 'corrections' },
+    { type: 'deletion' },
+    // ── Rights to add here once the API takes them (REQUEST_TYPES in schemas/request.ts): ──
+    // { type: 'opt_out' },
+    // { type: 'restriction' },
+    // { type: 'objection', extra: 'objection' },
+  ];
+
   var form = document.getElementById('request-form');
   var button = document.getElementById('submit');
   var status = document.getElementById('form-status');
   var result = document.getElementById('result');
-  var fieldErrors = { type: document.getElementById('type-error'), email: document.getElementById('email-error') };
   var email = document.getElementById('email');
-  var radios = form.querySelectorAll('input[name=type]');
+  var residence = document.getElementById('residence');
+  var rightsBox = document.getElementById('rights');
+  var correctionRows = document.getElementById('correction-rows');
+  var fieldErrors = {
+    type: document.getElementById('type-error'),
+    email: document.getElementById('email-error'),
+    corrections: document.getElementById('corrections-error'),
+  };
+  var correctable = [];
+  var rowCount = 0;
+  var lastDue = null;
   // One key per distinct request, so a retry after a lost answer does not create a second request.
   var idempotency = { body: null, key: null };
+
+  function el(tag, attrs) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) {
+      node.setAttribute(k, attrs[k]);
+    });
+    return node;
+  }
+
+  function renderRights() {
+    RIGHTS.forEach(function (right) {
+      var id = 'type-' + right.type;
+      var choice = el('div', { class: 'choice' });
+      var input = el('input', { type: 'radio', id: id, name: 'type', value: right.type });
+      var label = el('label', { for: id });
+      var text = el('span', { 'data-i18n': 'right.' + right.type });
+      var hint = el('span', { class: 'hint', 'data-i18n': 'right.' + right.type + '.hint' });
+      label.appendChild(text);
+      label.appendChild(document.createTextNode(' '));
+      label.appendChild(hint);
+      choice.appendChild(input);
+      choice.appendChild(label);
+      rightsBox.appendChild(choice);
+      input.addEventListener('change', showExtras);
+    });
+  }
+
+  function chosenRight() {
+    var checked = form.querySelector('input[name=type]:checked');
+    if (!checked) return null;
+    return RIGHTS.filter(function (r) {
+      return r.type === checked.value;
+    })[0];
+  }
+
+  // The extra fields of a right: the fieldset shown while it is chosen, and what it adds to the body.
+  var EXTRAS = {
+    corrections: {
+      fieldset: document.getElementById('corrections'),
+      collect: function () {
+        var out = {};
+        correctionRows.querySelectorAll('.correction').forEach(function (row) {
+          var field = row.querySelector('select').value;
+          var value = row.querySelector('input').value.trim();
+          if (field && value) out[field] = value;
+        });
+        return Object.keys(out).length ? { corrections: out } : null;
+      },
+    },
+  };
+
+  function showExtras() {
+    var right = chosenRight();
+    Object.keys(EXTRAS).forEach(function (name) {
+      EXTRAS[name].fieldset.hidden = !(right && right.extra === name);
+    });
+    if (right && right.extra === 'corrections' && !correctionRows.children.length) addCorrectionRow();
+  }
+
+  function addCorrectionRow() {
+    rowCount += 1;
+    var n = rowCount;
+    var row = el('div', { class: 'correction' });
+    var fieldBox = el('div', { class: 'field' });
+    var fieldLabel = el('label', { for: 'corr-field-' + n, 'data-i18n': 'corr.field' });
+    var select = el('select', { id: 'corr-field-' + n, name: 'corr-field-' + n });
+    var empty = el('option', { value: '', 'data-i18n': 'corr.choose' });
+    select.appendChild(empty);
+    correctable.forEach(function (c) {
+      var option = el('option', { value: c.field });
+      option.textContent = c.label;
+      select.appendChild(option);
+    });
+    fieldBox.appendChild(fieldLabel);
+    fieldBox.appendChild(select);
+    var valueBox = el('div', { class: 'field' });
+    var valueLabel = el('label', { for: 'corr-value-' + n, 'data-i18n': 'corr.value' });
+    var value = el('input', { type: 'text', id: 'corr-value-' + n, name: 'corr-value-' + n, autocomplete: 'off' });
+    valueBox.appendChild(valueLabel);
+    valueBox.appendChild(value);
+    row.appendChild(fieldBox);
+    row.appendChild(valueBox);
+    if (n > 1) {
+      var remove = el('button', { type: 'button', class: 'secondary', 'data-i18n': 'corr.remove' });
+      remove.addEventListener('click', function () {
+        row.remove();
+        document.getElementById('add-correction').focus();
+      });
+      row.appendChild(remove);
+    }
+    correctionRows.appendChild(row);
+    window.I18N.apply();
+    return select;
+  }
+
+  document.getElementById('add-correction').addEventListener('click', function () {
+    addCorrectionRow().focus();
+  });
 
   function randomKey() {
     var bytes = new Uint8Array(16);
     crypto.getRandomValues(bytes);
-    return (
-      'web-' +
-      Array.prototype.map
-        .call(bytes, function (b) {
-          return ('0' + b.toString(16)).slice(-2);
-        })
-        .join('')
-    );
-  }
-
-  function formatDay(iso) {
-    var d = new Date(iso);
-    return isNaN(d) ? iso : d.toLocaleDateString(undefined, { year: 'numeric', month: 'long', day: 'numeric' });
+    return 'web-' + Array.prototype.map.call(bytes, (b) => ('0' + b.toString(16)).slice(-2)).join('');
   }
 
   function clearErrors() {
     Object.keys(fieldErrors).forEach(function (k) {
       fieldErrors[k].textContent = '';
     });
-    email.removeAttribute('aria-invalid');
-    radios.forEach(function (r) {
-      r.removeAttribute('aria-invalid');
+    form.querySelectorAll('[aria-invalid]').forEach(function (node) {
+      node.removeAttribute('aria-invalid');
     });
     status.textContent = '';
     status.classList.remove('is-error');
   }
 
+  function invalidInputs(field) {
+    if (field === 'email') return [email];
+    if (field === 'type') return Array.prototype.slice.call(form.querySelectorAll('input[name=type]'));
+    return Array.prototype.slice.call(correctionRows.querySelectorAll('select, input'));
+  }
+
   function showFieldError(field, message) {
     fieldErrors[field].textContent = message;
-    if (field === 'email') email.setAttribute('aria-invalid', 'true');
-    else
-      radios.forEach(function (r) {
-        r.setAttribute('aria-invalid', 'true');
-      });
+    invalidInputs(field).forEach(function (node) {
+      node.setAttribute('aria-invalid', 'true');
+    });
   }
 
   function focusField(field) {
-    if (field === 'email') email.focus();
-    else (form.querySelector('input[name=type]:checked') || radios[0]).focus();
+    if (field === 'type') (form.querySelector('input[name=type]:checked') || form.querySelector('input[name=type]')).focus();
+    else invalidInputs(field)[0].focus();
+  }
+
+  function fieldOf(issuePath) {
+    var first = String(issuePath || '')
+      .replace(/^body\./, '')
+      .split('.')[0];
+    return fieldErrors[first] ? first : null;
   }
 
   function showError(body, fallback) {
     var issues = body && Array.isArray(body.issues) ? body.issues : [];
     var first = null;
-    var general = [];
+    var general = false;
     issues.forEach(function (issue) {
-      var field = String(issue.path || '').replace(/^body\./, '');
-      if (fieldErrors[field]) {
+      var field = fieldOf(issue.path);
+      if (field) {
         showFieldError(field, issue.message);
         first = first || field;
-      } else {
-        general.push(issue.message);
-      }
+      } else general = true;
     });
-    if (!first || general.length) {
-      status.classList.add('is-error');
-      status.textContent = (body && body.message) || fallback;
-    } else {
-      status.classList.add('is-error');
-      status.textContent = 'Please correct the highlighted field.';
-    }
+    status.classList.add('is-error');
+    status.textContent = !first || general ? (body && body.message) || fallback : t('form.fix');
     if (first) focusField(first);
+  }
+
+  function payloadOrErrors() {
+    var right = chosenRight();
+    var payload = { type: right ? right.type : '', email: email.value.trim() };
+    var missing = [];
+    if (!right) missing.push(['type', t('type.missing')]);
+    if (right && right.extra) {
+      var extra = EXTRAS[right.extra].collect();
+      if (extra) Object.assign(payload, extra);
+      else missing.push([right.extra, t('corr.missing')]);
+    }
+    if (!payload.email) missing.push(['email', t('email.missing')]);
+    if (residence.value && residence.value !== 'other') payload.residence = residence.value;
+    return { payload: payload, missing: missing };
+  }
+
+  function showResult(body) {
+    document.getElementById('result-id').textContent = body.id;
+    lastDue = body.dueAt;
+    renderDue();
+    var q = '?id=' + encodeURIComponent(body.id) + '&t=' + encodeURIComponent(body.statusToken);
+    document.getElementById('result-status-link').href = '/status' + q;
+    document.getElementById('result-verify-link').href =
+      '/verify?request=' + encodeURIComponent(body.id) + '&t=' + encodeURIComponent(body.statusToken);
+    status.textContent = t('form.received', { id: body.id });
+    result.hidden = false;
+    result.focus();
+  }
+
+  function renderDue() {
+    if (!lastDue) return;
+    var due = document.getElementById('result-due');
+    due.setAttribute('datetime', lastDue);
+    due.textContent = window.I18N.formatDay(lastDue);
   }
 
   form.addEventListener('submit', function (ev) {
     ev.preventDefault();
     clearErrors();
-    var checked = form.querySelector('input[name=type]:checked');
-    var payload = { type: checked ? checked.value : '', email: email.value.trim() };
-    var missing = null;
-    if (!payload.type) {
-      showFieldError('type', 'Choose export or deletion.');
-      missing = missing || 'type';
-    }
-    if (!payload.email) {
-      showFieldError('email', 'Enter your email address.');
-      missing = missing || 'email';
-    }
-    if (missing) {
+    var checked = payloadOrErrors();
+    if (checked.missing.length) {
+      checked.missing.forEach(function (m) {
+        showFieldError(m[0], m[1]);
+      });
       status.classList.add('is-error');
-      status.textContent = 'Please correct the highlighted field.';
-      focusField(missing);
+      status.textContent = t('form.fix');
+      focusField(checked.missing[0][0]);
       return;
     }
-    var bodyText = JSON.stringify(payload);
+    var bodyText = JSON.stringify(checked.payload);
     if (idempotency.body !== bodyText) idempotency = { body: bodyText, key: randomKey() };
 
     button.disabled = true;
     result.hidden = true;
-    status.textContent = 'Sending your request…';
+    status.textContent = t('form.sending');
     fetch('/v1/requests', {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'idempotency-key': idempotency.key },
@@ -113,35 +256,40 @@
       .then(function (res) {
         return res
           .json()
-          .catch(function () {
-            return {};
-          })
-          .then(function (body) {
-            return { res: res, body: body };
-          });
+          .catch(() => ({}))
+          .then((body) => ({ res: res, body: body }));
       })
       .then(function (r) {
-        if (!r.res.ok) {
-          showError(r.body, 'Your request could not be sent (error ' + r.res.status + '). Please try again.');
-          return;
-        }
+        if (!r.res.ok) return showError(r.body, t('form.failed', { status: r.res.status }));
         idempotency = { body: null, key: null };
-        document.getElementById('result-id').textContent = r.body.id;
-        var due = document.getElementById('result-due');
-        due.setAttribute('datetime', r.body.dueAt);
-        due.textContent = formatDay(r.body.dueAt);
-        document.getElementById('result-status-link').href =
-          '/status?id=' + encodeURIComponent(r.body.id) + '&t=' + encodeURIComponent(r.body.statusToken);
-        status.textContent = 'Request received. Your reference is ' + r.body.id + '. Check your email to confirm it.';
-        result.hidden = false;
-        result.focus();
+        showResult(r.body);
       })
       .catch(function () {
         status.classList.add('is-error');
-        status.textContent = 'We could not reach the server. Check your connection and try again.';
+        status.textContent = t('common.unreachable');
       })
       .then(function () {
         button.disabled = false;
       });
   });
+
+  renderRights();
+  window.I18N.apply();
+  window.I18N.onChange(renderDue);
+  fetch('/v1/requests/options', { headers: { accept: 'application/json' } })
+    .then((res) => (res.ok ? res.json() : { correctable: [] }))
+    .then(function (options) {
+      correctable = options.correctable || [];
+      // rows made before the options arrived get the fields now
+      correctionRows.textContent = '';
+      rowCount = 0;
+      if (!correctable.length) {
+        var right = form.querySelector('#type-correction');
+        if (right) right.closest('.choice').hidden = true;
+      }
+      showExtras();
+    })
+    .catch(function () {
+      // without the list a correction cannot be offered; the other rights still can
+    });
 })();

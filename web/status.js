@@ -1,63 +1,56 @@
 // The status view: /status?id=<reference>[&t=<status token>] polls GET /v1/requests/:id every few
 // seconds until the request is closed. Without the status token (from the submission or the mailed
-// link) the API answers status and due date only; with it, also the type and per-store progress.
+// link) the API answers status and due date only; with it, also the type, dates and per-place
+// progress, told in plain words: the place by the data map's label (GET /v1/requests/options),
+// never a table name, and what happened there — "nothing held" where there was nothing.
 (function () {
   'use strict';
+  var t = window.I18N.t;
   var POLL_MS = 3000;
   var CLOSED = { completed: true, denied: true, expired_unverified: true, failed: true };
-  var STATUS_TEXT = {
-    received: 'Received',
-    awaiting_verification: 'Waiting for your confirmation',
-    in_progress: 'In progress',
-    needs_attention: 'In progress (our team is looking into a problem)',
-    on_hold: 'Postponed by a legal hold',
-    completed: 'Completed',
-    denied: 'Declined',
-    expired_unverified: 'Closed (not confirmed in time)',
-    failed: 'Could not be completed',
-  };
-  var EXPLAIN = {
-    received: 'We have received your request.',
-    awaiting_verification: 'Open the confirmation link in the email we sent you. We start once you confirm.',
-    in_progress: 'We are working on your request. This page updates by itself.',
-    needs_attention: 'One of our systems needs a fix before we can go on; our privacy team has been alerted. Your request stays open.',
-    on_hold:
-      'A legal hold covers your data, so nothing is deleted for now. Our email explains why and on what basis. We resume by ourselves when the hold ends.',
-    completed: 'Your request is complete. We have sent you an email with the details.',
-    denied: 'We declined this request. Our email explains why and how you can complain.',
-    expired_unverified: 'The request was not confirmed in time, so we closed it without touching your data. You may make a new request.',
-    failed: 'Something went wrong and our privacy team has been alerted. We will contact you.',
-  };
-  var TYPE_TEXT = {
-    access: 'Copy of my data',
-    export: 'Export of my data',
-    correction: 'Correction of my data',
-    deletion: 'Deletion of my data',
-  };
-  var STATE_TEXT = {
-    pending: 'Waiting',
-    running: 'Working',
-    waiting: 'Waiting for a person or partner',
-    done: 'Done',
-    failed: 'Problem, retrying',
-  };
 
-  var id = (new URLSearchParams(location.search).get('id') || '').trim();
-  var statusToken = (new URLSearchParams(location.search).get('t') || '').trim();
+  var params = new URLSearchParams(location.search);
+  var id = (params.get('id') || '').trim();
+  var statusToken = (params.get('t') || '').trim();
   var reference = document.getElementById('reference');
   var refError = document.getElementById('reference-error');
   var pollStatus = document.getElementById('poll-status');
   var details = document.getElementById('details');
+  var places = {};
+  var lastView = null;
   var lastStatus = null;
   var timer = null;
 
-  function formatDay(iso) {
-    var d = new Date(iso);
-    return isNaN(d) ? iso : d.toLocaleDateString(undefined, { year: 'numeric', month: 'long', day: 'numeric' });
+  /** A name without a label made readable: `usage_logs` → "Usage logs" (the map's labels come first). */
+  function humanise(name) {
+    var words = String(name)
+      .replace(/[_.-]+/g, ' ')
+      .trim();
+    return words.charAt(0).toUpperCase() + words.slice(1);
   }
 
-  function setText(elId, text) {
-    document.getElementById(elId).textContent = text;
+  function placeOf(p) {
+    return places[p.store + '\u0000' + p.collection] || { label: humanise(p.collection), onDeletion: null, keptBecause: null };
+  }
+
+  /** What happened in one place, in words: by the request's type and, for a deletion, the map's action there. */
+  function outcome(view, p) {
+    if (p.state !== 'done') return t('pr.' + p.state);
+    var n = typeof p.rows === 'number' ? p.rows : null;
+    var place = placeOf(p);
+    if (view.type === 'deletion') {
+      if (n === 0) return t('pr.nothingToDelete');
+      if (place.onDeletion === 'retain')
+        return place.keptBecause ? t('pr.kept', { n: n, basis: place.keptBecause }) : t('pr.keptNoBasis', { n: n });
+      if (place.onDeletion === 'purge')
+        return view.purgeAt && view.status !== 'completed'
+          ? t('pr.purged', { date: window.I18N.formatDay(view.purgeAt) })
+          : t('pr.purgedNoDate');
+      if (place.onDeletion === 'mask') return t('pr.masked', { n: n === null ? '—' : n });
+      return t('pr.deleted', { n: n === null ? '—' : n });
+    }
+    if (view.type === 'correction') return n === 0 ? t('pr.nothingToCorrect') : t('pr.corrected', { n: n === null ? '—' : n });
+    return n === 0 ? t('pr.nothingHeld') : t('pr.copied', { n: n === null ? '—' : n });
   }
 
   function showLookupError(message) {
@@ -66,41 +59,49 @@
     details.hidden = true;
   }
 
+  /** A date in the reader's language; the term and its value hidden when there is none. */
+  function setDate(elId, iso, suffix) {
+    var node = document.getElementById(elId);
+    var dd = node.parentElement;
+    dd.hidden = !iso;
+    dd.previousElementSibling.hidden = !iso;
+    if (!iso) return;
+    node.setAttribute('datetime', iso);
+    node.textContent = window.I18N.formatDay(iso) + (suffix || '');
+  }
+
   function render(view) {
-    setText('req-id', view.id);
-    // the type (like the progress) is in the full view only
+    lastView = view;
+    document.getElementById('req-id').textContent = view.id;
+    // the type, dates and progress are in the full view only
     var type = document.getElementById('req-type');
-    type.textContent = view.type ? TYPE_TEXT[view.type] || view.type : '';
+    type.textContent = view.type ? t('type.' + view.type) : '';
     type.hidden = !view.type;
     type.previousElementSibling.hidden = !view.type;
     var badge = document.getElementById('req-status');
-    badge.textContent = STATUS_TEXT[view.status] || view.status;
+    badge.textContent = t('st.' + view.status);
     badge.setAttribute('data-status', view.status);
-    var dueIso = view.extendedDueAt || view.dueAt;
-    var due = document.getElementById('req-due');
-    due.setAttribute('datetime', dueIso);
-    due.textContent = formatDay(dueIso) + (view.extendedDueAt ? ' (extended)' : '');
+    setDate('req-received', view.receivedAt);
+    setDate('req-verified', view.verifiedAt);
+    setDate('req-completed', view.completedAt);
+    setDate('req-due', view.extendedDueAt || view.dueAt, view.extendedDueAt ? ' ' + t('status.extended') : '');
     var checked = document.getElementById('req-checked');
     var now = new Date();
     checked.setAttribute('datetime', now.toISOString());
-    checked.textContent = now.toLocaleTimeString();
-    setText('req-explain', EXPLAIN[view.status] || '');
+    checked.textContent = window.I18N.formatTime(now);
+    document.getElementById('req-explain').textContent = t('ex.' + view.status);
 
     var rows = document.getElementById('progress-rows');
     rows.textContent = '';
     (view.progress || []).forEach(function (p) {
       var tr = document.createElement('tr');
       var place = document.createElement('td');
-      place.textContent = p.store + ' / ' + p.collection;
+      place.textContent = placeOf(p).label;
       var state = document.createElement('td');
-      state.textContent = STATE_TEXT[p.state] || p.state;
-      state.className = 'state-' + p.state;
-      var count = document.createElement('td');
-      count.className = 'num';
-      count.textContent = typeof p.rows === 'number' ? String(p.rows) : '—';
+      state.textContent = outcome(view, p);
+      state.className = 'state-' + p.state + (p.state === 'done' && p.rows === 0 ? ' nothing-held' : '');
       tr.appendChild(place);
       tr.appendChild(state);
-      tr.appendChild(count);
       rows.appendChild(tr);
     });
     document.getElementById('progress').hidden = !(view.progress && view.progress.length);
@@ -108,7 +109,7 @@
 
     // Announce changes of status only, not every poll.
     if (view.status !== lastStatus) {
-      pollStatus.textContent = 'Status: ' + (STATUS_TEXT[view.status] || view.status) + '.';
+      pollStatus.textContent = t('status.announce', { status: t('st.' + view.status) });
       lastStatus = view.status;
     }
   }
@@ -122,23 +123,14 @@
       .then(function (res) {
         return res
           .json()
-          .catch(function () {
-            return {};
-          })
-          .then(function (body) {
-            return { res: res, body: body };
-          });
+          .catch(() => ({}))
+          .then((body) => ({ res: res, body: body }));
       })
       .then(function (r) {
-        if (r.res.status === 404) return showLookupError('We have no request with this reference. Check it and try again.');
-        if (r.res.status === 400) {
-          var issue = (r.body.issues || [])[0];
-          return showLookupError(
-            issue ? 'This is not a valid reference: ' + issue.message + '.' : r.body.message || 'This is not a valid reference.',
-          );
-        }
+        if (r.res.status === 404) return showLookupError(t('status.unknownRef'));
+        if (r.res.status === 400) return showLookupError(t('status.badRef'));
         if (!r.res.ok) {
-          pollStatus.textContent = 'Could not get the status just now (error ' + r.res.status + '); trying again.';
+          pollStatus.textContent = t('status.retry', { status: r.res.status });
           timer = setTimeout(poll, POLL_MS * 2);
           return;
         }
@@ -146,19 +138,25 @@
         if (!CLOSED[r.body.status]) timer = setTimeout(poll, POLL_MS);
       })
       .catch(function () {
-        pollStatus.textContent = 'We could not reach the server; trying again.';
+        pollStatus.textContent = t('status.retryNet');
         timer = setTimeout(poll, POLL_MS * 2);
       });
   }
 
-  if (new URLSearchParams(location.search).has('id') && !id) {
-    showLookupError('Enter your reference.');
-    reference.focus();
-  } else if (id) {
-    reference.value = id;
-    pollStatus.textContent = 'Loading the status of your request…';
-    poll();
+  function start() {
+    if (params.has('id') && !id) {
+      showLookupError(t('status.enterRef'));
+      reference.focus();
+    } else if (id) {
+      reference.value = id;
+      pollStatus.textContent = t('status.loading');
+      poll();
+    }
   }
+
+  window.I18N.onChange(function () {
+    if (lastView) render(lastView);
+  });
   // Check at once when the tab becomes visible again.
   document.addEventListener('visibilitychange', function () {
     if (document.visibilityState === 'visible' && timer) {
@@ -166,4 +164,14 @@
       poll();
     }
   });
+  // the places' labels first, so no table name is ever shown; without them, names made readable
+  fetch('/v1/requests/options', { headers: { accept: 'application/json' } })
+    .then((res) => (res.ok ? res.json() : { places: [] }))
+    .catch(() => ({ places: [] }))
+    .then(function (options) {
+      (options.places || []).forEach(function (p) {
+        places[p.store + '\u0000' + p.collection] = p;
+      });
+      start();
+    });
 })();

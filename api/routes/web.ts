@@ -1,4 +1,4 @@
-// The pages: GET / (ask for an export or deletion), GET /status (a request's status), GET
+// The pages: GET / (ask for access, export, correction or deletion), GET /status (a request's status), GET
 // /verify (confirm one with the mailed code), GET /dashboard (the privacy team's), and their
 // scripts and styles under /web/. Only the files named below are served: no directory listing,
 // no path taken from the URL.
@@ -26,6 +26,9 @@ export const WEB_ASSETS: readonly string[] = [
 
 const contentType = (file: string) => CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream';
 
+/** The self-service pages' language: the switch and one message table per language. */
+export const SELF_SERVICE_LANGUAGE_ASSETS: readonly string[] = ['i18n.js', 'lang-en.js', 'lang-de.js', 'lang-fr.js', 'lang-es.js'];
+
 export const webRoutes: FastifyPluginAsync = async (app) => {
   const page = (url: string, file: string) =>
     app.get(url, { schema: { hide: true } }, async (_req, reply) =>
@@ -41,7 +44,7 @@ export const webRoutes: FastifyPluginAsync = async (app) => {
   page('/verify', 'verify.html');
   page('/dashboard', 'dashboard.html');
 
-  const assets = new Set(WEB_ASSETS);
+  const assets = new Set([...WEB_ASSETS, ...SELF_SERVICE_LANGUAGE_ASSETS]);
   app.get('/web/:file', { schema: { hide: true } }, async (req, reply) => {
     const { file } = req.params as { file: string };
     if (!assets.has(file)) return reply.code(404).send({ error: 'not_found', message: 'no such file' });
