@@ -123,7 +123,7 @@
   'verify.intro':
     'Press the button to confirm that you made this request. Nothing happens until you do (mail scanners that open links cannot confirm it for you).',
   'verify.code': 'Confirmation code',
-  'verify.codeHint': 'The code from the email we sent you.',
+  'verify.codeHint': 'The 8 characters from the email we sent you, like ABCD-EFGH, in upper or lower case, with or without the dash.',
   'verify.codeMissing': 'Enter the code from the email.',
   'verify.confirm': 'Confirm my request',
   'verify.confirming': 'Confirming…',

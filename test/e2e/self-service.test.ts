@@ -177,7 +177,7 @@ describe('self-service pages in Chromium', { skip }, () => {
     assert.match(code, /^[0-9A-Z]{4}-[0-9A-Z]{4}$/);
     // the page for typing: the mailed address without the code
     await page.goto(linkFrom(mail.text, /https?:\/\/\S+\/verify\?request=[\w-]+&t=\S+/));
-    const field = page.getByLabel(/Code from the email/);
+    const field = page.getByLabel(/Confirmation code/);
     assert.equal(await field.inputValue(), '');
     await field.fill('ABCD-EFGH');
     await page.getByRole('button', { name: 'Confirm my request' }).click();
