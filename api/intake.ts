@@ -5,6 +5,7 @@ import { canonicalJson } from '../lib/canonical-json';
 import { sha256Hex } from '../lib/hash';
 import { inTransaction } from '../records/db';
 import { claimIdempotencyKey, findRequestByIdempotencyKey, idempotencyKeyExists } from '../records/idempotency-keys';
+import { saveObjectionPurpose } from '../records/processing-rights';
 import { saveCorrections } from '../records/request-corrections';
 import { countSubjectRequestsLastDay, insertRequest, lockSubjectIntake, type StoredRequest } from '../records/requests';
 import { applicableJurisdictions, computeDeadline } from '../schemas/deadline';
@@ -49,7 +50,7 @@ export async function createRequest(
         requested: intake.jurisdiction,
         residences: [intake.residence],
       });
-      const deadline = computeDeadline(receivedAt ?? new Date(), jurisdictions, deps.config.RESPONSE_DAYS);
+      const deadline = computeDeadline(receivedAt ?? new Date(), jurisdictions, deps.config.RESPONSE_DAYS, intake.type);
       const stored = await insertRequest(client, {
         id: randomUUID(),
         type: intake.type,
@@ -65,6 +66,7 @@ export async function createRequest(
         preVerified,
       });
       await saveCorrections(client, stored.id, intake.corrections ?? {});
+      if (intake.purpose) await saveObjectionPurpose(client, stored.id, intake.purpose);
       if (key && !(await claimIdempotencyKey(client, { channel, key, bodyHash, requestId: stored.id }))) throw new KeyAlreadyBound(key);
       return stored;
     });

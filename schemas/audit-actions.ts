@@ -43,6 +43,9 @@ export const AUDIT_ACTIONS = {
   inboxRejected: 'inbox.rejected',
   optOutApplied: 'opt_out.applied',
   inboxErased: 'inbox.erased',
+  processingChanged: 'processing.changed',
+  restrictionLiftNotified: 'restriction.lift_notified',
+  restrictionLifted: 'restriction.lifted',
 } as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[keyof typeof AUDIT_ACTIONS];

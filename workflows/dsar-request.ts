@@ -9,6 +9,8 @@ import type { Target } from '../schemas/datamap-graph';
 import { attentionGuard, type AttentionGuard } from './attention';
 import { deadlineKeeper, type DeadlineKeeper } from './deadline-laws';
 import { runDeletion } from './deletion';
+import { runProcessing } from './processing';
+import { DIRECT_MARKETING, isProcessingType } from '../schemas/processing';
 import { complete, dataSteps, lookupSteps, mailSteps, notIncludedProgress, pending, steps } from './request-steps';
 import type { CollectionProgress } from '../schemas/request';
 import { CLOSED_TO_VERIFICATION, TERMINAL_STATUSES } from '../schemas/status';
@@ -20,7 +22,7 @@ import {
   type ManualTaskCompletion,
 } from '../schemas/workflow';
 
-type ManualOperation = 'read' | 'erase' | 'correct';
+type ManualOperation = 'read' | 'erase' | 'correct' | 'process';
 
 export async function dsarRequest(input: DsarRequestInput): Promise<DsarRequestState> {
   const { requestId } = input;
@@ -81,6 +83,8 @@ export async function dsarRequest(input: DsarRequestInput): Promise<DsarRequestS
           throw new Error(`request is ${state.denial ? 'denied' : state.status} and can no longer be denied`);
         if (answering) throw new Error('the request is being answered (its work is done) and can no longer be denied');
         if (!DENIAL_REASONS.includes(denial.reason)) throw new Error(`reason must be one of ${DENIAL_REASONS.join(', ')}`);
+        if (denial.reason === 'compelling_legitimate_grounds' && (input.type !== 'objection' || input.purpose === DIRECT_MARKETING))
+          throw new Error('compelling legitimate grounds can refuse only an objection to a purpose other than direct marketing (GDPR Art. 21)');
         if (!denial.details?.trim()) throw new Error('details are required: the subject is told why');
       },
     },
@@ -99,7 +103,7 @@ export async function dsarRequest(input: DsarRequestInput): Promise<DsarRequestS
         if (operation === 'read' && outcome === 'done')
           throw new Error('a task to provide data is completed by an upload or by "nothing held"');
         if (operation !== 'read' && outcome !== 'done')
-          throw new Error(`a task to ${operation === 'erase' ? 'delete' : 'correct'} is completed as done`);
+          throw new Error(`a task to ${operation === 'erase' ? 'delete' : operation === 'process' ? 'apply the request' : 'correct'} is completed as done`);
       },
     },
   );
@@ -199,6 +203,9 @@ async function handle(input: DsarRequestInput, state: DsarRequestState, signals:
       guard,
       holdReleases: signals.holdReleases,
     });
+
+  if (isProcessingType(input.type))
+    return runProcessing(requestId, input.type, work, state, { manual, answer: signals.answer, guard, purpose: input.purpose });
 
   if (input.type === 'correction') {
     const targets = work.levels.flat();

@@ -7,7 +7,7 @@ import { errorResponses } from '../errors';
 const ManualTaskView = z.object({
   requestId: z.uuid(),
   store: z.string(),
-  operation: z.enum(['read', 'erase', 'correct']),
+  operation: z.enum(['read', 'erase', 'correct', 'process']),
   instructions: z.string(),
   createdAt: z.string(),
 });

@@ -1,0 +1,61 @@
+// The privacy team lifts a restriction (GDPR Art. 18), under /v1/admin/requests: the subject is
+// told first (Art. 18(3)), then the marks are cleared and processors told — in the worker, by the
+// `liftRestriction` workflow (one per request).
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { z } from 'zod';
+import { findRequest } from '../../records/requests';
+import { restrictionLiftedAt } from '../../records/processing-rights';
+import { RequestId } from '../../schemas/request';
+import { LIFT_RESTRICTION_WORKFLOW } from '../../schemas/workflow';
+import { ADMIN_SECURITY, adminOf, adminRoutes } from '../auth';
+import { conflict, errorResponses, notFound, unavailable } from '../errors';
+import { withinDeadline } from '../workflows';
+
+const LIFT_TIMEOUT_MS = 30_000;
+
+export const restrictionRoutes = adminRoutes(async (r, { deps }) => {
+  r.post(
+    '/:id/lift-restriction',
+    {
+      schema: {
+        summary: 'Lift a restriction of processing: the subject is told first (GDPR Art. 18(3)), then the marks are cleared',
+        tags: ['admin'],
+        security: ADMIN_SECURITY,
+        params: z.object({ id: RequestId }),
+        body: z.object({ reason: z.string().trim().min(3, 'give a reason (the subject is told)').max(2000) }).strict(),
+        response: {
+          200: z.object({ id: z.uuid(), lifted: z.literal(true), targets: z.number().int().nonnegative() }),
+          ...errorResponses(400, 401, 403, 404, 409, 415, 503),
+        },
+      },
+    },
+    async (req) => {
+      const request = await findRequest(deps.engineDb, req.params.id);
+      if (!request) throw notFound('request');
+      if (request.type !== 'restriction') throw conflict(`request is ${request.type}, not a restriction`);
+      if (request.status !== 'completed') throw conflict(`the restriction is ${request.status}: only one in place can be lifted`);
+      if (await restrictionLiftedAt(deps.engineDb, request.id)) throw conflict('the restriction was already lifted');
+      const args = [{ requestId: request.id, by: adminOf(req).name, reason: req.body.reason }];
+      try {
+        const result = await withinDeadline(deps, 'restriction lift', LIFT_TIMEOUT_MS, async () => {
+          const handle = await deps.temporal.workflow
+            .start(LIFT_RESTRICTION_WORKFLOW, {
+              workflowId: `lift-restriction:${request.id}`,
+              taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
+              args,
+              workflowIdConflictPolicy: 'USE_EXISTING',
+            })
+            .catch((err: unknown) => {
+              if (err instanceof WorkflowExecutionAlreadyStartedError) return deps.temporal.workflow.getHandle(`lift-restriction:${request.id}`);
+              throw err;
+            });
+          return (await handle.result()) as { targets: number };
+        });
+        return { id: request.id, lifted: true as const, targets: result.targets };
+      } catch (err) {
+        req.log.warn({ requestId: request.id, err: (err as Error).message }, 'restriction lift did not finish in time');
+        throw unavailable('the restriction is being lifted; ask again shortly to confirm');
+      }
+    },
+  );
+});
