@@ -4,13 +4,7 @@ import type { Target } from '../schemas/datamap-graph';
 import type { RequestStatus } from '../schemas/status';
 import type { RequestType } from '../schemas/request';
 import { isProcessingType, type ProcessingChange, type ProcessingOutcome } from '../schemas/processing';
-import {
-  applyProcessing,
-  processingWork,
-  recordRestrictionLifted,
-  sendProcessingNotice,
-  sendRestrictionLiftNotice,
-} from './processing';
+import { applyProcessing, processingWork, recordRestrictionLifted, sendProcessingNotice, sendRestrictionLiftNotice } from './processing';
 import type {
   CollectionExportResult,
   CorrectionOutcome,

@@ -46,7 +46,10 @@ export async function applyProcessing(
   change: ProcessingChange,
 ): Promise<ProcessingOutcome> {
   const node = deps.dataMap.node(target);
-  const outcome = await operationOf(node, 'process')({ deps, node, subject: persistedSubject(deps.engineDb, requestId), requestId }, change);
+  const outcome = await operationOf(node, 'process')(
+    { deps, node, subject: persistedSubject(deps.engineDb, requestId), requestId },
+    change,
+  );
   await appendAudit(deps.engineDb, {
     eventKey: `${requestId}:${change.kind}:${addressKey(target)}:${outcome.remaining}`,
     requestId,

@@ -84,7 +84,9 @@ export async function dsarRequest(input: DsarRequestInput): Promise<DsarRequestS
         if (answering) throw new Error('the request is being answered (its work is done) and can no longer be denied');
         if (!DENIAL_REASONS.includes(denial.reason)) throw new Error(`reason must be one of ${DENIAL_REASONS.join(', ')}`);
         if (denial.reason === 'compelling_legitimate_grounds' && (input.type !== 'objection' || input.purpose === DIRECT_MARKETING))
-          throw new Error('compelling legitimate grounds can refuse only an objection to a purpose other than direct marketing (GDPR Art. 21)');
+          throw new Error(
+            'compelling legitimate grounds can refuse only an objection to a purpose other than direct marketing (GDPR Art. 21)',
+          );
         if (!denial.details?.trim()) throw new Error('details are required: the subject is told why');
       },
     },
@@ -103,7 +105,9 @@ export async function dsarRequest(input: DsarRequestInput): Promise<DsarRequestS
         if (operation === 'read' && outcome === 'done')
           throw new Error('a task to provide data is completed by an upload or by "nothing held"');
         if (operation !== 'read' && outcome !== 'done')
-          throw new Error(`a task to ${operation === 'erase' ? 'delete' : operation === 'process' ? 'apply the request' : 'correct'} is completed as done`);
+          throw new Error(
+            `a task to ${operation === 'erase' ? 'delete' : operation === 'process' ? 'apply the request' : 'correct'} is completed as done`,
+          );
       },
     },
   );

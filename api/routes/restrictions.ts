@@ -46,7 +46,8 @@ export const restrictionRoutes = adminRoutes(async (r, { deps }) => {
               workflowIdConflictPolicy: 'USE_EXISTING',
             })
             .catch((err: unknown) => {
-              if (err instanceof WorkflowExecutionAlreadyStartedError) return deps.temporal.workflow.getHandle(`lift-restriction:${request.id}`);
+              if (err instanceof WorkflowExecutionAlreadyStartedError)
+                return deps.temporal.workflow.getHandle(`lift-restriction:${request.id}`);
               throw err;
             });
           return (await handle.result()) as { targets: number };
