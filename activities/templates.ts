@@ -239,6 +239,8 @@ const DENIAL_PHRASE: Record<string, string> = {
   excessive: 'the request is excessive (for example, repetitive)',
   identity_not_verified: 'we could not verify your identity',
   legal_exemption: 'a legal exemption applies',
+  compelling_legitimate_grounds:
+    'we have compelling legitimate grounds for the processing which override your interests, rights and freedoms (GDPR Art. 21(1)); the grounds are',
 };
 
 export function denialMail(p: { requestId: string; reason: string; details: string } & NoticeLaw) {

@@ -44,6 +44,7 @@ export const AUDIT_ACTIONS = {
   optOutApplied: 'opt_out.applied',
   inboxErased: 'inbox.erased',
   processingChanged: 'processing.changed',
+  objectionAccepted: 'objection.accepted',
   restrictionLiftNotified: 'restriction.lift_notified',
   restrictionLifted: 'restriction.lifted',
 } as const;

@@ -51,6 +51,8 @@ export interface DsarRequestState {
   purgedAt?: string;
   /** on_hold: the legal hold's category (never its internal notes) and since when the request waits. */
   hold?: { holdId: string; category: HoldCategory; since: string };
+  /** objection to a purpose other than direct marketing: waiting for the privacy team to accept or refuse it (compelling legitimate grounds). */
+  awaitingDecision?: boolean;
   /** opt_out, limit, restriction, objection: what each store did, with its re-query. */
   processing?: ProcessingOutcome[];
   /** needs_attention: the step that cannot succeed until someone fixes the store (no personal data). */

@@ -3,7 +3,15 @@
 // compiled data map through the `resolveSubject` activity.
 import { CancellationScope, condition, isCancellation, setHandler } from '@temporalio/workflow';
 import { checkExtension, reminderAt } from '../schemas/deadline';
-import { completeManualTaskUpdate, denyUpdate, extendUpdate, holdReleasedSignal, stateQuery, verifyUpdate } from '../schemas/contract';
+import {
+  acceptObjectionUpdate,
+  completeManualTaskUpdate,
+  denyUpdate,
+  extendUpdate,
+  holdReleasedSignal,
+  stateQuery,
+  verifyUpdate,
+} from '../schemas/contract';
 import { AUDIT_ACTIONS } from '../schemas/audit-actions';
 import type { Target } from '../schemas/datamap-graph';
 import { attentionGuard, type AttentionGuard } from './attention';
@@ -35,6 +43,8 @@ export async function dsarRequest(input: DsarRequestInput): Promise<DsarRequestS
   const openManualTasks = new Map<string, ManualOperation>();
   const work = new CancellationScope();
   let holdReleases = 0;
+  let objectionAccepted = input.type !== 'objection' || input.purpose === DIRECT_MARKETING;
+  let acceptedBy: string | undefined;
 
   setHandler(stateQuery, () => state);
   setHandler(holdReleasedSignal, () => void holdReleases++);
@@ -112,6 +122,21 @@ export async function dsarRequest(input: DsarRequestInput): Promise<DsarRequestS
     },
   );
 
+  setHandler(
+    acceptObjectionUpdate,
+    (decision: { by: string }) => {
+      objectionAccepted = true;
+      acceptedBy = decision.by;
+      return { status: state.status };
+    },
+    {
+      validator: (_decision: { by: string }) => {
+        if (objectionAccepted || TERMINAL_STATUSES.has(state.status) || state.denial)
+          throw new Error('no objection waits for a decision on this request');
+      },
+    },
+  );
+
   const guard = attentionGuard(requestId, state, steps);
 
   // The deadline clock runs from receipt, beside the work, until the request is finished.
@@ -126,6 +151,8 @@ export async function dsarRequest(input: DsarRequestInput): Promise<DsarRequestS
         guard,
         holdReleases: () => holdReleases,
         deadline,
+        objectionAccepted: () => objectionAccepted,
+        acceptedBy: () => acceptedBy,
       }),
     );
   } catch (err) {
@@ -159,6 +186,9 @@ interface Signals {
   holdReleases(): number;
   /** The deadline under every law that applies (laws found in the subject's records tighten it). */
   deadline: DeadlineKeeper;
+  /** An objection may proceed: to direct marketing at once, to another purpose once the privacy team accepts it. */
+  objectionAccepted(): boolean;
+  acceptedBy(): string | undefined;
 }
 
 /** The request's work, until it is answered (a deletion: until its purge is proven). */
@@ -208,6 +238,18 @@ async function handle(input: DsarRequestInput, state: DsarRequestState, signals:
       holdReleases: signals.holdReleases,
     });
 
+  if (!signals.objectionAccepted()) {
+    state.awaitingDecision = true;
+    await condition(signals.objectionAccepted);
+    state.awaitingDecision = false;
+    await steps.recordStep({
+      requestId,
+      status: state.status,
+      action: AUDIT_ACTIONS.objectionAccepted,
+      actor: `admin:${signals.acceptedBy()}`,
+      details: { purpose: input.purpose },
+    });
+  }
   if (isProcessingType(input.type))
     return runProcessing(requestId, input.type, work, state, { manual, answer: signals.answer, guard, purpose: input.purpose });
 

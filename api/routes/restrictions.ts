@@ -1,6 +1,8 @@
-// The privacy team lifts a restriction (GDPR Art. 18), under /v1/admin/requests: the subject is
-// told first (Art. 18(3)), then the marks are cleared and processors told — in the worker, by the
-// `liftRestriction` workflow (one per request).
+// The privacy team's decisions on processing rights, under /v1/admin/requests: lifting a
+// restriction (GDPR Art. 18) — the subject told first (Art. 18(3)), then the marks cleared and
+// processors told, in the worker by the `liftRestriction` workflow (one per request) — and
+// accepting an objection to a purpose other than direct marketing (refusing it is a denial for
+// `compelling_legitimate_grounds`, the grounds in its details, which the subject's notice carries).
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { z } from 'zod';
 import { findRequest } from '../../records/requests';
@@ -8,12 +10,34 @@ import { restrictionLiftedAt } from '../../records/processing-rights';
 import { RequestId } from '../../schemas/request';
 import { LIFT_RESTRICTION_WORKFLOW } from '../../schemas/workflow';
 import { ADMIN_SECURITY, adminOf, adminRoutes } from '../auth';
+import { acceptObjectionUpdate } from '../../schemas/contract';
 import { conflict, errorResponses, notFound, unavailable } from '../errors';
+import { workflowUpdater } from './admin-requests';
 import { withinDeadline } from '../workflows';
 
 const LIFT_TIMEOUT_MS = 30_000;
 
 export const restrictionRoutes = adminRoutes(async (r, { deps }) => {
+  const update = workflowUpdater(deps);
+
+  r.post(
+    '/:id/accept-objection',
+    {
+      schema: {
+        summary: 'Accept an objection (GDPR Art. 21(1)): the processing for its purpose stops',
+        description: 'To refuse it, deny the request with reason compelling_legitimate_grounds and the grounds as details.',
+        tags: ['admin'],
+        security: ADMIN_SECURITY,
+        params: z.object({ id: RequestId }),
+        response: { 200: z.object({ id: z.uuid(), status: z.string() }), ...errorResponses(401, 403, 404, 409, 422) },
+      },
+    },
+    async (req) => {
+      const result = await update(req.params.id, acceptObjectionUpdate, { by: adminOf(req).name });
+      return { id: req.params.id, status: result.status };
+    },
+  );
+
   r.post(
     '/:id/lift-restriction',
     {

@@ -9,6 +9,7 @@ import { SignJWT } from 'jose';
 import { after, before, test } from 'node:test';
 import { createAdminKey } from '../../api/admin-keys';
 import { AUDIT_ACTIONS } from '../../schemas/audit-actions';
+import { stateQuery } from '../../schemas/contract';
 import { addBusinessDays } from '../../schemas/deadline';
 import { codeFrom, submit, verify, waitForStatus } from '../support/flow';
 import { startStack, TEST_PRODUCT_SECRET, type Stack } from '../support/stack';
@@ -174,4 +175,51 @@ test('CCPA §7025: Sec-GPC from a signed-in subject records one opt-out a day, p
   assert.equal(n.rows[0].n, 1);
   const flag = await stack.db.appDb.query('SELECT sale_opt_out FROM accounts WHERE email = $1', [email]);
   assert.equal(flag.rows[0].sale_opt_out, true);
+});
+
+test('GDPR Art. 21(1): an objection to another purpose waits for the privacy team, who may refuse it only with compelling legitimate grounds', async () => {
+  const [refused, accepted] = ['dora@example.com', 'emil@example.com'];
+  for (const email of [refused, accepted]) await stack.db.appDb.query(`INSERT INTO accounts (email, name) VALUES ($1, 'Someone')`, [email]);
+  const waiting = async (email: string) => {
+    const { body } = await submit(stack, { type: 'objection', email, purpose: 'product_analytics' });
+    const mail = await stack.smtp.waitFor((m) => m.to.includes(email) && m.text.includes(body.id) && /Confirm/.test(m.subject));
+    assert.equal((await verify(stack, body.id, codeFrom(mail.text))).status, 200);
+    for (let i = 0; i < 100; i++) {
+      const s = await stack.env.client.workflow.getHandle(body.id).query(stateQuery);
+      if (s.awaitingDecision) return body.id as string;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error('the objection is not waiting for a decision');
+  };
+  const analytics = async (email: string) =>
+    (await stack.db.appDb.query('SELECT analytics_opt_in FROM accounts WHERE email = $1', [email])).rows[0].analytics_opt_in;
+
+  const r = await waiting(refused);
+  const deny = await stack.app.inject({
+    method: 'POST',
+    url: `/v1/admin/requests/${r}/deny`,
+    headers: admin,
+    payload: { reason: 'compelling_legitimate_grounds', details: 'Usage analysis is needed to detect abuse of the API.' },
+  });
+  assert.equal(deny.statusCode, 200, deny.body);
+  await waitForStatus(stack, r, 'denied');
+  assert.equal(await analytics(refused), true, 'processing continues on the grounds given');
+  const notice = await stack.smtp.waitFor((m) => m.to.includes(refused) && m.text.includes(r) && /declined/.test(m.subject));
+  assert.match(notice.text, /compelling legitimate grounds/);
+  assert.match(notice.text, /detect abuse of the API/);
+
+  const a = await waiting(accepted);
+  const accept = await stack.app.inject({ method: 'POST', url: `/v1/admin/requests/${a}/accept-objection`, headers: admin });
+  assert.equal(accept.statusCode, 200, accept.body);
+  await waitForStatus(stack, a, 'completed');
+  assert.equal(await analytics(accepted), false);
+
+});
+  const late = await stack.app.inject({
+    method: 'POST',
+    url: `/v1/admin/requests/${marketing}/deny`,
+    headers: admin,
+    payload: { reason: 'compelling_legitimate_grounds', details: 'We want to keep mailing.' },
+  });
+  assert.ok([409, 422].includes(late.statusCode), 'an objection to direct marketing cannot be refused');
 });
