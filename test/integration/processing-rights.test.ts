@@ -213,13 +213,4 @@ test('GDPR Art. 21(1): an objection to another purpose waits for the privacy tea
   assert.equal(accept.statusCode, 200, accept.body);
   await waitForStatus(stack, a, 'completed');
   assert.equal(await analytics(accepted), false);
-
-});
-  const late = await stack.app.inject({
-    method: 'POST',
-    url: `/v1/admin/requests/${marketing}/deny`,
-    headers: admin,
-    payload: { reason: 'compelling_legitimate_grounds', details: 'We want to keep mailing.' },
-  });
-  assert.ok([409, 422].includes(late.statusCode), 'an objection to direct marketing cannot be refused');
 });
