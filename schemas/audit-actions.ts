@@ -45,6 +45,7 @@ export const AUDIT_ACTIONS = {
   inboxErased: 'inbox.erased',
   processingChanged: 'processing.changed',
   objectionAccepted: 'objection.accepted',
+  processingUnconfirmed: 'processing.unconfirmed',
   restrictionLiftNotified: 'restriction.lift_notified',
   restrictionLifted: 'restriction.lifted',
 } as const;

@@ -54,7 +54,7 @@ export async function runProcessing(
     await steps.recordStep({
       requestId,
       status: 'failed',
-      action: AUDIT_ACTIONS.requestNeedsAttention,
+      action: AUDIT_ACTIONS.processingUnconfirmed,
       completed: true,
       progress: state.progress,
       details: { unconfirmed: unconfirmed.map((o) => `${o.store}.${o.collection}`) },
