@@ -16,6 +16,10 @@ const TYPE_WORD: Record<RequestType, string> = {
   export: 'data export',
   correction: 'correction',
   deletion: 'deletion',
+  opt_out: 'opt-out of sale or sharing',
+  limit: 'limit on the use of sensitive information',
+  restriction: 'restriction of processing',
+  objection: 'objection to processing',
 };
 
 const OUTCOME: Partial<Record<RequestStatus, string>> = {

@@ -119,7 +119,15 @@ export function failureFor(err: unknown, fallback: Place): unknown {
 }
 
 /** The activities that touch the product's stores: their errors are classified here, in one place. */
-export const DATA_STEPS = ['resolveSubject', 'readTarget', 'packageExport', 'eraseTarget', 'correctTarget', 'purgeTarget'] as const;
+export const DATA_STEPS = [
+  'resolveSubject',
+  'readTarget',
+  'packageExport',
+  'eraseTarget',
+  'correctTarget',
+  'purgeTarget',
+  'applyProcessing',
+] as const;
 
 const isPlace = (v: unknown): v is Place =>
   !!v && typeof v === 'object' && typeof (v as Place).store === 'string' && typeof (v as Place).collection === 'string';

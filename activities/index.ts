@@ -3,6 +3,8 @@ import { AUDIT_ACTIONS, type AuditAction } from '../schemas/audit-actions';
 import type { Target } from '../schemas/datamap-graph';
 import { isTerminal, type RequestStatus } from '../schemas/status';
 import type { RequestType } from '../schemas/request';
+import { isProcessingType, type ProcessingChange, type ProcessingOutcome } from '../schemas/processing';
+import { applyProcessing, processingWork, recordRestrictionLifted, sendProcessingNotice, sendRestrictionLiftNotice } from './processing';
 import type {
   CollectionExportResult,
   CorrectionOutcome,
@@ -180,6 +182,7 @@ export function createActivities(deps: ActivityDeps) {
         const { levels, notIncluded } = deps.dataMap.targetsFor('deletion');
         return withLaws({ levels, notIncluded: notIncluded.map((n) => ({ ...n.target, reason: n.reason })) });
       }
+      if (isProcessingType(request.type)) return withLaws(await processingWork(deps, requestId, request.type));
       return withLaws({ levels: deps.dataMap.targetsFor(request.type).levels, notIncluded: notIncludedFor(deps, request.type) });
     },
 
@@ -194,6 +197,12 @@ export function createActivities(deps: ActivityDeps) {
     recordManualTaskDone: (requestId: string, done: ManualTaskCompletion) => recordManualTaskDone(deps, requestId, done),
 
     planDeletion: (planId: string) => planDeletion(deps, planId),
+
+    applyProcessing: (requestId: string, target: Target, change: ProcessingChange) =>
+      withHeartbeat(() => applyProcessing(deps, requestId, target, change)),
+    sendProcessingNotice: (requestId: string, outcomes: ProcessingOutcome[]) => sendProcessingNotice(deps, requestId, outcomes),
+    sendRestrictionLiftNotice: (requestId: string, reason: string, by: string) => sendRestrictionLiftNotice(deps, requestId, reason, by),
+    recordRestrictionLifted: (requestId: string, by: string, targets: number) => recordRestrictionLifted(deps, requestId, by, targets),
 
     correctTarget: (requestId: string, target: Target) => withHeartbeat(() => correctTarget(deps, requestId, target)),
     async sendCorrectionNotice(requestId: string, outcomes: CorrectionOutcome[]): Promise<void> {

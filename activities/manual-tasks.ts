@@ -8,12 +8,13 @@ import { completeManualTask, insertManualTask } from '../records/manual-tasks';
 import type { ActivityDeps } from './deps';
 import { NOTHING_DONE } from './stores/connector';
 
-export type ManualOperation = Extract<Operation, 'read' | 'erase' | 'correct'>;
+export type ManualOperation = Extract<Operation, 'read' | 'erase' | 'correct' | 'process'>;
 
 const WHAT_TO_DO: Record<ManualOperation, string> = {
   read: 'Provide what this store holds about the subject: upload it (one or more files), or record that nothing is held. Then: ',
   erase: 'Delete what this store holds about the subject, then mark the task done. ',
   correct: "Correct the subject's data in this store as the request asks, then mark the task done. ",
+  process: 'Apply the request (opt-out, limit, restriction or objection, see its type) in this store, then mark the task done. ',
 };
 
 export async function openManualTask(

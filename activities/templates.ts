@@ -15,6 +15,10 @@ const TYPE_PHRASE: Record<RequestType, string> = {
   export: 'an export of your personal data in a portable format (data portability)',
   correction: 'a correction of your personal data',
   deletion: 'the deletion of your personal data',
+  opt_out: 'us to stop selling or sharing your personal information (opt-out)',
+  limit: 'us to limit the use of your sensitive personal information',
+  restriction: 'the restriction of the processing of your personal data',
+  objection: 'us to stop processing your personal data for a purpose you object to',
 };
 
 const day = (d: Date) => d.toISOString().slice(0, 10);
@@ -245,6 +249,8 @@ const DENIAL_PHRASE: Record<string, string> = {
   excessive: 'the request is excessive (for example, repetitive)',
   identity_not_verified: 'we could not verify your identity',
   legal_exemption: 'a legal exemption applies',
+  compelling_legitimate_grounds:
+    'we have compelling legitimate grounds for the processing which override your interests, rights and freedoms (GDPR Art. 21(1)); the grounds are',
 };
 
 export function denialMail(p: { requestId: string; reason: string; details: string } & NoticeLaw) {
@@ -309,6 +315,45 @@ export function acknowledgementMail(p: { requestId: string; type: RequestType; r
       '',
       `You can expect our response by ${day(p.dueAt)}. If we need more time, we will tell you before`,
       'that date, and why.',
+    ].join('\n'),
+  };
+}
+
+/** Opt-out, limit, restriction or objection: what was changed and where (places, never values). */
+export function processingDoneMail(p: {
+  requestId: string;
+  type: RequestType;
+  places: string[];
+  processorsTold: string[];
+  purpose?: string;
+}) {
+  const done: Partial<Record<RequestType, string>> = {
+    opt_out: 'We no longer sell or share your personal information.',
+    limit: 'We now use your sensitive personal information only as the law permits without your consent.',
+    restriction: 'We have restricted the processing of your personal data: we keep it, but no longer use it except as the law allows.',
+    objection: `We have stopped processing your personal data for the purpose you objected to (${(p.purpose ?? '').replace(/_/g, ' ')}).`,
+  };
+  return {
+    subject: 'Your privacy request is done',
+    text: [
+      `Reference: ${p.requestId}`,
+      done[p.type] ?? `Your request for ${TYPE_PHRASE[p.type]} is done.`,
+      ...(p.places.length ? ['', 'Applied in:', ...p.places.map((x) => `  - ${x}`)] : []),
+      ...(p.processorsTold.length ? ['', `Service providers told: ${p.processorsTold.join(', ')}.`] : []),
+      ...(p.type === 'restriction' ? ['', 'We will tell you before the restriction is lifted.'] : []),
+    ].join('\n'),
+  };
+}
+
+/** GDPR Art. 18(3): the subject is told before a restriction is lifted. */
+export function restrictionLiftMail(p: { requestId: string; reason: string }) {
+  return {
+    subject: 'The restriction of your data is being lifted',
+    text: [
+      `Reference: ${p.requestId}`,
+      'The restriction of the processing of your personal data that you asked for is being lifted.',
+      `Why: ${p.reason}`,
+      'From now on we may process your data again as before. If you disagree, reply to this message.',
     ].join('\n'),
   };
 }

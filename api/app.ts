@@ -9,6 +9,7 @@ import { installErrorHandler } from './errors';
 import { metricsRoutes } from './metrics';
 import { adminRequestRoutes } from './routes/admin-requests';
 import { adminAgentRoutes, agentPermissionRoutes } from './routes/agents';
+import { restrictionRoutes } from './routes/restrictions';
 import { auditRoutes } from './routes/audit';
 import { dossierRoutes } from './routes/dossier';
 import { downloadRoutes } from './routes/downloads';
@@ -91,6 +92,7 @@ export async function buildApp(deps: ApiDeps, opts: { logger?: boolean } = {}): 
   await app.register(adminRequestRoutes, { prefix: '/v1/admin/requests', ...routes });
   await app.register(adminAgentRoutes, { prefix: '/v1/admin/requests', ...routes });
   await app.register(dossierRoutes, { prefix: '/v1/admin/requests', ...routes });
+  await app.register(restrictionRoutes, { prefix: '/v1/admin/requests', ...routes });
   await app.register(legalHoldRoutes, { prefix: '/v1/admin/legal-holds', ...routes });
   await app.register(inboxTriageRoutes, { prefix: '/v1/admin/inbox', ...routes });
   await app.register(manualTaskRoutes, { prefix: '/v1/admin/manual-tasks', ...routes });

@@ -9,6 +9,7 @@ import { AUDIT_ACTIONS } from '../schemas/audit-actions';
 import { inTransaction } from '../records/db';
 import { claimIdempotencyKey, findRequestByIdempotencyKey, idempotencyKeyExists } from '../records/idempotency-keys';
 import { saveRequestAgent } from '../records/request-agents';
+import { saveObjectionPurpose } from '../records/processing-rights';
 import { saveCorrections } from '../records/request-corrections';
 import { countSubjectRequestsLastDay, insertRequest, lockSubjectIntake, type StoredRequest } from '../records/requests';
 import { applicableJurisdictions, computeDeadline } from '../schemas/deadline';
@@ -53,7 +54,7 @@ export async function createRequest(
         requested: intake.jurisdiction,
         residences: [intake.residence],
       });
-      const deadline = computeDeadline(receivedAt ?? new Date(), jurisdictions, deps.config.RESPONSE_DAYS);
+      const deadline = computeDeadline(receivedAt ?? new Date(), jurisdictions, deps.config.RESPONSE_DAYS, intake.type);
       const stored = await insertRequest(client, {
         id: randomUUID(),
         type: intake.type,
@@ -70,6 +71,7 @@ export async function createRequest(
       });
       await saveCorrections(client, stored.id, intake.corrections ?? {});
       if (intake.agent) await saveRequestAgent(client, { requestId: stored.id, ...intake.agent });
+      if (intake.purpose) await saveObjectionPurpose(client, stored.id, intake.purpose);
       if (key && !(await claimIdempotencyKey(client, { channel, key, bodyHash, requestId: stored.id }))) throw new KeyAlreadyBound(key);
       return stored;
     });

@@ -3,6 +3,7 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { listRequestsWithoutWorkflow, markWorkflowStarted, type StoredRequest } from '../records/requests';
 import { DSAR_WORKFLOW, stateQuery } from '../schemas/contract';
+import { loadObjectionPurpose } from '../records/processing-rights';
 import type { DsarRequestInput, DsarRequestState } from '../schemas/workflow';
 import type { ApiDeps } from './deps';
 
@@ -66,6 +67,7 @@ export async function ensureWorkflowStarted(
     preVerified: r.preVerified,
     purgeMarginDays: deps.config.PURGE_SAFETY_MARGIN_DAYS,
   };
+  if (r.type === 'objection') input.purpose = (await loadObjectionPurpose(deps.engineDb, requestId)) ?? undefined;
   try {
     await withinDeadline(deps, 'workflow start', timeoutMs, () =>
       deps.temporal.workflow.start(DSAR_WORKFLOW, {

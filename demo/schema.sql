@@ -62,3 +62,11 @@ CREATE TABLE IF NOT EXISTS support_tickets (
   created_at  timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX IF NOT EXISTS support_tickets_account ON support_tickets (account_id);
+
+-- Choices about processing (opt-out of sale/sharing, marketing and analytics consent) and the
+-- mark of a restriction (GDPR Art. 18): added to existing demo databases too.
+ALTER TABLE accounts ADD COLUMN IF NOT EXISTS sale_opt_out boolean NOT NULL DEFAULT false;
+ALTER TABLE accounts ADD COLUMN IF NOT EXISTS marketing_opt_in boolean NOT NULL DEFAULT true;
+ALTER TABLE accounts ADD COLUMN IF NOT EXISTS analytics_opt_in boolean NOT NULL DEFAULT true;
+ALTER TABLE accounts ADD COLUMN IF NOT EXISTS restricted_at timestamptz;
+ALTER TABLE support_tickets ADD COLUMN IF NOT EXISTS restricted_at timestamptz;

@@ -3,7 +3,7 @@
 import type { Queryable } from './db';
 
 /** What the task asks: provide the store's data (access, export), delete, or correct. */
-export type ManualTaskOperation = 'read' | 'erase' | 'correct';
+export type ManualTaskOperation = 'read' | 'erase' | 'correct' | 'process';
 export type ManualTaskOutcome = 'done' | 'uploaded' | 'nothing_held';
 
 export interface OpenManualTask {

@@ -59,13 +59,14 @@ export const REPORT_NOTES = [
   'complied = completed (in whole or in part); a deletion on hold or still open is pending, not complied.',
   'denied includes requests closed unverified (expired_unverified) and denials for identity (deniedUnverifiable).',
   'median and mean days run from receipt to the answer, over complied and denied requests.',
-  'optOut: requests to opt out of sale or sharing received at privacy@; counted complied only once applied in the product (POST /v1/admin/inbox/:id/opt-out-applied) — the engine does not act on them itself.',
-  'limit: requests to limit the use of sensitive personal information — not offered by this engine yet, always 0.',
+  'optOut: opt_out requests (self-service, Global Privacy Control) and opt-outs received at privacy@; a request counts complied once the engine applied it in every mapped store and proved it by re-query, a mail intent once applied in the product (POST /v1/admin/inbox/:id/opt-out-applied).',
+  'limit: limit requests (sensitive personal information, §7027); complied once applied in every store the data map declares sensitive — not offered when the map declares none.',
 ];
 
 const DAYS = `extract(epoch FROM (completed_at - received_at)) / 86400.0`;
 const DUE = 'coalesce(extended_due_at, due_at)';
-const RIGHT_OF_TYPE = `CASE type WHEN 'deletion' THEN 'delete' WHEN 'correction' THEN 'correct' ELSE 'know' END`;
+const RIGHT_OF_TYPE = `CASE type WHEN 'deletion' THEN 'delete' WHEN 'correction' THEN 'correct' WHEN 'opt_out' THEN 'optOut'
+  WHEN 'limit' THEN 'limit' WHEN 'restriction' THEN 'restrict' WHEN 'objection' THEN 'object' ELSE 'know' END`;
 const DENIED = `status IN ('denied', 'expired_unverified')`;
 const ANSWERED = `status IN ('completed', 'denied', 'expired_unverified')`;
 
@@ -122,15 +123,24 @@ export async function complianceReport(db: Queryable, from: Date, to: Date): Pro
        FROM requests WHERE received_at >= $1 AND received_at < $2 GROUP BY 1, 2`,
     [from, to, terminalStatuses],
   );
+  // opt-outs recorded from mail (applied in the product) and opt_out requests the engine applied itself
   const optOut = await db.query(
-    `SELECT count(*)::int AS received,
-            count(*) FILTER (WHERE i.opt_out_applied_at IS NOT NULL)::int AS complied,
-            percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM (i.opt_out_applied_at - m.received_at)) / 86400.0)
-              FILTER (WHERE i.opt_out_applied_at IS NOT NULL) AS median_days,
-            avg(extract(epoch FROM (i.opt_out_applied_at - m.received_at)) / 86400.0)
-              FILTER (WHERE i.opt_out_applied_at IS NOT NULL) AS mean_days
-       FROM inbox_intents i JOIN inbox_messages m ON m.id = i.inbox_id
-      WHERE i.status = 'opt_out' AND m.received_at >= $1 AND m.received_at < $2`,
+    `WITH o AS (
+       SELECT m.received_at, i.opt_out_applied_at AS applied_at, 'opt_out' AS status
+         FROM inbox_intents i JOIN inbox_messages m ON m.id = i.inbox_id
+        WHERE i.status = 'opt_out' AND m.received_at >= $1 AND m.received_at < $2
+       UNION ALL
+       SELECT received_at, CASE WHEN status = 'completed' THEN completed_at END, status
+         FROM requests WHERE type = 'opt_out' AND jurisdiction = 'ccpa' AND received_at >= $1 AND received_at < $2)
+     SELECT count(*)::int AS received,
+            count(*) FILTER (WHERE applied_at IS NOT NULL)::int AS complied,
+            count(*) FILTER (WHERE ${DENIED})::int AS denied,
+            count(*) FILTER (WHERE status = 'expired_unverified')::int AS denied_unverifiable,
+            count(*) FILTER (WHERE status = 'failed')::int AS failed,
+            percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM (applied_at - received_at)) / 86400.0)
+              FILTER (WHERE applied_at IS NOT NULL) AS median_days,
+            avg(extract(epoch FROM (applied_at - received_at)) / 86400.0) FILTER (WHERE applied_at IS NOT NULL) AS mean_days
+       FROM o`,
     [from, to],
   );
   const ccpa7102 = rightsBlock(CCPA_RIGHTS);
@@ -139,7 +149,8 @@ export async function complianceReport(db: Queryable, from: Date, to: Date): Pro
     jurisdiction === 'ccpa' ? ccpa7102 : otherJurisdictions[jurisdiction as 'gdpr' | 'policy'];
   for (const r of byRight.rows) {
     const block = blockOf(r.jurisdiction);
-    if (!block) continue;
+    // opt-outs are counted below with those from mail; restriction and objection are no §7102 right
+    if (!block || !(r.right_ in block) || r.right_ === 'optOut') continue;
     block[r.right_ as RequestRight] = {
       received: r.received,
       complied: r.complied,
@@ -156,7 +167,10 @@ export async function complianceReport(db: Queryable, from: Date, to: Date): Pro
     ...emptyRight(),
     received: o.received,
     complied: o.complied,
-    pending: o.received - o.complied,
+    denied: o.denied,
+    deniedUnverifiable: o.denied_unverifiable,
+    failed: o.failed,
+    pending: o.received - o.complied - o.denied - o.failed,
     medianDays: round(o.median_days),
     meanDays: round(o.mean_days),
   };

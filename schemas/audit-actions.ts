@@ -48,6 +48,11 @@ export const AUDIT_ACTIONS = {
   agentAuthorityAccepted: 'agent.authority_accepted',
   agentNotified: 'agent.notified',
   agentPermissionDropped: 'agent.permission_dropped',
+  processingChanged: 'processing.changed',
+  objectionAccepted: 'objection.accepted',
+  processingUnconfirmed: 'processing.unconfirmed',
+  restrictionLiftNotified: 'restriction.lift_notified',
+  restrictionLifted: 'restriction.lifted',
 } as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[keyof typeof AUDIT_ACTIONS];

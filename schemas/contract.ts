@@ -14,6 +14,11 @@ export const denyUpdate = defineUpdate<{ status: RequestStatus }, [Denial]>('den
 export const completeManualTaskUpdate = defineUpdate<{ store: string; completed: boolean }, [ManualTaskCompletion]>('completeManualTask');
 /** Re-runs the data step that stopped the request in `needs_attention` (refused in any other status). */
 export const retryUpdate = defineUpdate<{ status: RequestStatus }, [Retry]>('retry');
+/**
+ * An objection to a purpose other than direct marketing waits for the privacy team: accepted, the
+ * processing stops; refused, only by a denial for `compelling_legitimate_grounds` (GDPR Art. 21(1)).
+ */
+export const acceptObjectionUpdate = defineUpdate<{ status: RequestStatus }, [{ by: string }]>('acceptObjection');
 /** A legal hold on the subject was released: a request waiting `on_hold` checks its holds again and resumes if none is left. */
 export const holdReleasedSignal = defineSignal<[{ holdId: string }]>('holdReleased');
 

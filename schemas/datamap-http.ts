@@ -144,6 +144,13 @@ export const HttpStore = z
     /** One call, or several made in order for each value (delete, then delete permanently). */
     erase: z.preprocess(toList, z.array(HttpCall).min(1)).optional(),
     correct: HttpCorrectCall.optional(),
+    /** CCPA §7026: the call telling the processor the subject opted out of sale/sharing. */
+    onOptOut: HttpCall.optional(),
+    /** CCPA §7027: the call limiting its use of the subject's sensitive information. */
+    onLimit: HttpCall.optional(),
+    /** GDPR Art. 18/19: the calls telling it the subject's processing is restricted, and that the restriction is lifted. */
+    onRestrict: HttpCall.optional(),
+    onLiftRestriction: HttpCall.optional(),
   })
   .strict();
 export type HttpStore = z.infer<typeof HttpStore>;
@@ -185,6 +192,10 @@ export function httpStoreIssues(store: HttpStore, identities: Set<string>): Http
     ...Object.entries(httpExportCalls(store)).map(([name, c]): [(string | number)[], { path: string }] => [['export', name], c]),
     ...(store.erase ?? []).map((c, i): [(string | number)[], { path: string }] => [['erase', i], c]),
     ...(store.correct ? [[['correct'], store.correct] as [(string | number)[], { path: string }]] : []),
+    ...(['onOptOut', 'onLimit', 'onRestrict', 'onLiftRestriction'] as const).flatMap((k) => {
+      const c = store[k];
+      return c ? [[[k], c] as [(string | number)[], { path: string }]] : [];
+    }),
   ];
   for (const [at, call] of calls) {
     for (const id of placeholders(call.path)) {

@@ -9,6 +9,7 @@ export { placeholders as placeholdersOf } from './datamap-common';
 import { S3Store } from './datamap-s3';
 import { AutomatedDecisions, Label, ReaderWords, Transfer } from './datamap-art15';
 import { StepUp } from './step-up';
+import { RequestType } from './request';
 
 export {
   AbsentWhen,
@@ -80,6 +81,26 @@ export type ErasureSpec = z.infer<typeof ErasureSpec>;
 export type ErasureAction = ErasureSpec['action'];
 export type MaskSpec = z.infer<typeof MaskSpec>;
 
+const FlagValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+
+/** What a request that changes processing sets on the subject's rows: `{ set: { sale_opt_out: true } }`. */
+export const FlagChange = z
+  .object({ set: z.record(Identifier, FlagValue).refine((s) => Object.keys(s).length > 0, 'must set at least one column') })
+  .strict();
+export type FlagChange = z.infer<typeof FlagChange>;
+
+/**
+ * A purpose of processing the subject may object to (GDPR Art. 21): the columns that stop it, per
+ * collection (`{ store: app_db, collection: accounts, set: { marketing_opt_in: false } }`).
+ */
+export const PurposeSpec = z
+  .object({
+    description: z.string().optional(),
+    stop: z.array(z.object({ store: Identifier, collection: Identifier, set: FlagChange.shape.set }).strict()).min(1),
+  })
+  .strict();
+export type PurposeSpec = z.infer<typeof PurposeSpec>;
+
 /** `references: { account_id: accounts.id }`: this collection's column → another collection's column. */
 const ReferenceTarget = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$/, 'must be "collection.column"');
 
@@ -100,6 +121,12 @@ export const SqlCollection = z
     recipients: z.array(z.string().min(1)).default([]),
     retention: RetentionSpec.optional(),
     onErasure: ErasureSpec.optional(),
+    /** CCPA §7026: what opting out of sale/sharing sets on the subject's rows. */
+    onOptOut: FlagChange.optional(),
+    /** CCPA §7027: what limiting the use of sensitive personal information sets (the collection holds such data). */
+    onLimit: FlagChange.optional(),
+    /** GDPR Art. 18: a timestamp column set when the subject's rows are restricted, cleared when the restriction is lifted. */
+    restrictColumn: Identifier.optional(),
   })
   .strict();
 export type SqlCollection = z.infer<typeof SqlCollection>;
@@ -150,7 +177,7 @@ export const ManualStore = z
     description: z.string().min(1),
     ...ReaderWords,
     instructions: z.string().min(1),
-    for: z.array(z.enum(['access', 'export', 'correction', 'deletion'])).min(1),
+    for: z.array(RequestType).min(1),
     /** Kept by a service provider the team asks by hand: completing its task tells it (GDPR Art. 19), and notices say so. */
     processor: z.boolean().default(false),
     categories: z.array(z.string().min(1)).default([]),
@@ -189,10 +216,23 @@ export const DataMap = z
     transfers: z.array(Transfer).default([]),
     /** CCPA §7062: a fact from the account the subject confirms for the request types in STEP_UP_FOR. */
     stepUp: StepUp.optional(),
+    /** Purposes a subject may object to (GDPR Art. 21) and what stops each; `direct_marketing` is always honoured. */
+    purposes: z.record(Identifier, PurposeSpec).default({}),
   })
   .strict()
   .superRefine((map, ctx) => {
     const known = new Set(map.identities);
+    for (const [purpose, spec] of Object.entries(map.purposes)) {
+      spec.stop.forEach((stop, i) => {
+        const s = map.stores[stop.store];
+        if (!s || !isSqlStore(s) || !s.collections[stop.collection])
+          ctx.addIssue({
+            code: 'custom',
+            path: ['purposes', purpose, 'stop', i],
+            message: `must name a collection of a PostgreSQL or MySQL store; ${stop.store}.${stop.collection} is none`,
+          });
+      });
+    }
     if (map.jurisdictionFrom) {
       const { store, collection } = map.jurisdictionFrom;
       const s = map.stores[store];

@@ -105,11 +105,13 @@ export function computeDeadline(
   receivedAt: Date,
   jurisdictions: Jurisdiction | readonly Jurisdiction[],
   policyDays = POLICY_DAYS_DEFAULT,
+  requestType?: string,
 ): Deadline {
   const list: readonly Jurisdiction[] = typeof jurisdictions === 'string' ? [jurisdictions] : jurisdictions;
   const laws = lawsOf(list);
   const bounding = (laws.length ? laws : LAWS).map((l) => limitsOf(l, receivedAt));
-  const legalDueAt = earliest(bounding.map((b) => b.legalDueAt));
+  const actBy = requestType && ACT_WITHIN_BUSINESS_DAYS[requestType];
+  const legalDueAt = earliest([...bounding.map((b) => b.legalDueAt), ...(actBy ? [addBusinessDays(receivedAt, actBy)] : [])]);
   const acknowledgements = laws.map((l) => limitsOf(l, receivedAt).acknowledgeBy).filter((x): x is Date => !!x);
   const dueAt = earliest([addDays(receivedAt, policyDays), legalDueAt]);
   return {
@@ -124,6 +126,12 @@ export function computeDeadline(
     ...(acknowledgements.length ? { acknowledgeBy: earliest(acknowledgements) } : {}),
   };
 }
+
+/**
+ * CCPA §7026(f) and §7027(g): an opt-out of sale/sharing and a request to limit are acted on
+ * within 15 business days of receipt (under any law: the engine holds every such request to it).
+ */
+export const ACT_WITHIN_BUSINESS_DAYS: Readonly<Record<string, number>> = { opt_out: 15, limit: 15 };
 
 /** Countries whose residents the GDPR protects: the EU and the EEA, and the UK (UK GDPR, same limits). */
 const GDPR_COUNTRIES = new Set(

@@ -4,9 +4,12 @@ import { REQUEST_STATUSES } from './status';
 
 export { REQUEST_STATUSES, TERMINAL_STATUSES, isTerminal } from './status';
 
-export const REQUEST_TYPES = ['access', 'export', 'correction', 'deletion'] as const;
+export const REQUEST_TYPES = ['access', 'export', 'correction', 'deletion', 'opt_out', 'limit', 'restriction', 'objection'] as const;
 export const RequestType = z.enum(REQUEST_TYPES);
 export type RequestType = z.infer<typeof RequestType>;
+
+/** Requests that change how the subject's data is processed (opt-out, limit, restriction, objection): schemas/processing.ts. */
+export { PROCESSING_TYPES, DIRECT_MARKETING, isProcessingType, type ProcessingType } from './processing';
 
 export const CHANNELS = ['self_service', 'admin', 'inbox'] as const;
 export const Channel = z.enum(CHANNELS);
@@ -41,6 +44,12 @@ export const RequestIntake = z
       .optional(),
     /** correction: field → new value, for fields the data map marks correctable. */
     corrections: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a field name'), z.string().min(1).max(1000)).optional(),
+    /** objection (GDPR Art. 21): the purpose objected to — one of the data map's purposes, or `direct_marketing`. */
+    purpose: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a purpose name (e.g. direct_marketing)')
+      .max(100)
+      .optional(),
   })
   .strict()
   .superRefine((r, ctx) => {
@@ -49,6 +58,12 @@ export const RequestIntake = z
     }
     if (r.type !== 'correction' && r.corrections) {
       ctx.addIssue({ code: 'custom', path: ['corrections'], message: 'only correction requests carry corrections' });
+    }
+    if (r.type === 'objection' && !r.purpose) {
+      ctx.addIssue({ code: 'custom', path: ['purpose'], message: 'an objection names the purpose objected to (e.g. direct_marketing)' });
+    }
+    if (r.type !== 'objection' && r.purpose) {
+      ctx.addIssue({ code: 'custom', path: ['purpose'], message: 'only objection requests carry a purpose' });
     }
   });
 export type RequestIntake = z.infer<typeof RequestIntake>;

@@ -3,6 +3,7 @@ import type { Duration } from '@temporalio/common';
 import type { Jurisdiction } from './deadline';
 import type { StoreKind } from './datamap-graph';
 import type { HoldCategory } from './legal-hold';
+import type { ProcessingOutcome } from './processing';
 import type { CollectionProgress, RequestType } from './request';
 import type { RequestStatus } from './status';
 
@@ -21,6 +22,8 @@ export interface DsarRequestInput {
   verificationTimeout: Duration;
   /** True when the request arrived already authenticated (e.g. a signed-in self-service call). */
   preVerified?: boolean;
+  /** objection: the purpose objected to. */
+  purpose?: string;
   /** deletion: the purge runs at the latest this many days before the due date (PURGE_SAFETY_MARGIN_DAYS; default 2). */
   purgeMarginDays?: number;
 }
@@ -48,6 +51,10 @@ export interface DsarRequestState {
   purgedAt?: string;
   /** on_hold: the legal hold's category (never its internal notes) and since when the request waits. */
   hold?: { holdId: string; category: HoldCategory; since: string };
+  /** objection to a purpose other than direct marketing: waiting for the privacy team to accept or refuse it (compelling legitimate grounds). */
+  awaitingDecision?: boolean;
+  /** opt_out, limit, restriction, objection: what each store did, with its re-query. */
+  processing?: ProcessingOutcome[];
   /** needs_attention: the step that cannot succeed until someone fixes the store (no personal data). */
   attention?: Attention;
 }
@@ -147,7 +154,15 @@ export interface Extension {
   by: string;
 }
 
-export const DENIAL_REASONS = ['manifestly_unfounded', 'excessive', 'identity_not_verified', 'legal_exemption'] as const;
+export const DENIAL_REASONS = [
+  'manifestly_unfounded',
+  'excessive',
+  'identity_not_verified',
+  'legal_exemption',
+  // GDPR Art. 21(1): only for an objection to a purpose other than direct marketing
+  'compelling_legitimate_grounds',
+] as const;
+export const LIFT_RESTRICTION_WORKFLOW = 'liftRestriction';
 export type DenialReason = (typeof DENIAL_REASONS)[number];
 export interface Denial {
   reason: DenialReason;

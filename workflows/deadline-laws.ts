@@ -31,7 +31,7 @@ export function deadlineKeeper(
 ): DeadlineKeeper {
   // Workflow time (deterministic); the API passes the instant it stored as received.
   const receivedAt = new Date(input.receivedAt ?? Date.now());
-  let deadline = computeDeadline(receivedAt, input.jurisdictions ?? [input.jurisdiction ?? 'policy'], input.policyDays);
+  let deadline = computeDeadline(receivedAt, input.jurisdictions ?? [input.jurisdiction ?? 'policy'], input.policyDays, input.type);
   state.dueAt = deadline.dueAt.toISOString();
   const acknowledge = (guard: AttentionGuard) => guard.run(() => activities.mailSteps.sendAcknowledgement(state.requestId, state.dueAt!));
 
@@ -41,7 +41,7 @@ export function deadlineKeeper(
       if (deadline.acknowledgeBy && patched(CCPA_ACKNOWLEDGEMENT_PATCH)) await acknowledge(guard);
     },
     async tighten(laws, guard) {
-      const stricter = computeDeadline(receivedAt, [...deadline.jurisdictions, ...laws], input.policyDays);
+      const stricter = computeDeadline(receivedAt, [...deadline.jurisdictions, ...laws], input.policyDays, input.type);
       if (stricter.jurisdictions.join() === deadline.jurisdictions.join()) return;
       const newlyAcknowledged = stricter.acknowledgeBy && !deadline.acknowledgeBy;
       deadline = stricter;

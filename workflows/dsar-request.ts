@@ -3,12 +3,22 @@
 // compiled data map through the `resolveSubject` activity.
 import { CancellationScope, condition, isCancellation, setHandler } from '@temporalio/workflow';
 import { checkExtension, reminderAt } from '../schemas/deadline';
-import { completeManualTaskUpdate, denyUpdate, extendUpdate, holdReleasedSignal, stateQuery, verifyUpdate } from '../schemas/contract';
+import {
+  acceptObjectionUpdate,
+  completeManualTaskUpdate,
+  denyUpdate,
+  extendUpdate,
+  holdReleasedSignal,
+  stateQuery,
+  verifyUpdate,
+} from '../schemas/contract';
 import { AUDIT_ACTIONS } from '../schemas/audit-actions';
 import type { Target } from '../schemas/datamap-graph';
 import { attentionGuard, type AttentionGuard } from './attention';
 import { deadlineKeeper, type DeadlineKeeper } from './deadline-laws';
 import { runDeletion } from './deletion';
+import { runProcessing } from './processing';
+import { DIRECT_MARKETING, isProcessingType } from '../schemas/processing';
 import { complete, dataSteps, lookupSteps, mailSteps, notIncludedProgress, pending, steps } from './request-steps';
 import type { CollectionProgress } from '../schemas/request';
 import { CLOSED_TO_VERIFICATION, TERMINAL_STATUSES } from '../schemas/status';
@@ -20,7 +30,7 @@ import {
   type ManualTaskCompletion,
 } from '../schemas/workflow';
 
-type ManualOperation = 'read' | 'erase' | 'correct';
+type ManualOperation = 'read' | 'erase' | 'correct' | 'process';
 
 export async function dsarRequest(input: DsarRequestInput): Promise<DsarRequestState> {
   const { requestId } = input;
@@ -33,6 +43,8 @@ export async function dsarRequest(input: DsarRequestInput): Promise<DsarRequestS
   const openManualTasks = new Map<string, ManualOperation>();
   const work = new CancellationScope();
   let holdReleases = 0;
+  let objectionAccepted = input.type !== 'objection' || input.purpose === DIRECT_MARKETING;
+  let acceptedBy: string | undefined;
 
   setHandler(stateQuery, () => state);
   setHandler(holdReleasedSignal, () => void holdReleases++);
@@ -81,6 +93,10 @@ export async function dsarRequest(input: DsarRequestInput): Promise<DsarRequestS
           throw new Error(`request is ${state.denial ? 'denied' : state.status} and can no longer be denied`);
         if (answering) throw new Error('the request is being answered (its work is done) and can no longer be denied');
         if (!DENIAL_REASONS.includes(denial.reason)) throw new Error(`reason must be one of ${DENIAL_REASONS.join(', ')}`);
+        if (denial.reason === 'compelling_legitimate_grounds' && (input.type !== 'objection' || input.purpose === DIRECT_MARKETING))
+          throw new Error(
+            'compelling legitimate grounds can refuse only an objection to a purpose other than direct marketing (GDPR Art. 21)',
+          );
         if (!denial.details?.trim()) throw new Error('details are required: the subject is told why');
       },
     },
@@ -99,7 +115,24 @@ export async function dsarRequest(input: DsarRequestInput): Promise<DsarRequestS
         if (operation === 'read' && outcome === 'done')
           throw new Error('a task to provide data is completed by an upload or by "nothing held"');
         if (operation !== 'read' && outcome !== 'done')
-          throw new Error(`a task to ${operation === 'erase' ? 'delete' : 'correct'} is completed as done`);
+          throw new Error(
+            `a task to ${operation === 'erase' ? 'delete' : operation === 'process' ? 'apply the request' : 'correct'} is completed as done`,
+          );
+      },
+    },
+  );
+
+  setHandler(
+    acceptObjectionUpdate,
+    (decision: { by: string }) => {
+      objectionAccepted = true;
+      acceptedBy = decision.by;
+      return { status: state.status };
+    },
+    {
+      validator: (_decision: { by: string }) => {
+        if (objectionAccepted || TERMINAL_STATUSES.has(state.status) || state.denial)
+          throw new Error('no objection waits for a decision on this request');
       },
     },
   );
@@ -118,6 +151,8 @@ export async function dsarRequest(input: DsarRequestInput): Promise<DsarRequestS
         guard,
         holdReleases: () => holdReleases,
         deadline,
+        objectionAccepted: () => objectionAccepted,
+        acceptedBy: () => acceptedBy,
       }),
     );
   } catch (err) {
@@ -151,6 +186,9 @@ interface Signals {
   holdReleases(): number;
   /** The deadline under every law that applies (laws found in the subject's records tighten it). */
   deadline: DeadlineKeeper;
+  /** An objection may proceed: to direct marketing at once, to another purpose once the privacy team accepts it. */
+  objectionAccepted(): boolean;
+  acceptedBy(): string | undefined;
 }
 
 /** The request's work, until it is answered (a deletion: until its purge is proven). */
@@ -199,6 +237,21 @@ async function handle(input: DsarRequestInput, state: DsarRequestState, signals:
       guard,
       holdReleases: signals.holdReleases,
     });
+
+  if (!signals.objectionAccepted()) {
+    state.awaitingDecision = true;
+    await condition(signals.objectionAccepted);
+    state.awaitingDecision = false;
+    await steps.recordStep({
+      requestId,
+      status: state.status,
+      action: AUDIT_ACTIONS.objectionAccepted,
+      actor: `admin:${signals.acceptedBy()}`,
+      details: { purpose: input.purpose },
+    });
+  }
+  if (isProcessingType(input.type))
+    return runProcessing(requestId, input.type, work, state, { manual, answer: signals.answer, guard, purpose: input.purpose });
 
   if (input.type === 'correction') {
     const targets = work.levels.flat();

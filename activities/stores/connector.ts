@@ -2,6 +2,7 @@
 // (PostgreSQL, MySQL), or a whole Redis, HTTP or manual store — and implements each operation its kind
 // supports (schemas/store-kinds.ts says which); an operation a kind never supports is absent.
 import type { Node, StoreKind } from '../../schemas/datamap-graph';
+import type { ProcessingChange, ProcessingOutcome } from '../../schemas/processing';
 import type { CollectionExportResult, CorrectionOutcome, ErasureOutcome, PlanEntry, RecordUnit } from '../../schemas/workflow';
 import type { ActivityDeps } from '../deps';
 import type { ReadSink } from '../staging';
@@ -51,6 +52,8 @@ export interface Connector<N extends Node = Node> {
   correct?(ctx: ConnectorContext<N>, corrections: Record<string, string>): Promise<CorrectionOutcome>;
   /** The hard delete when a purge's grace period ends; proves nothing is left. */
   purge?(ctx: ConnectorContext<N>): Promise<PurgeOutcome>;
+  /** Opt-out, limit, restriction (and its lifting), objection: sets what the map names, or tells the processor; `remaining` is the proof. */
+  process?(ctx: ConnectorContext<N>, change: ProcessingChange): Promise<ProcessingOutcome>;
 }
 
 export type ConnectorFor<K extends StoreKind> = Connector<Extract<Node, { kind: K }>>;

@@ -73,6 +73,24 @@ export const httpConnector: ConnectorFor<'http'> = {
   async verify(ctx) {
     return remainingAtProcessor(ctx.node.spec, await ctx.subject.identities());
   },
+  /** The processor is told (GDPR Art. 19, CCPA §7026(f)); its success answer is the confirmation. */
+  async process(ctx, change) {
+    const spec = ctx.node.spec;
+    const call =
+      change.kind === 'opt_out'
+        ? spec.onOptOut
+        : change.kind === 'limit'
+          ? spec.onLimit
+          : change.kind === 'restrict'
+            ? spec.onRestrict
+            : change.kind === 'lift_restriction'
+              ? spec.onLiftRestriction
+              : undefined;
+    const base = { ...targetOf(ctx.node), change: change.kind, columns: [] };
+    if (!call) return { ...base, rows: 0, remaining: 0, note: 'the data map gives this processor no call for it' };
+    const r = await callProcessor(spec, change.kind, [call], await ctx.subject.identities());
+    return { ...base, rows: r.acted, remaining: 0, note: `HTTP ${r.statuses.join(', ') || 'none: no identity to send'}` };
+  },
   async correct(ctx, corrections) {
     const spec = ctx.node.spec;
     const call = spec.correct;

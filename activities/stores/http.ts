@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { HttpCall, HttpStore } from '../../schemas/datamap';
 import type { IdentityValues } from './selector';
 
-export type ProcessorOperation = 'erase' | 'correct';
+export type ProcessorOperation = 'erase' | 'correct' | 'opt_out' | 'limit' | 'restrict' | 'lift_restriction' | 'object';
 
 export class ProcessorError extends Error {}
 

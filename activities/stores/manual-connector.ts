@@ -32,6 +32,10 @@ export const manualConnector: ConnectorFor<'manual'> = {
   async verify() {
     return 0;
   },
+  // The team acts by hand (opt-out, restriction, objection); completing the task is the record of it.
+  async process(ctx, change) {
+    return { ...targetOf(ctx.node), change: change.kind, rows: 0, remaining: 0, columns: [] };
+  },
   // The team corrects by hand; completing the task is the record of it.
   async correct(ctx) {
     return { ...targetOf(ctx.node), changes: [] };

@@ -12,6 +12,7 @@ import {
   maskSubjectRows,
   softDeleteSubjectRows,
 } from './mysql-erase';
+import { countFlagsUnset, setSubjectFlags } from './mysql-flags';
 import { distinctValues, exportSubjectRows } from './mysql-read';
 import { sweepExpiredRows } from './mysql-sweep';
 import { sqlConnector, type SqlBackend } from './sql-connector';
@@ -27,6 +28,8 @@ export const mysqlBackend: SqlBackend<'mysql'> = {
   latest: async (entry, preds, column) => latestOf(await openTable(entry), preds, column),
   latestExpiry: async (entry, preds, timestampColumn, maxAge) => latestExpiry(await openTable(entry), preds, timestampColumn, maxAge),
   correctColumn: async (entry, preds, column, value, guard) => correctColumn(await openTable(entry), preds, column, value, guard),
+  setFlags: async (entry, preds, set) => setSubjectFlags(await openTable(entry), preds, set),
+  countFlagsUnset: async (entry, preds, set) => countFlagsUnset(await openTable(entry), preds, set),
   sweepExpired: sweepExpiredRows,
   checkSchema: (entry, needs) => checkMysqlTable(mysqlPool(entry.url), entry, needs),
 };

@@ -12,6 +12,7 @@ import {
   restrictedUntil,
   softDeleteSubjectRows,
 } from './postgres-erase';
+import { countFlagsUnset, setSubjectFlags } from './postgres-flags';
 import { checkPostgresTable } from './postgres-schema';
 import { sweepExpiredRows } from './postgres-sweep';
 import { sqlConnector, type SqlBackend } from './sql-connector';
@@ -35,6 +36,9 @@ export const postgresBackend: SqlBackend<'postgres'> = {
     dateOrNull(await latestExpiry(storePool(entry.url), entry, preds, timestampColumn, maxAge)),
 
   correctColumn: (entry, preds, column, value, guard) => correctSubjectColumn(storePool(entry.url), entry, preds, column, value, guard),
+
+  setFlags: (entry, preds, set) => setSubjectFlags(storePool(entry.url), entry, preds, set),
+  countFlagsUnset: (entry, preds, set) => countFlagsUnset(storePool(entry.url), entry, preds, set),
 
   sweepExpired: (entry, held, column, age) => sweepExpiredRows(storePool(entry.url), entry, held, column, age),
   checkSchema: (entry, needs) => checkPostgresTable(storePool(entry.url), entry, needs),

@@ -49,6 +49,7 @@ export function missingOperations(node: Node): Operation[] {
     correct: !!c.correct,
     purge: !!c.purge,
     verify: !!c.verify,
+    process: !!c.process,
   };
   return OPERATIONS.filter((op) => supportOf(node, op).ok && !has[op]);
 }

@@ -45,6 +45,20 @@ export function tableNeeds(map: CompiledDataMap, entry: CollectionEntry): TableN
   const correctable = Object.entries(spec.fields).filter(([, f]) => f.correctable);
   correctable.forEach(([c]) => need(c, 'fields (correctable)'));
   if (correctable.length && !privileges.has('UPDATE')) privileges.set('UPDATE', 'correction');
+  // the rights that change processing: the columns they set, and UPDATE to set them
+  const processing: [string[], string][] = [
+    [Object.keys(spec.onOptOut?.set ?? {}), 'onOptOut.set'],
+    [Object.keys(spec.onLimit?.set ?? {}), 'onLimit.set'],
+    [spec.restrictColumn ? [spec.restrictColumn] : [], 'restrictColumn'],
+    ...Object.entries(map.source.purposes).map(([purpose, p]): [string[], string] => [
+      p.stop.filter((x) => x.store === entry.store && x.collection === entry.collection).flatMap((x) => Object.keys(x.set)),
+      `purposes.${purpose}.stop`,
+    ]),
+  ];
+  for (const [cols, why] of processing) {
+    cols.forEach((c) => need(c, why));
+    if (cols.length && !privileges.has('UPDATE')) privileges.set('UPDATE', why);
+  }
   return { columns, privileges };
 }
 

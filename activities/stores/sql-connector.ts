@@ -12,6 +12,8 @@ import { correctionGuard, type ColumnCorrection, type CorrectionGuard } from './
 import { NOTHING_DONE, targetOf, type Connector, type ConnectorContext } from './connector';
 import { maskingSalt, type MaskOptions } from './masking';
 import type { TableNeeds } from './schema-check';
+import { flagsFor } from './processing-flags';
+import type { FlagValues } from './flag-values';
 import type { Predicate } from './selector';
 
 export interface ExportedRows {
@@ -66,6 +68,10 @@ export interface SqlBackend<K extends SqlKind> {
     value: string,
     guard: CorrectionGuard,
   ): Promise<ColumnCorrection>;
+  /** Sets the columns of `set` on the subject's rows (NOW: a timestamp kept at its first value); rows touched. */
+  setFlags(entry: CollectionOf<K>, preds: Predicate[], set: FlagValues): Promise<number>;
+  /** The subject's rows where some column of `set` does not hold its value (0: the change is in place). */
+  countFlagsUnset(entry: CollectionOf<K>, preds: Predicate[], set: FlagValues): Promise<number>;
   /** Deletes rows whose `column` is older than `age` (oldest first, in batches), skipping rows of `held` subjects. */
   sweepExpired(entry: CollectionOf<K>, held: Predicate[], column: string, age: string): Promise<SweepStats>;
   /** At worker start: the table, columns and privileges `needs` names that the live store lacks, one sentence each. */
@@ -201,6 +207,19 @@ export function sqlConnector(db: SqlBackend<SqlKind>): Connector<CollectionEntry
         remaining: await db.countRows(entry, preds),
         statements: s.statements,
         longestStatementMs: s.longestStatementMs,
+      };
+    },
+
+    async process(ctx, change) {
+      const { entry, preds } = await open(ctx);
+      const set = flagsFor(ctx.deps.dataMap.source, entry, change);
+      const rows = await db.setFlags(entry, preds, set);
+      return {
+        ...targetOf(entry),
+        change: change.kind,
+        rows,
+        remaining: await db.countFlagsUnset(entry, preds, set),
+        columns: Object.keys(set),
       };
     },
 

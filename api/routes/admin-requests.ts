@@ -310,7 +310,7 @@ export const adminRequestRoutes = adminRoutes(async (r, { deps }) => {
 });
 
 /** Sends an update to a stored request's workflow: 404 unknown, 422 refused, 409 already finished. */
-function workflowUpdater(deps: ApiDeps) {
+export function workflowUpdater(deps: ApiDeps) {
   return async function update<Ret, Arg>(id: string, definition: UpdateDefinition<Ret, [Arg]>, arg: Arg): Promise<Ret> {
     if (!(await findRequest(deps.engineDb, id))) throw notFound('request');
     try {

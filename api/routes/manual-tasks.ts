@@ -10,7 +10,7 @@ import { subjectFor } from '../subject-view';
 const ManualTaskView = z.object({
   requestId: z.uuid(),
   store: z.string(),
-  operation: z.enum(['read', 'erase', 'correct']),
+  operation: z.enum(['read', 'erase', 'correct', 'process']),
   instructions: z.string(),
   createdAt: z.string(),
   /** Whom the request is about: the address for admins, masked for auditors. */

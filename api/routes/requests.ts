@@ -26,6 +26,7 @@ import { verifyUpdate } from '../../schemas/contract';
 import type { RoutesOptions } from '../deps';
 import { ApiError, badRequest, conflict, errorResponses, gone, notFound, unauthorized, unavailable } from '../errors';
 import { createRequest, recordAgentSubmission } from '../intake';
+import { GPC_HEADER, gpcSignalled, recordGpcOptOut, refuseUnprocessable } from '../processing-intake';
 import { SUBJECT_TOKEN_HEADER, vouchedEmail } from '../self-service-token';
 import { liveState, publicStatusView, refuseUncorrectable, requestView } from '../views';
 import { startWorkflowAtIntake } from '../workflows';
@@ -57,7 +58,12 @@ export const requestRoutes: FastifyPluginAsyncZod<RoutesOptions> = async (r, { d
           'Accepted at once (202); the subject is emailed a one-time verification link. Send an Idempotency-Key to make retries safe.',
         tags: ['requests'],
         body: RequestIntake,
-        headers: z.object({ [IDEMPOTENCY_KEY_HEADER]: IdempotencyKey.optional(), [SUBJECT_TOKEN_HEADER]: z.string().max(4096).optional() }),
+        headers: z.object({
+          [IDEMPOTENCY_KEY_HEADER]: IdempotencyKey.optional(),
+          [SUBJECT_TOKEN_HEADER]: z.string().max(4096).optional(),
+          /** Global Privacy Control: with a self-service token, also records an opt-out of sale/sharing (once a day). */
+          [GPC_HEADER]: z.string().max(8).optional(),
+        }),
         response: { 202: RequestAccepted, ...errorResponses(400, 401, 413, 415, 422, 429, 503) },
       },
     },
@@ -65,6 +71,7 @@ export const requestRoutes: FastifyPluginAsyncZod<RoutesOptions> = async (r, { d
       const intake = req.body;
       const key = req.headers[IDEMPOTENCY_KEY_HEADER] as string | undefined;
       if (intake.type === 'correction') refuseUncorrectable(deps, intake.corrections ?? {});
+      refuseUnprocessable(deps, intake);
       const token = req.headers[SUBJECT_TOKEN_HEADER] as string | undefined;
       let preVerified = false;
       if (token !== undefined && intake.agent) {
@@ -76,7 +83,16 @@ export const requestRoutes: FastifyPluginAsyncZod<RoutesOptions> = async (r, { d
         }
         preVerified = true;
       }
-      const { request, replayed } = await createRequest(deps, intake, 'self_service', key, preVerified);
+      // Global Privacy Control from a signed-in subject: an opt-out of sale/sharing, once a day (CCPA §7025)
+      const gpc = preVerified && gpcSignalled(req.headers) ? await recordGpcOptOut(deps, intake.email) : null;
+      if (gpc) {
+        await startWorkflowAtIntake(deps, gpc, req.log);
+        reply.header('gpc-opt-out-request', gpc.id);
+      }
+      const { request, replayed } =
+        gpc && intake.type === 'opt_out'
+          ? { request: gpc, replayed: false }
+          : await createRequest(deps, intake, 'self_service', key, preVerified);
       // stored either way: if Temporal does not answer in time, the pending-workflow sweep starts it
       await startWorkflowAtIntake(deps, request, req.log);
       if (replayed) reply.header('idempotent-replayed', 'true');

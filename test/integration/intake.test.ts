@@ -107,6 +107,10 @@ describe('API documentation', () => {
       'export',
       'correction',
       'deletion',
+      'opt_out',
+      'limit',
+      'restriction',
+      'objection',
     ]);
     assert.ok(spec.paths['/v1/requests/{id}/verify']);
     const docs = await stack.app.inject({ method: 'GET', url: '/docs' });
