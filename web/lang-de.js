@@ -134,4 +134,14 @@
   'verify.done': 'Danke: Ihre Anfrage ist bestätigt und wird bearbeitet. Wir schreiben Ihnen per E-Mail.',
   'verify.stepUp': 'Ihre Antwort auf die Frage aus der E-Mail',
   'verify.invalid': 'Dieser Code ist nicht gültig.',
+  'right.opt_out': 'Meine Daten nicht verkaufen oder weitergeben',
+  'right.opt_out.hint':
+    'Wir verkaufen Ihre personenbezogenen Daten nicht mehr und geben sie nicht mehr weiter (Kalifornien: binnen 15 Werktagen).',
+  'right.restriction': 'Verarbeitung meiner Daten einschränken',
+  'right.restriction.hint':
+    'Wir bewahren Ihre Daten auf, nutzen sie aber nicht mehr, bis die Sache geklärt ist; vor der Aufhebung sagen wir es Ihnen.',
+  'type.opt_out': 'Widerspruch gegen Verkauf oder Weitergabe',
+  'type.restriction': 'Einschränkung der Verarbeitung',
+  'type.limit': 'Begrenzung sensibler Daten',
+  'type.objection': 'Widerspruch gegen die Verarbeitung',
 };

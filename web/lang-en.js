@@ -130,4 +130,13 @@
   'verify.done': 'Thank you: your request is confirmed and being processed. We will email you.',
   'verify.stepUp': 'Your answer to the question in the email',
   'verify.invalid': 'This code is not valid.',
+  'right.opt_out': 'Do not sell or share my data',
+  'right.opt_out.hint': 'We stop selling or sharing your personal information (California: within 15 business days).',
+  'right.restriction': 'Restrict the use of my data',
+  'right.restriction.hint':
+    'We keep your data but stop using it, except to store it, until the matter is settled; we tell you before lifting it.',
+  'type.opt_out': 'Opt-out of sale or sharing',
+  'type.restriction': 'Restriction of processing',
+  'type.limit': 'Limit on sensitive information',
+  'type.objection': 'Objection to processing',
 };

@@ -131,4 +131,13 @@
   'verify.done': 'Gracias: su solicitud está confirmada y en trámite. Le escribiremos.',
   'verify.stepUp': 'Su respuesta a la pregunta del correo',
   'verify.invalid': 'Este código no es válido.',
+  'right.opt_out': 'No vender ni compartir mis datos',
+  'right.opt_out.hint': 'Dejamos de vender o compartir su información personal (California: en 15 días hábiles).',
+  'right.restriction': 'Limitar el uso de mis datos',
+  'right.restriction.hint':
+    'Conservamos sus datos sin usarlos hasta que se resuelva el asunto; le avisamos antes de levantar la limitación.',
+  'type.opt_out': 'Exclusión de venta o intercambio',
+  'type.restriction': 'Limitación del tratamiento',
+  'type.limit': 'Limitación de datos sensibles',
+  'type.objection': 'Oposición al tratamiento',
 };

@@ -134,4 +134,13 @@
   'verify.done': 'Merci : votre demande est confirmée et en cours de traitement. Nous vous écrirons.',
   'verify.stepUp': 'Votre réponse à la question de l’e-mail',
   'verify.invalid': 'Ce code n’est pas valide.',
+  'right.opt_out': 'Ne pas vendre ni partager mes données',
+  'right.opt_out.hint': 'Nous cessons de vendre ou de partager vos informations personnelles (Californie : sous 15 jours ouvrés).',
+  'right.restriction': 'Limiter l’utilisation de mes données',
+  'right.restriction.hint':
+    'Nous conservons vos données sans les utiliser jusqu’à ce que la question soit réglée ; nous vous prévenons avant de lever la limitation.',
+  'type.opt_out': 'Opposition à la vente ou au partage',
+  'type.restriction': 'Limitation du traitement',
+  'type.limit': 'Limitation des données sensibles',
+  'type.objection': 'Opposition au traitement',
 };

@@ -13,10 +13,9 @@
     { type: 'export' },
     { type: 'correction', extra: 'corrections' },
     { type: 'deletion' },
-    // ── Rights to add here once the API takes them (REQUEST_TYPES in schemas/request.ts): ──
-    // { type: 'opt_out' },
-    // { type: 'restriction' },
-    // { type: 'objection', extra: 'objection' },
+    { type: 'opt_out' },
+    { type: 'restriction' },
+    // ── to add: { type: 'objection', extra: 'objection' } (a purpose to choose, from the data map) ──
   ];
 
   var form = document.getElementById('request-form');
