@@ -1,57 +1,18 @@
 // The request workflow's decisions for the rights that change processing, with mocked
 // activities on Temporal's Java test server: an unproven change is re-applied and never reported
 // complied; an objection to direct marketing cannot be refused, one to another purpose waits.
-import { Client, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import type { DsarActivities } from '../../activities';
+import { test } from 'node:test';
 import { AUDIT_ACTIONS } from '../../schemas/audit-actions';
-import { acceptObjectionUpdate, denyUpdate, DSAR_WORKFLOW, stateQuery } from '../../schemas/contract';
+import { acceptObjectionUpdate, denyUpdate, stateQuery } from '../../schemas/contract';
 import type { ProcessingOutcome } from '../../schemas/processing';
-import type { DsarRequestInput } from '../../schemas/workflow';
-import type { dsarRequest } from '../../workflows/dsar-request';
-import { createTimeSkippingEnv } from '../support/time-skipping';
+import { workflowHarness } from '../support/workflow-harness';
 import { mockActivities, target, waitFor } from '../support/workflow-mocks';
 
 const limit = { timeout: 60_000 };
-let env: TestWorkflowEnvironment;
-let client: Client;
-let bundle: WorkflowBundle;
-const workers = new Set<Worker>();
-before(async () => {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
-  [env, bundle] = await Promise.all([
-    createTimeSkippingEnv(),
-    bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: new DefaultLogger('WARN') }),
-  ]);
-  client = new Client({ connection: env.connection });
-});
-after(async () => {
-  for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
-  await env?.teardown();
-});
-
-let runs = 0;
-async function run<T>(
-  activities: Partial<DsarActivities>,
-  input: Partial<DsarRequestInput> & Pick<DsarRequestInput, 'type'>,
-  body: (handle: WorkflowHandle<typeof dsarRequest>) => Promise<T>,
-): Promise<T> {
-  const requestId = `processing-${++runs}`;
-  const taskQueue = `workflow-processing-${runs}`;
-  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities });
-  workers.add(worker);
-  return worker.runUntil(async () => {
-    const handle = await client.workflow.start<typeof dsarRequest>(DSAR_WORKFLOW, {
-      taskQueue,
-      workflowId: requestId,
-      args: [{ requestId, verificationTimeout: '1 hour', preVerified: true, ...input }],
-    });
-    return body(handle);
-  });
-}
+const harness = workflowHarness('processing');
+const run = harness.run.bind(harness);
 
 const accounts = target('accounts');
 const outcome = (remaining: number): ProcessingOutcome => ({
