@@ -38,6 +38,13 @@ const decided = (mailId: string, d: IntentDecision) => ({
   ...(d.requestId ? { requestId: d.requestId } : {}),
 });
 const DECISION_ERRORS = errorResponses(400, 401, 403, 404, 409, 415, 422, 429);
+/** The common part of the routes that decide an intent: admin only, a type in the body, the decision back. */
+const decisionSchema = {
+  tags: ['admin'],
+  security: ADMIN_SECURITY,
+  body: z.object({ type: IntentClassification }).strict(),
+  response: { 200: Decided, ...DECISION_ERRORS },
+};
 
 export const inboxTriageRoutes = adminRoutes(async (r, { deps }) => {
   const db = deps.engineDb;
@@ -76,11 +83,8 @@ export const inboxTriageRoutes = adminRoutes(async (r, { deps }) => {
     {
       schema: {
         summary: 'Classify a triaged mail: its intent in triage becomes a request (dated from the arrival of the mail) or an opt-out',
-        tags: ['admin'],
-        security: ADMIN_SECURITY,
+        ...decisionSchema,
         params: z.object({ id: z.uuid() }),
-        body: z.object({ type: IntentClassification }).strict(),
-        response: { 200: Decided, ...DECISION_ERRORS },
       },
     },
     async (req) => {
@@ -100,11 +104,8 @@ export const inboxTriageRoutes = adminRoutes(async (r, { deps }) => {
       schema: {
         summary: 'Reclassify one intent of a mail (in triage, or an opt-out record) as a request or an opt-out',
         description: 'An intent that is already a request answers 409: deny that request and add the right intent to the mail.',
-        tags: ['admin'],
-        security: ADMIN_SECURITY,
+        ...decisionSchema,
         params: z.object({ intentId: z.uuid() }),
-        body: z.object({ type: IntentClassification }).strict(),
-        response: { 200: Decided, ...DECISION_ERRORS },
       },
     },
     async (req) => {
@@ -120,11 +121,8 @@ export const inboxTriageRoutes = adminRoutes(async (r, { deps }) => {
     {
       schema: {
         summary: 'Add what the classifier missed to a mail: another request or an opt-out, dated from the arrival of the mail',
-        tags: ['admin'],
-        security: ADMIN_SECURITY,
+        ...decisionSchema,
         params: z.object({ id: z.uuid() }),
-        body: z.object({ type: IntentClassification }).strict(),
-        response: { 200: Decided, ...DECISION_ERRORS },
       },
     },
     async (req) => {
