@@ -1,6 +1,7 @@
-// The privacy team's decisions on what a mail to privacy@ asks for: an intent in triage or an
-// opt-out record becomes a request (dated from the mail's arrival) or an opt-out; a mail may get
-// an intent the classifier missed. A request already made is not reclassified: it is denied.
+// The privacy team's decisions on what a mail to privacy@ asks for: an intent in triage (or an
+// opt-out record from before opt-outs acted) becomes a request dated from the mail's arrival — an
+// opt-out an `opt_out` request the engine applies; a mail may get an intent the classifier missed.
+// A request already made is not reclassified: it is denied.
 import { randomUUID } from 'node:crypto';
 import { AUDIT_ACTIONS } from '../schemas/audit-actions';
 import type { IntentClassification, InboxStatus } from '../schemas/inbox';
@@ -32,31 +33,19 @@ export async function classifyIntent(
     throw conflict(`this intent is already request ${intent.requestId}: deny that request and add the right intent to the mail`);
   if (intent.status === 'rejected') throw conflict('this intent was rejected');
   if (!intent.sender) throw conflict('the message has no usable sender address');
-  let requestId: string | null = null;
-  if (type !== 'opt_out') {
-    // the deadline runs from the mail's arrival, not from this classification
-    const { request } = await createRequest(
-      deps,
-      { type, email: intent.sender },
-      'inbox',
-      `inbox-intent:${intent.id}:${type}`,
-      false,
-      intent.receivedAt,
-    );
-    requestId = request.id;
-    if (!(await decideIntent(deps.engineDb, intent.id, intent.status, { kind: type, status: 'request', requestId, decidedBy: admin })))
-      throw conflict('the intent was decided by someone else meanwhile');
-    await startWorkflowAtIntake(deps, request, log);
-  } else if (
-    !(await decideIntent(deps.engineDb, intent.id, intent.status, {
-      kind: 'opt_out',
-      status: 'opt_out',
-      requestId: null,
-      decidedBy: admin,
-    }))
-  ) {
+  // the deadline runs from the mail's arrival, not from this classification
+  const { request } = await createRequest(
+    deps,
+    { type, email: intent.sender },
+    'inbox',
+    `inbox-intent:${intent.id}:${type}`,
+    false,
+    intent.receivedAt,
+  );
+  const requestId = request.id;
+  if (!(await decideIntent(deps.engineDb, intent.id, intent.status, { kind: type, status: 'request', requestId, decidedBy: admin })))
     throw conflict('the intent was decided by someone else meanwhile');
-  }
+  await startWorkflowAtIntake(deps, request, log);
   const mailStatus = await refreshMailStatus(deps.engineDb, intent.inboxId, admin);
   await appendAudit(deps.engineDb, {
     eventKey: `inbox:${intent.inboxId}:intent:${intent.id}:${type}`,

@@ -1,5 +1,6 @@
-// privacy@ intake: a raw RFC 822 message becomes a request, an opt-out record, a triage item
-// or a quarantined message — never dropped, once per Message-ID. The verification link goes to
+// privacy@ intake: a raw RFC 822 message becomes a request (an opt-out of sale/sharing too: an
+// `opt_out` request that acts), a triage item or a quarantined message — never dropped, once per
+// Message-ID. The verification link goes to
 // the address on record of the account the sender resolves to, never to From or Reply-To.
 import { AUDIT_ACTIONS } from '../schemas/audit-actions';
 import { simpleParser } from 'mailparser';
@@ -30,7 +31,7 @@ export interface InboxOutcome {
 const storable = (s: string) => s.replaceAll('\u0000', '\ufffd');
 
 /** Request types a mail can start on its own (a correction needs the new values: triage). */
-const DIRECT = new Set<InboxIntentKind>(['access', 'export', 'deletion']);
+const DIRECT = new Set<InboxIntentKind>(['access', 'export', 'deletion', 'opt_out']);
 
 const intentView = (i: InboxIntent) => ({ id: i.id, type: i.kind, status: i.status, requestId: i.requestId });
 
@@ -70,18 +71,17 @@ export async function receiveMail(deps: ApiDeps, raw: Buffer, source: InboxSourc
   const cls = problem ? { type: null, matched: [] as string[], intents: [] } : classify(subject, body);
   const id = randomUUID();
 
-  // each intent its own record: a request (with its workflow and clock), an opt-out, or triage
+  // each intent its own record: a request (with its workflow and clock) or triage
   const intents: InboxIntent[] = [];
   if (!problem) {
     const asked = cls.intents.length ? cls.intents : [{ type: null, matched: [] as string[] }];
     for (const intent of asked) {
       const kind = intent.type;
       const record: InboxIntent = { id: randomUUID(), inboxId: id, kind, status: 'triage', matched: intent.matched, requestId: null };
-      if (kind === 'opt_out') record.status = 'opt_out';
       if (kind && DIRECT.has(kind)) {
         const { request } = await createRequest(
           deps,
-          { type: kind as 'access' | 'export' | 'deletion', email: sender!.success ? sender!.data : '' },
+          { type: kind as 'access' | 'export' | 'deletion' | 'opt_out', email: sender!.success ? sender!.data : '' },
           'inbox',
           `mail:${messageId}:${kind}`,
           false,

@@ -3,6 +3,7 @@ import { after, before, test } from 'node:test';
 import { createAdminKey } from '../../api/admin-keys';
 import { AUDIT_ACTIONS } from '../../schemas/audit-actions';
 import { stateQuery } from '../../schemas/contract';
+import { addBusinessDays } from '../../schemas/deadline';
 import { codeFrom, verify, waitForStatus } from '../support/flow';
 import { startStack, TEST_INBOX_SECRET, type Stack } from '../support/stack';
 
@@ -98,7 +99,7 @@ test('a look-alike domain learns nothing: the same answer as for any address, an
   assert.equal(mailsTo('carol@example.com').filter((m) => m.text.includes(id)).length, 0);
 });
 
-test('unclear mail goes to triage and is classified or rejected by the privacy team; opt-outs are recorded', async () => {
+test('unclear mail goes to triage and is classified or rejected by the privacy team', async () => {
   const unclear = await send(mail({ from: 'user9@example.net', subject: 'Hello', body: 'Can you help me with my account?' }));
   assert.equal(unclear.json().status, 'triage');
   const other = await send(mail({ from: 'user9@example.net', subject: 'Hi again', body: 'Why was I charged twice?' }));
@@ -125,8 +126,6 @@ test('unclear mail goes to triage and is classified or rejected by the privacy t
     headers: admin,
   });
   assert.equal(rejected.statusCode, 200);
-  const optOut = await send(mail({ from: 'user10@example.net', subject: 'Do not sell my personal information', body: 'Opt out please.' }));
-  assert.deepEqual([optOut.json().status, optOut.json().requestId], ['opt_out', undefined]);
 });
 
 test('a message without a usable sender is quarantined with the reason, not dropped', async () => {
@@ -180,7 +179,7 @@ const intentsOf = async (inboxId: string) =>
     )
   ).rows;
 
-test('one mail, two intents: "please delete my account and do not sell my data" starts a deletion and records an opt-out', async () => {
+test('one mail, two intents: "please delete my account and do not sell my data" starts a deletion and an opt-out', async () => {
   const before = Date.now();
   const res = await send(
     mail({ from: 'user11@example.net', subject: 'My account', body: 'Hello, please delete my account and do not sell my data. Thanks' }),
@@ -191,21 +190,22 @@ test('one mail, two intents: "please delete my account and do not sell my data" 
   assert.equal(out.status, 'request');
   assert.deepEqual(out.intents.map((i: { type: string; status: string }) => [i.type, i.status]).sort(), [
     ['deletion', 'request'],
-    ['opt_out', 'opt_out'],
+    ['opt_out', 'request'],
   ]);
   const intents = await intentsOf(out.id);
   assert.deepEqual(
     intents.map((i) => [i.kind, i.status]),
     [
       ['deletion', 'request'],
-      ['opt_out', 'opt_out'],
+      ['opt_out', 'request'],
     ],
     'two records, one per intent',
   );
   const deletion = intents[0].request_id!;
-  assert.equal(out.requestId, deletion);
+  assert.ok(out.intents.some((i: { requestId: string }) => i.requestId === out.requestId));
   const req = await requestRow(deletion);
   assert.equal(req.type, 'deletion');
+  assert.equal((await requestRow(intents[1].request_id!)).type, 'opt_out');
   const arrived = (await inboxRow(out.id)).received_at;
   assert.ok(arrived.getTime() >= before && arrived.getTime() <= after, 'the mail is dated by its receipt');
   assert.equal(req.received_at.toISOString(), arrived.toISOString(), "the deletion's clock runs from the mail's arrival");
@@ -215,9 +215,9 @@ test('one mail, two intents: "please delete my account and do not sell my data" 
   assert.equal(state.dueAt, req.due_at.toISOString());
 });
 
-test('every record can be reclassified: an opt-out record becomes a deletion dated from the mail, a missed intent is added', async () => {
-  const res = await send(mail({ from: 'user12@example.net', subject: 'Do not sell my personal information', body: 'Opt out.' }));
-  assert.equal(res.json().status, 'opt_out');
+test('every record can be reclassified: a triaged intent becomes a deletion dated from the mail, a missed opt-out is added', async () => {
+  const res = await send(mail({ from: 'user12@example.net', subject: 'About my account', body: 'Can you help me?' }));
+  assert.equal(res.json().status, 'triage');
   const [optOut] = res.json().intents;
   const arrived = (await inboxRow(res.json().id)).received_at;
   await new Promise((r) => setTimeout(r, 50)); // the decision comes later than the mail
@@ -253,9 +253,10 @@ test('every record can be reclassified: an opt-out record becomes a deletion dat
     (await intentsOf(res.json().id)).map((i) => [i.kind, i.status]),
     [
       ['deletion', 'request'],
-      ['opt_out', 'opt_out'],
+      ['opt_out', 'request'],
     ],
   );
+  assert.equal((await requestRow(added.json().requestId)).type, 'opt_out', 'the added opt-out is a request that acts');
   const audit = await stack.db.engineDb.query(
     "SELECT action, actor FROM audit_events WHERE details->>'inboxId' = $1 AND action <> 'inbox.received' ORDER BY seq",
     [res.json().id],
@@ -268,4 +269,40 @@ test('every record can be reclassified: an opt-out record becomes a deletion dat
       [AUDIT_ACTIONS.inboxClassified, 'admin:lead'],
     ],
   );
+});
+
+test('CCPA §7026 at privacy@: "do not sell my data" becomes an opt_out request that, once confirmed, sets the mapped flag within 15 business days', async () => {
+  const email = 'optout-mail@example.com';
+  await stack.db.appDb.query(`INSERT INTO accounts (email, name) VALUES ($1, 'Mia Opt')`, [email]);
+  const optedOut = async () =>
+    (await stack.db.appDb.query<{ email: string }>('SELECT email FROM accounts WHERE sale_opt_out ORDER BY email')).rows.map(
+      (r) => r.email,
+    );
+  const before = await optedOut();
+  assert.ok(!before.includes(email));
+
+  const res = await send(mail({ from: `Mia <${email}>`, subject: 'Do not sell my personal information', body: 'Please opt me out.' }));
+  assert.equal(res.statusCode, 202, res.body);
+  const out = res.json();
+  assert.deepEqual(
+    [out.status, out.intents.map((i: { type: string; status: string }) => [i.type, i.status])],
+    ['request', [['opt_out', 'request']]],
+  );
+  const req = await requestRow(out.requestId);
+  assert.equal(req.type, 'opt_out');
+  assert.equal(req.due_at.getTime(), addBusinessDays(req.received_at, 15).getTime(), 'acted on within 15 business days');
+  assert.deepEqual(await optedOut(), before, 'nothing changes before the subject confirms');
+
+  // the verification goes to the address on record, as for every request from the inbox
+  const confirm = await stack.smtp.waitFor((m) => m.to.includes(email) && m.text.includes(out.requestId) && /Confirm/.test(m.subject));
+  assert.equal((await verify(stack, out.requestId, codeFrom(confirm.text))).status, 200);
+  await waitForStatus(stack, out.requestId, 'completed');
+  assert.deepEqual(await optedOut(), [...before, email].sort(), 'the subject, and nobody else, is opted out');
+  const changed = await stack.db.engineDb.query('SELECT count(*)::int AS n FROM audit_events WHERE request_id = $1 AND action = $2', [
+    out.requestId,
+    AUDIT_ACTIONS.processingChanged,
+  ]);
+  assert.equal(changed.rows[0].n, 1, 'the change in app_db.accounts is audited');
+  const done = await stack.smtp.waitFor((m) => m.to.includes(email) && m.text.includes(out.requestId) && /done/.test(m.subject));
+  assert.match(done.text, /no longer sell or share/);
 });
