@@ -46,6 +46,8 @@ export function adminRequestView(stored: StoredRequest, live: DsarRequestState |
     attention: view.status === 'needs_attention' ? (attention ?? null) : null,
     jurisdictions: stored.jurisdictions,
     agent: agent ? agentView(agent) : null,
+    objectionPurpose: stored.objectionPurpose,
+    restrictionLiftedAt: stored.restrictionLiftedAt?.toISOString() ?? null,
   };
 }
 

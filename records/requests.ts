@@ -25,6 +25,10 @@ export interface StoredRequest {
   progress: CollectionProgress[] | null;
   /** needs_attention: where and why the request stopped (no personal data). */
   attention: Attention | null;
+  /** objection: the purpose objected to. */
+  objectionPurpose: string | null;
+  /** restriction: when the privacy team lifted it. */
+  restrictionLiftedAt: Date | null;
 }
 
 interface StoredRequestRow {
@@ -43,6 +47,8 @@ interface StoredRequestRow {
   completed_at: Date | null;
   progress: CollectionProgress[] | null;
   attention: Attention | null;
+  objection_purpose: string | null;
+  restriction_lifted_at: Date | null;
 }
 
 const STORED_REQUEST_COLUMNS = [
@@ -61,6 +67,8 @@ const STORED_REQUEST_COLUMNS = [
   'completed_at',
   'progress',
   'attention',
+  'objection_purpose',
+  'restriction_lifted_at',
 ];
 
 /** The columns a StoredRequest is read from, qualified by `alias` when given. */
@@ -83,6 +91,8 @@ export function toStoredRequest(r: StoredRequestRow): StoredRequest {
     completedAt: r.completed_at,
     progress: r.progress,
     attention: r.attention,
+    objectionPurpose: r.objection_purpose ?? null,
+    restrictionLiftedAt: r.restriction_lifted_at ?? null,
   };
 }
 

@@ -143,6 +143,10 @@ export const AdminRequestView = RequestView.extend({
   attention: AttentionView.nullable(),
   /** Every law that applies, as the engine decided (the due date is the strictest of them). */
   jurisdictions: z.array(z.enum(['policy', 'gdpr', 'ccpa'])),
+  /** An objection's purpose (a purpose of the data map, or direct_marketing). */
+  objectionPurpose: z.string().nullable().optional(),
+  /** A restriction the privacy team lifted, when. */
+  restrictionLiftedAt: z.string().nullable().optional(),
 });
 export type AdminRequestView = z.infer<typeof AdminRequestView>;
 

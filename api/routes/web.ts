@@ -19,8 +19,13 @@ export const WEB_ASSETS: readonly string[] = [
   'self-service.js',
   'status.js',
   'verify.js',
-  'dashboard.js',
+  'dashboard-core.js',
+  'dashboard-requests.js',
+  'dashboard-work.js',
+  'dashboard-charts.js',
   'dashboard-team.js',
+  'dashboard-rights.js',
+  'dashboard.js',
   'style.css',
 ];
 

@@ -66,10 +66,13 @@ async function openRequest(opts: {
 }
 
 describe('privacy-team dashboard in Chromium', { skip }, () => {
-  test('serves /dashboard and its script', async () => {
+  test('serves /dashboard and its scripts', async () => {
+    const html = (await stack.app.inject({ method: 'GET', url: '/dashboard' })).body;
+    const scripts = [...html.matchAll(/<script src="([^"]+)"/g)].map((m) => m[1]);
+    assert.ok(scripts.includes('/web/dashboard.js') && scripts.length >= 6, `the split scripts are loaded: ${scripts.join(', ')}`);
     for (const [url, type] of [
       ['/dashboard', 'text/html'],
-      ['/web/dashboard.js', 'text/javascript'],
+      ...scripts.map((s) => [s, 'text/javascript']),
       ['/web/style.css', 'text/css'],
     ]) {
       const res = await stack.app.inject({ method: 'GET', url });
@@ -209,7 +212,10 @@ describe('privacy-team dashboard in Chromium', { skip }, () => {
     await page.getByRole('button', { name: 'Sign in' }).click();
     const row = page.locator(`#request-rows tr[data-id="${id}"]`);
     await row.waitFor();
-    assert.equal(await row.locator('.agent').textContent(), `via agent Fair Data Agency · permission ${up.json().sha256.slice(0, 12)}`);
+    assert.equal(
+      await row.locator('.agent').textContent(),
+      `via agent Fair Data Agency · permission document received (SHA-256 ${up.json().sha256.slice(0, 12)})`,
+    );
     await mkdir(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-agent-request.png'), fullPage: true });
     await page.close();
