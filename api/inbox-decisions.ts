@@ -9,6 +9,7 @@ import { appendAudit } from '../records/audit-events';
 import { decideIntent, findIntent, insertIntent, refreshMailStatus, type InboxIntentWithMail } from '../records/inbox-intents';
 import type { ApiDeps } from './deps';
 import { conflict } from './errors';
+import { inboxIntake } from './inbox';
 import { createRequest } from './intake';
 import { startWorkflowAtIntake } from './workflows';
 
@@ -36,7 +37,7 @@ export async function classifyIntent(
   // the deadline runs from the mail's arrival, not from this classification
   const { request } = await createRequest(
     deps,
-    { type, email: intent.sender },
+    inboxIntake(type, intent.sender),
     'inbox',
     `inbox-intent:${intent.id}:${type}`,
     false,

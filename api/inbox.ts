@@ -13,7 +13,7 @@ import { findInboxMessageByMessageId, insertInboxMessage } from '../records/inbo
 import type { InboxIntentKind, InboxIntentStatus, InboxSource, InboxStatus } from '../schemas/inbox';
 import { inTransaction } from '../records/db';
 import { insertIntent, listIntentsOf, mailStatusOf, type InboxIntent } from '../records/inbox-intents';
-import { SubjectEmail } from '../schemas/request';
+import { SubjectEmail, type RequestIntake } from '../schemas/request';
 import type { ApiDeps } from './deps';
 import { createRequest } from './intake';
 import { startWorkflowAtIntake } from './workflows';
@@ -32,6 +32,13 @@ const storable = (s: string) => s.replaceAll('\u0000', '\ufffd');
 
 /** Request types a mail can start on its own (a correction needs the new values: triage). */
 const DIRECT = new Set<InboxIntentKind>(['access', 'export', 'deletion', 'opt_out']);
+
+/**
+ * What a mail's intent asks for, as intake: a "do not sell or share" mail asks for the CCPA's
+ * opt-out (§7026), so that law applies to it besides the deployment's.
+ */
+export const inboxIntake = (type: 'access' | 'export' | 'deletion' | 'opt_out', email: string): RequestIntake =>
+  type === 'opt_out' ? { type, email, jurisdiction: 'ccpa' } : { type, email };
 
 const intentView = (i: InboxIntent) => ({ id: i.id, type: i.kind, status: i.status, requestId: i.requestId });
 
@@ -81,7 +88,7 @@ export async function receiveMail(deps: ApiDeps, raw: Buffer, source: InboxSourc
       if (kind && DIRECT.has(kind)) {
         const { request } = await createRequest(
           deps,
-          { type: kind as 'access' | 'export' | 'deletion' | 'opt_out', email: sender!.success ? sender!.data : '' },
+          inboxIntake(kind as 'access' | 'export' | 'deletion' | 'opt_out', sender!.success ? sender!.data : ''),
           'inbox',
           `mail:${messageId}:${kind}`,
           false,

@@ -280,6 +280,15 @@ test('CCPA §7026 at privacy@: "do not sell my data" becomes an opt_out request 
     );
   const before = await optedOut();
   assert.ok(!before.includes(email));
+  const optOutFigures = async () => {
+    const day = (ms: number) => new Date(Date.now() + ms).toISOString().slice(0, 10);
+    const url = `/v1/admin/reports/compliance?from=${day(-86_400_000)}&to=${day(2 * 86_400_000)}`;
+    const r = await stack.app.inject({ method: 'GET', url, headers: admin });
+    assert.equal(r.statusCode, 200, r.body);
+    const { received, complied } = r.json().ccpa7102.optOut;
+    return { received, complied };
+  };
+  const figuresBefore = await optOutFigures();
 
   const res = await send(mail({ from: `Mia <${email}>`, subject: 'Do not sell my personal information', body: 'Please opt me out.' }));
   assert.equal(res.statusCode, 202, res.body);
@@ -292,6 +301,11 @@ test('CCPA §7026 at privacy@: "do not sell my data" becomes an opt_out request 
   assert.equal(req.type, 'opt_out');
   assert.equal(req.due_at.getTime(), addBusinessDays(req.received_at, 15).getTime(), 'acted on within 15 business days');
   assert.deepEqual(await optedOut(), before, 'nothing changes before the subject confirms');
+  assert.deepEqual(
+    await optOutFigures(),
+    { received: figuresBefore.received + 1, complied: figuresBefore.complied },
+    'a §7102 opt-out received, not complied while nothing is applied',
+  );
 
   // the verification goes to the address on record, as for every request from the inbox
   const confirm = await stack.smtp.waitFor((m) => m.to.includes(email) && m.text.includes(out.requestId) && /Confirm/.test(m.subject));
@@ -305,4 +319,9 @@ test('CCPA §7026 at privacy@: "do not sell my data" becomes an opt_out request 
   assert.equal(changed.rows[0].n, 1, 'the change in app_db.accounts is audited');
   const done = await stack.smtp.waitFor((m) => m.to.includes(email) && m.text.includes(out.requestId) && /done/.test(m.subject));
   assert.match(done.text, /no longer sell or share/);
+  assert.deepEqual(
+    await optOutFigures(),
+    { received: figuresBefore.received + 1, complied: figuresBefore.complied + 1 },
+    'complied once applied and proven',
+  );
 });
