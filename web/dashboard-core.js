@@ -8,7 +8,7 @@
   var TEMPORAL_STORAGE = 'dsar.temporalUi';
   var TEMPORAL_DEFAULT = 'http://localhost:8233';
   var DAY_MS = 86400000;
-  var TYPES = ['access', 'export', 'correction', 'deletion'];
+  var TYPES = ['access', 'export', 'correction', 'deletion', 'opt_out', 'limit', 'restriction', 'objection'];
   var TYPE_TEXT = {
     access: 'Access',
     export: 'Export',
@@ -19,7 +19,16 @@
     restriction: 'Restriction',
     objection: 'Objection',
   };
-  var TYPE_COLOUR = { access: '#1a4fb8', export: '#1e6b34', correction: '#8a4b08', deletion: '#8e1f5c' };
+  var TYPE_COLOUR = {
+    access: '#1a4fb8',
+    export: '#1e6b34',
+    correction: '#8a4b08',
+    deletion: '#8e1f5c',
+    opt_out: '#5b2a86',
+    limit: '#0d6b6b',
+    restriction: '#5c5c00',
+    objection: '#a3341a',
+  };
   var STATUS_TEXT = {
     received: 'Received',
     awaiting_verification: 'Awaiting verification',
