@@ -57,9 +57,11 @@
       ev.preventDefault();
       if (reason.value.trim().length < 3) {
         error.textContent = 'Give the reason: the subject is told it before the restriction is lifted.';
+        reason.setAttribute('aria-invalid', 'true');
         reason.focus();
         return;
       }
+      reason.removeAttribute('aria-invalid');
       post(button, error, requestUrl(r, '/lift-restriction'), { reason: reason.value.trim() }, function (b) {
         return (
           'Restriction ' + r.id.slice(0, 8) + ' lifted: the subject was told first, then ' + b.targets + ' store target(s) were cleared.'
@@ -121,7 +123,11 @@
         return 'Power of attorney for ' + r.id.slice(0, 8) + ' accepted by ' + b.acceptedBy + ': the request proceeds.';
       });
     });
-    return el('div', { className: 'action' }, [button, error]);
+    var note = el('p', {
+      className: 'small',
+      text: 'Accepting the signed power of attorney counts as the verification (CCPA §7063(b)).',
+    });
+    return el('div', { className: 'action' }, [button, note, error]);
   }
 
   d.requestActions.push(function (r, open) {

@@ -113,6 +113,7 @@ describe('processing rights and agents in the dashboard (real API and worker)', 
     assert.match((await form.locator('.confirm-note').textContent()) ?? '', /subject is told first.*before any mark is cleared/);
     await form.getByRole('button', { name: 'Tell the subject, then lift' }).click();
     assert.match((await form.locator('p.error').textContent()) ?? '', /Give the reason/, 'a lift without a reason is refused');
+    assert.equal(await form.getByRole('textbox').getAttribute('aria-invalid'), 'true');
     assert.equal(await marked(), rowsOfSubject, 'nothing lifted without a reason');
     await screenshot(page, 'dashboard-rights-lift-confirm');
     await assertAccessible(page, 'the lift confirmation');
