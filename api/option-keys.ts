@@ -15,7 +15,12 @@ export const placeKey = (secret: string, store: string, collection: string): str
   optionKey(secret, 'place', `${store}\u0000${collection}`);
 
 /** Turns the page's keys back into the map's names: corrections' fields and an objection's purpose. */
-export function resolveOptionKeys(secret: string, intake: RequestIntake, fields: Iterable<string>, purposes: Iterable<string>): RequestIntake {
+export function resolveOptionKeys(
+  secret: string,
+  intake: RequestIntake,
+  fields: Iterable<string>,
+  purposes: Iterable<string>,
+): RequestIntake {
   const byKey = (kind: OptionKind, names: Iterable<string>) => new Map([...names].map((n) => [optionKey(secret, kind, n), n]));
   const out = { ...intake };
   if (intake.corrections) {

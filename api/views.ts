@@ -34,6 +34,7 @@ export function requestView(stored: StoredRequest, live: DsarRequestState | null
     progress: live?.progress ?? stored.progress ?? [],
     purgeAt: live?.purgeAt ?? null,
     holdCategory: live?.status === 'on_hold' ? (live.hold?.category ?? null) : null,
+    awaitingDecision: live?.awaitingDecision ?? false,
   };
 }
 

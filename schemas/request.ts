@@ -116,6 +116,8 @@ export const RequestView = z.object({
   purgeAt: z.string().nullable().optional(),
   /** on_hold: the legal hold's category (why the deletion is postponed), never its internal notes. */
   holdCategory: z.enum(HOLD_CATEGORIES).nullable().optional(),
+  /** objection to a purpose other than direct marketing: the privacy team is weighing it (GDPR Art. 21(1)). */
+  awaitingDecision: z.boolean().optional(),
   /** restriction: when the privacy team lifted it (the subject was told beforehand, GDPR Art. 18(3)). */
   restrictionLiftedAt: z.string().nullable().optional(),
 });

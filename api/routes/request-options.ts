@@ -21,6 +21,8 @@ export const RequestOptions = z.object({
   correctable: z.array(z.object({ key: OptionKey, label: z.string() })),
   /** `key` goes into `purpose` of an objection; direct marketing is always honoured (GDPR Art. 21(3)). */
   purposes: z.array(z.object({ key: OptionKey, label: z.string(), alwaysHonoured: z.boolean() })),
+  /** The largest signed permission document an authorized agent may upload (AGENT_PERMISSION_MAX_BYTES). */
+  limits: z.object({ agentPermissionMaxBytes: z.number().int().positive() }),
   places: z.array(
     z.object({
       /** The same key as `place` in the progress of the request's full status view. */
@@ -58,16 +60,38 @@ function purposeLabel(map: CompiledDataMap, purpose: string): string {
   return purpose === DIRECT_MARKETING ? 'Direct marketing' : defaultLabel(purpose);
 }
 
-export function requestOptions(map: CompiledDataMap, correctable: Set<string>, purposes: string[], secret: string): RequestOptions {
-  // two names may stand for one column (its name and its category's last part): offer it once
+export interface OptionSources {
+  correctable: Set<string>;
+  purposes: string[];
+  secret: string;
+  agentPermissionMaxBytes: number;
+}
+
+export function requestOptions(
+  map: CompiledDataMap,
+  { correctable, purposes, secret, agentPermissionMaxBytes }: OptionSources,
+): RequestOptions {
+  // Two names may stand for one thing (a column's name and its category's last part): offer it once,
+  // by the category's name, which corrects it in every column of that category.
+  const categoryNames = new Set(map.collections.flatMap((c) => Object.values(c.spec.fields).map((f) => f.category.split('.').pop()!)));
+  const byCategoryFirst = [...correctable].sort(
+    (a, b) => Number(categoryNames.has(b)) - Number(categoryNames.has(a)) || a.localeCompare(b),
+  );
   const fields = new Map<string, string>();
-  for (const field of [...correctable].sort()) {
+  for (const field of byCategoryFirst) {
     const label = fieldLabel(map, field);
     if (![...fields.values()].includes(label)) fields.set(field, label);
   }
   return {
-    correctable: [...fields].map(([field, label]) => ({ key: optionKey(secret, 'field', field), label })),
-    purposes: purposes.map((p) => ({ key: optionKey(secret, 'purpose', p), label: purposeLabel(map, p), alwaysHonoured: p === DIRECT_MARKETING })),
+    correctable: [...fields]
+      .sort((a, b) => a[1].localeCompare(b[1]))
+      .map(([field, label]) => ({ key: optionKey(secret, 'field', field), label })),
+    limits: { agentPermissionMaxBytes },
+    purposes: purposes.map((p) => ({
+      key: optionKey(secret, 'purpose', p),
+      label: purposeLabel(map, p),
+      alwaysHonoured: p === DIRECT_MARKETING,
+    })),
     places: map.nodes.map((n) => {
       const spec = n.spec as SpecWords;
       const store = map.source.stores[n.store] as SpecWords | undefined;
@@ -86,13 +110,20 @@ export function requestOptions(map: CompiledDataMap, correctable: Set<string>, p
 
 export const requestOptionRoutes: FastifyPluginAsyncZod<RoutesOptions> = async (r, { deps }) => {
   // computed once: the data map does not change while the API runs
-  const options = requestOptions(deps.dataMap, correctableFields(deps), objectablePurposes(deps), deps.config.SIGNING_SECRET);
+  const options = requestOptions(deps.dataMap, {
+    correctable: correctableFields(deps),
+    purposes: objectablePurposes(deps),
+    secret: deps.config.SIGNING_SECRET,
+    agentPermissionMaxBytes: deps.config.AGENT_PERMISSION_MAX_BYTES,
+  });
   r.get(
     '/options',
     {
       schema: {
-        summary: 'What the self-service pages offer: correctable fields, purposes to object to, and the places data is kept, in plain words',
-        description: 'Each is named by an opaque key (never a store, table or column name): send it as the field of `corrections` or as `purpose`.',
+        summary:
+          'What the self-service pages offer: correctable fields, purposes to object to, and the places data is kept, in plain words',
+        description:
+          'Each is named by an opaque key (never a store, table or column name): send it as the field of `corrections` or as `purpose`.',
         tags: ['requests'],
         response: { 200: RequestOptions, ...errorResponses(400) },
       },
