@@ -10,7 +10,7 @@
   'index.title': 'Ihre Datenschutzrechte: Anfrage zu Ihren Daten',
   'index.h1': 'Ihre personenbezogenen Daten',
   'index.lead':
-    'Fordern Sie eine Kopie Ihrer personenbezogenen Daten an, lassen Sie sie berichtigen oder löschen. Wir senden Ihnen einen Code per E-Mail, um zu bestätigen, dass die Anfrage von Ihnen stammt; vor Ihrer Bestätigung geschieht nichts.',
+    'Fordern Sie eine Kopie Ihrer personenbezogenen Daten an, lassen Sie sie berichtigen oder löschen, widersprechen Sie ihrem Verkauf, ihrer Weitergabe oder einer Nutzung, oder lassen Sie die Nutzung einschränken — für sich selbst oder als bevollmächtigte Person. Wir senden Ihnen einen Code per E-Mail, um zu bestätigen, dass die Anfrage von Ihnen stammt; vor Ihrer Bestätigung geschieht nichts.',
   'index.legend': 'Was sollen wir für Sie tun?',
   'right.access': 'Eine Kopie meiner Daten erhalten',
   'right.access.hint': 'Was wir über Sie speichern, wozu, woher es stammt und wer es erhält, mit einer Kopie der Daten.',

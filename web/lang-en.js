@@ -10,7 +10,7 @@
   'index.title': 'Your privacy rights: ask about your data',
   'index.h1': 'Your personal data',
   'index.lead':
-    'Ask us for a copy of your personal data, to correct it, or to delete it. We email you a code to confirm that the request comes from you; nothing happens before you confirm.',
+    'Ask us for a copy of your personal data, to correct or delete it, to stop selling or sharing it, to restrict its use, or object to a use of it — for yourself, or as someone’s authorized agent. We email you a code to confirm that the request comes from you; nothing happens before you confirm.',
   'index.legend': 'What would you like us to do?',
   'right.access': 'Get a copy of my data',
   'right.access.hint': 'What we hold about you, why, where it came from and who receives it, with a copy of the data.',
@@ -161,7 +161,7 @@
   'agent.choiceHint': 'As their authorized agent, with their signed permission. We still confirm the request with them directly.',
   'agent.legend': 'You, the authorized agent',
   'agent.name': 'Your name, or your organisation’s',
-  'agent.email': 'Your email address (the agent’s)',
+  'agent.email': 'Email address of the agent (yours)',
   'agent.subjectEmail': 'The email address of the person you act for',
   'agent.subjectEmailHint': 'The address of their account. We ask them there to confirm the request.',
   'agent.missing': 'Enter your name and your email address as the agent.',

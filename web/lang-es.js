@@ -10,7 +10,7 @@
   'index.title': 'Sus derechos de privacidad: pregunte por sus datos',
   'index.h1': 'Sus datos personales',
   'index.lead':
-    'Pídanos una copia de sus datos personales, su rectificación o su supresión. Le enviamos un código por correo electrónico para confirmar que la solicitud es suya; no ocurre nada antes de que la confirme.',
+    'Pídanos una copia de sus datos personales, su rectificación o su supresión, que dejemos de venderlos o compartirlos, que limitemos su uso, u opóngase a un uso — para usted o como agente autorizado de otra persona. Le enviamos un código por correo electrónico para confirmar que la solicitud es suya; no ocurre nada antes de que la confirme.',
   'index.legend': '¿Qué desea que hagamos?',
   'right.access': 'Obtener una copia de mis datos',
   'right.access.hint': 'Qué datos tenemos sobre usted, para qué, de dónde proceden y quién los recibe, con una copia de los datos.',

@@ -10,7 +10,7 @@
   'index.title': 'Vos droits sur vos données personnelles',
   'index.h1': 'Vos données personnelles',
   'index.lead':
-    'Demandez-nous une copie de vos données personnelles, leur rectification ou leur effacement. Nous vous envoyons un code par e-mail pour confirmer que la demande vient de vous ; rien ne se passe avant votre confirmation.',
+    'Demandez-nous une copie de vos données personnelles, leur rectification ou leur effacement, l’arrêt de leur vente ou de leur partage, la limitation de leur utilisation, ou opposez-vous à une utilisation — pour vous-même ou en tant que mandataire. Nous vous envoyons un code par e-mail pour confirmer que la demande vient de vous ; rien ne se passe avant votre confirmation.',
   'index.legend': 'Que souhaitez-vous que nous fassions ?',
   'right.access': 'Obtenir une copie de mes données',
   'right.access.hint':
