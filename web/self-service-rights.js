@@ -73,6 +73,7 @@
     form.hooks.headers['x-subject-token'] = subject.token;
     email.value = subject.email;
     email.readOnly = true;
+    document.getElementById('email-hint').hidden = true; // no code is mailed: the line below says why
     say(document.getElementById('signed-in'), 'signedIn.as', { email: subject.email });
     document.getElementById('signed-in').hidden = false;
     // an agent's request is verified with the subject, never with the subject's own token

@@ -327,6 +327,19 @@ describe('every right on the self-service page, in Chromium', { skip }, () => {
     assert.deepEqual(flags, [{ marketing_opt_in: false, analytics_opt_in: true }], 'marketing stopped, nothing else');
     await record(page, 'objection-done');
 
+    // an objection to another purpose waits for the privacy team, and the page says so
+    await page.goto(`${origin}/`);
+    await page.getByLabel('Object to a use of my data').check();
+    await page.getByLabel(/^Analysing how the product is used/).check();
+    await page.getByLabel('Your email address').fill(email);
+    const weighed = await send(page);
+    await confirmFromMail(page, weighed, email);
+    await page.getByText(/^Our privacy team is weighing your objection/).waitFor({ timeout: 30_000 });
+    assert.equal(await page.locator('#req-status').getAttribute('data-status'), 'in_progress');
+    const { rows: still } = await stack.db.appDb.query('SELECT analytics_opt_in FROM accounts WHERE email = $1', [email]);
+    assert.deepEqual(still, [{ analytics_opt_in: true }], 'nothing stopped before the team decides');
+    await record(page, 'objection-weighed');
+
     // the same page in German: the new texts exist in every language
     await page.goto(`${origin}/`);
     await page.getByLabel('Language').selectOption('de');
