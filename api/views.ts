@@ -2,7 +2,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { StoredRequest } from '../records/requests';
 import type { RequestAgent } from '../records/request-agents';
-import type { AdminRequestView, AgentView, RequestPublicStatus, RequestView } from '../schemas/request';
+import type { AdminRequestView, AgentView, RequestAgentStatus, RequestPublicStatus, RequestView } from '../schemas/request';
 import type { DsarRequestState } from '../schemas/workflow';
 import type { ApiDeps } from './deps';
 import { badRequest } from './errors';
@@ -34,6 +34,7 @@ export function requestView(stored: StoredRequest, live: DsarRequestState | null
     progress: live?.progress ?? stored.progress ?? [],
     purgeAt: live?.purgeAt ?? null,
     holdCategory: live?.status === 'on_hold' ? (live.hold?.category ?? null) : null,
+    awaitingDecision: live?.awaitingDecision ?? false,
   };
 }
 
@@ -66,6 +67,20 @@ export function publicStatusView(stored: StoredRequest, live: DsarRequestState |
     status: live?.status ?? stored.status,
     dueAt: stored.dueAt.toISOString(),
     extendedDueAt: live?.extendedDueAt ?? stored.extendedDueAt?.toISOString() ?? null,
+  };
+}
+
+/** An authorized agent's view (CCPA §7063/§7022): the outcome, never the per-place progress or counts. */
+export function agentStatusView(stored: StoredRequest, live: DsarRequestState | null, agent: RequestAgent): RequestAgentStatus {
+  const view = requestView(stored, live);
+  return {
+    ...publicStatusView(stored, live),
+    viewer: 'agent',
+    type: view.type,
+    receivedAt: view.receivedAt,
+    verifiedAt: view.verifiedAt,
+    completedAt: view.completedAt,
+    permissionReceived: !!(agent.documentSha256 || agent.acceptedAt),
   };
 }
 

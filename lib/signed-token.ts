@@ -53,3 +53,23 @@ export function isStatusTokenFor(secret: string, requestId: string, token: strin
   const check = checkToken<{ r: unknown; exp: number }>(secret, STATUS_TOKEN_PURPOSE, token, nowMs);
   return check.ok && check.payload.r === requestId;
 }
+
+/** The purpose an authorized agent's status token is signed for: the outcome of the request, never the subject's data. */
+export const AGENT_STATUS_TOKEN_PURPOSE = 'request-status-agent';
+
+/**
+ * The status token an authorized agent gets in the 202 of its submission (CCPA §7063/§7022): it
+ * unlocks the agent's view (type, dates, status) and the permission upload, not the per-place
+ * progress. The subject's mails carry the full statusToken.
+ */
+export function agentStatusToken(secret: string, requestId: string, receivedAt: Date): string {
+  const exp = Math.floor(receivedAt.getTime() / 1000) + STATUS_TOKEN_DAYS * 86_400;
+  return signToken(secret, AGENT_STATUS_TOKEN_PURPOSE, { r: requestId, exp });
+}
+
+/** True when `token` is a valid, unexpired agent status token for exactly this request. */
+export function isAgentStatusTokenFor(secret: string, requestId: string, token: string | undefined, nowMs = Date.now()): boolean {
+  if (!token) return false;
+  const check = checkToken<{ r: unknown; exp: number }>(secret, AGENT_STATUS_TOKEN_PURPOSE, token, nowMs);
+  return check.ok && check.payload.r === requestId;
+}

@@ -94,6 +94,8 @@ export const CollectionProgress = z.object({
   note: z.string().optional(),
   rows: z.number().int().nonnegative().optional(),
   attempts: z.number().int().nonnegative().optional(),
+  /** The place's opaque key of GET /v1/requests/options (the subject's status view sets it). */
+  place: z.string().optional(),
 });
 export type CollectionProgress = z.infer<typeof CollectionProgress>;
 
@@ -114,6 +116,10 @@ export const RequestView = z.object({
   purgeAt: z.string().nullable().optional(),
   /** on_hold: the legal hold's category (why the deletion is postponed), never its internal notes. */
   holdCategory: z.enum(HOLD_CATEGORIES).nullable().optional(),
+  /** objection to a purpose other than direct marketing: the privacy team is weighing it (GDPR Art. 21(1)). */
+  awaitingDecision: z.boolean().optional(),
+  /** restriction: when the privacy team lifted it (the subject was told beforehand, GDPR Art. 18(3)). */
+  restrictionLiftedAt: z.string().nullable().optional(),
 });
 export type RequestView = z.infer<typeof RequestView>;
 
@@ -161,6 +167,21 @@ export const RequestPublicStatus = z.object({
   extendedDueAt: z.string().nullable(),
 });
 export type RequestPublicStatus = z.infer<typeof RequestPublicStatus>;
+
+/**
+ * What an authorized agent's status token shows (CCPA §7063, §7022): the request and its outcome —
+ * type, status and dates — but no per-place progress or counts; the subject's data goes to the subject only.
+ */
+export const RequestAgentStatus = RequestPublicStatus.extend({
+  viewer: z.literal('agent'),
+  type: RequestType,
+  receivedAt: z.string(),
+  verifiedAt: z.string().nullable(),
+  completedAt: z.string().nullable(),
+  /** The signed permission document was received (or the privacy team accepted a power of attorney). */
+  permissionReceived: z.boolean(),
+});
+export type RequestAgentStatus = z.infer<typeof RequestAgentStatus>;
 
 /** The header that may carry a status token (instead of `?t=`). */
 export const STATUS_TOKEN_HEADER = 'x-status-token';

@@ -10,7 +10,7 @@
   'index.title': 'Ihre Datenschutzrechte: Anfrage zu Ihren Daten',
   'index.h1': 'Ihre personenbezogenen Daten',
   'index.lead':
-    'Fordern Sie eine Kopie Ihrer personenbezogenen Daten an, lassen Sie sie berichtigen oder löschen. Wir senden Ihnen einen Code per E-Mail, um zu bestätigen, dass die Anfrage von Ihnen stammt; vor Ihrer Bestätigung geschieht nichts.',
+    'Fordern Sie eine Kopie Ihrer personenbezogenen Daten an, lassen Sie sie berichtigen oder löschen, widersprechen Sie ihrem Verkauf, ihrer Weitergabe oder einer Nutzung, oder lassen Sie die Nutzung einschränken — für sich selbst oder als bevollmächtigte Person. Wir senden Ihnen einen Code per E-Mail, um zu bestätigen, dass die Anfrage von Ihnen stammt; vor Ihrer Bestätigung geschieht nichts.',
   'index.legend': 'Was sollen wir für Sie tun?',
   'right.access': 'Eine Kopie meiner Daten erhalten',
   'right.access.hint': 'Was wir über Sie speichern, wozu, woher es stammt und wer es erhält, mit einer Kopie der Daten.',
@@ -144,4 +144,69 @@
   'type.restriction': 'Einschränkung der Verarbeitung',
   'type.limit': 'Begrenzung sensibler Daten',
   'type.objection': 'Widerspruch gegen die Verarbeitung',
+  'right.objection': 'Einer Nutzung meiner Daten widersprechen',
+  'right.objection.hint': 'Wählen Sie die Nutzung, der Sie widersprechen; Direktwerbung endet sofort, immer.',
+  'obj.legend': 'Welcher Nutzung Ihrer Daten widersprechen Sie?',
+  'obj.always': 'Wird immer befolgt: Wir hören sofort auf, ohne nach Gründen zu fragen.',
+  'obj.weighed': 'Wir hören auf, es sei denn, zwingende schutzwürdige Gründe sprechen dagegen; diese würden wir Ihnen erklären.',
+  'obj.missing': 'Wählen Sie die Nutzung, der Sie widersprechen.',
+  'gpc.title': 'Ihr Browser bittet uns, Ihre Daten nicht zu verkaufen oder weiterzugeben',
+  'gpc.signedIn':
+    'Er sendet das Signal „Global Privacy Control“. Sie sind angemeldet, daher behandeln wir es als Ihren Widerspruch gegen den Verkauf oder die Weitergabe Ihrer personenbezogenen Daten.',
+  'gpc.anonymous':
+    'Er sendet das Signal „Global Privacy Control“, daher haben wir unten den Widerspruch gegen Verkauf oder Weitergabe für Sie ausgewählt. Geben Sie Ihre E-Mail-Adresse ein und senden Sie die Anfrage; wir bestätigen sie per E-Mail mit Ihnen.',
+  'gpc.recording': 'Ihr Widerspruch wird erfasst…',
+  'gpc.recorded': 'Wir haben Ihren Widerspruch erfasst (Referenz {id}) und setzen ihn jetzt um.',
+  'gpc.applied':
+    'Erledigt: Wir verkaufen Ihre personenbezogenen Daten nicht mehr und geben sie nicht mehr weiter (Referenz {id}). Wir haben Ihnen auch eine E-Mail geschickt.',
+  'gpc.closed': 'Ihr Widerspruch konnte nicht umgesetzt werden ({status}). Unser Datenschutzteam ist informiert.',
+  'gpc.failed': 'Wir konnten Ihren Widerspruch nicht erfassen: {message}',
+  'gpc.follow': 'Ihren Widerspruch verfolgen',
+  'signedIn.as': 'Sie sind angemeldet als {email}: Ihre Anfragen brauchen keine Bestätigung per E-Mail.',
+  'agent.choice': 'Ich stelle die Anfrage für jemand anderen',
+  'agent.choiceHint':
+    'Als bevollmächtigte Person, mit deren unterschriebener Erlaubnis. Wir bestätigen die Anfrage trotzdem direkt mit der Person.',
+  'agent.legend': 'Sie, die bevollmächtigte Person',
+  'agent.name': 'Ihr Name oder der Ihrer Organisation',
+  'agent.email': 'Ihre E-Mail-Adresse (die der bevollmächtigten Person)',
+  'agent.subjectEmail': 'Die E-Mail-Adresse der Person, für die Sie handeln',
+  'agent.subjectEmailHint': 'Die Adresse ihres Kontos. Dort bitten wir die Person, die Anfrage zu bestätigen.',
+  'agent.missing': 'Geben Sie Ihren Namen und Ihre E-Mail-Adresse als bevollmächtigte Person ein.',
+  'agent.resultCheck':
+    'Wir haben die Person per E-Mail gebeten, die Anfrage direkt bei uns zu bestätigen. Das Ergebnis schreiben wir Ihnen; eine Kopie ihrer Daten geht nur an die Person, nie an Sie.',
+  'agent.received': 'Anfrage erhalten. Die Referenz ist {id}. Laden Sie jetzt die unterschriebene Erlaubnis hoch.',
+  'agent.asked': 'Die Person kann erst bestätigen, wenn uns ihre unterschriebene Erlaubnis für Sie vorliegt.',
+  'agent.file': 'Die unterschriebene Erlaubnis',
+  'agent.limit': 'Ein PDF oder ein Bild, höchstens {size}.',
+  'agent.upload': 'Erlaubnis hochladen',
+  'agent.fileMissing': 'Wählen Sie die unterschriebene Erlaubnis aus.',
+  'agent.tooLarge': 'Diese Datei ist zu groß: höchstens {size}.',
+  'agent.uploading': 'Wird hochgeladen…',
+  'agent.uploaded': 'Erhalten ({size}). Wir haben die Person gebeten, die Anfrage zu bestätigen.',
+  'agent.uploadFailed': 'Die Erlaubnis konnte nicht hochgeladen werden: {message}',
+  'status.agentView':
+    'Sie verfolgen diese Anfrage als bevollmächtigte Person: Sie sehen ihr Ergebnis; eine Kopie der Daten geht direkt an die Person.',
+  'status.agentPermission': 'Die unterschriebene Erlaubnis liegt uns vor.',
+  'status.agentNoPermission': 'Die unterschriebene Erlaubnis liegt uns noch nicht vor.',
+  'pr.opt_out': 'Nicht mehr verkauft oder weitergegeben: {n} Datensätze',
+  'pr.opt_out.one': 'Nicht mehr verkauft oder weitergegeben: 1 Datensatz',
+  'pr.limit': 'Nutzung begrenzt: {n} Datensätze',
+  'pr.limit.one': 'Nutzung begrenzt: 1 Datensatz',
+  'pr.restriction': 'Eingeschränkt: {n} Datensätze',
+  'pr.restriction.one': 'Eingeschränkt: 1 Datensatz',
+  'pr.objection': 'Nutzung beendet: {n} Datensätze',
+  'pr.objection.one': 'Nutzung beendet: 1 Datensatz',
+  'pr.lifted': 'Einschränkung aufgehoben am {date}',
+  'ex.completed.opt_out':
+    'Erledigt: Wir verkaufen Ihre personenbezogenen Daten nicht mehr und geben sie nicht mehr weiter. Die Einzelheiten haben wir Ihnen per E-Mail geschickt.',
+  'ex.completed.limit':
+    'Erledigt: Wir nutzen Ihre sensiblen Daten nur noch, soweit das Gesetz es erlaubt. Die Einzelheiten haben wir Ihnen per E-Mail geschickt.',
+  'ex.completed.restriction':
+    'Ihre Daten sind eingeschränkt: Wir bewahren sie auf, nutzen sie aber nicht. Bevor wir die Einschränkung aufheben, sagen wir es Ihnen per E-Mail.',
+  'ex.completed.objection':
+    'Erledigt: Wir nutzen Ihre Daten nicht mehr für diesen Zweck. Die Einzelheiten haben wir Ihnen per E-Mail geschickt.',
+  'ex.restrictionLifted':
+    'Wir haben die Einschränkung am {date} aufgehoben, nachdem wir Ihnen per E-Mail den Grund mitgeteilt hatten. Ihre Daten werden wieder wie zuvor genutzt.',
+  'ex.objectionWeighed':
+    'Unser Datenschutzteam prüft Ihren Widerspruch. Wir hören auf, es sei denn, zwingende schutzwürdige Gründe sprechen dagegen; die nennen wir Ihnen dann.',
 };

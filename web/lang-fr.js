@@ -10,7 +10,7 @@
   'index.title': 'Vos droits sur vos données personnelles',
   'index.h1': 'Vos données personnelles',
   'index.lead':
-    'Demandez-nous une copie de vos données personnelles, leur rectification ou leur effacement. Nous vous envoyons un code par e-mail pour confirmer que la demande vient de vous ; rien ne se passe avant votre confirmation.',
+    'Demandez-nous une copie de vos données personnelles, leur rectification ou leur effacement, l’arrêt de leur vente ou de leur partage, la limitation de leur utilisation, ou opposez-vous à une utilisation — pour vous-même ou en tant que mandataire. Nous vous envoyons un code par e-mail pour confirmer que la demande vient de vous ; rien ne se passe avant votre confirmation.',
   'index.legend': 'Que souhaitez-vous que nous fassions ?',
   'right.access': 'Obtenir une copie de mes données',
   'right.access.hint':
@@ -143,4 +143,69 @@
   'type.restriction': 'Limitation du traitement',
   'type.limit': 'Limitation des données sensibles',
   'type.objection': 'Opposition au traitement',
+  'right.objection': "M'opposer à une utilisation de mes données",
+  'right.objection.hint': "Choisissez l'utilisation à laquelle vous vous opposez ; la prospection directe cesse aussitôt, toujours.",
+  'obj.legend': 'À quelle utilisation de vos données vous opposez-vous ?',
+  'obj.always': 'Toujours respectée : nous arrêtons aussitôt, sans demander pourquoi.',
+  'obj.weighed': 'Nous arrêtons, sauf motifs légitimes et impérieux, que nous vous expliquerions.',
+  'obj.missing': "Choisissez l'utilisation à laquelle vous vous opposez.",
+  'gpc.title': 'Votre navigateur nous demande de ne pas vendre ni partager vos données',
+  'gpc.signedIn':
+    'Il envoie le signal Global Privacy Control. Vous êtes connecté : nous le prenons comme votre demande de refus de la vente ou du partage de vos données personnelles.',
+  'gpc.anonymous':
+    'Il envoie le signal Global Privacy Control : nous avons donc choisi ci-dessous le refus de la vente ou du partage. Saisissez votre adresse e-mail et envoyez la demande ; nous la confirmons avec vous par e-mail.',
+  'gpc.recording': 'Enregistrement de votre refus…',
+  'gpc.recorded': 'Nous avons enregistré votre refus (référence {id}) et l’appliquons maintenant.',
+  'gpc.applied':
+    'C’est fait : nous ne vendons ni ne partageons plus vos données personnelles (référence {id}). Nous vous avons aussi envoyé un e-mail.',
+  'gpc.closed': 'Votre refus n’a pas pu être appliqué ({status}). Notre équipe a été alertée.',
+  'gpc.failed': 'Nous n’avons pas pu enregistrer votre refus : {message}',
+  'gpc.follow': 'Suivre votre refus',
+  'signedIn.as': 'Vous êtes connecté en tant que {email} : vos demandes n’ont pas besoin d’être confirmées par e-mail.',
+  'agent.choice': 'Je fais la demande pour quelqu’un d’autre',
+  'agent.choiceHint':
+    'En tant que mandataire, avec son autorisation signée. Nous confirmons tout de même la demande directement avec la personne.',
+  'agent.legend': 'Vous, le mandataire',
+  'agent.name': 'Votre nom, ou celui de votre organisme',
+  'agent.email': 'Votre adresse e-mail (celle du mandataire)',
+  'agent.subjectEmail': 'L’adresse e-mail de la personne que vous représentez',
+  'agent.subjectEmailHint': 'L’adresse de son compte. Nous lui demandons là de confirmer la demande.',
+  'agent.missing': 'Saisissez votre nom et votre adresse e-mail de mandataire.',
+  'agent.resultCheck':
+    'Nous avons écrit à la personne pour qu’elle confirme la demande directement auprès de nous. Nous vous écrirons le résultat ; toute copie de ses données lui est envoyée à elle, jamais à vous.',
+  'agent.received': 'Demande reçue. La référence est {id}. Téléversez maintenant l’autorisation signée.',
+  'agent.asked': 'La personne ne peut confirmer qu’une fois que nous avons son autorisation signée vous permettant d’agir pour elle.',
+  'agent.file': 'L’autorisation signée',
+  'agent.limit': 'Un PDF ou une image, {size} au plus.',
+  'agent.upload': 'Téléverser l’autorisation',
+  'agent.fileMissing': 'Choisissez l’autorisation signée.',
+  'agent.tooLarge': 'Ce fichier est trop volumineux : {size} au plus.',
+  'agent.uploading': 'Téléversement…',
+  'agent.uploaded': 'Reçue ({size}). Nous avons demandé à la personne de confirmer la demande.',
+  'agent.uploadFailed': 'L’autorisation n’a pas pu être téléversée : {message}',
+  'status.agentView':
+    'Vous suivez cette demande en tant que mandataire : vous en voyez le résultat ; toute copie des données va directement à la personne.',
+  'status.agentPermission': 'Nous avons l’autorisation signée.',
+  'status.agentNoPermission': 'Nous n’avons pas encore l’autorisation signée.',
+  'pr.opt_out': 'Plus vendues ni partagées : {n} enregistrements',
+  'pr.opt_out.one': 'Plus vendues ni partagées : 1 enregistrement',
+  'pr.limit': 'Utilisation limitée : {n} enregistrements',
+  'pr.limit.one': 'Utilisation limitée : 1 enregistrement',
+  'pr.restriction': 'Limitées : {n} enregistrements',
+  'pr.restriction.one': 'Limitées : 1 enregistrement',
+  'pr.objection': 'Utilisation arrêtée : {n} enregistrements',
+  'pr.objection.one': 'Utilisation arrêtée : 1 enregistrement',
+  'pr.lifted': 'Limitation levée le {date}',
+  'ex.completed.opt_out':
+    'C’est fait : nous ne vendons ni ne partageons plus vos données personnelles. Nous vous avons envoyé un e-mail avec les détails.',
+  'ex.completed.limit':
+    'C’est fait : nous n’utilisons vos données sensibles que dans la mesure permise par la loi. Nous vous avons envoyé un e-mail avec les détails.',
+  'ex.completed.restriction':
+    'Vos données sont limitées : nous les conservons sans les utiliser. Avant de lever la limitation, nous vous préviendrons par e-mail.',
+  'ex.completed.objection':
+    'C’est fait : nous n’utilisons plus vos données à cette fin. Nous vous avons envoyé un e-mail avec les détails.',
+  'ex.restrictionLifted':
+    'Nous avons levé la limitation le {date}, après vous avoir écrit pourquoi. Vos données sont de nouveau utilisées comme avant.',
+  'ex.objectionWeighed':
+    'Notre équipe examine votre opposition. Nous arrêtons, sauf motifs légitimes et impérieux, que nous vous indiquerons alors.',
 };

@@ -1,7 +1,9 @@
 // The self-service form: POST /v1/requests, then the reference, due date, a link to enter the
 // mailed code and a status link. Errors from the API ({message, issues: [{path, message}]}) are
 // shown next to their field. Texts come from I18N (web/i18n.js); the correctable fields from
-// GET /v1/requests/options (the data map).
+// GET /v1/requests/options (the data map), named by its opaque keys, as are the purposes of an
+// objection. web/self-service-rights.js adds the signed-in subject, GPC and the agent's form
+// through window.DSAR_FORM.
 (function () {
   'use strict';
   var t = window.I18N.t;
@@ -15,7 +17,7 @@
     { type: 'deletion' },
     { type: 'opt_out' },
     { type: 'restriction' },
-    // ── to add: { type: 'objection', extra: 'objection' } (a purpose to choose, from the data map) ──
+    { type: 'objection', extra: 'objection' },
   ];
 
   var form = document.getElementById('request-form');
@@ -30,7 +32,14 @@
     type: document.getElementById('type-error'),
     email: document.getElementById('email-error'),
     corrections: document.getElementById('corrections-error'),
+    objection: document.getElementById('objection-error'),
+    agent: document.getElementById('agent-error'),
   };
+  // the API names an objection's field `purpose`; the page shows it with the purposes
+  var FIELD_ALIASES = { purpose: 'objection' };
+  var purposesBox = document.getElementById('purposes');
+  // what web/self-service-rights.js adds: headers, payload parts, and what to do with the answer and the options
+  var hooks = { headers: {}, payload: [], result: [], options: [] };
   var correctable = [];
   var rowCount = 0;
   var lastDue = null;
@@ -84,8 +93,38 @@
         });
         return Object.keys(out).length ? { corrections: out } : null;
       },
+      missing: 'corr.missing',
+    },
+    objection: {
+      fieldset: document.getElementById('objection'),
+      collect: function () {
+        var checked = purposesBox.querySelector('input[name=purpose]:checked');
+        return checked ? { purpose: checked.value } : null;
+      },
+      missing: 'obj.missing',
     },
   };
+
+  /** The purposes of the data map, by their labels; direct marketing first, said to be always honoured. */
+  function renderPurposes(purposes) {
+    purposesBox.textContent = '';
+    purposes.forEach(function (p, i) {
+      var id = 'purpose-' + i;
+      var choice = el('div', { class: 'choice' });
+      var input = el('input', { type: 'radio', id: id, name: 'purpose', value: p.key });
+      var label = el('label', { for: id });
+      var text = el('span');
+      text.textContent = p.label;
+      var hint = el('span', { class: 'hint', 'data-i18n': p.alwaysHonoured ? 'obj.always' : 'obj.weighed' });
+      label.appendChild(text);
+      label.appendChild(document.createTextNode(' '));
+      label.appendChild(hint);
+      choice.appendChild(input);
+      choice.appendChild(label);
+      purposesBox.appendChild(choice);
+    });
+    window.I18N.apply();
+  }
 
   function showExtras() {
     var right = chosenRight();
@@ -105,7 +144,7 @@
     var empty = el('option', { value: '', 'data-i18n': 'corr.choose' });
     select.appendChild(empty);
     correctable.forEach(function (c) {
-      var option = el('option', { value: c.field });
+      var option = el('option', { value: c.key });
       option.textContent = c.label;
       select.appendChild(option);
     });
@@ -155,6 +194,8 @@
   function invalidInputs(field) {
     if (field === 'email') return [email];
     if (field === 'type') return Array.prototype.slice.call(form.querySelectorAll('input[name=type]'));
+    if (field === 'objection') return Array.prototype.slice.call(purposesBox.querySelectorAll('input'));
+    if (field === 'agent') return Array.prototype.slice.call(document.querySelectorAll('#agent-fields input'));
     return Array.prototype.slice.call(correctionRows.querySelectorAll('select, input'));
   }
 
@@ -174,6 +215,7 @@
     var first = String(issuePath || '')
       .replace(/^body\./, '')
       .split('.')[0];
+    first = FIELD_ALIASES[first] || first;
     return fieldErrors[first] ? first : null;
   }
 
@@ -201,8 +243,11 @@
     if (right && right.extra) {
       var extra = EXTRAS[right.extra].collect();
       if (extra) Object.assign(payload, extra);
-      else missing.push([right.extra, t('corr.missing')]);
+      else missing.push([right.extra, t(EXTRAS[right.extra].missing)]);
     }
+    hooks.payload.forEach(function (add) {
+      add(payload, missing);
+    });
     if (!payload.email) missing.push(['email', t('email.missing')]);
     if (residence.value && residence.value !== 'other') payload.residence = residence.value;
     return { payload: payload, missing: missing };
@@ -217,6 +262,9 @@
     document.getElementById('result-verify-link').href =
       '/verify?request=' + encodeURIComponent(body.id) + '&t=' + encodeURIComponent(body.statusToken);
     status.textContent = t('form.received', { id: body.id });
+    hooks.result.forEach(function (fn) {
+      fn(body);
+    });
     result.hidden = false;
     result.focus();
   }
@@ -249,7 +297,7 @@
     status.textContent = t('form.sending');
     fetch('/v1/requests', {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'idempotency-key': idempotency.key },
+      headers: Object.assign({ 'content-type': 'application/json', 'idempotency-key': idempotency.key }, hooks.headers),
       body: bodyText,
     })
       .then(function (res) {
@@ -272,12 +320,28 @@
       });
   });
 
+  /** For web/self-service-rights.js: its additions, and choosing a right as if the person had. */
+  window.DSAR_FORM = {
+    hooks: hooks,
+    choose: function (type) {
+      var input = form.querySelector('#type-' + type);
+      if (input) input.checked = true;
+      showExtras();
+    },
+    showFieldError: showFieldError,
+  };
+
   renderRights();
   window.I18N.apply();
   window.I18N.onChange(renderDue);
   fetch('/v1/requests/options', { headers: { accept: 'application/json' } })
-    .then((res) => (res.ok ? res.json() : { correctable: [] }))
+    .then((res) => (res.ok ? res.json() : { correctable: [], purposes: [] }))
     .then(function (options) {
+      renderPurposes(options.purposes || []);
+      if (!(options.purposes || []).length) form.querySelector('#type-objection').closest('.choice').hidden = true;
+      hooks.options.forEach(function (fn) {
+        fn(options);
+      });
       correctable = options.correctable || [];
       // rows made before the options arrived get the fields now
       correctionRows.textContent = '';

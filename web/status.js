@@ -2,12 +2,14 @@
 // seconds until the request is closed. Without the status token (from the submission or the mailed
 // link) the API answers status and due date only; with it, also the type, dates and per-place
 // progress, told in plain words: the place by the data map's label (GET /v1/requests/options),
-// never a table name, and what happened there — "nothing held" where there was nothing.
+// never a table name, and what happened there — "nothing held" where there was nothing. An
+// authorized agent's token shows the agent's view: the request and its outcome, no progress.
 (function () {
   'use strict';
   var t = window.I18N.t;
   var POLL_MS = 3000;
   var CLOSED = { completed: true, denied: true, expired_unverified: true, failed: true };
+  var PROCESSING = { opt_out: true, limit: true, restriction: true, objection: true };
 
   var params = new URLSearchParams(location.search);
   var id = (params.get('id') || '').trim();
@@ -30,7 +32,7 @@
   }
 
   function placeOf(p) {
-    return places[p.store + '\u0000' + p.collection] || { label: humanise(p.collection), onDeletion: null, keptBecause: null };
+    return places[p.place] || { label: humanise(p.collection), onDeletion: null, keptBecause: null };
   }
 
   /** What happened in one place, in words: by the request's type and, for a deletion, the map's action there. */
@@ -48,6 +50,12 @@
           : t('pr.purgedNoDate');
       if (place.onDeletion === 'mask') return t('pr.masked', { n: n === null ? '—' : n });
       return t('pr.deleted', { n: n === null ? '—' : n });
+    }
+    if (PROCESSING[view.type]) {
+      if (n === 0) return t('pr.nothingHeld');
+      if (view.type === 'restriction' && view.restrictionLiftedAt)
+        return t('pr.lifted', { date: window.I18N.formatDay(view.restrictionLiftedAt) });
+      return t('pr.' + view.type, { n: n === null ? '—' : n });
     }
     if (view.type === 'correction') return n === 0 ? t('pr.nothingToCorrect') : t('pr.corrected', { n: n === null ? '—' : n });
     return n === 0 ? t('pr.nothingHeld') : t('pr.copied', { n: n === null ? '—' : n });
@@ -89,7 +97,12 @@
     var now = new Date();
     checked.setAttribute('datetime', now.toISOString());
     checked.textContent = window.I18N.formatTime(now);
-    document.getElementById('req-explain').textContent = t('ex.' + view.status);
+    document.getElementById('req-explain').textContent = explain(view);
+    var agentNote = document.getElementById('agent-note');
+    agentNote.hidden = view.viewer !== 'agent';
+    if (view.viewer === 'agent')
+      agentNote.textContent =
+        t('status.agentView') + ' ' + t(view.permissionReceived ? 'status.agentPermission' : 'status.agentNoPermission');
 
     var rows = document.getElementById('progress-rows');
     rows.textContent = '';
@@ -112,6 +125,14 @@
       pollStatus.textContent = t('status.announce', { status: t('st.' + view.status) });
       lastStatus = view.status;
     }
+  }
+
+  /** The status in words, and for the rights that change processing what it means now. */
+  function explain(view) {
+    if (view.restrictionLiftedAt) return t('ex.restrictionLifted', { date: window.I18N.formatDay(view.restrictionLiftedAt) });
+    if (view.awaitingDecision && view.status === 'in_progress') return t('ex.objectionWeighed');
+    if (view.status === 'completed' && PROCESSING[view.type]) return t('ex.completed.' + view.type);
+    return t('ex.' + view.status);
   }
 
   function poll() {
@@ -170,7 +191,7 @@
     .catch(() => ({ places: [] }))
     .then(function (options) {
       (options.places || []).forEach(function (p) {
-        places[p.store + '\u0000' + p.collection] = p;
+        places[p.key] = p;
       });
       start();
     });

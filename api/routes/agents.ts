@@ -6,7 +6,7 @@ import type { FastifyError } from 'fastify';
 import type { FastifyPluginAsyncZod, ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { keyedHash, auditHashSecret } from '../../lib/keyed-hash';
-import { isStatusTokenFor } from '../../lib/signed-token';
+import { isAgentStatusTokenFor, isStatusTokenFor } from '../../lib/signed-token';
 import { appendAudit } from '../../records/audit-events';
 import { acceptAgentAuthority, findRequestAgent, saveAgentPermission } from '../../records/request-agents';
 import { findRequest } from '../../records/requests';
@@ -54,7 +54,8 @@ export const agentPermissionRoutes: FastifyPluginAsyncZod<RoutesOptions> = async
     async (req, reply) => {
       const { id } = req.params;
       const token = req.query.t ?? (req.headers[STATUS_TOKEN_HEADER] as string | undefined);
-      if (!isStatusTokenFor(deps.config.SIGNING_SECRET, id, token))
+      const secret = deps.config.SIGNING_SECRET;
+      if (!isAgentStatusTokenFor(secret, id, token) && !isStatusTokenFor(secret, id, token))
         throw unauthorized('send the status token of this request (from its 202)');
       const content = req.body;
       if (!Buffer.isBuffer(content) || content.length === 0)

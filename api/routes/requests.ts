@@ -4,10 +4,11 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { sha256Hex } from '../../lib/hash';
-import { isStatusTokenFor, statusToken } from '../../lib/signed-token';
+import { agentStatusToken, isAgentStatusTokenFor, isStatusTokenFor, statusToken } from '../../lib/signed-token';
 import { normalizeVerificationCode, stepUpAnswerHash, verificationCodeHash } from '../../lib/verification-code';
 import { readStepUpValue } from '../../schemas/step-up';
 import { findRequestAgent } from '../../records/request-agents';
+import { restrictionLiftedAt } from '../../records/processing-rights';
 import { findRequest } from '../../records/requests';
 import { failuresForRequest, failuresFromClient, recordFailedVerification } from '../../records/verification-attempts';
 import { findVerificationToken, markVerificationTokenUsed } from '../../records/verification-tokens';
@@ -15,6 +16,7 @@ import {
   IDEMPOTENCY_KEY_HEADER,
   IdempotencyKey,
   RequestAccepted,
+  RequestAgentStatus,
   RequestId,
   RequestIntake,
   RequestPublicStatus,
@@ -26,9 +28,10 @@ import { verifyUpdate } from '../../schemas/contract';
 import type { RoutesOptions } from '../deps';
 import { ApiError, badRequest, conflict, errorResponses, gone, notFound, unauthorized, unavailable } from '../errors';
 import { createRequest, recordAgentSubmission } from '../intake';
-import { GPC_HEADER, gpcSignalled, recordGpcOptOut, refuseUnprocessable } from '../processing-intake';
+import { placeKey, resolveOptionKeys } from '../option-keys';
+import { GPC_HEADER, gpcSignalled, objectablePurposes, recordGpcOptOut, refuseUnprocessable } from '../processing-intake';
 import { SUBJECT_TOKEN_HEADER, vouchedEmail } from '../self-service-token';
-import { liveState, publicStatusView, refuseUncorrectable, requestView } from '../views';
+import { agentStatusView, correctableFields, liveState, publicStatusView, refuseUncorrectable, requestView } from '../views';
 import { startWorkflowAtIntake } from '../workflows';
 
 /** The client address as counted for verification limits: keyed with the deployment's secret, never stored in the clear. */
@@ -68,7 +71,8 @@ export const requestRoutes: FastifyPluginAsyncZod<RoutesOptions> = async (r, { d
       },
     },
     async (req, reply) => {
-      const intake = req.body;
+      // the self-service page names fields and purposes by the opaque keys of GET /v1/requests/options
+      const intake = resolveOptionKeys(deps.config.SIGNING_SECRET, req.body, correctableFields(deps), objectablePurposes(deps));
       const key = req.headers[IDEMPOTENCY_KEY_HEADER] as string | undefined;
       if (intake.type === 'correction') refuseUncorrectable(deps, intake.corrections ?? {});
       refuseUnprocessable(deps, intake);
@@ -97,7 +101,9 @@ export const requestRoutes: FastifyPluginAsyncZod<RoutesOptions> = async (r, { d
       await startWorkflowAtIntake(deps, request, req.log);
       if (replayed) reply.header('idempotent-replayed', 'true');
       else if (intake.agent) await recordAgentSubmission(deps, request.id, intake.agent.email);
-      const t = statusToken(deps.config.SIGNING_SECRET, request.id, request.receivedAt);
+      // an agent gets its own token: the outcome, not the subject's progress (the subject's mails carry the full one)
+      const tokenOf = intake.agent ? agentStatusToken : statusToken;
+      const t = tokenOf(deps.config.SIGNING_SECRET, request.id, request.receivedAt);
       return reply.code(202).send({
         id: request.id,
         type: request.type,
@@ -118,13 +124,14 @@ export const requestRoutes: FastifyPluginAsyncZod<RoutesOptions> = async (r, { d
         description:
           'Without a token (or with one that is tampered, expired or for another request) the answer holds only the status and the due date. ' +
           'The status token from the 202 of intake or the links in the mails (`?t=` or the `x-status-token` header) unlocks the full view: ' +
-          'type, dates and per-store progress with counts.',
+          'type, dates and per-store progress with counts. The token an authorized agent gets in its 202 unlocks the agent view ' +
+          '(`viewer: "agent"`: type, status and dates — the outcome, never per-store progress or counts; CCPA §7063/§7022).',
         tags: ['requests'],
         params: z.object({ id: RequestId }),
         querystring: z.object({ t: z.string().max(1024).optional() }),
         headers: z.object({ [STATUS_TOKEN_HEADER]: z.string().max(1024).optional() }),
         // the full view first: serialising tries the shapes in order, and the public one would strip it
-        response: { 200: z.union([RequestView, RequestPublicStatus]), ...errorResponses(400, 404) },
+        response: { 200: z.union([RequestView, RequestAgentStatus, RequestPublicStatus]), ...errorResponses(400, 404) },
       },
     },
     async (req) => {
@@ -133,7 +140,18 @@ export const requestRoutes: FastifyPluginAsyncZod<RoutesOptions> = async (r, { d
       const live = await liveState(deps, request.id, req.log);
       const token = req.query.t ?? (req.headers[STATUS_TOKEN_HEADER] as string | undefined);
       // a token that does not prove possession of this request is treated as no token: the minimal view
-      if (isStatusTokenFor(deps.config.SIGNING_SECRET, request.id, token)) return requestView(request, live);
+      const secret = deps.config.SIGNING_SECRET;
+      if (isStatusTokenFor(secret, request.id, token)) {
+        const view = requestView(request, live);
+        const liftedAt = request.type === 'restriction' ? await restrictionLiftedAt(db, request.id) : null;
+        return {
+          ...view,
+          progress: view.progress.map((p) => ({ ...p, place: placeKey(secret, p.store, p.collection) })),
+          restrictionLiftedAt: liftedAt?.toISOString() ?? null,
+        };
+      }
+      const agent = isAgentStatusTokenFor(secret, request.id, token) ? await findRequestAgent(db, request.id) : null;
+      if (agent) return agentStatusView(request, live, agent);
       return publicStatusView(request, live);
     },
   );

@@ -1,4 +1,4 @@
-// The pages: GET / (ask for access, export, correction or deletion), GET /status (a request's status), GET
+// The pages: GET / (ask for any right: access, export, correction, deletion, opt-out, restriction, objection), GET /status (a request's status), GET
 // /verify (confirm one with the mailed code), GET /dashboard (the privacy team's), and their
 // scripts and styles under /web/. Only the files named below are served: no directory listing,
 // no path taken from the URL.
@@ -17,6 +17,7 @@ const CONTENT_TYPES: Record<string, string> = {
 /** Files servable as /web/<name>. */
 export const WEB_ASSETS: readonly string[] = [
   'self-service.js',
+  'self-service-rights.js',
   'status.js',
   'verify.js',
   'dashboard-core.js',

@@ -105,9 +105,8 @@ describe('self-service pages in Chromium', { skip }, () => {
     }
     const options = await stack.app.inject({ method: 'GET', url: '/v1/requests/options' });
     assert.equal(options.statusCode, 200);
-    const places = (options.json() as { places: { store: string; collection: string; label: string; keptBecause: string | null }[] })
-      .places;
-    const billing = places.find((p) => p.collection === 'billing_records');
+    const places = (options.json() as { places: { key: string; label: string; keptBecause: string | null }[] }).places;
+    const billing = places.find((p) => p.label === 'Your invoices');
     assert.deepEqual(
       { label: billing?.label, keptBecause: billing?.keptBecause },
       { label: 'Your invoices', keptBecause: 'GDPR Art. 17(3)(b), tax record-keeping' },
@@ -267,17 +266,22 @@ describe('self-service pages in Chromium', { skip }, () => {
       .locator('option')
       .evaluateAll((os) => os.map((o) => (o as unknown as { value: string }).value).filter(Boolean));
     const options = (await stack.app.inject({ method: 'GET', url: '/v1/requests/options' })).json() as {
-      correctable: { field: string }[];
+      correctable: { key: string }[];
     };
     assert.deepEqual(
       offered,
-      options.correctable.map((c) => c.field),
+      options.correctable.map((c) => c.key),
       'the page offers exactly the correctable fields',
     );
-    assert.ok(offered.includes('name') && !offered.includes('key_hash') && !offered.includes('amount_cents'));
+    const labels = await field.locator('option').allTextContents();
+    assert.ok(labels.includes('Name') && !labels.includes('Key fingerprint') && !labels.includes('Amount (cents)'), labels.join(', '));
+    assert.ok(
+      offered.every((key) => /^k_[0-9a-f]{16}$/.test(key)),
+      'opaque keys, never column names',
+    );
 
     // no value yet: the error is named next to the corrections
-    await field.selectOption('name');
+    await field.selectOption({ label: 'Name' });
     await page.getByLabel('Your email address').fill(email);
     await page.getByRole('button', { name: 'Send request' }).click();
     await page.locator('#corrections-error:not(:empty)').waitFor();
