@@ -35,6 +35,7 @@ export function requestView(stored: StoredRequest, live: DsarRequestState | null
     purgeAt: live?.purgeAt ?? null,
     holdCategory: live?.status === 'on_hold' ? (live.hold?.category ?? null) : null,
     awaitingDecision: live?.awaitingDecision ?? false,
+    restrictionLiftedAt: stored.restrictionLiftedAt?.toISOString() ?? null,
   };
 }
 
@@ -48,7 +49,6 @@ export function adminRequestView(stored: StoredRequest, live: DsarRequestState |
     jurisdictions: stored.jurisdictions,
     agent: agent ? agentView(agent) : null,
     objectionPurpose: stored.objectionPurpose,
-    restrictionLiftedAt: stored.restrictionLiftedAt?.toISOString() ?? null,
   };
 }
 

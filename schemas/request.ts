@@ -151,8 +151,6 @@ export const AdminRequestView = RequestView.extend({
   jurisdictions: z.array(z.enum(['policy', 'gdpr', 'ccpa'])),
   /** An objection's purpose (a purpose of the data map, or direct_marketing). */
   objectionPurpose: z.string().nullable().optional(),
-  /** A restriction the privacy team lifted, when. */
-  restrictionLiftedAt: z.string().nullable().optional(),
 });
 export type AdminRequestView = z.infer<typeof AdminRequestView>;
 

@@ -8,7 +8,6 @@ import { agentStatusToken, isAgentStatusTokenFor, isStatusTokenFor, statusToken 
 import { normalizeVerificationCode, stepUpAnswerHash, verificationCodeHash } from '../../lib/verification-code';
 import { readStepUpValue } from '../../schemas/step-up';
 import { findRequestAgent } from '../../records/request-agents';
-import { restrictionLiftedAt } from '../../records/processing-rights';
 import { findRequest } from '../../records/requests';
 import { failuresForRequest, failuresFromClient, recordFailedVerification } from '../../records/verification-attempts';
 import { findVerificationToken, markVerificationTokenUsed } from '../../records/verification-tokens';
@@ -143,12 +142,7 @@ export const requestRoutes: FastifyPluginAsyncZod<RoutesOptions> = async (r, { d
       const secret = deps.config.SIGNING_SECRET;
       if (isStatusTokenFor(secret, request.id, token)) {
         const view = requestView(request, live);
-        const liftedAt = request.type === 'restriction' ? await restrictionLiftedAt(db, request.id) : null;
-        return {
-          ...view,
-          progress: view.progress.map((p) => ({ ...p, place: placeKey(secret, p.store, p.collection) })),
-          restrictionLiftedAt: liftedAt?.toISOString() ?? null,
-        };
+        return { ...view, progress: view.progress.map((p) => ({ ...p, place: placeKey(secret, p.store, p.collection) })) };
       }
       const agent = isAgentStatusTokenFor(secret, request.id, token) ? await findRequestAgent(db, request.id) : null;
       if (agent) return agentStatusView(request, live, agent);
