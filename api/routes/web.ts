@@ -21,6 +21,7 @@ export const WEB_ASSETS: readonly string[] = [
   'verify.js',
   'dashboard.js',
   'dashboard-team.js',
+  'dashboard-datamap.js',
   'style.css',
 ];
 

@@ -19,7 +19,12 @@ import { createPool } from '../../records/pool';
 import type { DataMapCheckResult } from '../../schemas/datamap-check';
 import { loadDataMap } from '../../schemas/datamap-load';
 import type { CompiledDataMap } from '../../schemas/datamap-graph';
-import { startDatabases, type Databases } from '../support/stack';
+import { createAdminKey } from '../../api/admin-keys';
+import { buildApp } from '../../api/app';
+import { saveDataMapCheck } from '../../records/datamap-checks';
+import { Config } from '../../schemas/config';
+import { checkStoresAtStart, StoreSchemaError } from '../../worker/store-check';
+import { startDatabases, TEST_SECRET, type Databases } from '../support/stack';
 
 let db: Databases;
 let shopUrl: string;
@@ -182,5 +187,56 @@ test('init drafts a map from the demo schema that, its TODOs filled, passes chec
   for (const [collection, rows] of fromDemo) {
     assert.ok(Array.isArray(rows) && rows.length > 0, `${collection}: alice has rows`);
     assert.deepEqual(fromDraft.get(collection), rows, collection);
+  }
+});
+
+test('the worker start-up check refuses the flawed map naming each path, logs warnings, and the dashboard route shows the saved result', async () => {
+  const flawed = await loadDataMap(path.join(PROJECT_ROOT, 'test/fixtures/flawed-datamap.yml'), { SHOP_DATABASE_URL: shopUrl });
+  const logged: string[] = [];
+  const save = (r: DataMapCheckResult) => saveDataMapCheck(db.engineDb, r);
+  const refused = await checkStoresAtStart(flawed, (w) => logged.push(w), save).then(
+    () => assert.fail('the worker must not start'),
+    (err: unknown) => err,
+  );
+  assert.ok(refused instanceof StoreSchemaError);
+  assert.match(refused.message, /worker does not start/);
+  assert.ok(
+    refused.problems.includes(
+      "stores.shop.collections.accounts: reference cycle accounts → teams → accounts (foreign keys): no erase order deletes each table's rows before those they reference; make one key ON DELETE SET NULL or CASCADE",
+    ),
+    refused.problems.join('\n'),
+  );
+  assert.ok(logged.some((w) => w.startsWith('data map: stores.shop.collections.newsletter_signups.fields.email: unmapped column')));
+  assert.ok(!logged.some((w) => /@example\.org/.test(w)), 'no sampled value in the log');
+
+  const config = Config.parse({
+    DATABASE_URL: db.engineUrl,
+    TEMPORAL_ADDRESS: '127.0.0.1:1',
+    SMTP_URL: 'smtp://127.0.0.1:1',
+    SIGNING_SECRET: TEST_SECRET,
+    PUBLIC_BASE_URL: 'http://dsar.test',
+    LOG_LEVEL: 'silent',
+  });
+  const demo = await loadDataMap(demoMap, { APP_DATABASE_URL: db.appUrl });
+  const app = await buildApp({ config, engineDb: db.engineDb, temporal: null as never, dataMap: demo }, { logger: false });
+  try {
+    const { key } = await createAdminKey(db.engineDb, 'privacy-lead', 'auditor');
+    const res = await app.inject({ method: 'GET', url: '/v1/admin/datamap/check', headers: { authorization: `Bearer ${key}` } });
+    assert.equal(res.statusCode, 200, res.body);
+    const { check } = res.json() as { check: DataMapCheckResult };
+    assert.deepEqual(check.errors.map((f) => `${f.path}: ${f.message}`).sort(), refused.problems);
+    assert.ok(check.warnings.some((f) => f.kind === 'index'));
+
+    // the demo map passes: the worker starts, and the latest result says so
+    const passed = await checkStoresAtStart(demo, (w) => logged.push(w), save);
+    assert.deepEqual(passed.errors, []);
+    const latest = (
+      await app.inject({ method: 'GET', url: '/v1/admin/datamap/check', headers: { authorization: `Bearer ${key}` } })
+    ).json();
+    assert.deepEqual(latest.check.errors, []);
+    assert.equal(latest.check.checkedAt, passed.checkedAt);
+    assert.equal((await app.inject({ method: 'GET', url: '/v1/admin/datamap/check' })).statusCode, 401);
+  } finally {
+    await app.close();
   }
 });
