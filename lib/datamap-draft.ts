@@ -99,8 +99,9 @@ export function draftDataMap(snapshot: SchemaSnapshot, opts: DraftOptions): stri
     }
     out.push('        legalBasis: TODO   # why you may process it (GDPR Art. 6)', '        purposes: [TODO]');
     const skip = new Set([tkey, ...tableLinks.map((l) => l.column)]);
-    out.push('        fields:');
-    for (const c of table.columns.filter((col) => !skip.has(col.name))) {
+    const described = table.columns.filter((col) => !skip.has(col.name));
+    out.push(described.length ? '        fields:' : '        fields: {}');
+    for (const c of described) {
       const guess = guessCategory(c);
       out.push(
         guess
