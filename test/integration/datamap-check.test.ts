@@ -24,6 +24,8 @@ import { buildApp } from '../../api/app';
 import { saveDataMapCheck } from '../../records/datamap-checks';
 import { Config } from '../../schemas/config';
 import { checkStoresAtStart, StoreSchemaError } from '../../worker/store-check';
+import { addLegacyCustomer, createLegacyShop } from '../support/legacy-shop';
+import { startMariaDb } from '../support/mariadb';
 import { startDatabases, TEST_SECRET, type Databases } from '../support/stack';
 
 let db: Databases;
@@ -238,5 +240,50 @@ test('the worker start-up check refuses the flawed map naming each path, logs wa
     assert.equal((await app.inject({ method: 'GET', url: '/v1/admin/datamap/check' })).statusCode, 401);
   } finally {
     await app.close();
+  }
+});
+
+test('check on MariaDB: an unmapped table referencing customers, an unmapped column holding addresses and a missing index are reported', async () => {
+  const server = await startMariaDb();
+  try {
+    const root = await server.connect();
+    await createLegacyShop(root);
+    await root.query('ALTER TABLE reviews DROP INDEX reviews_customer');
+    await root.query('ALTER TABLE customers ADD COLUMN alt_contact VARCHAR(191) NULL');
+    await root.query(
+      `CREATE TABLE wishlists (id BIGINT UNSIGNED PRIMARY KEY AUTO_INCREMENT, customer_id BIGINT UNSIGNED NOT NULL,
+         CONSTRAINT wishlists_customer FOREIGN KEY (customer_id) REFERENCES customers (id)) ENGINE=InnoDB`,
+    );
+    const id = await addLegacyCustomer(root, { email: 'dana@example.com', name: 'Dana Roth', orders: 1, events: 1, reviews: 1 });
+    await root.query('UPDATE customers SET alt_contact = ? WHERE id = ?', ['dana.private@example.net', id]);
+    await root.end();
+    const fixture = await readFile(path.join(PROJECT_ROOT, 'test/fixtures/mysql-store.yml'), 'utf8');
+    const file = path.join(db.tmp, 'shop.yml');
+    await writeFile(file, `identities: [email, account_id]\nstores:\n${fixture}`);
+    const r = await dsar({ MYSQL_URL: server.url }, 'datamap', 'check', '--json', '--map', file);
+    assert.equal(r.code, 1, r.out + r.err);
+    const { errors, warnings } = JSON.parse(r.out) as DataMapCheckResult;
+    const c = 'stores.legacy_db.collections';
+    assert.deepEqual(
+      errors.map((f) => [f.kind, f.path]),
+      [
+        ['erase_order', `${c}.customers`], // its key blocks the purge's hard delete of customers
+        ['coverage', `${c}.wishlists`],
+      ],
+    );
+    assert.ok(
+      warnings.some((f) => f.kind === 'coverage' && f.path === `${c}.customers.fields.alt_contact` && /sampled values/.test(f.message)),
+    );
+    assert.ok(
+      warnings.some(
+        (f) =>
+          f.kind === 'index' &&
+          f.path === `${c}.reviews.references.customer_id` &&
+          /CREATE INDEX `reviews_customer_id_dsar` ON `reviews` \(`customer_id`\)/.test(f.message),
+      ),
+    );
+    assert.doesNotMatch(r.out, /dana/);
+  } finally {
+    await server.stop();
   }
 });
