@@ -6,7 +6,8 @@ import { closeStorePools, storePool } from '../activities/stores/postgres';
 import { introspectPostgres } from '../activities/stores/postgres-introspect';
 import { checkDataMap } from '../activities/stores/datamap-check';
 import { draftDataMap, DraftError, type DraftOptions } from '../lib/datamap-draft';
-import type { DataMapCheckResult, Finding } from '../schemas/datamap-check';
+import { checkResult, type DataMapCheckResult, type Finding } from '../schemas/datamap-check';
+import { DataMapError } from '../schemas/datamap';
 import { loadDataMap } from '../schemas/datamap-load';
 import { CliError } from './errors';
 
@@ -27,7 +28,14 @@ export async function draftFromUrl(url: string, opts: Omit<DraftOptions, 'kind'>
 }
 
 export async function checkMapFiles(spec: string, env: Record<string, string | undefined>): Promise<DataMapCheckResult> {
-  const map = await loadDataMap(spec, env);
+  let map;
+  try {
+    map = await loadDataMap(spec, env);
+  } catch (err) {
+    // an invalid map is a result like any other (one error per path), so --json stays JSON for CI
+    if (!(err instanceof DataMapError)) throw err;
+    return checkResult(err.issues.map((i) => ({ severity: 'error', kind: 'map', path: i.path, message: i.message })));
+  }
   try {
     return await checkDataMap(map);
   } finally {

@@ -99,6 +99,28 @@ test('check reports every flaw of the fixture schema with its path and exits 1',
   assert.match(text.out, /data map check failed: \d+ error\(s\)/);
 });
 
+test('an invalid map is reported as errors naming each path, in JSON too', async () => {
+  const file = path.join(db.tmp, 'invalid.yml');
+  const demo = await readFile(demoMap, 'utf8');
+  await writeFile(
+    file,
+    demo.replace(
+      'references: { account_id: accounts.id }\n        purposes: [operate',
+      'references: { account_id: acounts.id }\n        purposes: [operate',
+    ),
+  );
+  const r = await dsar({ APP_DATABASE_URL: db.appUrl }, 'datamap', 'check', '--json', '--map', file);
+  assert.equal(r.code, 1);
+  assert.deepEqual((JSON.parse(r.out) as DataMapCheckResult).errors, [
+    {
+      severity: 'error',
+      kind: 'map',
+      path: 'stores.app_db.collections.usage_logs.references.account_id',
+      message: 'references unknown collection "acounts" in store app_db',
+    },
+  ]);
+});
+
 /** Fills each TODO value of a draft map (and nothing else). */
 function fillTodos(text: string): { text: string; filled: number } {
   const doc = parseDocument(text);
