@@ -130,6 +130,8 @@ export async function estimateLookup(pool: Pool, schema: string, table: string, 
     return null;
   } finally {
     await client.query('ROLLBACK').catch(() => undefined);
+    // a prepared statement outlives the transaction: the pooled session must not keep it
+    await client.query('DEALLOCATE dsar_datamap_check').catch(() => undefined);
     client.release();
   }
 }

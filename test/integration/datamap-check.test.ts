@@ -76,6 +76,8 @@ test('check reports every flaw of the fixture schema with its path and exits 1',
     `${c}.accounts.identity.email`,
     /no index leads with lower\(email\).*Seq Scan of ~50 rows.*CREATE INDEX CONCURRENTLY/,
   );
+  at(warnings, 'index', `${c}.orders.references.account_id`, /no index leads with account_id.*Seq Scan.*CREATE INDEX/);
+  assert.equal(warnings.filter((f) => f.kind === 'index').length, 2);
   at(warnings, 'coverage', `${c}.newsletter_signups.fields.email`, /unmapped column "email" looks personal/);
   assert.ok(
     !warnings.some((f) => f.path === `${c}.newsletter_signups.fields.contact`),
