@@ -17,6 +17,7 @@ import { main } from '../../cli/dsar';
 import { PROJECT_ROOT } from '../../cli/stack/temporal';
 import { createPool } from '../../records/pool';
 import type { DataMapCheckResult } from '../../schemas/datamap-check';
+import { parseDataMap } from '../../schemas/datamap';
 import { loadDataMap } from '../../schemas/datamap-load';
 import type { CompiledDataMap } from '../../schemas/datamap-graph';
 import { createAdminKey } from '../../api/admin-keys';
@@ -307,6 +308,19 @@ test('check on MariaDB: an unmapped table referencing customers, an unmapped col
       ),
     );
     assert.doesNotMatch(r.out, /dana/);
+
+    // init drafts the shop too: customers by e-mail, the rest by foreign key or by customer_id
+    const drafted = await dsar({}, 'datamap', 'init', '--url', server.url, '--store', 'legacy_db', '--url-env', 'MYSQL_URL');
+    assert.equal(drafted.code, 0, drafted.err);
+    assert.doesNotMatch(drafted.out, /mysql:\/\/|dana/);
+    assert.match(drafted.out, /customers:\n\s+identity: \{ email: email \}/);
+    assert.match(drafted.out, /events:\n\s+references: \{ customer_id: customers\.id \}\s+# from foreign keys/);
+    assert.match(drafted.out, /orders:\n\s+references: \{ customer_id: customers\.id \}\s+# GUESS: no foreign key/);
+    assert.match(drafted.out, /alt_contact: \{ category: contact\.email \}\s+# GUESS: e-mail by name or sampled values/);
+    const parsed = parseDataMap(fillTodos(drafted.out).text, { MYSQL_URL: server.url });
+    const shop = parsed.stores.legacy_db;
+    assert.ok(shop.kind === 'mysql');
+    assert.deepEqual(Object.keys(shop.collections).sort(), ['customers', 'events', 'orders', 'reviews', 'wishlists']);
   } finally {
     await server.stop();
   }
