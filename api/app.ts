@@ -10,6 +10,7 @@ import { metricsRoutes } from './metrics';
 import { adminRequestRoutes } from './routes/admin-requests';
 import { adminAgentRoutes, agentPermissionRoutes } from './routes/agents';
 import { restrictionRoutes } from './routes/restrictions';
+import { datamapRoutes } from './routes/datamap';
 import { auditRoutes } from './routes/audit';
 import { dossierRoutes } from './routes/dossier';
 import { downloadRoutes } from './routes/downloads';
@@ -98,6 +99,7 @@ export async function buildApp(deps: ApiDeps, opts: { logger?: boolean } = {}): 
   await app.register(manualTaskRoutes, { prefix: '/v1/admin/manual-tasks', ...routes });
   await app.register(reportRoutes, { prefix: '/v1/admin/reports', ...routes });
   await app.register(auditRoutes, { prefix: '/v1/admin/audit', ...routes });
+  await app.register(datamapRoutes, { prefix: '/v1/admin/datamap', ...routes });
   // unlisted in the API documentation
   await app.register(metricsRoutes, routes);
   await app.register(webRoutes);

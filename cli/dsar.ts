@@ -2,12 +2,13 @@
 //   dsar dev | worker | api | migrate
 //   dsar submit --type export --email a@b.c      dsar verify <id> <code>      dsar status <id>
 //   dsar audit verify [--json]      dsar plan --email a@b.c      dsar admin-key create --name n
-//   dsar schedules apply
+//   dsar schedules apply      dsar datamap init --url postgres://…      dsar datamap check [--json]
 // Expected failures print one line and exit 1; DSAR_DEBUG=1 adds the stack trace.
 // Heavy modules (the Temporal worker, fastify, embedded PostgreSQL) load only for the commands
 // that need them, so the client commands answer fast.
 import { Command, CommanderError } from 'commander';
 import { registerComplianceCommands } from './commands/compliance';
+import { buildDatamapCommand } from './commands/datamap';
 import type { Env } from './commands/context';
 import { registerAdminCommands, registerProcessCommands } from './commands/ops';
 import { registerRequestCommands } from './commands/requests';
@@ -44,6 +45,14 @@ export function buildProgram(io: CliIo = {}): Command {
   registerRequestCommands(program, ctx); // submit, verify, status, plan
   registerAdminCommands(program, ctx); // admin-key, bundle, schedules
   registerComplianceCommands(program, ctx); // report, audit
+  // datamap init, check: a group built on its own, given the program's error and output handling
+  const datamap = buildDatamapCommand(ctx);
+  const inherit = (c: Command) => {
+    c.copyInheritedSettings(program);
+    c.commands.forEach(inherit);
+  };
+  inherit(datamap);
+  program.addCommand(datamap);
 
   return program;
 }

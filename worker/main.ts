@@ -14,14 +14,15 @@ import { createDsarWorker } from './create';
 import { startWorkerMetricsServer } from './metrics';
 import { buildActivityDeps } from './deps';
 import { checkStoresAtStart, StoreSchemaError } from './store-check';
+import { saveDataMapCheck } from '../records/datamap-checks';
 
 export async function runWorker(env: Record<string, string | undefined> = process.env): Promise<void> {
   const config = loadConfig(env);
   const deps = await buildActivityDeps(config, env);
   await migrate(deps.engineDb);
-  for (const warning of deps.dataMap.warnings) console.warn(`data map: ${warning}`);
   try {
-    await checkStoresAtStart(deps.dataMap);
+    // the map's own warnings are among the check's
+    await checkStoresAtStart(deps.dataMap, console.warn, (result) => saveDataMapCheck(deps.engineDb, result));
   } catch (err) {
     await deps.engineDb.end();
     await closeStorePools();

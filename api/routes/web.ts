@@ -26,6 +26,7 @@ export const WEB_ASSETS: readonly string[] = [
   'dashboard-charts.js',
   'dashboard-team.js',
   'dashboard-rights.js',
+  'dashboard-datamap.js',
   'dashboard.js',
   'style.css',
 ];
