@@ -55,6 +55,7 @@ import { holdOnRequest, keepResolvedUnderHolds, resolveHoldIdentities, sendHoldN
 import type { HoldCategory } from '../schemas/legal-hold';
 import type { Jurisdiction } from '../schemas/deadline';
 import { noticeLawOf, placeName, processorsToldOfCorrection, processorsToldOfErasure } from './notice-facts';
+import { pinnedToRequestMap } from './map-version';
 import { lawsFromDataMap, recordJurisdiction, sendAcknowledgement, type JurisdictionDecision } from './jurisdiction';
 
 export interface StepInput {
@@ -69,11 +70,18 @@ export interface StepInput {
   progress?: unknown;
 }
 
+/** A request's receipt records the data map version it runs with (no personal data: a hash of the map). */
+const startedWith = (deps: ActivityDeps, action: AuditAction) =>
+  action === AUDIT_ACTIONS.requestReceived && deps.dataMap.origin ? { dataMapVersion: deps.dataMap.origin.version } : {};
+
 /** The stores a request type cannot act on, as the subject is told of them. */
 const notCovered = (deps: ActivityDeps, type: RequestType) =>
   deps.dataMap.targetsFor(type).notIncluded.map((n) => ({ place: placeName(deps, n.target), reason: n.reason }));
 
-export function createActivities(deps: ActivityDeps) {
+/** The activities, each request's with the data map version it started with (map-version.ts). */
+export const createActivities = (deps: ActivityDeps) => pinnedToRequestMap(deps, activitiesWithMap);
+
+function activitiesWithMap(deps: ActivityDeps) {
   const db = deps.engineDb;
   const from = deps.config.MAIL_FROM;
 
@@ -86,7 +94,7 @@ export function createActivities(deps: ActivityDeps) {
         requestId: step.requestId,
         actor: step.actor ?? 'workflow',
         action: step.action,
-        details: { status: step.status, ...step.details },
+        details: { status: step.status, ...step.details, ...startedWith(deps, step.action) },
       });
       if (isTerminal(step.status)) await closeAgentRequest(deps, step.requestId, step.status);
     },
@@ -331,4 +339,4 @@ export function createActivities(deps: ActivityDeps) {
   });
 }
 
-export type DsarActivities = ReturnType<typeof createActivities>;
+export type DsarActivities = ReturnType<typeof activitiesWithMap>;

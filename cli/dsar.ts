@@ -2,13 +2,14 @@
 //   dsar dev | worker | api | migrate
 //   dsar submit --type export --email a@b.c      dsar verify <id> <code>      dsar status <id>
 //   dsar audit verify [--json]      dsar plan --email a@b.c      dsar admin-key create --name n
-//   dsar schedules apply
+//   dsar schedules apply      dsar datamap diff old.yml new.yml [--json]
 // Expected failures print one line and exit 1; DSAR_DEBUG=1 adds the stack trace.
 // Heavy modules (the Temporal worker, fastify, embedded PostgreSQL) load only for the commands
 // that need them, so the client commands answer fast.
 import { Command, CommanderError } from 'commander';
 import { registerComplianceCommands } from './commands/compliance';
 import type { Env } from './commands/context';
+import { datamapDiffCommand } from './commands/datamap-diff';
 import { registerAdminCommands, registerProcessCommands } from './commands/ops';
 import { registerRequestCommands } from './commands/requests';
 import { CliError, debugEnabled, describeError } from './errors';
@@ -44,6 +45,7 @@ export function buildProgram(io: CliIo = {}): Command {
   registerRequestCommands(program, ctx); // submit, verify, status, plan
   registerAdminCommands(program, ctx); // admin-key, bundle, schedules
   registerComplianceCommands(program, ctx); // report, audit
+  program.command('datamap').description('work with data maps').addCommand(datamapDiffCommand(ctx));
 
   return program;
 }
