@@ -1,6 +1,7 @@
 // Dry run of a deletion: per store and collection, in the order deletion would run, the action
 // and how many records it would touch; stores it could not act on are listed with the reason.
-// Reads only; the subject is resolved in memory and nothing about it is stored.
+// Reads only; the subject is resolved in memory and nothing about it is stored. For PostgreSQL
+// collections, the data-changing statements the erase would run, in order (recorded, not run).
 import { AUDIT_ACTIONS } from '../schemas/audit-actions';
 import { addressKey } from '../schemas/datamap-graph';
 import type { PlanEntry } from '../schemas/workflow';
@@ -9,6 +10,7 @@ import { appendAudit } from '../records/audit-events';
 import { activeHoldForSubject } from '../records/legal-holds';
 import { loadPlanSubjectEmail, savePlanResult } from '../records/plans';
 import type { ActivityDeps } from './deps';
+import { plannedStatements } from './stores/planned-statements';
 import { connectorFor } from './stores/registry';
 import { resolveSubject } from './stores/resolve';
 import { resolvedSubject } from './subject';
@@ -24,6 +26,7 @@ export async function planDeletion(deps: ActivityDeps, planId: string): Promise<
     for (const target of targets) {
       const node = deps.dataMap.node(target);
       const entry = await connectorFor(node).plan({ deps, node, subject });
+      if (node.kind === 'postgres') Object.assign(entry, await plannedStatements({ deps, node, subject }, entry.rows));
       const held = hold && target.kind !== 'manual';
       entries.push({ ...entry, ...(held ? { action: 'held', basis: `legal hold ${hold.id}` } : {}), step: level + 1 });
     }
