@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { stringify } from 'yaml';
@@ -7,6 +8,7 @@ import { compileDataMapContent, compileDataMapSources, dataMapVersion } from '..
 import { dataMapContent, parseDataMap } from '../../schemas/datamap';
 import { diffDataMaps, formatDataMapDiff } from '../../schemas/datamap-diff';
 import { sha256Hex } from '../../lib/hash';
+import { main } from '../../cli/dsar';
 
 const demoText = readFileSync(path.join(__dirname, '..', '..', 'demo', 'datamap.yml'), 'utf8');
 const env = { APP_DATABASE_URL: 'postgres://u:p@localhost/app' };
@@ -116,4 +118,30 @@ test('diff: added and removed collections, changed action, categories and retent
   const relabelled = diffDataMaps(before, contentOf(demoText.replace('label: Your API keys', 'label: Your keys')));
   assert.deepEqual(relabelled.changed, [{ place: 'app_db.api_keys', otherChanges: true }]);
   assert.deepEqual(formatDataMapDiff(diffDataMaps(before, contentOf(demoText))), ['no changes']);
+});
+
+test('dsar datamap diff prints the changes and both versions; --json gives the same diff', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'datamap-diff-'));
+  const before = path.join(dir, 'v1.yml');
+  const after = path.join(dir, 'v2.yml');
+  writeFileSync(before, demoText);
+  writeFileSync(after, demoText.replace(/\n {6}support_tickets:\n[\s\S]*?restrictColumn: restricted_at\n/, '\n'));
+  const run = async (...args: string[]) => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await main(['node', 'dsar', 'datamap', 'diff', ...args], { out: (t) => out.push(t), err: (t) => err.push(t) });
+    return { code, out: out.join('\n'), err: err.join('\n') };
+  };
+  const text = await run(before, after);
+  assert.equal(text.code, 0, text.err);
+  const [v1, v2] = [versionOf(demoText), versionOf(readFileSync(after, 'utf8'))];
+  assert.equal(text.out, `data map ${v1.slice(0, 12)} → ${v2.slice(0, 12)}\n- app_db.support_tickets (postgres): removed`);
+  const json = await run(before, after, '--json');
+  assert.deepEqual(JSON.parse(json.out), {
+    versions: { from: v1, to: v2 },
+    ...diffDataMaps(contentOf(demoText), contentOf(readFileSync(after, 'utf8'))),
+  });
+  const missing = await run(before, path.join(dir, 'nope.yml'));
+  assert.equal(missing.code, 1);
+  assert.match(missing.err, /cannot read the data map at .*nope\.yml/);
 });
