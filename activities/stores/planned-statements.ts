@@ -1,14 +1,18 @@
-// The statements a deletion would run on a PostgreSQL collection, for `dsar plan`: the connector's
-// own erase (and, for a purge, its hard delete) runs on a recording pool. Reads run for real, so
-// every choice the erase makes (an index to batch along, a key range, the pages of a mask) is the
-// one it would make; writes are recorded, not run, and answer as having touched no row, so each
-// batch loop stops after its first statement. No statement text is copied from the erase code.
+// The statements a deletion would run on a SQL collection (PostgreSQL, MySQL), for `dsar plan`:
+// the connector's own erase (and, for a purge, its hard delete) runs with its writes recorded.
+// Reads run for real, so every choice the erase makes (an index to batch along, a key range, the
+// pages of a mask) is the one it would make; writes are recorded, not run. No statement text is
+// copied from the erase code.
 import type { Pool } from 'pg';
-import type { CollectionOf } from '../../schemas/datamap-graph';
+import type { CollectionEntry } from '../../schemas/datamap-graph';
 import { ERASE_BATCH } from './batches';
 import type { ConnectorContext } from './connector';
-import { postgresConnector } from './postgres-connector';
+import { withWritesRecorded } from './mysql';
+import { mysqlConnector } from './mysql-connector';
 import { withStorePoolsWrapped } from './postgres';
+import { postgresConnector } from './postgres-connector';
+
+const sqlConnectorFor = (node: CollectionEntry) => (node.kind === 'mysql' ? mysqlConnector : postgresConnector);
 
 export interface PlannedStatements {
   /** Data-changing statements of the erase, distinct, in the order they first run (`$n`: a bound value, never shown). */
@@ -40,19 +44,27 @@ export function recordingPool(pool: Pool, recorded: string[], fullBatches = fals
   return { query } as unknown as Pool;
 }
 
+/** Runs `fn` with PostgreSQL pools recording and MySQL writes recorded into `recorded`. */
+function recording<T>(recorded: string[], fullBatches: boolean, fn: () => Promise<T>): Promise<T> {
+  const recordMysql = (sql: string) => {
+    const line = statementText(sql);
+    if (!recorded.includes(line)) recorded.push(line);
+    return 0; // MySQL's batch loops are driven by their reads: each range or page is recorded as it would run
+  };
+  return withStorePoolsWrapped(
+    (pool) => recordingPool(pool, recorded, fullBatches),
+    () => withWritesRecorded(recordMysql, fn),
+  );
+}
+
 /** `rows`: the subject's rows in the collection (the plan's count). */
-export async function plannedStatements(ctx: ConnectorContext<CollectionOf<'postgres'>>, rows: number): Promise<PlannedStatements> {
+export async function plannedStatements(ctx: ConnectorContext<CollectionEntry>, rows: number): Promise<PlannedStatements> {
+  const connector = sqlConnectorFor(ctx.node);
   const fullBatches = rows > ERASE_BATCH;
   const statements: string[] = [];
-  await withStorePoolsWrapped(
-    (pool) => recordingPool(pool, statements, fullBatches),
-    () => postgresConnector.erase(ctx),
-  );
+  await recording(statements, fullBatches, () => connector.erase(ctx));
   if (ctx.node.spec.onErasure?.action !== 'purge') return { statements };
   const purgeStatements: string[] = [];
-  await withStorePoolsWrapped(
-    (pool) => recordingPool(pool, purgeStatements, fullBatches),
-    () => postgresConnector.purge!(ctx),
-  );
+  await recording(purgeStatements, fullBatches, () => connector.purge!(ctx));
   return { statements, purgeStatements };
 }
