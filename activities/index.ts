@@ -22,7 +22,7 @@ import { appendAudit } from '../records/audit-events';
 import { findExportOfRequest } from '../records/exports';
 import { mailWasSent } from '../records/mail-outbox';
 import { findRequestAgent } from '../records/request-agents';
-import { loadRequest, updateProjection } from '../records/requests';
+import { loadRequest, requestDataMapVersion, updateProjection } from '../records/requests';
 import { closeAgentRequest, sendAgentReceivedNotice } from './agents';
 import { stepUpHashesFor } from './step-up';
 import { saveSubjectIdentities } from '../records/subject-identities';
@@ -70,9 +70,12 @@ export interface StepInput {
   progress?: unknown;
 }
 
-/** A request's receipt records the data map version it runs with (no personal data: a hash of the map). */
-const startedWith = (deps: ActivityDeps, action: AuditAction) =>
-  action === AUDIT_ACTIONS.requestReceived && deps.dataMap.origin ? { dataMapVersion: deps.dataMap.origin.version } : {};
+/** A request's receipt records the data map version it started with and runs with (no personal data: a hash of the map). */
+async function startedWith(deps: ActivityDeps, step: StepInput): Promise<{ dataMapVersion?: string }> {
+  if (step.action !== AUDIT_ACTIONS.requestReceived) return {};
+  const version = await requestDataMapVersion(deps.engineDb, step.requestId);
+  return version ? { dataMapVersion: version } : {};
+}
 
 /** The stores a request type cannot act on, as the subject is told of them. */
 const notCovered = (deps: ActivityDeps, type: RequestType) =>
@@ -94,7 +97,7 @@ function activitiesWithMap(deps: ActivityDeps) {
         requestId: step.requestId,
         actor: step.actor ?? 'workflow',
         action: step.action,
-        details: { status: step.status, ...step.details, ...startedWith(deps, step.action) },
+        details: { status: step.status, ...step.details, ...(await startedWith(deps, step)) },
       });
       if (isTerminal(step.status)) await closeAgentRequest(deps, step.requestId, step.status);
     },

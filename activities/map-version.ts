@@ -2,7 +2,7 @@
 // picks the activities it runs with: the worker's own map when they are the same, otherwise that
 // version's content from the engine database, compiled once per version with this worker's
 // environment. A version that cannot be loaded or compiled here stops the request's data steps
-// in needs_attention; the request never runs part of its work with another map.
+// in needs_attention; no step that reads or changes the stores ever runs with another map.
 import { compileDataMapContent } from '../lib/datamap-version';
 import { loadDataMapVersionContent } from '../records/datamap-versions';
 import { requestDataMapVersion } from '../records/requests';
@@ -78,8 +78,14 @@ export function pinnedToRequestMap<A extends Record<string, Activity>>(deps: Act
       try {
         activities = await activitiesFor(requestId);
       } catch (err) {
-        // a data step stops the request for a person; other steps are retried until the map loads
-        throw (DATA_STEPS as readonly string[]).includes(name) ? failureFor(err, { store: 'engine', collection: 'datamap' }) : err;
+        // A step that reads or changes the stores stops the request for a person (needs_attention);
+        // bookkeeping (statuses, audit events, mails) goes on with this worker's map, so the request
+        // reaches that stop instead of retrying a status update forever.
+        if ((DATA_STEPS as readonly string[]).includes(name)) throw failureFor(err, { store: 'engine', collection: 'datamap' });
+        console.warn(
+          `request ${requestId}: its data map version cannot be loaded here (${(err as Error).message}); ${name} runs with the worker's map`,
+        );
+        activities = current;
       }
       return activities[name](...args);
     };

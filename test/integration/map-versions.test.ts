@@ -159,3 +159,28 @@ test('a request on v1 whose table is gone by the time it runs stops in needs_att
     await restartWorkerWith(v1);
   }
 });
+
+test('a request whose version cannot be compiled by this worker (a ${VAR} it lacks) stops in needs_attention before touching a store', async () => {
+  const email = 'user2@example.net';
+  const content = JSON.parse(JSON.stringify(v1.origin!.content).replace('${APP_DATABASE_URL}', '${MAPVER_UNSET_URL}')) as unknown;
+  const version = dataMapVersion(content);
+  await stack.db.engineDb.query("INSERT INTO datamap_versions (version, content, first_seen_by) VALUES ($1, $2, 'api')", [
+    version,
+    JSON.stringify(content),
+  ]);
+  const request = await submitOn(stack.app, 'access', email);
+  await waitForStatus(stack, request.id, 'awaiting_verification');
+  // as if an API whose map reads another variable had received it
+  await stack.db.engineDb.query('UPDATE requests SET datamap_version = $2 WHERE id = $1', [request.id, version]);
+  await restartWorkerWith(v1); // a new worker: it has not seen this request's version yet
+  await verifyOn(stack.app, request.id, request.code);
+  await waitForStatus(stack, request.id, 'needs_attention', 60_000);
+  const state = await stack.env.client.workflow.getHandle(request.id).query(stateQuery);
+  assert.deepEqual([state.attention?.store, state.attention?.collection, state.attention?.errorClass], ['engine', 'datamap', 'datamap']);
+  const { rows: archives } = await stack.db.engineDb.query('SELECT count(*)::int AS n FROM exports WHERE request_id = $1', [request.id]);
+  assert.equal(archives[0].n, 0);
+  const { rows: identities } = await stack.db.engineDb.query('SELECT count(*)::int AS n FROM subject_identities WHERE request_id = $1', [
+    request.id,
+  ]);
+  assert.equal(identities[0].n, 0, 'the subject was not even looked up with another map');
+});
