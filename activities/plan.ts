@@ -37,7 +37,12 @@ export async function planDeletion(deps: ActivityDeps, planId: string): Promise<
     eventKey: `plan:${planId}`,
     actor: 'worker',
     action: AUDIT_ACTIONS.planCreated,
-    details: { planId, type: 'deletion', targets: entries.map((e) => ({ target: addressKey(e), action: e.action, rows: e.rows })) },
+    details: {
+      planId,
+      type: 'deletion',
+      targets: entries.map((e) => ({ target: addressKey(e), action: e.action, rows: e.rows })),
+      ...(deps.dataMap.origin ? { dataMapVersion: deps.dataMap.origin.version } : {}),
+    },
   });
   return entries;
 }

@@ -2,7 +2,7 @@
 //   dsar dev | worker | api | migrate
 //   dsar submit --type export --email a@b.c      dsar verify <id> <code>      dsar status <id>
 //   dsar audit verify [--json]      dsar plan --email a@b.c      dsar admin-key create --name n
-//   dsar schedules apply      dsar datamap diff old.yml new.yml [--json]
+//   dsar schedules apply
 // Expected failures print one line and exit 1; DSAR_DEBUG=1 adds the stack trace.
 // Heavy modules (the Temporal worker, fastify, embedded PostgreSQL) load only for the commands
 // that need them, so the client commands answer fast.
@@ -45,8 +45,11 @@ export function buildProgram(io: CliIo = {}): Command {
   registerRequestCommands(program, ctx); // submit, verify, status, plan
   registerAdminCommands(program, ctx); // admin-key, bundle, schedules
   registerComplianceCommands(program, ctx); // report, audit
-  program.command('datamap').description('work with data maps').addCommand(datamapDiffCommand(ctx));
 
+  // datamap diff: under the `datamap` group (made here if no other command made it)
+  const datamapGroup =
+    program.commands.find((c) => c.name() === 'datamap') ?? program.command('datamap').description('work with data maps');
+  datamapGroup.addCommand(datamapDiffCommand(ctx).copyInheritedSettings(program));
   return program;
 }
 
