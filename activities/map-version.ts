@@ -78,10 +78,11 @@ export function pinnedToRequestMap<A extends Record<string, Activity>>(deps: Act
       try {
         activities = await activitiesFor(requestId);
       } catch (err) {
-        // A step that reads or changes the stores stops the request for a person (needs_attention);
-        // bookkeeping (statuses, audit events, mails) goes on with this worker's map, so the request
-        // reaches that stop instead of retrying a status update forever.
+        // A version that can never load here: a step that reads or changes the stores stops the
+        // request for a person (needs_attention); bookkeeping (statuses, audit events, mails) goes on
+        // with this worker's map, so the request reaches that stop instead of retrying forever.
         if ((DATA_STEPS as readonly string[]).includes(name)) throw failureFor(err, { store: 'engine', collection: 'datamap' });
+        if (!(err instanceof DataMapError)) throw err; // the engine database is busy or away: retried
         console.warn(
           `request ${requestId}: its data map version cannot be loaded here (${(err as Error).message}); ${name} runs with the worker's map`,
         );
