@@ -22,7 +22,7 @@ import { appendAudit } from '../records/audit-events';
 import { findExportOfRequest } from '../records/exports';
 import { mailWasSent } from '../records/mail-outbox';
 import { findRequestAgent } from '../records/request-agents';
-import { loadRequest, updateProjection } from '../records/requests';
+import { loadRequest, requestDataMapVersion, updateProjection } from '../records/requests';
 import { closeAgentRequest, sendAgentReceivedNotice } from './agents';
 import { stepUpHashesFor } from './step-up';
 import { saveSubjectIdentities } from '../records/subject-identities';
@@ -55,6 +55,7 @@ import { holdOnRequest, keepResolvedUnderHolds, resolveHoldIdentities, sendHoldN
 import type { HoldCategory } from '../schemas/legal-hold';
 import type { Jurisdiction } from '../schemas/deadline';
 import { noticeLawOf, placeName, processorsToldOfCorrection, processorsToldOfErasure } from './notice-facts';
+import { pinnedToRequestMap } from './map-version';
 import { lawsFromDataMap, recordJurisdiction, sendAcknowledgement, type JurisdictionDecision } from './jurisdiction';
 
 export interface StepInput {
@@ -69,11 +70,21 @@ export interface StepInput {
   progress?: unknown;
 }
 
+/** A request's receipt records the data map version it started with and runs with (no personal data: a hash of the map). */
+async function startedWith(deps: ActivityDeps, step: StepInput): Promise<{ dataMapVersion?: string }> {
+  if (step.action !== AUDIT_ACTIONS.requestReceived) return {};
+  const version = await requestDataMapVersion(deps.engineDb, step.requestId);
+  return version ? { dataMapVersion: version } : {};
+}
+
 /** The stores a request type cannot act on, as the subject is told of them. */
 const notCovered = (deps: ActivityDeps, type: RequestType) =>
   deps.dataMap.targetsFor(type).notIncluded.map((n) => ({ place: placeName(deps, n.target), reason: n.reason }));
 
-export function createActivities(deps: ActivityDeps) {
+/** The activities, each request's with the data map version it started with (map-version.ts). */
+export const createActivities = (deps: ActivityDeps) => pinnedToRequestMap(deps, activitiesWithMap);
+
+function activitiesWithMap(deps: ActivityDeps) {
   const db = deps.engineDb;
   const from = deps.config.MAIL_FROM;
 
@@ -86,7 +97,7 @@ export function createActivities(deps: ActivityDeps) {
         requestId: step.requestId,
         actor: step.actor ?? 'workflow',
         action: step.action,
-        details: { status: step.status, ...step.details },
+        details: { status: step.status, ...step.details, ...(await startedWith(deps, step)) },
       });
       if (isTerminal(step.status)) await closeAgentRequest(deps, step.requestId, step.status);
     },
@@ -331,4 +342,4 @@ export function createActivities(deps: ActivityDeps) {
   });
 }
 
-export type DsarActivities = ReturnType<typeof createActivities>;
+export type DsarActivities = ReturnType<typeof activitiesWithMap>;

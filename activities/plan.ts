@@ -1,14 +1,16 @@
 // Dry run of a deletion: per store and collection, in the order deletion would run, the action
 // and how many records it would touch; stores it could not act on are listed with the reason.
-// Reads only; the subject is resolved in memory and nothing about it is stored.
+// Reads only; the subject is resolved in memory and nothing about it is stored. For SQL
+// collections, the data-changing statements the erase would run, in order (recorded, not run).
 import { AUDIT_ACTIONS } from '../schemas/audit-actions';
-import { addressKey } from '../schemas/datamap-graph';
+import { addressKey, isCollection } from '../schemas/datamap-graph';
 import type { PlanEntry } from '../schemas/workflow';
 import { sha256Hex } from '../lib/hash';
 import { appendAudit } from '../records/audit-events';
 import { activeHoldForSubject } from '../records/legal-holds';
 import { loadPlanSubjectEmail, savePlanResult } from '../records/plans';
 import type { ActivityDeps } from './deps';
+import { plannedStatements } from './stores/planned-statements';
 import { connectorFor } from './stores/registry';
 import { resolveSubject } from './stores/resolve';
 import { resolvedSubject } from './subject';
@@ -24,6 +26,7 @@ export async function planDeletion(deps: ActivityDeps, planId: string): Promise<
     for (const target of targets) {
       const node = deps.dataMap.node(target);
       const entry = await connectorFor(node).plan({ deps, node, subject });
+      if (isCollection(node)) Object.assign(entry, await plannedStatements({ deps, node, subject }, entry.rows));
       const held = hold && target.kind !== 'manual';
       entries.push({ ...entry, ...(held ? { action: 'held', basis: `legal hold ${hold.id}` } : {}), step: level + 1 });
     }
@@ -34,7 +37,12 @@ export async function planDeletion(deps: ActivityDeps, planId: string): Promise<
     eventKey: `plan:${planId}`,
     actor: 'worker',
     action: AUDIT_ACTIONS.planCreated,
-    details: { planId, type: 'deletion', targets: entries.map((e) => ({ target: addressKey(e), action: e.action, rows: e.rows })) },
+    details: {
+      planId,
+      type: 'deletion',
+      targets: entries.map((e) => ({ target: addressKey(e), action: e.action, rows: e.rows })),
+      ...(deps.dataMap.origin ? { dataMapVersion: deps.dataMap.origin.version } : {}),
+    },
   });
   return entries;
 }

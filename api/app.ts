@@ -4,6 +4,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { recordStartingDataMap } from '../records/datamap-versions';
 import type { ApiDeps } from './deps';
 import { installErrorHandler } from './errors';
 import { metricsRoutes } from './metrics';
@@ -28,6 +29,8 @@ import { webRoutes } from './routes/web';
 export const BODY_LIMIT_BYTES = 64 * 1024;
 
 export async function buildApp(deps: ApiDeps, opts: { logger?: boolean } = {}): Promise<FastifyInstance> {
+  // requests received from now on start with this map's version
+  await recordStartingDataMap(deps.engineDb, deps.dataMap, 'api');
   const app = Fastify({
     bodyLimit: BODY_LIMIT_BYTES,
     routerOptions: { maxParamLength: 600 },

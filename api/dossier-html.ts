@@ -136,6 +136,7 @@ ${field('Jurisdiction', req.jurisdiction)}
 ${field('Channel', req.channel)}
 ${field('Status', req.status)}
 ${field('Received', req.receivedAt)}
+${field('Data map version', req.dataMapVersion)}
 ${field('Due', req.dueAt)}
 ${field('Extended due', req.extendedDueAt)}
 ${field('Completed', req.completedAt)}

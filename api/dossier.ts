@@ -5,7 +5,7 @@ import type { Pool } from 'pg';
 import { chainHash, GENESIS_HASH } from '../lib/audit-chain';
 import { listRequestAuditEvents } from '../records/audit-events';
 import { listMailsSent } from '../records/mail-outbox';
-import type { StoredRequest } from '../records/requests';
+import { requestDataMapVersion, type StoredRequest } from '../records/requests';
 import type { Jurisdiction } from '../schemas/deadline';
 import type { Channel, RequestStatus, RequestType } from '../schemas/request';
 
@@ -50,6 +50,8 @@ export interface Dossier {
     dueAt: string;
     extendedDueAt: string | null;
     completedAt: string | null;
+    /** The data map version the request started with and runs with (null: received before versions were recorded). */
+    dataMapVersion: string | null;
   };
   events: DossierEvent[];
   emails: { kind: string; sentAt: string; messageId: string }[];
@@ -95,6 +97,7 @@ export async function buildDossier(db: Pool, request: StoredRequest): Promise<Do
       dueAt: request.dueAt.toISOString(),
       extendedDueAt: request.extendedDueAt?.toISOString() ?? null,
       completedAt: request.completedAt?.toISOString() ?? null,
+      dataMapVersion: (await requestDataMapVersion(db, request.id)) ?? null,
     },
     events,
     emails: mails.map((m) => ({ kind: m.kind, sentAt: m.sentAt.toISOString(), messageId: m.messageId })),

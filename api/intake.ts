@@ -68,6 +68,7 @@ export async function createRequest(
         jurisdictions: deadline.jurisdictions,
         residence: intake.residence ?? null,
         preVerified,
+        dataMapVersion: deps.dataMap.origin?.version ?? null,
       });
       await saveCorrections(client, stored.id, intake.corrections ?? {});
       if (intake.agent) await saveRequestAgent(client, { requestId: stored.id, ...intake.agent });

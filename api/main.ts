@@ -3,7 +3,8 @@ import { Client, Connection } from '@temporalio/client';
 import { migrate } from '../db/migrate';
 import { createPool } from '../records/pool';
 import { ConfigError, loadConfig, type Config } from '../schemas/config';
-import { loadDataMap } from '../schemas/datamap-load';
+import { compileDataMapSources } from '../lib/datamap-version';
+import { readDataMapFiles } from '../schemas/datamap-load';
 import { buildApp } from './app';
 import { startImapPoller } from './imap-poller';
 import { schedulePendingWorkflowSweep } from './workflows';
@@ -39,7 +40,7 @@ export async function runApi(env: Record<string, string | undefined> = process.e
   });
   await migrate(engineDb);
   const { connection, client: temporal } = connectTemporalLazily(config);
-  const deps = { config, engineDb, temporal, dataMap: await loadDataMap(config.DATAMAP_PATH, env) };
+  const deps = { config, engineDb, temporal, dataMap: compileDataMapSources(await readDataMapFiles(config.DATAMAP_PATH), env) };
   const app = await buildApp(deps);
   await app.listen({ host: config.HOST, port: config.PORT });
   const sweep = schedulePendingWorkflowSweep(deps, { intervalMs: config.PENDING_WORKFLOW_SWEEP_SECONDS * 1000, log: app.log });

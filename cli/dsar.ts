@@ -10,6 +10,7 @@ import { Command, CommanderError } from 'commander';
 import { registerComplianceCommands } from './commands/compliance';
 import { buildDatamapCommand } from './commands/datamap';
 import type { Env } from './commands/context';
+import { datamapDiffCommand } from './commands/datamap-diff';
 import { registerAdminCommands, registerProcessCommands } from './commands/ops';
 import { registerRequestCommands } from './commands/requests';
 import { CliError, debugEnabled, describeError } from './errors';
@@ -54,6 +55,10 @@ export function buildProgram(io: CliIo = {}): Command {
   inherit(datamap);
   program.addCommand(datamap);
 
+  // datamap diff: under the `datamap` group (made here if no other command made it)
+  const datamapGroup =
+    program.commands.find((c) => c.name() === 'datamap') ?? program.command('datamap').description('work with data maps');
+  datamapGroup.addCommand(datamapDiffCommand(ctx).copyInheritedSettings(program));
   return program;
 }
 

@@ -116,12 +116,14 @@ export interface NewRequest {
   /** As the requester declared it (a country or region code), if at all. */
   residence?: string | null;
   preVerified: boolean;
+  /** The version of the data map the request starts with (null: a map built in code, with no version). */
+  dataMapVersion?: string | null;
 }
 
 export async function insertRequest(db: Queryable, r: NewRequest): Promise<StoredRequest> {
   const { rows } = await db.query<StoredRequestRow>(
-    `INSERT INTO requests (id, type, channel, status, subject_email, subject_hash, received_at, due_at, legal_due_at, jurisdiction, pre_verified, jurisdictions, residence)
-     VALUES ($1, $2, $3, 'received', $4, $5, $6, $7, $8, $9, $10, $11, $12)
+    `INSERT INTO requests (id, type, channel, status, subject_email, subject_hash, received_at, due_at, legal_due_at, jurisdiction, pre_verified, jurisdictions, residence, datamap_version)
+     VALUES ($1, $2, $3, 'received', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
      RETURNING ${storedRequestColumns()}`,
     [
       r.id,
@@ -136,9 +138,16 @@ export async function insertRequest(db: Queryable, r: NewRequest): Promise<Store
       r.preVerified,
       r.jurisdictions ?? [r.jurisdiction],
       r.residence ?? null,
+      r.dataMapVersion ?? null,
     ],
   );
   return toStoredRequest(rows[0]);
+}
+
+/** The data map version a request started with: null when it has none; undefined when there is no such request. */
+export async function requestDataMapVersion(db: Queryable, id: string): Promise<string | null | undefined> {
+  const { rows } = await db.query<{ datamap_version: string | null }>('SELECT datamap_version FROM requests WHERE id = $1', [id]);
+  return rows[0] ? rows[0].datamap_version : undefined;
 }
 
 /** Serialises the intake of one subject until the transaction ends, so a per-subject limit holds. */

@@ -104,8 +104,17 @@ export interface RequestTargets {
   notIncluded: NotIncluded[];
 }
 
+/** Which version of the map this is (lib/datamap-version.ts): the hash of its content as written, and the environment its `${VAR}`s came from. */
+export interface DataMapOrigin {
+  version: string;
+  content: unknown;
+  env: Record<string, string | undefined>;
+}
+
 export interface CompiledDataMap {
   source: DataMap;
+  /** Known when the map was compiled from its files' content (the worker, the API); absent for maps built in code. */
+  origin?: DataMapOrigin;
   identities: string[];
   nodes: Node[];
   /** A target of the map by address; throws naming it when the map has no such target. */
@@ -209,7 +218,7 @@ function eraseLevels(nodes: Node[], collections: CollectionEntry[]): Target[][] 
 
 const asTarget = (n: Node): Target => ({ store: n.store, collection: n.collection, kind: n.kind });
 
-export function compileDataMap(map: DataMap): CompiledDataMap {
+export function compileDataMap(map: DataMap, origin?: DataMapOrigin): CompiledDataMap {
   const nodes = compileNodes(map);
   const collections = nodes.filter(isCollection);
   const byKey = new Map(nodes.map((n) => [addressKey(n), n]));
@@ -277,6 +286,7 @@ export function compileDataMap(map: DataMap): CompiledDataMap {
 
   return {
     source: map,
+    ...(origin ? { origin } : {}),
     identities: map.identities,
     nodes,
     node,

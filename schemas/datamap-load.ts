@@ -3,14 +3,14 @@
 // (`datamap.yml:examples/processors/stripe.yml`): their identities are joined and stores gathered.
 import { readFile } from 'node:fs/promises';
 import { delimiter } from 'node:path';
-import { parseDataMaps } from './datamap';
+import { parseDataMaps, type DataMapSource } from './datamap';
 import { compileDataMap, type CompiledDataMap } from './datamap-graph';
 
 /** The files a DATAMAP_PATH value names. */
 export const dataMapFiles = (spec: string): string[] => spec.split(delimiter).filter(Boolean);
 
-/** Errors name the failing path (or the file that cannot be read). */
-export async function loadDataMap(spec: string, env: Record<string, string | undefined> = process.env): Promise<CompiledDataMap> {
+/** The texts of the files DATAMAP_PATH names; an error names the file that cannot be read. */
+export async function readDataMapFiles(spec: string): Promise<DataMapSource[]> {
   const sources = [];
   for (const file of dataMapFiles(spec)) {
     try {
@@ -20,5 +20,10 @@ export async function loadDataMap(spec: string, env: Record<string, string | und
     }
   }
   if (!sources.length) throw new Error('DATAMAP_PATH names no file');
-  return compileDataMap(parseDataMaps(sources, env));
+  return sources;
+}
+
+/** Errors name the failing path (or the file that cannot be read). */
+export async function loadDataMap(spec: string, env: Record<string, string | undefined> = process.env): Promise<CompiledDataMap> {
+  return compileDataMap(parseDataMaps(await readDataMapFiles(spec), env));
 }

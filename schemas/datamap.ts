@@ -292,6 +292,11 @@ function mergeDocuments(docs: { name: string; raw: unknown }[], issues: DataMapE
 
 /** Parses and validates a data map from one or more YAML or JSON files. Errors name the path of each problem. */
 export function parseDataMaps(sources: DataMapSource[], env: Record<string, string | undefined> = {}): DataMap {
+  return validateDataMapContent(dataMapContent(sources), env);
+}
+
+/** The map as written (files parsed and merged, `${VAR}`s not yet filled in): what its version is a hash of. */
+export function dataMapContent(sources: DataMapSource[]): unknown {
   const docs: { name: string; raw: unknown }[] = [];
   for (const { name, text } of sources) {
     try {
@@ -304,6 +309,11 @@ export function parseDataMaps(sources: DataMapSource[], env: Record<string, stri
   const mergeIssues: DataMapError['issues'] = [];
   const raw = mergeDocuments(docs, mergeIssues);
   if (mergeIssues.length) throw new DataMapError(mergeIssues);
+  return raw;
+}
+
+/** Fills in the `${VAR}`s of a map's content and validates it. */
+export function validateDataMapContent(raw: unknown, env: Record<string, string | undefined> = {}): DataMap {
   const envIssues: DataMapError['issues'] = [];
   const interpolated = interpolateEnv(raw, env, [], envIssues);
   if (envIssues.length) throw new DataMapError(envIssues);

@@ -213,6 +213,10 @@ export interface PlanEntry {
   maskedFields?: string[];
   /** not_included: why deletion cannot act on this store. */
   note?: string;
+  /** SQL collections: the data-changing statements the erase runs, in order (`$n`: a bound value, not shown; activities/stores/planned-statements.ts). */
+  statements?: string[];
+  /** purge: the statements of the hard delete when the grace period ends. */
+  purgeStatements?: string[];
 }
 
 export const PLAN_WORKFLOW = 'deletionPlan';

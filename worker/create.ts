@@ -2,6 +2,7 @@ import { NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worke
 import { createActivities } from '../activities';
 import { workerInterceptors } from './metrics';
 import type { ActivityDeps } from '../activities/deps';
+import { recordStartingDataMap } from '../records/datamap-versions';
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
 
@@ -14,7 +15,8 @@ export interface WorkerOptions {
   workflowBundle?: WorkflowBundle;
 }
 
-export function createDsarWorker(opts: WorkerOptions): Promise<Worker> {
+export async function createDsarWorker(opts: WorkerOptions): Promise<Worker> {
+  await recordStartingDataMap(opts.deps.engineDb, opts.deps.dataMap, 'worker');
   return Worker.create({
     connection: opts.connection,
     namespace: opts.namespace,

@@ -3,7 +3,8 @@ import { createMailer } from '../activities/email';
 import { configureStorePools } from '../activities/stores/postgres';
 import { createPool } from '../records/pool';
 import type { Config } from '../schemas/config';
-import { loadDataMap } from '../schemas/datamap-load';
+import { compileDataMapSources } from '../lib/datamap-version';
+import { readDataMapFiles } from '../schemas/datamap-load';
 
 export async function buildActivityDeps(config: Config, env: Record<string, string | undefined> = process.env): Promise<ActivityDeps> {
   const timeouts = {
@@ -17,7 +18,7 @@ export async function buildActivityDeps(config: Config, env: Record<string, stri
   configureStorePools({ ...timeouts, exportStatementTimeoutMs: config.DB_EXPORT_STATEMENT_TIMEOUT_MS });
   return {
     engineDb,
-    dataMap: await loadDataMap(config.DATAMAP_PATH, env),
+    dataMap: compileDataMapSources(await readDataMapFiles(config.DATAMAP_PATH), env),
     mailer: createMailer(config.SMTP_URL, config),
     config,
   };

@@ -1,6 +1,7 @@
 // MySQL and MariaDB: one pool per store URL, the columns of a mapped table, and the SQL that
 // picks out a subject's rows. Values are always bound (`?`, server-side prepared statements);
 // identifiers come from the validated data map and are quoted with the driver's escapeId.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createPool, escapeId, type Pool, type PoolConnection, type ResultSetHeader, type RowDataPacket } from 'mysql2/promise';
 import type { CollectionOf } from '../../schemas/datamap-graph';
 import type { Predicate } from './selector';
@@ -226,6 +227,11 @@ export async function select<T = Record<string, unknown>>(table: MysqlTable, sql
   return rows as T[];
 }
 
+const writeRecorder = new AsyncLocalStorage<(sql: string) => number>();
+
+/** Runs `fn` with every write recorded instead of run (`record` answers the rows it "changed"): a plan's statements. */
+export const withWritesRecorded = <T>(record: (sql: string) => number, fn: () => Promise<T>): Promise<T> => writeRecorder.run(record, fn);
+
 const ER_LOCK_DEADLOCK = 1213;
 const DEADLOCK_RETRIES = 5;
 
@@ -235,6 +241,8 @@ const DEADLOCK_RETRIES = 5;
  * is run again (batches in parallel lanes, or the product's own writes, can meet on a lock).
  */
 export async function write(table: MysqlTable, sql: string, params: unknown[] = []): Promise<number> {
+  const record = writeRecorder.getStore();
+  if (record) return record(sql);
   for (let attempt = 1; ; attempt++) {
     try {
       const [result] = await table.pool.execute<ResultSetHeader>(sql, params as never[]);

@@ -2,6 +2,7 @@
 // Values never enter SQL text: they are bound as parameters, or loaded into a temporary
 // table through a parameter (COPY itself takes no parameters). Identifiers come from the
 // validated data map and are quoted.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { escapeIdentifier as q, type Pool, type PoolClient } from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import type { ReadSink } from '../staging';
@@ -35,8 +36,14 @@ export function storePool(url: string): Pool {
     pool = createPool(url, { statementTimeoutMs, lockTimeoutMs, connectTimeoutMs, max: 8 });
     pools.set(url, pool);
   }
-  return pool;
+  const wrap = poolWrapper.getStore();
+  return wrap ? wrap(pool) : pool;
 }
+
+const poolWrapper = new AsyncLocalStorage<(pool: Pool) => Pool>();
+
+/** Runs `fn` with every store pool it asks for wrapped (a plan records the statements an erase would run). */
+export const withStorePoolsWrapped = <T>(wrap: (pool: Pool) => Pool, fn: () => Promise<T>): Promise<T> => poolWrapper.run(wrap, fn);
 
 export async function closeStorePools(): Promise<void> {
   await Promise.all([...pools.values()].map((p) => p.end()));

@@ -20,6 +20,7 @@ const DossierView = z.object({
     dueAt: z.string(),
     extendedDueAt: z.string().nullable(),
     completedAt: z.string().nullable(),
+    dataMapVersion: z.string().nullable(),
   }),
   events: z.array(
     z.object({

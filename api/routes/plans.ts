@@ -22,6 +22,8 @@ const PlanEntryView = z.object({
   retainedUntil: z.string().optional(),
   purgeAfter: z.string().optional(),
   maskedFields: z.array(z.string()).optional(),
+  statements: z.array(z.string()).optional(),
+  purgeStatements: z.array(z.string()).optional(),
 }) satisfies z.ZodType<PlanEntry>;
 
 export const planRoutes = adminRoutes(async (r, { deps }) => {

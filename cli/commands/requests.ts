@@ -82,5 +82,19 @@ export function registerRequestCommands(program: Command, { out, err, env }: Com
           .join('; '),
       ]);
       out(formatTable(['STEP', 'STORE', 'COLLECTION', 'ACTION', 'ROWS', 'NOTE'], rows, [4]).join('\n'));
+      const statements = planStatementLines(plan.entries);
+      if (statements.length) out(['', 'Statements, in the order they run ($n: a bound value):', ...statements].join('\n'));
     });
+}
+
+/** Each collection's statements under its step and name; a purge's hard delete after its grace period. */
+function planStatementLines(entries: PlanEntry[]): string[] {
+  return entries.flatMap((e) => {
+    if (!e.statements) return [];
+    const head = `${e.step ?? '—'}. ${e.store}.${e.collection} (${e.action}, ${e.rows} rows)`;
+    const later = e.purgeStatements?.length
+      ? [`   after ${e.purgeAfter ?? 'the grace period'}:`, ...e.purgeStatements.map((s) => `     ${s}`)]
+      : [];
+    return [head, ...(e.statements.length ? e.statements.map((s) => `     ${s}`) : ['     (none)']), ...later];
+  });
 }

@@ -55,6 +55,9 @@ test('submit, verify, status, plan and audit verify through the dsar command', a
   assert.match(plan.out, /1\s+app_db\s+usage_logs\s+delete\s+40/, 'children first');
   assert.match(plan.out, /2\s+app_db\s+accounts\s+purge\s+1/, 'then the collection they reference');
   assert.match(plan.out, /billing_records\s+retain\s+12\s+GDPR Art\. 17\(3\)\(b\)/);
+  assert.match(plan.out, /Statements, in the order they run/);
+  assert.match(plan.out, /1\. app_db\.usage_logs \(delete, 40 rows\)\n {5}(WITH|DELETE)\b.*"public"\."usage_logs"/);
+  assert.match(plan.out, /after P30D:\n {5}DELETE FROM "public"\."accounts"/);
   const noKey = await dsar('plan', '--email', 'carol@example.com', '--api', api);
   assert.equal(noKey.code, 1);
   assert.match(noKey.err, /admin API key is needed/);

@@ -22,6 +22,8 @@ import { startStack, type Stack } from '../support/stack';
 import { readZip } from '../support/zip';
 import { correctionGuard } from '../../activities/stores/correction-guard';
 import { mysqlBackend } from '../../activities/stores/mysql-connector';
+import { mysqlPool } from '../../activities/stores/mysql';
+import { statementText } from '../../activities/stores/planned-statements';
 import { isCollection } from '../../schemas/datamap-graph';
 
 let stack: Stack;
@@ -161,6 +163,13 @@ describe('a MySQL store (MariaDB) answers every request', () => {
     // the newest order (2020-02-29) is kept until 2027-02-28: seven years on, clamped to February's end
     assert.equal(of('orders').retainedUntil, '2027-02-28T13:45:10.000Z');
     assert.deepEqual(of('reviews').maskedFields, ['author_name', 'body']);
+    for (const p of plan) {
+      assert.ok(p.statements?.length, `${p.collection}: the statements its erase runs`);
+      for (const sql of [...p.statements, ...(p.purgeStatements ?? [])])
+        assert.ok(/^(DELETE|UPDATE)\b/.test(sql) && !/example\.com/i.test(sql), `${p.collection}: ${sql}`);
+    }
+    assert.match(of('events').statements![0], /^DELETE FROM `events` WHERE/);
+    assert.match(of('customers').purgeStatements![0], /^DELETE FROM `customers` WHERE/);
     assert.deepEqual(await holdings(String(customer)), before, 'a plan changes nothing');
   });
 
@@ -171,8 +180,35 @@ describe('a MySQL store (MariaDB) answers every request', () => {
     const neighbourBefore = await holdings(neighbour);
     const before = await holdings(customer);
 
-    const requestId = await submitAndVerify(stack, 'deletion', email);
-    await waitForErasure(stack, requestId);
+    const planRes = await stack.app.inject({ method: 'POST', url: '/v1/plans', payload: { email, type: 'deletion' }, headers: asAdmin() });
+    const plan = (planRes.json().entries as PlanEntry[]).filter((p) => p.store === 'legacy_db');
+    // every statement the deletion sends to MariaDB, to compare with the plan's
+    const pool = mysqlPool(stack.mysql!.url);
+    const execute = pool.execute;
+    const sent: string[] = [];
+    pool.execute = ((sql: string, ...rest: unknown[]) => {
+      sent.push(statementText(sql));
+      return (execute as (...a: unknown[]) => unknown).call(pool, sql, ...rest);
+    }) as typeof pool.execute;
+    let requestId: string;
+    try {
+      requestId = await submitAndVerify(stack, 'deletion', email);
+      await waitForErasure(stack, requestId);
+    } finally {
+      pool.execute = execute;
+    }
+    const writes = [...new Set(sent.filter((sql) => /^(DELETE|UPDATE)\b/.test(sql)))];
+    for (const p of plan)
+      assert.deepEqual(
+        writes.filter((w) => p.statements!.includes(w)),
+        p.statements,
+        `${p.collection}: as planned, in order`,
+      );
+    assert.deepEqual(
+      writes.filter((w) => !plan.some((p) => p.statements!.includes(w))),
+      [],
+      'nothing the plan did not show',
+    );
     const state = await stack.env.client.workflow.getHandle(requestId).query(stateQuery);
     for (const o of state.outcomes!) assert.equal(o.remainingDue, 0, `${o.store}.${o.collection}: proof of deletion`);
     const outcome = (table: string) => state.outcomes!.find((o) => o.store === 'legacy_db' && o.collection === table)!;

@@ -18,8 +18,7 @@ import { migrate } from '../../db/migrate';
 import { createPool } from '../../records/pool';
 import { applyDemoSchema, seedDemo } from '../../demo/seed';
 import { Config } from '../../schemas/config';
-import { parseDataMaps } from '../../schemas/datamap';
-import { compileDataMap } from '../../schemas/datamap-graph';
+import { compileDataMapSources } from '../../lib/datamap-version';
 import { createDsarWorker, WORKFLOWS_PATH } from '../../worker/create';
 import { freePort } from './ports';
 import { createLegacyShop } from './legacy-shop';
@@ -193,17 +192,15 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   if (opts.mysql) mapText += `\n${await readFile(path.join(PROJECT_ROOT, 'test', 'fixtures', 'mysql-store.yml'), 'utf8')}`;
   if (s3) mapText += `\n${await readFile(path.join(PROJECT_ROOT, 'test', 'fixtures', 's3-store.yml'), 'utf8')}`;
   if (opts.mapAppend) mapText += `\n${opts.mapAppend}`;
-  const dataMap = compileDataMap(
-    parseDataMaps([{ name: 'demo/datamap.yml', text: mapText }, ...extraMaps], {
-      APP_DATABASE_URL: db.appUrl,
-      REDIS_URL: redis?.url,
-      BILLING_PROVIDER_URL: processor?.url,
-      BILLING_PROVIDER_TOKEN: processor?.token,
-      MYSQL_URL: mysql?.url,
-      ...opts.mapEnv,
-      ...s3?.env,
-    }),
-  );
+  const dataMap = compileDataMapSources([{ name: 'demo/datamap.yml', text: mapText }, ...extraMaps], {
+    APP_DATABASE_URL: db.appUrl,
+    REDIS_URL: redis?.url,
+    BILLING_PROVIDER_URL: processor?.url,
+    BILLING_PROVIDER_TOKEN: processor?.token,
+    MYSQL_URL: mysql?.url,
+    ...opts.mapEnv,
+    ...s3?.env,
+  });
   const deps: ActivityDeps = { engineDb: db.engineDb, dataMap, mailer: createMailer(smtp.url), config };
   const app = await buildApp({ config, engineDb: db.engineDb, temporal: env.client, dataMap }, { logger: false });
   const bundle = await workflowBundle();
