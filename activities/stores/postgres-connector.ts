@@ -1,7 +1,8 @@
-// PostgreSQL collections: rows found by bound values, read with COPY, and `onErasure` per
+// PostgreSQL collections: rows found by bound values, read with one COPY, and `onErasure` per
 // collection (delete, mask, retain, purge) through the shared SQL connector.
 import { REPORT_SAMPLE_RECORDS } from '../staging';
-import { distinctValues, exportCollectionFiles, sampleRows, storePool } from './postgres';
+import { distinctValues, sampleRows, storePool } from './postgres';
+import { exportCollectionFiles } from './postgres-export';
 import {
   countSubjectRows,
   correctSubjectColumn,

@@ -18,8 +18,9 @@ import type { Predicate } from './selector';
 
 export interface ExportedRows {
   rows: number;
-  json: FileDigest;
-  csv: FileDigest;
+  /** The files asked for (EXPORT_FORMATS). */
+  json?: FileDigest;
+  csv?: FileDigest;
   /** The first rows in key order, for the human-readable access report. */
   sample: Record<string, unknown>[];
 }
@@ -36,12 +37,15 @@ export interface SweepStats extends BatchStats {
 export interface SqlBackend<K extends SqlKind> {
   /** Distinct values (as text) of `columns` in the subject's rows, NULLs left out. */
   distinctValues(entry: CollectionOf<K>, preds: Predicate[], columns: string[]): Promise<Record<string, string[]>>;
-  /** Streams the subject's rows in key order into `names.json` (a JSON array) and `names.csv`, from one snapshot, without the `omit` columns. */
+  /**
+   * Streams the subject's rows in key order, read once, into `names.json` (a JSON array) and/or
+   * `names.csv` (whichever is named), without the `omit` columns.
+   */
   exportRows(
     entry: CollectionOf<K>,
     preds: Predicate[],
     sink: ReadSink,
-    names: { json: string; csv: string },
+    names: { json?: string; csv?: string },
     omit: readonly string[],
   ): Promise<ExportedRows>;
   countRows(entry: CollectionOf<K>, preds: Predicate[]): Promise<number>;
@@ -109,9 +113,11 @@ export function sqlConnector(db: SqlBackend<SqlKind>): Connector<CollectionEntry
       const base = `data/${entry.store}/${entry.collection}`;
       // never disclosed: credentials, secrets (schemas/disclosure.ts); the manifest names them
       const omit = withheldFields(entry.spec.fields, ctx.deps.dataMap.source.neverDisclosed).map((w) => w.field);
-      const out = await db.exportRows(entry, preds, sink, { json: `${base}.json`, csv: `${base}.csv` }, omit);
+      const formats = ctx.deps.config.EXPORT_FORMATS;
+      const names = Object.fromEntries(formats.map((f) => [f, `${base}.${f}`]));
+      const out = await db.exportRows(entry, preds, sink, names, omit);
       await sink.sample(out.sample);
-      return { rows: out.rows, unit: 'rows', files: [out.json, out.csv] };
+      return { rows: out.rows, unit: 'rows', files: [out.json, out.csv].filter((f) => f !== undefined) };
     },
 
     async plan(ctx) {
