@@ -29,7 +29,7 @@ export const postgresBackend: SqlBackend<'postgres'> = {
 
   countRows: (entry, preds) => countSubjectRows(storePool(entry.url), entry, preds),
   countUnmasked: (entry, preds, mask) => countUnmasked(storePool(entry.url), entry, preds, mask),
-  deleteRows: (entry, preds, onBatch) => deleteSubjectRows(storePool(entry.url), entry, preds, { onBatch }),
+  deleteRows: (entry, preds, hooks) => deleteSubjectRows(storePool(entry.url), entry, preds, { ...hooks }),
   maskRows: (entry, preds, opts) => maskSubjectRows(storePool(entry.url), entry, preds, opts),
   softDeleteRows: (entry, preds, set, timestampColumn) => softDeleteSubjectRows(storePool(entry.url), entry, preds, set, timestampColumn),
   latest: async (entry, preds, column) => dateOrNull((await restrictedUntil(storePool(entry.url), entry, preds, column)).latest),
