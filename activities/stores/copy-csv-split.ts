@@ -38,14 +38,16 @@ export function renderingOf(oid: number, isoDates: boolean): JsonRendering {
 }
 
 const JSON_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
-/** An ISO zone offset written with hours only (`+02`), before an optional ` BC`. */
-const HOURS_ONLY_OFFSET = /([+-]\d\d)((?: BC)?)$/;
 
 /** `2024-05-01 10:00:00+02` (DateStyle ISO) → `2024-05-01T10:00:00+02:00` (XML Schema, as json.c writes it). */
 function xsdTimestamp(text: string, withZone: boolean): string {
-  const t = text.replace(' ', 'T');
-  if (!withZone || t === text) return t; // infinity, -infinity
-  return t.replace(HOURS_ONLY_OFFSET, '$1:00$2');
+  const space = text.indexOf(' ');
+  if (space === -1) return text; // infinity, -infinity
+  const t = `${text.slice(0, space)}T${text.slice(space + 1)}`;
+  if (!withZone) return t;
+  const end = t.endsWith(' BC') ? t.length - 3 : t.length;
+  const sign = t.charCodeAt(end - 3);
+  return sign === 43 || sign === 45 ? `${t.slice(0, end)}:00${t.slice(end)}` : t; // '+' or '-' before two digits
 }
 
 function renderValue(r: JsonRendering, text: string): string {
@@ -59,9 +61,9 @@ function renderValue(r: JsonRendering, text: string): string {
     case 'bool':
       return text === 't' ? 'true' : 'false';
     case 'timestamp':
-      return JSON.stringify(xsdTimestamp(text, false));
+      return `"${xsdTimestamp(text, false)}"`; // digits, signs, colons, spaces and BC: nothing to escape
     case 'timestamptz':
-      return JSON.stringify(xsdTimestamp(text, true));
+      return `"${xsdTimestamp(text, true)}"`;
     default:
       return JSON.stringify(text);
   }
@@ -152,12 +154,31 @@ export class CopyCsvSplitter extends Writable {
     let csv = '';
     let row = 0;
     const len = text.length;
+    let nextQuote = text.indexOf('"');
     for (;;) {
       // one row: fields separated by commas, a quoted field may hold commas, quotes ("") and newlines
       let p = row;
       let f = 0;
       let complete = false;
-      while (p < len) {
+      const nl = text.indexOf('\n', row);
+      if (nl === -1) return { json, csv, consumed: row };
+      if (nextQuote !== -1 && nextQuote < row) nextQuote = text.indexOf('"', row);
+      if (nextQuote === -1 || nextQuote > nl) {
+        // no quoted field in this row (the common case): split at the commas
+        let from = row;
+        for (let c = text.indexOf(',', row); c !== -1 && c < nl && f < width; c = text.indexOf(',', c + 1)) {
+          starts[f] = from;
+          ends[f] = c;
+          quoted[f++] = false;
+          from = c + 1;
+        }
+        starts[f] = from;
+        ends[f] = nl;
+        quoted[f++] = false;
+        p = nl + 1;
+        complete = true;
+      }
+      while (!complete && p < len) {
         if (text.charCodeAt(p) === QUOTE) {
           let q = p + 1;
           for (;;) {
@@ -187,10 +208,7 @@ export class CopyCsvSplitter extends Writable {
         f++;
         const c = text.charCodeAt(p);
         p++;
-        if (c === NEWLINE) {
-          complete = true;
-          break;
-        }
+        if (c === NEWLINE) complete = true;
       }
       if (!complete) return { json, csv, consumed: row };
       if (f !== width) throw new Error(`COPY row has ${f} fields, ${width} expected`);
