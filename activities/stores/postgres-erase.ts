@@ -18,6 +18,7 @@ import {
 } from './batches';
 import type { ColumnCorrection, CorrectionGuard } from './correction-guard';
 import { MASK_PREFIX, REDACTED, type MaskOptions } from './masking';
+import { deleteInRanges, mostlyDistinct } from './postgres-ranges';
 import type { Predicate } from './selector';
 import { subjectWhere, tableRef, type PgCollection } from './sql';
 
@@ -76,19 +77,20 @@ export async function deleteWhere(
 }
 
 /**
- * The last statement of a subject's deletion, carrying the proof: deletes what is still there
- * (rows no lane covered, rows added meanwhile; in batches while a full one is found) and counts,
- * in its own snapshot, the subject's rows that remain once it commits.
+ * The last statement of a subject's deletion, carrying the proof: deletes the rows of `rest` (rows
+ * no batch covered; in batches while a full one is found) and counts, in its own snapshot, the
+ * subject's rows (`where`) that remain once it commits.
  */
 async function deleteRestWithProof(
   pool: Pool,
   entry: PgCollection,
   where: string,
+  rest: string | undefined,
   params: unknown[],
   stats: BatchStats,
   onBatch?: OnBatch,
 ): Promise<{ remaining: number; proofMs: number }> {
-  const sql = `WITH gone AS (DELETE FROM ${tableRef(entry)} WHERE ctid = ANY(ARRAY(SELECT t.ctid FROM ${tableRef(entry)} t WHERE ${where} LIMIT ${ERASE_BATCH})) RETURNING 1)
+  const sql = `WITH gone AS (DELETE FROM ${tableRef(entry)} WHERE ctid = ANY(ARRAY(SELECT t.ctid FROM ${tableRef(entry)} t WHERE ${rest ?? 'false'} LIMIT ${ERASE_BATCH})) RETURNING 1)
     SELECT (SELECT count(*) FROM gone)::int AS n, ((SELECT count(*) FROM ${tableRef(entry)} t WHERE ${where}) - (SELECT count(*) FROM gone))::int AS remaining`;
   for (;;) {
     const t0 = performance.now();
@@ -133,9 +135,9 @@ export async function deleteSubjectRows(
   const { onBatch } = opts;
   const single = preds.length === 1 && preds[0].values.length === 1 && !preds[0].caseInsensitive;
   const along = single ? await orderingColumn(pool, entry, preds[0].column) : null;
-  const finish = async (batches: BatchStats[]): Promise<DeletedRows> => {
+  const finish = async (batches: BatchStats[], rest?: string): Promise<DeletedRows> => {
     const stats = sumBatches(batches);
-    const proof = await deleteRestWithProof(pool, entry, w.sql, w.params, stats, onBatch);
+    const proof = await deleteRestWithProof(pool, entry, w.sql, rest, w.params, stats, onBatch);
     return { ...stats, ...proof };
   };
   const plain = { batch: opts.batch, onBatch, sized: opts.batch === undefined };
@@ -156,7 +158,16 @@ export async function deleteSubjectRows(
   );
   await opts.onStart?.(Number(range.due));
   const numericOrTime = /^(timestamp|date|bigint|integer|smallint|numeric)/.test(range.type ?? '');
-  if (range.lo === null || !numericOrTime) return finish([await deleteWhere(pool, entry, w.sql, w.params, { ...plain, advance: along })]);
+  // ranges need a column of mostly distinct values (ties go with their range); else keyset batches of ctids
+  const distinct = await mostlyDistinct(pool, entry, along);
+  const ranged = { batch: opts.batch, onBatch };
+  const laneOf = (where: string, params: unknown[]) =>
+    distinct
+      ? deleteInRanges(pool, entry, where, params, along, ranged)
+      : deleteWhere(pool, entry, where, params, { ...plain, advance: along });
+  // rows whose ordering column is NULL are in no range: the last statement deletes them, and proves
+  const rest = `${w.sql} AND ${col} IS NULL`;
+  if (range.lo === null || !numericOrTime) return finish([await laneOf(w.sql, w.params)], rest);
   const lo = Number(range.lo instanceof Date ? range.lo.getTime() : range.lo);
   const hi = Number(range.hi instanceof Date ? range.hi.getTime() : range.hi);
   const asValue = (v: number) => (range.lo instanceof Date ? new Date(v) : String(Math.floor(v)));
@@ -167,11 +178,10 @@ export async function deleteSubjectRows(
       const last = i === ERASE_LANES - 1;
       const range = last ? `${col} >= $${p + 1}` : `${col} >= $${p + 1} AND ${col} < $${p + 2}`;
       const bounds = last ? [asValue(from)] : [asValue(from), asValue(edges[i + 1])];
-      return deleteWhere(pool, entry, `${w.sql} AND ${range}`, [...w.params, ...bounds], { ...plain, advance: along });
+      return laneOf(`${w.sql} AND ${range}`, [...w.params, ...bounds]);
     }),
   );
-  // rows whose ordering column is NULL are in no range: the last statement deletes them, and proves
-  return finish(lanes);
+  return finish(lanes, rest);
 }
 
 function maskExpr(column: string, how: 'hash' | 'null' | 'redact', saltParam: string): string {
