@@ -163,7 +163,11 @@ export class CopyCsvSplitter extends Writable {
       const nl = text.indexOf('\n', row);
       if (nl === -1) return { json, csv, consumed: row };
       if (nextQuote !== -1 && nextQuote < row) nextQuote = text.indexOf('"', row);
-      if (nextQuote === -1 || nextQuote > nl) {
+      if (width === 0) {
+        // every column withheld: COPY writes an empty line per row
+        p = nl + 1;
+        complete = true;
+      } else if (nextQuote === -1 || nextQuote > nl) {
         // no quoted field in this row (the common case): split at the commas
         let from = row;
         for (let c = text.indexOf(',', row); c !== -1 && c < nl && f < width; c = text.indexOf(',', c + 1)) {
