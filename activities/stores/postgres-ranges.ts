@@ -42,12 +42,13 @@ export async function deleteInRanges(
       stats,
       () =>
         pool.query(
-          `SELECT ${col} AS c FROM ${tableRef(entry)} t WHERE ${where}${after} ORDER BY ${col} OFFSET ${batch - 1} LIMIT 1`,
+          `SELECT ${col}::text AS c FROM ${tableRef(entry)} t WHERE ${where}${after} ORDER BY ${col} OFFSET ${batch - 1} LIMIT 1`,
           bound,
         ),
       false,
     );
-    const end = ends[0]?.c ?? null;
+    // as text, so the bound keeps the column's full precision (a JS Date would cut microseconds and could stall on ties)
+    const end: string | null = ends[0]?.c ?? null;
     const upTo = end === null ? ` AND ${col} IS NOT NULL` : ` AND ${col} <= $${bound.length + 1}`;
     const t0 = performance.now();
     const r = await timed(stats, () =>

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { Pool } from 'pg';
 import { deleteSubjectRows } from '../../activities/stores/postgres-erase';
+import { deleteInRanges } from '../../activities/stores/postgres-ranges';
 import type { PgCollection } from '../../activities/stores/sql';
 import { startEmbeddedPostgres, type EmbeddedPg } from '../../cli/stack/postgres';
 import { freePort } from '../support/ports';
@@ -84,4 +85,15 @@ test('a subject matched by several values: plain batches of the size given, then
   assert.equal(out.remaining, 0);
   assert.ok(out.statements >= Math.ceil(before / 1_000), 'fixed batches of 1,000 when a batch size is given');
   assert.equal(await count(2), 0);
+});
+
+test('index ranges keep microseconds: 12,000 rows on one timestamp go with their range, nothing stalls', async () => {
+  await db.query(`INSERT INTO logs (account_id, ts, note)
+    SELECT 3, CASE WHEN g <= 12000 THEN '2026-01-01 00:00:00.123456+00'::timestamptz ELSE '2026-01-01'::timestamptz + make_interval(secs => g) END, 't'
+    FROM generate_series(1, 15000) g`);
+  const batches: number[] = [];
+  const out = await deleteInRanges(db, entry, 't.account_id = ANY($1)', [['3']], 'ts', { onBatch: async (n) => void batches.push(n) });
+  assert.equal(out.rows, 15_000);
+  assert.equal(batches[0], 12_000, 'the tied rows are one range');
+  assert.equal(await count(3), 0);
 });
