@@ -24,6 +24,7 @@ export interface ActivityDeps {
     | 'AUDIT_HASH_SECRET'
     | 'EXPORT_DIR'
     | 'EXPORT_LINK_TTL_DAYS'
+    | 'EXPORT_FORMATS'
     | 'VERIFICATION_TTL_HOURS'
     | 'STEP_UP_FOR'
   >;

@@ -19,7 +19,7 @@ import type {
 import { DOWNLOAD_TOKEN_PURPOSE, signToken, statusToken } from '../lib/signed-token';
 import { formatVerificationCode, verificationCode, verificationCodeHash } from '../lib/verification-code';
 import { appendAudit } from '../records/audit-events';
-import { findExportOfRequest } from '../records/exports';
+import { findExportOfRequest, tableFormatsOfExport } from '../records/exports';
 import { mailWasSent } from '../records/mail-outbox';
 import { findRequestAgent } from '../records/request-agents';
 import { loadRequest, requestDataMapVersion, updateProjection } from '../records/requests';
@@ -323,6 +323,7 @@ function activitiesWithMap(deps: ActivityDeps) {
         expiresAt,
         ...archive.totals,
         notIncluded: notCovered(deps, request.type),
+        tableFormats: await tableFormatsOfExport(db, requestId),
       });
       await sendOnce(db, deps.mailer, from, {
         key: `${requestId}:export-ready`,

@@ -75,6 +75,12 @@ function notCoveredLines(intro: string, places: NotCovered[]): string[] {
   return ['', intro, ...places.map((n) => `  - ${n.place}: ${n.reason}.`), 'Reply to this mail if you want us to look into them.'];
 }
 
+/** "database tables as JSON and CSV, " — or as the one format the archive holds; nothing when it holds no table. */
+function tablesAs(formats: readonly string[]): string {
+  if (!formats.length) return '';
+  return `database tables as ${formats.map((f) => f.toUpperCase()).join(' and ')}, `;
+}
+
 export function exportReadyMail(p: {
   requestId: string;
   type: RequestType;
@@ -83,6 +89,8 @@ export function exportReadyMail(p: {
   rows: number;
   collections: number;
   notIncluded: NotCovered[];
+  /** The formats the archive's database tables are in (json, csv), as its manifest lists them. */
+  tableFormats: readonly string[];
 }) {
   return {
     subject: p.type === 'access' ? 'Your personal data report is ready' : 'Your data export is ready',
@@ -93,7 +101,7 @@ export function exportReadyMail(p: {
       p.link,
       '',
       `The link works until ${p.expiresAt.toISOString()}. It is personal: do not forward it.`,
-      'The archive holds your data from each place (database tables as JSON and CSV, other stores as JSON or',
+      `The archive holds your data from each place (${tablesAs(p.tableFormats)}other stores as JSON or`,
       'as the files we hold), and manifest.json describing each: what categories of data it holds, why we',
       'process it, who receives it, and how long we keep it.',
       ...(p.type === 'access' ? ['report.html in the archive explains all of it in plain language.'] : []),

@@ -87,3 +87,15 @@ export async function totalExportBytes(db: Queryable): Promise<number> {
   const { rows } = await db.query<{ n: string }>('SELECT coalesce(sum(bytes), 0) AS n FROM exports');
   return Number(rows[0].n);
 }
+
+/** The file formats (json, csv) the database tables of a request's archive were written in, from its manifest. */
+export async function tableFormatsOfExport(db: Queryable, requestId: string): Promise<string[]> {
+  const { rows } = await db.query<{ format: string }>(
+    `SELECT DISTINCT substring(f->>'name' from '\\.(json|csv)$') AS format
+       FROM exports e, jsonb_array_elements(e.manifest->'collections') c, jsonb_array_elements(c->'files') f
+      WHERE e.request_id = $1 AND c->>'kind' IN ('postgres', 'mysql') AND f->>'name' ~ '\\.(json|csv)$'
+      ORDER BY 1 DESC`,
+    [requestId],
+  );
+  return rows.map((r) => r.format);
+}

@@ -4,6 +4,10 @@ import { z } from 'zod';
 const Url = (what: string) => z.string({ error: `${what} is required` }).min(1, `${what} is required`);
 const PositiveInt = z.coerce.number().int().positive();
 
+/** The files a database table can become in an archive: a JSON array, a CSV file. */
+export const TABLE_FORMATS = ['json', 'csv'] as const;
+export type TableFormat = (typeof TABLE_FORMATS)[number];
+
 export const Config = z.object({
   DATABASE_URL: Url('DATABASE_URL (the engine database)'),
   TEMPORAL_ADDRESS: Url('TEMPORAL_ADDRESS (host:port of the Temporal frontend)'),
@@ -51,6 +55,12 @@ export const Config = z.object({
   DATAMAP_PATH: z.string().min(1).default('demo/datamap.yml'),
   EXPORT_DIR: z.string().min(1).default('.data/exports'),
   EXPORT_LINK_TTL_DAYS: PositiveInt.default(7),
+  /** The files each database table becomes in an archive (comma-separated): json, csv, or both. */
+  EXPORT_FORMATS: z
+    .string()
+    .regex(/^\s*(json|csv)\s*(,\s*(json|csv)\s*)?$/, 'EXPORT_FORMATS must be json, csv or json,csv')
+    .default('json,csv')
+    .transform((s) => TABLE_FORMATS.filter((f) => s.split(',').some((t) => t.trim() === f))),
   /** Largest file the privacy team may upload for a manual store's part of an access or export. */
   MANUAL_UPLOAD_MAX_BYTES: PositiveInt.default(10 * 1024 * 1024),
   /** CCPA §7062: request types whose verification also asks the data map's `stepUp` fact (comma-separated, e.g. deletion,access). */

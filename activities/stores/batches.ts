@@ -4,6 +4,31 @@
 
 export const ERASE_BATCH = 10_000;
 
+/**
+ * A subject's deletion in PostgreSQL sizes its batches by measurement: starting at ERASE_BATCH
+ * rows, each next batch is scaled towards this statement time (at most doubling), up to
+ * ERASE_BATCH_MAX rows; a slow store stays at ERASE_BATCH.
+ */
+export const ERASE_TARGET_MS = 250;
+export const ERASE_BATCH_MAX = 100_000;
+
+/** The size of the next batch after one of `size` rows took `ms`. */
+export function measuredBatch(size: number, ms: number): number {
+  const scaled = Math.floor(size * Math.min(2, ERASE_TARGET_MS / Math.max(ms, 1)));
+  return Math.max(ERASE_BATCH, Math.min(ERASE_BATCH_MAX, scaled));
+}
+
+/** Told once, before the first batch, how many of the subject's rows are due (erasure counts them across attempts). */
+export type OnStart = (dueNow: number) => Promise<void>;
+
+/** What a subject's deletion reports: its batches, and the proof when its last statement carried it. */
+export interface DeletedRows extends BatchStats {
+  /** The subject's rows left once the last statement committed, counted in that statement's snapshot. */
+  remaining?: number;
+  /** How long that last statement (the proof) took. */
+  proofMs?: number;
+}
+
 export interface BatchStats {
   rows: number;
   statements: number;

@@ -22,7 +22,11 @@ export const mysqlBackend: SqlBackend<'mysql'> = {
   exportRows: exportSubjectRows,
   countRows: async (entry, preds) => countSubjectRows(await openTable(entry), preds),
   countUnmasked: async (entry, preds, mask) => countUnmasked(await openTable(entry), preds, mask),
-  deleteRows: async (entry, preds, onBatch) => deleteSubjectRows(await openTable(entry), preds, undefined, onBatch),
+  async deleteRows(entry, preds, hooks) {
+    const table = await openTable(entry);
+    await hooks?.onStart?.(await countSubjectRows(table, preds));
+    return deleteSubjectRows(table, preds, undefined, hooks?.onBatch);
+  },
   maskRows: async (entry, preds, opts) => maskSubjectRows(await openTable(entry), preds, opts),
   softDeleteRows: async (entry, preds, set, timestampColumn) => softDeleteSubjectRows(await openTable(entry), preds, set, timestampColumn),
   latest: async (entry, preds, column) => latestOf(await openTable(entry), preds, column),

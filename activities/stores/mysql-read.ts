@@ -42,7 +42,7 @@ export async function exportSubjectRows(
   entry: MyCollection,
   preds: Predicate[],
   sink: ReadSink,
-  names: { json: string; csv: string },
+  names: { json?: string; csv?: string },
   omit: readonly string[] = [],
 ): Promise<ExportedRows> {
   const table = await openTable(entry);
@@ -63,12 +63,17 @@ export async function exportSubjectRows(
     const lost = (err: Error) => rows.destroy(err);
     core.on('error', lost);
     rows.once('error', (err) => [json, csv].forEach((s) => s.destroy(err)));
+    // the JSON renderer also counts the rows and keeps the report's sample: it runs even when no JSON file is kept
     rows.pipe(json);
-    rows.pipe(csv);
+    if (names.csv) rows.pipe(csv);
+    if (!names.json) json.resume();
     try {
-      const [jsonFile, csvFile] = await Promise.all([sink.write(names.json, json), sink.write(names.csv, csv)]);
+      const [jsonFile, csvFile] = await Promise.all([
+        names.json ? sink.write(names.json, json) : undefined,
+        names.csv ? sink.write(names.csv, csv) : undefined,
+      ]);
       await conn.query('COMMIT');
-      return { rows: json.rows, json: jsonFile, csv: csvFile, sample: json.sample };
+      return { rows: json.rows, ...(jsonFile ? { json: jsonFile } : {}), ...(csvFile ? { csv: csvFile } : {}), sample: json.sample };
     } catch (err) {
       [rows, json, csv].forEach((s) => s.destroy());
       throw err;

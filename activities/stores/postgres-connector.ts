@@ -1,7 +1,8 @@
-// PostgreSQL collections: rows found by bound values, read with COPY, and `onErasure` per
+// PostgreSQL collections: rows found by bound values, read with one COPY, and `onErasure` per
 // collection (delete, mask, retain, purge) through the shared SQL connector.
 import { REPORT_SAMPLE_RECORDS } from '../staging';
-import { distinctValues, exportCollectionFiles, sampleRows, storePool } from './postgres';
+import { distinctValues, sampleRows, storePool } from './postgres';
+import { exportCollectionFiles } from './postgres-export';
 import {
   countSubjectRows,
   correctSubjectColumn,
@@ -28,7 +29,7 @@ export const postgresBackend: SqlBackend<'postgres'> = {
 
   countRows: (entry, preds) => countSubjectRows(storePool(entry.url), entry, preds),
   countUnmasked: (entry, preds, mask) => countUnmasked(storePool(entry.url), entry, preds, mask),
-  deleteRows: (entry, preds, onBatch) => deleteSubjectRows(storePool(entry.url), entry, preds, { onBatch }),
+  deleteRows: (entry, preds, hooks) => deleteSubjectRows(storePool(entry.url), entry, preds, { ...hooks }),
   maskRows: (entry, preds, opts) => maskSubjectRows(storePool(entry.url), entry, preds, opts),
   softDeleteRows: (entry, preds, set, timestampColumn) => softDeleteSubjectRows(storePool(entry.url), entry, preds, set, timestampColumn),
   latest: async (entry, preds, column) => dateOrNull((await restrictedUntil(storePool(entry.url), entry, preds, column)).latest),

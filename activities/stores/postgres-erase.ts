@@ -1,54 +1,104 @@
-// PostgreSQL erasure: batched deletes and masks (≤ ERASE_BATCH rows per statement, so no
-// statement holds its locks for long), soft-delete, restriction of retained rows, and the
-// re-query that proves it. Every function is safe to run again after a crash.
+// PostgreSQL erasure: batched deletes (sized by measurement; the last statement carries the
+// re-query proof) and masks (≤ ERASE_BATCH rows per statement), so no statement holds its locks
+// for long; soft-delete, restriction of retained rows, and the re-queries that prove them. Every
+// function is safe to run again after a crash.
 import { escapeIdentifier as q, type Pool, type QueryResult } from 'pg';
 import type { MaskSpec } from '../../schemas/datamap';
-import { ERASE_BATCH, ERASE_LANES, noBatches, sumBatches, timed, type BatchStats, type OnBatch } from './batches';
+import {
+  ERASE_BATCH,
+  ERASE_LANES,
+  measuredBatch,
+  noBatches,
+  sumBatches,
+  timed,
+  type BatchStats,
+  type DeletedRows,
+  type OnBatch,
+  type OnStart,
+} from './batches';
 import type { ColumnCorrection, CorrectionGuard } from './correction-guard';
 import { MASK_PREFIX, REDACTED, type MaskOptions } from './masking';
+import { deleteInRanges, mostlyDistinct } from './postgres-ranges';
 import type { Predicate } from './selector';
 import { subjectWhere, tableRef, type PgCollection } from './sql';
 
 /**
- * Deletes every row matching `where` in batches of at most `batch` rows, each its own statement.
- * With `advance` (an indexed column), batches go in that column's order and each starts where
- * the last ended, so an index scan does not wade through the dead entries of earlier batches.
- * `onBatch` is told each batch's rows once it has committed.
+ * Deletes every row matching `where` in batches of at most `batch` rows, each its own statement
+ * (with `sized`, batches grow by measurement: batches.ts measuredBatch). With `advance` (an
+ * indexed column), batches go in that column's order and each starts where the last ended, so
+ * an index scan does not wade through the dead entries of earlier batches. `onBatch` is told
+ * each batch's rows once it has committed.
  */
 export async function deleteWhere(
   pool: Pool,
   entry: PgCollection,
   where: string,
   params: unknown[],
-  opts: { batch?: number; advance?: string; onBatch?: OnBatch } = {},
+  opts: { batch?: number; advance?: string; onBatch?: OnBatch; sized?: boolean } = {},
 ): Promise<BatchStats> {
-  const batch = opts.batch ?? ERASE_BATCH;
+  let batch = opts.batch ?? ERASE_BATCH;
   const stats = noBatches();
+  const measured = async <T>(run: () => Promise<T>) => {
+    const t0 = performance.now();
+    const r = await timed(stats, run);
+    return { r, ms: performance.now() - t0 };
+  };
   if (!opts.advance) {
-    const sql = `DELETE FROM ${tableRef(entry)} WHERE ctid = ANY(ARRAY(SELECT t.ctid FROM ${tableRef(entry)} t WHERE ${where} LIMIT ${batch}))`;
+    const sql = (n: number) =>
+      `DELETE FROM ${tableRef(entry)} WHERE ctid = ANY(ARRAY(SELECT t.ctid FROM ${tableRef(entry)} t WHERE ${where} LIMIT ${n}))`;
     for (;;) {
-      const r = await timed(stats, () => pool.query(sql, params));
+      const { r, ms } = await measured(() => pool.query(sql(batch), params));
       stats.rows += r.rowCount ?? 0;
       await opts.onBatch?.(r.rowCount ?? 0);
       if ((r.rowCount ?? 0) < batch) return stats;
+      if (opts.sized) batch = measuredBatch(batch, ms);
     }
   }
   const col = `t.${q(opts.advance)}`;
   const step = (
     from: string,
-  ) => `WITH batch AS (SELECT t.ctid, ${col} AS c FROM ${tableRef(entry)} t WHERE ${where}${from} ORDER BY ${col} LIMIT ${batch}),
+    n: number,
+  ) => `WITH batch AS (SELECT t.ctid, ${col} AS c FROM ${tableRef(entry)} t WHERE ${where}${from} ORDER BY ${col} LIMIT ${n}),
     gone AS (DELETE FROM ${tableRef(entry)} WHERE ctid = ANY(ARRAY(SELECT ctid FROM batch)) RETURNING 1)
     SELECT (SELECT count(*) FROM gone)::int AS n, (SELECT max(c) FROM batch) AS last`;
-  const first = step('');
-  const next = step(` AND ${col} >= $${params.length + 1}`);
+  const next = ` AND ${col} >= $${params.length + 1}`;
   let last: unknown = null;
   for (;;) {
-    const r = await timed(stats, () => (last === null ? pool.query(first, params) : pool.query(next, [...params, last])));
+    const { r, ms } = await measured(() =>
+      last === null ? pool.query(step('', batch), params) : pool.query(step(next, batch), [...params, last]),
+    );
     const { n, last: reached } = r.rows[0] as { n: number; last: unknown };
     stats.rows += n;
     await opts.onBatch?.(n);
     if (n < batch) return stats;
     last = reached;
+    if (opts.sized) batch = measuredBatch(batch, ms);
+  }
+}
+
+/**
+ * The last statement of a subject's deletion, carrying the proof: deletes the rows of `rest` (rows
+ * no batch covered; in batches while a full one is found) and counts, in its own snapshot, the
+ * subject's rows (`where`) that remain once it commits.
+ */
+async function deleteRestWithProof(
+  pool: Pool,
+  entry: PgCollection,
+  where: string,
+  rest: string | undefined,
+  params: unknown[],
+  stats: BatchStats,
+  onBatch?: OnBatch,
+): Promise<{ remaining: number; proofMs: number }> {
+  const sql = `WITH gone AS (DELETE FROM ${tableRef(entry)} WHERE ctid = ANY(ARRAY(SELECT t.ctid FROM ${tableRef(entry)} t WHERE ${rest ?? 'false'} LIMIT ${ERASE_BATCH})) RETURNING 1)
+    SELECT (SELECT count(*) FROM gone)::int AS n, ((SELECT count(*) FROM ${tableRef(entry)} t WHERE ${where}) - (SELECT count(*) FROM gone))::int AS remaining`;
+  for (;;) {
+    const t0 = performance.now();
+    const r = await timed(stats, () => pool.query<{ n: number; remaining: number }>(sql, params));
+    const { n, remaining } = r.rows[0];
+    stats.rows += n;
+    if (n) await onBatch?.(n);
+    if (n < ERASE_BATCH) return { remaining, proofMs: performance.now() - t0 };
   }
 }
 
@@ -70,29 +120,54 @@ export async function orderingColumn(pool: Pool, entry: PgCollection, column: st
 }
 
 /**
- * Deletes a subject's rows in batches. A subject found by one value of one column, with an
- * index on (that column, X), is deleted along X in ERASE_LANES ranges side by side; otherwise
- * in plain batches.
+ * Deletes a subject's rows in batches sized by measurement, and proves it in the last statement.
+ * A subject found by one value of one column, with an index on (that column, X), is deleted
+ * along X in ERASE_LANES ranges side by side; otherwise in plain batches. `onStart` is told the
+ * rows due before the first batch (counted with the lanes' range, one scan).
  */
 export async function deleteSubjectRows(
   pool: Pool,
   entry: PgCollection,
   preds: Predicate[],
-  opts: { batch?: number; onBatch?: OnBatch } = {},
-): Promise<BatchStats> {
+  opts: { batch?: number; onBatch?: OnBatch; onStart?: OnStart } = {},
+): Promise<DeletedRows> {
   const w = subjectWhere(preds, 1);
+  const { onBatch } = opts;
   const single = preds.length === 1 && preds[0].values.length === 1 && !preds[0].caseInsensitive;
   const along = single ? await orderingColumn(pool, entry, preds[0].column) : null;
-  if (!along) return deleteWhere(pool, entry, w.sql, w.params, opts);
+  const finish = async (batches: BatchStats[], rest?: string): Promise<DeletedRows> => {
+    const stats = sumBatches(batches);
+    const proof = await deleteRestWithProof(pool, entry, w.sql, rest, w.params, stats, onBatch);
+    return { ...stats, ...proof };
+  };
+  const plain = { batch: opts.batch, onBatch, sized: opts.batch === undefined };
+  if (!preds.length) {
+    await opts.onStart?.(0);
+    return { ...noBatches(), remaining: 0, proofMs: 0 };
+  }
+  if (!along) {
+    await opts.onStart?.(await countSubjectRows(pool, entry, preds));
+    return finish([await deleteWhere(pool, entry, w.sql, w.params, plain)]);
+  }
   const col = `t.${q(along)}`;
   const {
     rows: [range],
   } = await pool.query(
-    `SELECT min(${col}) AS lo, max(${col}) AS hi, pg_typeof(min(${col}))::text AS type FROM ${tableRef(entry)} t WHERE ${w.sql}`,
+    `SELECT min(${col}) AS lo, max(${col}) AS hi, pg_typeof(min(${col}))::text AS type, count(*)::bigint AS due FROM ${tableRef(entry)} t WHERE ${w.sql}`,
     w.params,
   );
+  await opts.onStart?.(Number(range.due));
   const numericOrTime = /^(timestamp|date|bigint|integer|smallint|numeric)/.test(range.type ?? '');
-  if (range.lo === null || !numericOrTime) return deleteWhere(pool, entry, w.sql, w.params, { ...opts, advance: along });
+  // ranges need a column of mostly distinct values (ties go with their range); else keyset batches of ctids
+  const distinct = await mostlyDistinct(pool, entry, along);
+  const ranged = { batch: opts.batch, onBatch };
+  const laneOf = (where: string, params: unknown[]) =>
+    distinct
+      ? deleteInRanges(pool, entry, where, params, along, ranged)
+      : deleteWhere(pool, entry, where, params, { ...plain, advance: along });
+  // rows whose ordering column is NULL are in no range: the last statement deletes them, and proves
+  const rest = `${w.sql} AND ${col} IS NULL`;
+  if (range.lo === null || !numericOrTime) return finish([await laneOf(w.sql, w.params)], rest);
   const lo = Number(range.lo instanceof Date ? range.lo.getTime() : range.lo);
   const hi = Number(range.hi instanceof Date ? range.hi.getTime() : range.hi);
   const asValue = (v: number) => (range.lo instanceof Date ? new Date(v) : String(Math.floor(v)));
@@ -103,12 +178,10 @@ export async function deleteSubjectRows(
       const last = i === ERASE_LANES - 1;
       const range = last ? `${col} >= $${p + 1}` : `${col} >= $${p + 1} AND ${col} < $${p + 2}`;
       const bounds = last ? [asValue(from)] : [asValue(from), asValue(edges[i + 1])];
-      return deleteWhere(pool, entry, `${w.sql} AND ${range}`, [...w.params, ...bounds], { ...opts, advance: along });
+      return laneOf(`${w.sql} AND ${range}`, [...w.params, ...bounds]);
     }),
   );
-  // rows whose ordering column is NULL are in no range
-  const rest = await deleteWhere(pool, entry, `${w.sql} AND ${col} IS NULL`, w.params, opts);
-  return sumBatches(lanes.concat(rest));
+  return finish(lanes, rest);
 }
 
 function maskExpr(column: string, how: 'hash' | 'null' | 'redact', saltParam: string): string {

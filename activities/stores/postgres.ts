@@ -1,14 +1,10 @@
-// PostgreSQL connector: finds a subject's rows and streams them out with COPY.
+// PostgreSQL connector: pools, finding a subject's rows (postgres-export.ts streams them out with COPY).
 // Values never enter SQL text: they are bound as parameters, or loaded into a temporary
 // table through a parameter (COPY itself takes no parameters). Identifiers come from the
 // validated data map and are quoted.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { escapeIdentifier as q, type Pool, type PoolClient } from 'pg';
-import { to as copyTo } from 'pg-copy-streams';
-import type { ReadSink } from '../staging';
-import type { FileDigest } from '../../schemas/workflow';
 import { createPool, type PoolOptions } from '../../records/pool';
-import { CopyJsonToArray } from './json-lines';
 import type { Predicate } from './selector';
 import { columnExpr, subjectWhere, tableRef, type PgCollection } from './sql';
 
@@ -26,6 +22,9 @@ let storeTimeouts: StoreTimeouts = {
 export function configureStorePools(timeouts: StoreTimeouts): void {
   storeTimeouts = { ...timeouts };
 }
+
+/** The statement budget of an export's read: a subject with millions of rows is copied for minutes. */
+export const exportStatementTimeoutMs = () => storeTimeouts.exportStatementTimeoutMs;
 
 /** One pool per store URL, shared by all activities of a worker process. A lost connection fails
  *  the query under way (the activity is retried), never the process. */
@@ -81,7 +80,7 @@ export async function countRows(pool: Pool, entry: PgCollection, preds: Predicat
  * Loads each predicate's values into a temporary table (typed like the column, via
  * jsonb_populate_recordset) and returns a WHERE clause over them, for use inside COPY.
  */
-async function loadSelection(client: PoolClient, entry: PgCollection, preds: Predicate[]): Promise<string> {
+export async function loadSelection(client: PoolClient, entry: PgCollection, preds: Predicate[]): Promise<string> {
   const clauses: string[] = [];
   for (const [i, p] of preds.entries()) {
     const sel = `dsar_sel_${i}`;
@@ -95,24 +94,6 @@ async function loadSelection(client: PoolClient, entry: PgCollection, preds: Pre
   return clauses.join(' OR ');
 }
 
-/**
- * A second connection if one comes within `waitMs`, else null. Never waits longer: every
- * export holds one connection while asking for a second, so waiting could deadlock the pool.
- */
-async function spareClient(pool: Pool, waitMs = 250): Promise<PoolClient | null> {
-  if (pool.idleCount === 0 && pool.totalCount >= (pool.options.max ?? 10)) return null;
-  const pending = pool.connect();
-  let timer: NodeJS.Timeout | undefined;
-  const got = await Promise.race([pending, new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), waitMs)))]);
-  clearTimeout(timer);
-  if (!got)
-    pending.then(
-      (c) => c.release(),
-      () => undefined,
-    );
-  return got;
-}
-
 /** `t.*`, or the table's columns but `omit` (fields never disclosed) when there are any. */
 export async function disclosedColumns(pool: Pool, entry: PgCollection, omit: readonly string[]): Promise<string> {
   if (!omit.length) return 't.*';
@@ -122,69 +103,6 @@ export async function disclosedColumns(pool: Pool, entry: PgCollection, omit: re
     .filter((name) => !omit.includes(name))
     .map((name) => `t.${q(name)}`)
     .join(', ');
-}
-
-export interface CollectionFiles {
-  rows: number;
-  json: FileDigest;
-  csv: FileDigest;
-}
-
-/**
- * Writes a subject's rows of one collection as a JSON array and a CSV file into the archive's
- * staging, streaming: the JSON is built by PostgreSQL (row_to_json, over the sorted rows so the
- * sort carries rows rather than JSON text) and the CSV by COPY. Both read one repeatable-read
- * snapshot, so both files hold the same rows: on two connections at once (the second imports
- * the first's exported snapshot) when the pool has one to spare, else one after the other.
- */
-export async function exportCollectionFiles(
-  pool: Pool,
-  entry: PgCollection,
-  preds: Predicate[],
-  sink: ReadSink,
-  names: { json: string; csv: string },
-  omit: readonly string[] = [],
-): Promise<CollectionFiles> {
-  const columns = await disclosedColumns(pool, entry, omit);
-  const selectSql = (where: string) => `SELECT ${columns} FROM ${tableRef(entry)} t WHERE ${where} ORDER BY t.${q(entry.spec.key)}`;
-  const jsonSql = (where: string) => `COPY (SELECT row_to_json(s) FROM (${selectSql(where)}) s) TO STDOUT`;
-  const csvSql = (where: string) => `COPY (${selectSql(where)}) TO STDOUT WITH (FORMAT csv, HEADER true)`;
-  const selection = (c: PoolClient) => (preds.length ? loadSelection(c, entry, preds) : Promise.resolve('false'));
-  const jsonFramer = new CopyJsonToArray();
-  const copy = (c: PoolClient, sql: string) => c.query(copyTo(sql));
-  // A subject with millions of rows is copied for minutes: the export has its own statement budget.
-  const begin = (c: PoolClient) =>
-    c.query(`BEGIN ISOLATION LEVEL REPEATABLE READ; SET LOCAL statement_timeout = ${Math.floor(storeTimeouts.exportStatementTimeoutMs)}`);
-
-  const client = await pool.connect();
-  let second: PoolClient | null = null;
-  try {
-    await begin(client);
-    second = await spareClient(pool);
-    if (second) {
-      const { rows } = await client.query<{ s: string }>('SELECT pg_export_snapshot() AS s');
-      await begin(second);
-      await second.query(`SET TRANSACTION SNAPSHOT ${client.escapeLiteral(rows[0].s)}`);
-      const [w1, w2] = await Promise.all([selection(client), selection(second)]);
-      const [json, csv] = await Promise.all([
-        sink.write(names.json, copy(client, jsonSql(w1)), jsonFramer),
-        sink.write(names.csv, copy(second, csvSql(w2))),
-      ]);
-      await Promise.all([client.query('COMMIT'), second.query('COMMIT')]);
-      return { rows: jsonFramer.rows, json, csv };
-    }
-    const where = await selection(client);
-    const json = await sink.write(names.json, copy(client, jsonSql(where)), jsonFramer);
-    const csv = await sink.write(names.csv, copy(client, csvSql(where)));
-    await client.query('COMMIT');
-    return { rows: jsonFramer.rows, json, csv };
-  } catch (err) {
-    await Promise.all([client.query('ROLLBACK').catch(() => undefined), second?.query('ROLLBACK').catch(() => undefined)]);
-    throw err;
-  } finally {
-    client.release();
-    second?.release();
-  }
 }
 
 /** The first `limit` rows of a subject in key order (for the human-readable access report). */

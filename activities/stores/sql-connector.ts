@@ -7,7 +7,7 @@ import { withheldFields } from '../../schemas/disclosure';
 import type { CollectionEntry, CollectionOf, SqlKind } from '../../schemas/datamap-graph';
 import type { CorrectionSkip, FileDigest } from '../../schemas/workflow';
 import type { ReadSink } from '../staging';
-import type { BatchStats, OnBatch } from './batches';
+import type { BatchStats, DeletedRows, OnBatch, OnStart } from './batches';
 import { correctionGuard, type ColumnCorrection, type CorrectionGuard } from './correction-guard';
 import { NOTHING_DONE, targetOf, type Connector, type ConnectorContext } from './connector';
 import { maskingSalt, type MaskOptions } from './masking';
@@ -18,8 +18,9 @@ import type { Predicate } from './selector';
 
 export interface ExportedRows {
   rows: number;
-  json: FileDigest;
-  csv: FileDigest;
+  /** The files asked for (EXPORT_FORMATS). */
+  json?: FileDigest;
+  csv?: FileDigest;
   /** The first rows in key order, for the human-readable access report. */
   sample: Record<string, unknown>[];
 }
@@ -36,19 +37,25 @@ export interface SweepStats extends BatchStats {
 export interface SqlBackend<K extends SqlKind> {
   /** Distinct values (as text) of `columns` in the subject's rows, NULLs left out. */
   distinctValues(entry: CollectionOf<K>, preds: Predicate[], columns: string[]): Promise<Record<string, string[]>>;
-  /** Streams the subject's rows in key order into `names.json` (a JSON array) and `names.csv`, from one snapshot, without the `omit` columns. */
+  /**
+   * Streams the subject's rows in key order, read once, into `names.json` (a JSON array) and/or
+   * `names.csv` (whichever is named), without the `omit` columns.
+   */
   exportRows(
     entry: CollectionOf<K>,
     preds: Predicate[],
     sink: ReadSink,
-    names: { json: string; csv: string },
+    names: { json?: string; csv?: string },
     omit: readonly string[],
   ): Promise<ExportedRows>;
   countRows(entry: CollectionOf<K>, preds: Predicate[]): Promise<number>;
   /** Subject rows whose masked fields still hold a value that is not masked (must be 0). */
   countUnmasked(entry: CollectionOf<K>, preds: Predicate[], mask: MaskSpec | undefined): Promise<number>;
-  /** Deletes the subject's rows in batches of at most ERASE_BATCH; `onBatch` after each batch commits, with its rows. */
-  deleteRows(entry: CollectionOf<K>, preds: Predicate[], onBatch?: OnBatch): Promise<BatchStats>;
+  /**
+   * Deletes the subject's rows in batches (batches.ts); `onStart` first with the rows due, `onBatch`
+   * after each batch commits, with its rows. `remaining` when the last statement carried the proof.
+   */
+  deleteRows(entry: CollectionOf<K>, preds: Predicate[], hooks?: { onStart?: OnStart; onBatch?: OnBatch }): Promise<DeletedRows>;
   /** Masks fields and sets the restriction column of the subject's rows, in batches. */
   maskRows(entry: CollectionOf<K>, preds: Predicate[], opts: MaskOptions): Promise<BatchStats>;
   /** Sets `set` at once (and `timestampColumn` to now, keeping a first deactivation time); rows touched. */
@@ -97,9 +104,10 @@ export function sqlConnector(db: SqlBackend<SqlKind>): Connector<CollectionEntry
   const deleteCounted = async (ctx: ConnectorContext<CollectionEntry>, entry: CollectionEntry, preds: Predicate[]) => {
     const tally = ctx.tally;
     if (!tally) return db.deleteRows(entry, preds);
-    await tally.start(await db.countRows(entry, preds));
-    return db.deleteRows(entry, preds, (rows) => tally.batch(rows));
+    return db.deleteRows(entry, preds, { onStart: (due) => tally.start(due), onBatch: (rows) => tally.batch(rows) });
   };
+  /** The re-query proof: carried by the deletion's last statement where the store does that, else counted now. */
+  const left = async (s: DeletedRows, entry: CollectionEntry, preds: Predicate[]) => s.remaining ?? (await db.countRows(entry, preds));
 
   return {
     resolve: (ctx, predicates, columns) => db.distinctValues(ctx.node, predicates, columns),
@@ -109,9 +117,11 @@ export function sqlConnector(db: SqlBackend<SqlKind>): Connector<CollectionEntry
       const base = `data/${entry.store}/${entry.collection}`;
       // never disclosed: credentials, secrets (schemas/disclosure.ts); the manifest names them
       const omit = withheldFields(entry.spec.fields, ctx.deps.dataMap.source.neverDisclosed).map((w) => w.field);
-      const out = await db.exportRows(entry, preds, sink, { json: `${base}.json`, csv: `${base}.csv` }, omit);
+      const formats = ctx.deps.config.EXPORT_FORMATS;
+      const names = Object.fromEntries(formats.map((f) => [f, `${base}.${f}`]));
+      const out = await db.exportRows(entry, preds, sink, names, omit);
       await sink.sample(out.sample);
-      return { rows: out.rows, unit: 'rows', files: [out.json, out.csv] };
+      return { rows: out.rows, unit: 'rows', files: [out.json, out.csv].filter((f) => f !== undefined) };
     },
 
     async plan(ctx) {
@@ -135,7 +145,9 @@ export function sqlConnector(db: SqlBackend<SqlKind>): Connector<CollectionEntry
           const t0 = performance.now();
           const s = await deleteCounted(ctx, entry, preds);
           const t1 = performance.now();
-          const remainingDue = await db.countRows(entry, preds);
+          const remainingDue = await left(s, entry, preds);
+          // a proof folded into the last statement is timed apart from the deletes before it
+          const proofMs = s.proofMs ?? performance.now() - t1;
           return {
             ...base,
             action: 'delete',
@@ -143,8 +155,8 @@ export function sqlConnector(db: SqlBackend<SqlKind>): Connector<CollectionEntry
             statements: s.statements,
             longestStatementMs: s.longestStatementMs,
             remainingDue,
-            eraseMs: Math.round(t1 - t0),
-            proofMs: Math.round(performance.now() - t1),
+            eraseMs: Math.round(performance.now() - t0 - proofMs),
+            proofMs: Math.round(proofMs),
           };
         }
         case 'mask': {
@@ -204,7 +216,7 @@ export function sqlConnector(db: SqlBackend<SqlKind>): Connector<CollectionEntry
       const s = await deleteCounted(ctx, entry, preds);
       return {
         deleted: s.rows,
-        remaining: await db.countRows(entry, preds),
+        remaining: await left(s, entry, preds),
         statements: s.statements,
         longestStatementMs: s.longestStatementMs,
       };

@@ -21,7 +21,8 @@ export const downloadRoutes: FastifyPluginAsyncZod<RoutesOptions> = async (r, { 
         params: z.object({ token: z.string().min(1).max(512) }),
         response: {
           200: {
-            description: 'The ZIP archive: one JSON and one CSV per collection, manifest.json (and report.html for access requests)',
+            description:
+              'The ZIP archive: each database table as JSON and/or CSV (EXPORT_FORMATS), other stores in their own formats, manifest.json (and report.html for access requests)',
             content: { 'application/zip': { schema: z.custom<Readable>().meta({ type: 'string', format: 'binary' }) } },
           },
           ...errorResponses(400, 401, 404, 410),

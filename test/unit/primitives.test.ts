@@ -1,8 +1,5 @@
 import assert from 'node:assert/strict';
-import { Readable } from 'node:stream';
-import { buffer } from 'node:stream/consumers';
 import { test } from 'node:test';
-import { CopyJsonToArray } from '../../activities/stores/json-lines';
 import { chainHash, GENESIS_HASH } from '../../lib/audit-chain';
 import { canonicalJson } from '../../lib/canonical-json';
 import { checkToken, signToken } from '../../lib/signed-token';
@@ -10,28 +7,6 @@ import { formatVerificationCode, normalizeVerificationCode, verificationCode, ve
 import { readStepUpValue } from '../../schemas/step-up';
 import { ConfigError, loadConfig } from '../../schemas/config';
 import { addIsoDuration, describeIsoDuration, parseIsoDuration } from '../../schemas/duration';
-
-async function frame(chunks: string[]) {
-  const t = new CopyJsonToArray();
-  const out = await buffer(Readable.from(chunks.map((c) => Buffer.from(c))).pipe(t));
-  return { text: out.toString(), rows: t.rows };
-}
-
-test('COPY text output of JSON rows becomes a JSON array, backslashes undoubled across chunk edges', async () => {
-  // COPY doubles each backslash: the JSON {"a":"x\"y","b":"c\\d"} arrives as below.
-  const line = String.raw`{"a":"x\\"y","b":"c\\\\d"}` + '\n';
-  for (let cut = 0; cut <= line.length; cut++) {
-    const { text, rows } = await frame([line.slice(0, cut), line.slice(cut), '{"n":2}\n']);
-    assert.equal(rows, 2);
-    assert.deepEqual(JSON.parse(text), [{ a: 'x"y', b: 'c\\d' }, { n: 2 }], `cut at ${cut}`);
-  }
-});
-
-test('no rows gives an empty JSON array', async () => {
-  const { text, rows } = await frame([]);
-  assert.equal(rows, 0);
-  assert.deepEqual(JSON.parse(text), []);
-});
 
 test('signed tokens: valid, tampered, wrong secret, expired, malformed', () => {
   const secret = 's'.repeat(32);
