@@ -6,7 +6,8 @@ import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createDeflateRaw, crc32, deflateRawSync } from 'node:zlib';
 import type { FileDigest } from '../schemas/workflow';
-import { readAllText, type ArchiveStorage } from '../storage/archive-storage';
+import { isStorageFailure, readAllText, type ArchiveStorage } from '../storage/archive-storage';
+import { withPlace } from './failures';
 import { localArchiveStorage, localStagingDir } from '../storage/local';
 
 /** Deflate level for archives: 6 is zlib's default balance of size and speed. */
@@ -106,6 +107,10 @@ export const stagedFileName = (entryName: string) => `${Buffer.from(entryName).t
 
 const sampleFile = (key: string) => `${Buffer.from(key).toString('base64url')}.sample.json`;
 
+/** An error of the archive storage is reported there (`archive-storage.s3`), not at the store being read. */
+export const storageFailurePlaced = (err: unknown, storage: ArchiveStorage) =>
+  isStorageFailure(err) ? withPlace(err, { store: 'archive-storage', collection: storage.kind }) : err;
+
 /** Staging of the configured archive storage (a folder path: that local folder). */
 const stagingOf = (where: string | ArchiveStorage) => (typeof where === 'string' ? localArchiveStorage(where) : where);
 
@@ -125,7 +130,7 @@ export async function openReadSink(where: string | ArchiveStorage, requestId: st
         await out.stored();
       } catch (err) {
         await out.abort(err as Error);
-        throw err;
+        throw storageFailurePlaced(err, storage);
       }
       return {
         name,
@@ -144,7 +149,7 @@ export async function openReadSink(where: string | ArchiveStorage, requestId: st
         await out.stored();
       } catch (err) {
         await out.abort(err as Error);
-        throw err;
+        throw storageFailurePlaced(err, storage);
       }
     },
   };

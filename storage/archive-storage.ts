@@ -56,6 +56,16 @@ export function archiveStorage(config: ArchiveStorageConfig, kind: ArchiveStorag
   }
 }
 
+const STORAGE_FAILURE = Symbol('archive storage failure');
+
+/** Marks an error as the archive storage's (a refused upload), so it is reported there, not at the store being read. */
+export function markStorageFailure<E>(err: E): E {
+  if (err && typeof err === 'object') Object.assign(err, { [STORAGE_FAILURE]: true });
+  return err;
+}
+
+export const isStorageFailure = (err: unknown): boolean => !!err && typeof err === 'object' && STORAGE_FAILURE in err;
+
 /** Reads a whole stream as text (staged samples are small). */
 export async function readAllText(stream: Readable): Promise<string> {
   const chunks: Buffer[] = [];

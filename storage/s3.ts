@@ -12,7 +12,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { PassThrough, type Readable } from 'node:stream';
-import type { ArchiveStorage, ArchiveStorageConfig, StorageWriter } from './archive-storage';
+import { markStorageFailure, type ArchiveStorage, type ArchiveStorageConfig, type StorageWriter } from './archive-storage';
 
 /** Parts of 8 MiB, two in flight: an upload holds at most ~24 MiB in memory, whatever the archive's size. */
 const PART_BYTES = 8 * 1024 * 1024;
@@ -68,7 +68,7 @@ function uploader(client: S3Client, bucket: string, key: string, contentType: st
     queueSize: PARTS_IN_FLIGHT,
     leavePartsOnError: false,
   });
-  const done = upload.done();
+  const done = upload.done().catch((err: Error) => Promise.reject(markStorageFailure(err)));
   // a refused upload (no such bucket, access denied) must end the writer's wait for 'drain'
   done.catch((err: Error) => stream.destroy(err));
   return {
@@ -99,7 +99,9 @@ export function s3ArchiveStorage(config: ArchiveStorageConfig): ArchiveStorage {
       return uploader(client, target().bucket, `${stagingPrefix(requestId)}${file}`, 'application/octet-stream');
     },
     async openStaged(requestId, file) {
-      const r = await client.send(new GetObjectCommand({ Bucket: target().bucket, Key: `${stagingPrefix(requestId)}${file}` }));
+      const r = await client
+        .send(new GetObjectCommand({ Bucket: target().bucket, Key: `${stagingPrefix(requestId)}${file}` }))
+        .catch((err: Error) => Promise.reject(markStorageFailure(err)));
       return r.Body as Readable;
     },
     async dropStaging(requestId) {
