@@ -66,7 +66,9 @@ export async function packageExport(deps: ActivityDeps, requestId: string, resul
   const db = deps.engineDb;
   const existing = await findExportOfRequest(db, requestId);
   if (existing) {
+    // packaged before (a worker died after recording it): finish the clean-up that attempt did not reach
     await deleteManualUploads(db, requestId);
+    await archiveStorage(deps.config).dropStaging(requestId);
     return {
       exportId: existing.id,
       bytes: existing.bytes,
