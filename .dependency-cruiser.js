@@ -47,6 +47,13 @@ module.exports = {
       to: ours('schemas', 'lib', 'records'),
     },
     {
+      name: 'storage-imports-only-schemas-storage',
+      comment: 'storage/ (where export archives are kept: a local folder or an S3 bucket) may import schemas/ and storage/ only.',
+      severity: 'error',
+      from: { path: '^storage/' },
+      to: ours('schemas', 'storage'),
+    },
+    {
       name: 'workflows-imports-only-schemas-workflows',
       comment: 'workflows/ (deterministic code) may import schemas/ and workflows/; activities/ only for types (next rule).',
       severity: 'error',
@@ -62,25 +69,27 @@ module.exports = {
     },
     {
       name: 'activities-imports-only-schemas-lib-records-activities',
-      comment: 'activities/ (every side effect, stores/ one connector per store kind) may import schemas/, lib/, records/, activities/.',
+      comment:
+        'activities/ (every side effect, stores/ one connector per store kind) may import schemas/, lib/, records/, storage/, activities/.',
       severity: 'error',
       from: { path: '^activities/' },
-      to: ours('schemas', 'lib', 'records', 'activities'),
+      to: ours('schemas', 'lib', 'records', 'storage', 'activities'),
     },
     {
       name: 'api-imports-only-schemas-lib-records-db-api',
       comment:
-        'api/ (fastify plugins) may import schemas/, lib/, records/, db/ (migrations at start), api/ — never activities/, worker/, workflows/.',
+        'api/ (fastify plugins) may import schemas/, lib/, records/, storage/ (archive downloads), db/ (migrations at start), api/ — never activities/, worker/, workflows/.',
       severity: 'error',
       from: { path: '^api/' },
-      to: ours('schemas', 'lib', 'records', 'db', 'api'),
+      to: ours('schemas', 'lib', 'records', 'storage', 'db', 'api'),
     },
     {
       name: 'worker-imports-only-runtime-layers',
-      comment: 'worker/ (bootstrap) may import activities/, workflows/, schemas/, lib/, records/, db/ (migrations at start), worker/.',
+      comment:
+        'worker/ (bootstrap) may import activities/, workflows/, schemas/, lib/, records/, storage/, db/ (migrations at start), worker/.',
       severity: 'error',
       from: { path: '^worker/' },
-      to: ours('activities', 'workflows', 'schemas', 'lib', 'records', 'db', 'worker'),
+      to: ours('activities', 'workflows', 'schemas', 'lib', 'records', 'storage', 'db', 'worker'),
     },
     {
       name: 'db-imports-only-db',

@@ -2,8 +2,6 @@
 // its store's connector; one packs them into a ZIP with the manifest (and, for access, the
 // human-readable report). Stores the request cannot include are named in both, with the reason.
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdir, rename, rm } from 'node:fs/promises';
-import path from 'node:path';
 import { crc32, deflateRawSync } from 'node:zlib';
 import { addressKey, type Target } from '../schemas/datamap-graph';
 import { AUDIT_ACTIONS } from '../schemas/audit-actions';
@@ -17,7 +15,9 @@ import { manifestEntry, placeLabel, type Manifest } from './manifest';
 import { accessReportHtml } from './report';
 import { noticeLawOf } from './notice-facts';
 import { accessRightsSentence, recourseSentence } from './notice-sentences';
-import { openReadSink, readSample, stagingDir, ZIP_LEVEL } from './staging';
+import { openReadSink, readSample, ZIP_LEVEL } from './staging';
+import { archiveStorage } from '../storage/archive-storage';
+import { withPlace } from './failures';
 import { connectorFor } from './stores/registry';
 import { persistedSubject } from './subject';
 import { writeRawZip, type RawEntry } from './zip';
@@ -33,12 +33,10 @@ const readerLanguageOf = (request: object): string | undefined => {
   return typeof lang === 'string' ? lang : undefined;
 };
 
-export const archivePath = (deps: ActivityDeps, requestId: string) => path.join(deps.config.EXPORT_DIR, `${requestId}.zip`);
-
 /** Reads one target of an access or export request into the archive's staging. */
 export async function readTarget(deps: ActivityDeps, requestId: string, target: Target): Promise<CollectionExportResult> {
   const node = deps.dataMap.node(target);
-  const sink = await openReadSink(deps.config.EXPORT_DIR, requestId, addressKey(target));
+  const sink = await openReadSink(archiveStorage(deps.config), requestId, addressKey(target));
   const outcome = await connectorFor(node).read({ deps, node, subject: persistedSubject(deps.engineDb, requestId), requestId }, sink);
   await appendAudit(deps.engineDb, {
     eventKey: `${requestId}:read:${addressKey(target)}`,
@@ -68,7 +66,9 @@ export async function packageExport(deps: ActivityDeps, requestId: string, resul
   const db = deps.engineDb;
   const existing = await findExportOfRequest(db, requestId);
   if (existing) {
+    // packaged before (a worker died after recording it): finish the clean-up that attempt did not reach
     await deleteManualUploads(db, requestId);
+    await archiveStorage(deps.config).dropStaging(requestId);
     return {
       exportId: existing.id,
       bytes: existing.bytes,
@@ -101,15 +101,12 @@ export async function packageExport(deps: ActivityDeps, requestId: string, resul
     documents: [],
   };
 
-  const finalPath = archivePath(deps, requestId);
-  const partial = `${finalPath}.partial`;
-  await mkdir(path.dirname(finalPath), { recursive: true });
-  const staging = stagingDir(deps.config.EXPORT_DIR, requestId);
-  const staged = results.flatMap((r) => r.files.map((f) => ({ f, file: path.join(staging, f.stagedAs ?? '') })));
+  const storage = archiveStorage(deps.config);
+  const staged = results.flatMap((r) => r.files.map((f) => ({ f, file: () => storage.openStaged(requestId, f.stagedAs ?? '') })));
   const extras: { name: string; data: Buffer }[] = [];
   if (request.type === 'access') {
     const samples = new Map<string, Record<string, unknown>[]>();
-    for (const r of results) samples.set(addressKey(r), await readSample(deps.config.EXPORT_DIR, requestId, addressKey(r)));
+    for (const r of results) samples.set(addressKey(r), await readSample(storage, requestId, addressKey(r)));
     const { jurisdiction, settings } = await noticeLawOf(deps, requestId);
     const html = accessReportHtml(manifest, samples, undefined, accessRightsSentence(jurisdiction, settings), {
       lang: readerLanguageOf(request),
@@ -123,7 +120,7 @@ export async function packageExport(deps: ActivityDeps, requestId: string, resul
   extras.unshift({ name: 'manifest.json', data: Buffer.from(JSON.stringify(manifest, null, 2)) });
   const unstaged = staged.find(({ f }) => f.crc32 === undefined || f.compressedBytes === undefined || !f.stagedAs);
   if (unstaged) throw new Error(`${unstaged.f.name} was not staged for the archive`);
-  const { bytes, sha256 } = await writeRawZip(partial, [
+  const entries = [
     ...staged.map(({ f, file }): RawEntry => ({
       name: f.name,
       method: f.method ?? 8,
@@ -136,11 +133,30 @@ export async function packageExport(deps: ActivityDeps, requestId: string, resul
       const z = deflateRawSync(data, { level: ZIP_LEVEL });
       return { name, method: 8, crc32: crc32(data), size: data.length, compressedSize: z.length, source: z };
     }),
-  ]);
-  await rename(partial, finalPath);
+  ];
+  const out = await storage.writeArchive(requestId);
+  let written: { bytes: number; sha256: string };
+  let location: string;
+  try {
+    written = await writeRawZip(out.stream, entries);
+    location = await out.stored();
+  } catch (err) {
+    await out.abort(err as Error);
+    throw withPlace(err, { store: 'archive-storage', collection: storage.kind });
+  }
+  const { bytes, sha256 } = written;
 
   const expiresAt = new Date(Date.now() + deps.config.EXPORT_LINK_TTL_DAYS * 86_400_000);
-  const exportId = await insertExport(db, { id: randomUUID(), requestId, path: finalPath, bytes, sha256, manifest, expiresAt });
+  const exportId = await insertExport(db, {
+    id: randomUUID(),
+    requestId,
+    path: location,
+    storage: storage.kind,
+    bytes,
+    sha256,
+    manifest,
+    expiresAt,
+  });
   for (const n of notIncluded) {
     await appendAudit(db, {
       eventKey: `${requestId}:not_included:${addressKey(n)}`,
@@ -168,6 +184,6 @@ export async function packageExport(deps: ActivityDeps, requestId: string, resul
     },
   });
   await deleteManualUploads(db, requestId);
-  await rm(staging, { recursive: true, force: true });
+  await storage.dropStaging(requestId);
   return { exportId, bytes, sha256, collections: manifest.totals.collections, rows: manifest.totals.rows };
 }

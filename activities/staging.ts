@@ -2,13 +2,13 @@
 // already deflated (the ZIP entry's data; stored as it is when it does not compress), with its
 // SHA-256, CRC-32 and sizes computed while it streams, so packaging only copies bytes. A small sample per target feeds the access report.
 import { createHash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createDeflateRaw, crc32, deflateRawSync } from 'node:zlib';
 import type { FileDigest } from '../schemas/workflow';
+import { isStorageFailure, readAllText, type ArchiveStorage } from '../storage/archive-storage';
+import { withPlace } from './failures';
+import { localArchiveStorage, localStagingDir } from '../storage/local';
 
 /** Deflate level for archives: 6 is zlib's default balance of size and speed. */
 export const ZIP_LEVEL = 6;
@@ -100,16 +100,22 @@ export interface ReadSink {
   sample(records: unknown[]): Promise<void>;
 }
 
-export const stagingDir = (exportDir: string, requestId: string) => path.join(exportDir, 'staging', requestId);
+export const stagingDir = localStagingDir;
 
 /** A staging file's name for an archive entry: flat, and unambiguous for any entry name. */
 export const stagedFileName = (entryName: string) => `${Buffer.from(entryName).toString('base64url')}.z`;
 
-const sampleFile = (dir: string, key: string) => path.join(dir, `${Buffer.from(key).toString('base64url')}.sample.json`);
+const sampleFile = (key: string) => `${Buffer.from(key).toString('base64url')}.sample.json`;
 
-export async function openReadSink(exportDir: string, requestId: string, targetKey: string): Promise<ReadSink> {
-  const dir = stagingDir(exportDir, requestId);
-  await mkdir(dir, { recursive: true });
+/** An error of the archive storage is reported there (`archive-storage.s3`), not at the store being read. */
+export const storageFailurePlaced = (err: unknown, storage: ArchiveStorage) =>
+  isStorageFailure(err) ? withPlace(err, { store: 'archive-storage', collection: storage.kind }) : err;
+
+/** Staging of the configured archive storage (a folder path: that local folder). */
+const stagingOf = (where: string | ArchiveStorage) => (typeof where === 'string' ? localArchiveStorage(where) : where);
+
+export async function openReadSink(where: string | ArchiveStorage, requestId: string, targetKey: string): Promise<ReadSink> {
+  const storage = stagingOf(where);
   return {
     async write(name, source, via) {
       const digest = new Digest();
@@ -117,8 +123,15 @@ export async function openReadSink(exportDir: string, requestId: string, targetK
       const stagedAs = stagedFileName(name);
       const input = Symbol.asyncIterator in Object(source) || 'pipe' in Object(source) ? source : Readable.from(source as Iterable<Buffer>);
       const compress = deflateUnlessIncompressible();
-      const stages = [input, ...(via ? [via] : []), digest, compress.stage, count, createWriteStream(path.join(dir, stagedAs))];
-      await pipeline(stages as unknown as [NodeJS.ReadableStream, NodeJS.WritableStream]);
+      const out = await storage.stageFile(requestId, stagedAs);
+      const stages = [input, ...(via ? [via] : []), digest, compress.stage, count, out.stream];
+      try {
+        await pipeline(stages as unknown as [NodeJS.ReadableStream, NodeJS.WritableStream]);
+        await out.stored();
+      } catch (err) {
+        await out.abort(err as Error);
+        throw storageFailurePlaced(err, storage);
+      }
       return {
         name,
         bytes: digest.bytes,
@@ -130,16 +143,26 @@ export async function openReadSink(exportDir: string, requestId: string, targetK
       };
     },
     async sample(records) {
-      await writeFile(sampleFile(dir, targetKey), JSON.stringify(records.slice(0, REPORT_SAMPLE_RECORDS)));
+      const out = await storage.stageFile(requestId, sampleFile(targetKey));
+      try {
+        await pipeline(Readable.from([JSON.stringify(records.slice(0, REPORT_SAMPLE_RECORDS))]), out.stream);
+        await out.stored();
+      } catch (err) {
+        await out.abort(err as Error);
+        throw storageFailurePlaced(err, storage);
+      }
     },
   };
 }
 
-export async function readSample(exportDir: string, requestId: string, targetKey: string): Promise<Record<string, unknown>[]> {
+export async function readSample(where: string | ArchiveStorage, requestId: string, targetKey: string): Promise<Record<string, unknown>[]> {
   try {
-    return JSON.parse(await readFile(sampleFile(stagingDir(exportDir, requestId), targetKey), 'utf8')) as Record<string, unknown>[];
-  } catch {
-    return [];
+    return JSON.parse(await readAllText(await stagingOf(where).openStaged(requestId, sampleFile(targetKey)))) as Record<string, unknown>[];
+  } catch (err) {
+    // no sample staged (a target with nothing to show); any other failure fails the step
+    const e = err as { code?: unknown; name?: unknown };
+    if (e.code === 'ENOENT' || e.name === 'NoSuchKey') return [];
+    throw err;
   }
 }
 

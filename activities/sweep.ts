@@ -3,13 +3,13 @@
 // expired export archives, in every SQL store (each kind's backend deletes in batches); objects in
 // S3 stores past their age. Records of subjects under a legal hold are skipped and counted.
 import { AUDIT_ACTIONS } from '../schemas/audit-actions';
-import { rm } from 'node:fs/promises';
 import type { CollectionEntry } from '../schemas/datamap-graph';
 import { addIsoDuration } from '../schemas/duration';
 import type { SweepResult } from '../schemas/workflow';
 import { appendAudit } from '../records/audit-events';
 import { listExpiredExports, markExportDeleted } from '../records/exports';
 import { heldIdentityValues, heldPredicatesOf } from '../records/legal-holds';
+import { archiveStorage } from '../storage/archive-storage';
 import type { ActivityDeps } from './deps';
 import { sqlBackendFor } from './stores/registry';
 import { refreshHoldIdentities } from './legal-holds';
@@ -85,11 +85,11 @@ export async function sweepCollection(deps: ActivityDeps, store: string, collect
   return out;
 }
 
-/** Removes expired export archives from disk and marks them deleted. */
+/** Removes expired export archives from where each is kept (a folder, a bucket) and marks them deleted. */
 export async function sweepExports(deps: ActivityDeps): Promise<SweepResult> {
   const rows = await listExpiredExports(deps.engineDb);
   for (const r of rows) {
-    await rm(r.path, { force: true });
+    await archiveStorage(deps.config, r.storage).removeArchive(r.path);
     await markExportDeleted(deps.engineDb, r.id);
   }
   return {

@@ -2,9 +2,9 @@
 // the collection was read, with its CRC-32 and sizes known), so packaging only copies bytes.
 // archiver cannot take pre-deflated data. ZIP64 fields when a size or offset passes 4 GiB.
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { once } from 'node:events';
-import type { Writable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 
 export interface RawEntry {
   name: string;
@@ -13,8 +13,8 @@ export interface RawEntry {
   crc32: number;
   size: number;
   compressedSize: number;
-  /** a file holding exactly the entry's (compressed) data, or the data itself */
-  source: string | Buffer;
+  /** a file holding exactly the entry's (compressed) data, the data itself, or where to read it (archive storage) */
+  source: string | Buffer | (() => Promise<Readable>);
 }
 
 const MAX32 = 0xffffffff;
@@ -26,9 +26,8 @@ function dosDateTime(d: Date): { time: number; date: number } {
   };
 }
 
-/** Writes a ZIP of `entries` to `file`; returns its size and SHA-256. */
-export async function writeRawZip(file: string, entries: RawEntry[], now = new Date()): Promise<{ bytes: number; sha256: string }> {
-  const out = createWriteStream(file, { highWaterMark: 1 << 20 });
+/** Writes a ZIP of `entries` to `out` (a file, an upload), ends it; returns its size and SHA-256. */
+export async function writeRawZip(out: Writable, entries: RawEntry[], now = new Date()): Promise<{ bytes: number; sha256: string }> {
   const hash = createHash('sha256');
   const write = async (o: Writable, buf: Buffer) => {
     hash.update(buf);
@@ -62,9 +61,11 @@ export async function writeRawZip(file: string, entries: RawEntry[], now = new D
     await write(out, Buffer.concat([local, name, localExtra]));
     const localOffset = offset;
     offset += local.length + name.length + localExtra.length;
-    if (typeof e.source === 'string') {
-      for await (const chunk of createReadStream(e.source, { highWaterMark: 1 << 20 })) await write(out, chunk as Buffer);
-    } else await write(out, e.source);
+    if (Buffer.isBuffer(e.source)) await write(out, e.source);
+    else {
+      const input = typeof e.source === 'string' ? createReadStream(e.source, { highWaterMark: 1 << 20 }) : await e.source();
+      for await (const chunk of input) await write(out, chunk as Buffer);
+    }
     offset += e.compressedSize;
 
     const cdExtra = zip64 ? Buffer.alloc(28) : Buffer.alloc(0);

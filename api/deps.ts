@@ -25,6 +25,13 @@ export interface ApiDeps {
     | 'LOG_LEVEL'
     | 'MANUAL_UPLOAD_MAX_BYTES'
     | 'AGENT_PERMISSION_MAX_BYTES'
+    | 'EXPORT_DIR'
+    | 'EXPORT_STORAGE'
+    | 'EXPORT_S3_ENDPOINT'
+    | 'EXPORT_S3_REGION'
+    | 'EXPORT_S3_ACCESS_KEY_ID'
+    | 'EXPORT_S3_SECRET_ACCESS_KEY'
+    | 'EXPORT_S3_FORCE_PATH_STYLE'
   >;
   engineDb: Pool;
   temporal: Client;

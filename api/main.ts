@@ -2,6 +2,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { migrate } from '../db/migrate';
 import { createPool } from '../records/pool';
+import { closeArchiveStorageClients } from '../storage/s3';
 import { ConfigError, loadConfig, type Config } from '../schemas/config';
 import { compileDataMapSources } from '../lib/datamap-version';
 import { readDataMapFiles } from '../schemas/datamap-load';
@@ -60,6 +61,7 @@ export async function runApi(env: Record<string, string | undefined> = process.e
     await app.close();
     await connection.close();
     await engineDb.end();
+    closeArchiveStorageClients();
   };
 }
 

@@ -1,5 +1,6 @@
 // The exports table: one archive per export or access request, its checksum and manifest, when
 // its link expires and whether the file was removed.
+import type { ArchiveStorageKind } from '../schemas/export-storage';
 import type { Queryable } from './db';
 
 /** What an archive holds, from its manifest. */
@@ -19,7 +20,9 @@ export interface RequestExport {
 export interface StoredExport {
   id: string;
   requestId: string;
+  /** Where the archive is kept: a file path (local) or s3://bucket/key. */
   path: string;
+  storage: ArchiveStorageKind;
   bytes: number;
   expiresAt: Date;
   deletedAt: Date | null;
@@ -37,12 +40,21 @@ export async function findExportOfRequest(db: Queryable, requestId: string): Pro
 /** Records the request's archive once; returns the id of the request's export (this one or an earlier). */
 export async function insertExport(
   db: Queryable,
-  e: { id: string; requestId: string; path: string; bytes: number; sha256: string; manifest: object; expiresAt: Date },
+  e: {
+    id: string;
+    requestId: string;
+    path: string;
+    storage: ArchiveStorageKind;
+    bytes: number;
+    sha256: string;
+    manifest: object;
+    expiresAt: Date;
+  },
 ): Promise<string> {
   const inserted = await db.query<{ id: string }>(
-    `INSERT INTO exports (id, request_id, path, bytes, sha256, manifest, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
+    `INSERT INTO exports (id, request_id, path, storage, bytes, sha256, manifest, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
      ON CONFLICT (request_id) DO NOTHING RETURNING id`,
-    [e.id, e.requestId, e.path, e.bytes, e.sha256, e.manifest, e.expiresAt],
+    [e.id, e.requestId, e.path, e.storage, e.bytes, e.sha256, e.manifest, e.expiresAt],
   );
   if (inserted.rows[0]) return inserted.rows[0].id;
   const { rows } = await db.query<{ id: string }>('SELECT id FROM exports WHERE request_id = $1', [e.requestId]);
@@ -54,13 +66,22 @@ export async function findExport(db: Queryable, id: string): Promise<StoredExpor
     id: string;
     request_id: string;
     path: string;
+    storage: ArchiveStorageKind;
     bytes: string;
     expires_at: Date;
     deleted_at: Date | null;
-  }>('SELECT id, request_id, path, bytes, expires_at, deleted_at FROM exports WHERE id = $1', [id]);
+  }>('SELECT id, request_id, path, storage, bytes, expires_at, deleted_at FROM exports WHERE id = $1', [id]);
   const r = rows[0];
   return r
-    ? { id: r.id, requestId: r.request_id, path: r.path, bytes: Number(r.bytes), expiresAt: r.expires_at, deletedAt: r.deleted_at }
+    ? {
+        id: r.id,
+        requestId: r.request_id,
+        path: r.path,
+        storage: r.storage,
+        bytes: Number(r.bytes),
+        expiresAt: r.expires_at,
+        deletedAt: r.deleted_at,
+      }
     : null;
 }
 
@@ -70,10 +91,10 @@ export async function countExportDownload(db: Queryable, id: string): Promise<vo
   ]);
 }
 
-/** Archives whose link expired and whose file is still there. */
-export async function listExpiredExports(db: Queryable): Promise<{ id: string; path: string }[]> {
-  const { rows } = await db.query<{ id: string; path: string }>(
-    'SELECT id, path FROM exports WHERE expires_at < now() AND deleted_at IS NULL',
+/** Archives whose link expired and whose file (or object) is still there. */
+export async function listExpiredExports(db: Queryable): Promise<{ id: string; path: string; storage: ArchiveStorageKind }[]> {
+  const { rows } = await db.query<{ id: string; path: string; storage: ArchiveStorageKind }>(
+    'SELECT id, path, storage FROM exports WHERE expires_at < now() AND deleted_at IS NULL',
   );
   return rows;
 }

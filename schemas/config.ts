@@ -1,5 +1,6 @@
 // Process configuration from the environment, validated at start; a missing or malformed setting is named.
 import { z } from 'zod';
+import { ExportS3Settings, ExportStorageSetting } from './export-storage';
 
 const Url = (what: string) => z.string({ error: `${what} is required` }).min(1, `${what} is required`);
 const PositiveInt = z.coerce.number().int().positive();
@@ -54,6 +55,9 @@ export const Config = z.object({
   WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
   DATAMAP_PATH: z.string().min(1).default('demo/datamap.yml'),
   EXPORT_DIR: z.string().min(1).default('.data/exports'),
+  /** Where archives are kept: `local` (EXPORT_DIR) or `s3://bucket/prefix` (schemas/export-storage.ts). */
+  EXPORT_STORAGE: ExportStorageSetting,
+  ...ExportS3Settings,
   EXPORT_LINK_TTL_DAYS: PositiveInt.default(7),
   /** The files each database table becomes in an archive (comma-separated): json, csv, or both. */
   EXPORT_FORMATS: z
@@ -142,5 +146,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       }),
     );
   }
-  return result.data;
+  const c = result.data;
+  if (!c.EXPORT_S3_ACCESS_KEY_ID !== !c.EXPORT_S3_SECRET_ACCESS_KEY)
+    throw new ConfigError([
+      'EXPORT_S3_ACCESS_KEY_ID and EXPORT_S3_SECRET_ACCESS_KEY go together: set both, or neither for the default credential chain',
+    ]);
+  return c;
 }

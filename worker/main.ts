@@ -3,6 +3,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { closeRedisClients } from '../activities/stores/redis';
 import { closeS3Clients } from '../activities/stores/s3';
+import { closeArchiveStorageClients } from '../storage/s3';
 import { ensureRetentionSchedule } from './schedules';
 import { closeMysqlPools } from '../activities/stores/mysql';
 import { closeStorePools } from '../activities/stores/postgres';
@@ -62,6 +63,7 @@ export async function runWorker(env: Record<string, string | undefined> = proces
     await closeMysqlPools();
     await closeRedisClients();
     closeS3Clients();
+    closeArchiveStorageClients();
   }
 }
 

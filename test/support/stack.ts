@@ -29,6 +29,7 @@ import { startSmtpCatcher, type SmtpCatcher } from './smtp';
 import { createTimeSkippingEnv } from './time-skipping';
 import { closeRedisClients } from '../../activities/stores/redis';
 import { closeS3Clients } from '../../activities/stores/s3';
+import { closeArchiveStorageClients } from '../../storage/s3';
 import { startS3Server, type S3Server } from './s3';
 
 // Seeding and benchmarks-sized setup may run long statements; the pools still get the listeners.
@@ -128,12 +129,26 @@ export interface StackOptions {
   mapEnv?: Record<string, string>;
   /** Start MinIO and append test/fixtures/s3-store.yml (S3 stores) to the data map. */
   s3?: boolean;
+  /** Keep export archives in this MinIO bucket (created; implies `s3`) instead of the local folder. */
+  archiveBucket?: { bucket: string; prefix: string };
   /** Start MariaDB and add the legacy shop (test/fixtures/mysql-store.yml) to the data map. */
   mysql?: boolean;
   /** More settings, over the test defaults (e.g. STEP_UP_FOR). */
   config?: Record<string, string>;
   /** Top-level data map text appended to the demo map (e.g. a `stepUp:` block). */
   mapAppend?: string;
+}
+
+/** The settings that keep archives in a bucket of this MinIO server. */
+export function archiveStorageEnv(s3: S3Server, where: { bucket: string; prefix: string }): Record<string, string> {
+  return {
+    EXPORT_STORAGE: `s3://${where.bucket}/${where.prefix}`,
+    EXPORT_S3_ENDPOINT: s3.endpoint,
+    EXPORT_S3_REGION: s3.region,
+    EXPORT_S3_ACCESS_KEY_ID: s3.accessKeyId,
+    EXPORT_S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
+    EXPORT_S3_FORCE_PATH_STYLE: 'true',
+  };
 }
 
 async function startLegacyShop(): Promise<MariaDbServer> {
@@ -162,7 +177,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     startTemporal(opts.timeSkipping ?? false),
     opts.extraStores ? startRedis() : null,
     opts.extraStores ? startProcessor() : null,
-    opts.s3 ? startS3Server() : null,
+    opts.s3 || opts.archiveBucket ? startS3Server() : null,
     opts.mysql ? startLegacyShop() : null,
   ]);
   const taskQueue = `dsar-test-${path.basename(db.tmp)}`;
@@ -181,8 +196,10 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     VERIFY_ATTEMPTS_PER_HOUR: '100000',
     SELF_SERVICE_TOKEN_SECRET: TEST_PRODUCT_SECRET,
     INBOX_WEBHOOK_SECRET: TEST_INBOX_SECRET,
+    ...(opts.archiveBucket && s3 ? archiveStorageEnv(s3, opts.archiveBucket) : {}),
     ...opts.config,
   });
+  if (opts.archiveBucket) await s3!.createBucket(opts.archiveBucket.bucket);
   let mapText = await readFile(path.join(PROJECT_ROOT, 'demo', 'datamap.yml'), 'utf8');
   if (opts.extraStores)
     mapText += `\n${await readFile(path.join(PROJECT_ROOT, 'test', 'fixtures', `${opts.storesFixture ?? 'extra-stores'}.yml`), 'utf8')}`;
@@ -190,7 +207,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     (opts.extraMaps ?? []).map(async (f) => ({ name: f, text: await readFile(path.join(PROJECT_ROOT, f), 'utf8') })),
   );
   if (opts.mysql) mapText += `\n${await readFile(path.join(PROJECT_ROOT, 'test', 'fixtures', 'mysql-store.yml'), 'utf8')}`;
-  if (s3) mapText += `\n${await readFile(path.join(PROJECT_ROOT, 'test', 'fixtures', 's3-store.yml'), 'utf8')}`;
+  if (opts.s3) mapText += `\n${await readFile(path.join(PROJECT_ROOT, 'test', 'fixtures', 's3-store.yml'), 'utf8')}`;
   if (opts.mapAppend) mapText += `\n${opts.mapAppend}`;
   const dataMap = compileDataMapSources([{ name: 'demo/datamap.yml', text: mapText }, ...extraMaps], {
     APP_DATABASE_URL: db.appUrl,
@@ -237,6 +254,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       await redis?.stop();
       await processor?.stop();
       closeS3Clients();
+      closeArchiveStorageClients();
       await s3?.stop();
       await closeMysqlPools();
       await mysql?.stop();
