@@ -36,9 +36,16 @@ interface Run {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** `npm start` in a process group of its own, as a terminal runs it. */
-function npmStart(): Run {
-  const child = spawn('npm', ['start'], { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+type Launcher = 'npm start' | 'tsx';
+
+/**
+ * The stack in a process group of its own, as a terminal runs it: through `npm start`, or through
+ * `tsx cli/dsar.ts dev`. Both launchers relay the terminal's SIGINT to their child, which so gets it twice.
+ */
+function start(launcher: Launcher = 'npm start'): Run {
+  const [command, args] =
+    launcher === 'npm start' ? ['npm', ['start']] : [path.join(ROOT, 'node_modules', '.bin', 'tsx'), ['cli/dsar.ts', 'dev']];
+  const child = spawn(command, args as string[], { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let text = '';
   child.stdout!.on('data', (c: Buffer) => (text += c.toString()));
   child.stderr!.on('data', (c: Buffer) => (text += c.toString()));
@@ -69,6 +76,13 @@ async function ctrlC(run: Run) {
   return exit;
 }
 
+/** `dsar dev` returned 0 (it prints "stopped (…)" only then); npm itself ends by the signal it got, as npm does. */
+function assertCleanExit(launcher: Launcher, exit: { code: number | null; signal: NodeJS.Signals | null }, out: string, what: string) {
+  assert.match(out, /\nstopped \(\d+\.\d s\)/, `${what}: the orderly stop finished\n${out}`);
+  if (launcher === 'tsx') assert.equal(exit.code, 0, `${what}: exit code\n${out}`);
+  else assert.ok(exit.code === 0 || exit.signal === 'SIGINT', `${what}: npm ended with ${exit.code ?? exit.signal}\n${out}`);
+}
+
 const bannerValue = (banner: string, heading: RegExp) => {
   const lines = banner.split('\n');
   const at = lines.findIndex((l) => heading.test(l));
@@ -97,7 +111,7 @@ after(async () => {
 });
 
 test('the banner shows a working admin key, webhook and token secrets, and the demo accounts from the database', async () => {
-  const run = npmStart();
+  const run = start();
   try {
     // the first start may build dist/ (the compiled worker) on a busy machine
     const banner = await untilReady(run, 240_000);
@@ -156,15 +170,15 @@ test('the banner shows a working admin key, webhook and token secrets, and the d
     assert.match(banner, /Request logs: off the console/);
     assert.doesNotMatch(run.output(), /"req":|incoming request|request completed/, 'no request logs on the console');
   } finally {
-    const exit = await ctrlC(run);
-    assert.equal(exit.code, 0, run.output());
+    assertCleanExit('npm start', await ctrlC(run), run.output(), 'first run');
   }
 });
 
-test(`one Ctrl-C stops the stack cleanly, ${STOP_RUNS} runs in a row; the admin key is kept; a renamed account shows`, async () => {
+test(`one Ctrl-C stops the stack cleanly, ${STOP_RUNS} runs in a row (npm start and tsx); the admin key is kept; a renamed account shows`, async () => {
   let firstKey: string | null = null;
   for (let i = 0; i < STOP_RUNS; i++) {
-    const run = npmStart();
+    const launcher: Launcher = i % 2 === 0 ? 'npm start' : 'tsx';
+    const run = start(launcher);
     const banner = await untilReady(run, 120_000);
     const key = bannerValue(banner, /^Admin key /);
     firstKey ??= key;
@@ -179,7 +193,7 @@ test(`one Ctrl-C stops the stack cleanly, ${STOP_RUNS} runs in a row; the admin 
     }
     const exit = await ctrlC(run);
     const out = run.output();
-    assert.equal(exit.code, 0, `run ${i + 1}: exit code\n${out}`);
+    assertCleanExit(launcher, exit, out, `run ${i + 1} (${launcher})`);
     assert.doesNotMatch(out.slice(out.indexOf('SIGINT received')), ALARMING, `run ${i + 1}: an alarming line\n${out}`);
     assert.match(out, /PostgreSQL stopped/);
     assert.equal((out.match(/SIGINT received/g) ?? []).length, 1, 'one Ctrl-C is one stop');
