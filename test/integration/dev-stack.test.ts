@@ -12,7 +12,7 @@ import { SignJWT } from 'jose';
 import { Pool } from 'pg';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const STOP_RUNS = Number(process.env.DEV_STACK_STOP_RUNS || 4);
+const STOP_RUNS = Number(process.env.DEV_STACK_STOP_RUNS || 5);
 const ALARMING = /forced exit|connection lost|did not stop cleanly|unexpected error|Error:|stopped unexpectedly|closed by the server/i;
 
 let dataDir: string;
