@@ -28,7 +28,15 @@ export function connectTemporalLazily(config: Pick<Config, 'TEMPORAL_ADDRESS' | 
   return { connection, client: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }) };
 }
 
-export async function runApi(env: Record<string, string | undefined> = process.env): Promise<() => Promise<void>> {
+export interface RunApiOptions {
+  /** Where a lost engine-DB connection is reported (default: a console warning); `dsar dev` hushes it during its stop. */
+  onConnectionLost?: (message: string) => void;
+}
+
+export async function runApi(
+  env: Record<string, string | undefined> = process.env,
+  opts: RunApiOptions = {},
+): Promise<() => Promise<void>> {
   const config = loadConfig(env);
   // A lost connection fails the call under way with 503 (api/errors.ts), never the process.
   const engineDb = createPool(config.DATABASE_URL, {
@@ -37,7 +45,7 @@ export async function runApi(env: Record<string, string | undefined> = process.e
     connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS,
     max: 10,
     clientReadTimeout: true,
-    onConnectionLost: (message) => console.warn(`engine database connection lost: ${message}`),
+    onConnectionLost: opts.onConnectionLost ?? ((message) => console.warn(`engine database connection lost: ${message}`)),
   });
   await migrate(engineDb);
   const { connection, client: temporal } = connectTemporalLazily(config);

@@ -3,7 +3,10 @@
 // `COPY (SELECT …) TO STDOUT` piped into a ZIP in this process. Prints rows/s for both, their
 // ratio, the worker's peak RSS and where the engine's time went.
 //
-//   npx tsx bench/export.ts [--rows 1000000] [--keep] [--store postgres|mysql]
+//   npx tsx bench/export.ts [--rows 1000000] [--keep] [--store postgres|mysql] [--default-start]
+//
+// `--default-start` runs the worker exactly as `npm start` and `dsar worker` do (the compiled
+// worker with the prebuilt workflow bundle, built first when stale: cli/compiled-worker.ts).
 //
 // With `--store mysql` the subject's usage rows live in MariaDB (a store of kind mysql added to
 // the demo map) and the raw baseline is one streamed SELECT written as CSV into a ZIP.
@@ -19,6 +22,7 @@ import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import os from 'node:os';
 import path from 'node:path';
 import { ZIP_LEVEL } from '../activities/export';
+import { COMPILED_WORKER_NODE_ARGS, ensureCompiledWorker } from '../cli/compiled-worker';
 import { ensureTemporalCli, PROJECT_ROOT } from '../cli/stack/temporal';
 import { addAccountData, seedDemo } from '../demo/seed';
 import { sha256Hex } from '../lib/hash';
@@ -39,6 +43,7 @@ interface Args {
   store: 'postgres' | 'mysql';
   workerEntry: string;
   workerNodeArgs: string[];
+  defaultStart: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -47,6 +52,7 @@ function parseArgs(argv: string[]): Args {
   let store: Args['store'] = 'postgres';
   let workerEntry = path.join('worker', 'main.ts');
   let workerNodeArgs: string[] = [];
+  let defaultStart = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => (a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[++i]);
@@ -61,6 +67,7 @@ function parseArgs(argv: string[]): Args {
       store = v;
     } else if (a === '--worker' || a.startsWith('--worker=')) workerEntry = value();
     else if (a === '--worker-node-args' || a.startsWith('--worker-node-args=')) workerNodeArgs = value().split(/\s+/).filter(Boolean);
+    else if (a === '--default-start') defaultStart = true;
     else if (a === '--help' || a === '-h') {
       console.log(
         'usage: npx tsx bench/export.ts [--rows 1000000] [--keep] [--store postgres|mysql] [--worker worker/main.ts] [--worker-node-args "…"]\n' +
@@ -68,12 +75,13 @@ function parseArgs(argv: string[]): Args {
           "  --store   where the subject's usage rows live: PostgreSQL (default) or MariaDB (kind mysql)\n" +
           '  --worker  the worker entry to run as the child process (for trying variants; default worker/main.ts;\n' +
           '            a .js entry runs on plain node, a .ts entry with --import tsx)\n' +
-          '  --worker-node-args  extra node flags for the worker, e.g. "--max-semi-space-size=4"',
+          '  --worker-node-args  extra node flags for the worker, e.g. "--max-semi-space-size=4"\n' +
+          '  --default-start  the worker as `npm start` / `dsar worker` run it (compiled, prebuilt bundle)',
       );
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
   }
-  return { rows, keep, store, workerEntry, workerNodeArgs };
+  return { rows, keep, store, workerEntry, workerNodeArgs, defaultStart };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -93,7 +101,16 @@ const log = (line: string) => console.log(`[bench] ${line}`);
 // the run
 
 async function main(): Promise<number> {
-  const { rows: N, keep, store, workerEntry, workerNodeArgs } = parseArgs(process.argv.slice(2));
+  const args = parseArgs(process.argv.slice(2));
+  const { rows: N, keep, store, defaultStart } = args;
+  let { workerEntry, workerNodeArgs } = args;
+  let bundleEnv: Record<string, string> = {};
+  if (defaultStart) {
+    const paths = await ensureCompiledWorker(PROJECT_ROOT, (line) => console.log(line));
+    workerEntry = paths.main;
+    workerNodeArgs = COMPILED_WORKER_NODE_ARGS;
+    bundleEnv = { WORKFLOW_BUNDLE_PATH: paths.bundle };
+  }
   const cleanup = new Cleanup();
   let interrupted = false;
   const onSignal = (sig: NodeJS.Signals) => {
@@ -195,6 +212,7 @@ async function main(): Promise<number> {
       DATAMAP_PATH: dataMapPath,
       PUBLIC_BASE_URL: 'http://dsar.bench',
       LOG_LEVEL: 'warn',
+      ...bundleEnv,
     });
     cleanup.add('stop worker', () => worker.stop());
     // rejects if the worker dies, so a crash does not leave the bench waiting on a workflow
@@ -288,7 +306,12 @@ async function main(): Promise<number> {
     );
     console.log(line);
     row('ratio engine/raw (rows/s)', `${ratio.toFixed(2)}×`, 'target ≥ 0.50×', ratioOk ? 'PASS' : 'MISS');
-    row('worker peak RSS during export', fmtMB(peakRss), 'target ≤ 256 MB', rssOk ? 'PASS' : 'MISS');
+    row(
+      `worker peak RSS during export${defaultStart ? ', default start' : ''}`,
+      fmtMB(peakRss),
+      'target ≤ 256 MB',
+      rssOk ? 'PASS' : 'MISS',
+    );
     console.log(
       `  peak = max(VmHWM after reset${peakReset ? '' : ' (reset not permitted)'}, RSS sampled every 100 ms: ${fmtMB(sampledPeak)}); ` +
         `RSS before export ${fmtMB(rssBefore)}, after ${fmtMB(endMem?.rss ?? NaN)}; ` +

@@ -99,7 +99,7 @@ export interface WorkerChild {
 }
 
 export function spawnWorker(entry: string, nodeArgs: string[], env: Record<string, string>): WorkerChild {
-  // a compiled .js entry runs on plain node; TypeScript runs through tsx, as `npm run worker` does
+  // a compiled .js entry runs on plain node; TypeScript runs through tsx (as DSAR_COMPILED_WORKER=off does)
   const child = spawn(process.execPath, [...nodeArgs, ...(entry.endsWith('.js') ? [] : ['--import', 'tsx']), entry], {
     cwd: PROJECT_ROOT,
     env: { ...process.env, ...env },

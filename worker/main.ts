@@ -1,6 +1,6 @@
 // Production entry: `npm run worker` (or `dsar worker`). Configuration comes from the environment.
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
 import { closeRedisClients } from '../activities/stores/redis';
 import { closeS3Clients } from '../activities/stores/s3';
 import { closeArchiveStorageClients } from '../storage/s3';
@@ -67,7 +67,16 @@ export async function runWorker(env: Record<string, string | undefined> = proces
   }
 }
 
+/** The SDK's log level for LOG_LEVEL (info when unset), so `dsar dev` (warn) keeps the console quiet. */
+function sdkLogLevel(level: string | undefined): LogLevel {
+  if (level === 'debug' || level === 'trace') return level.toUpperCase() as LogLevel;
+  if (level === 'warn') return 'WARN';
+  if (level === 'error' || level === 'fatal' || level === 'silent') return 'ERROR';
+  return 'INFO';
+}
+
 if (require.main === module) {
+  Runtime.install({ logger: new DefaultLogger(sdkLogLevel(process.env.LOG_LEVEL)) });
   runWorker().catch((err) => {
     console.error(err instanceof ConfigError || err instanceof DataMapError || err instanceof StoreSchemaError ? err.message : err);
     process.exit(1);

@@ -2,6 +2,7 @@
 // commands (admin-key, bundle, schedules). Heavy modules load inside the actions only.
 import { Command, Option } from 'commander';
 import { withEngineDb } from '../clients';
+import { compiledWorkerOff } from '../compiled-worker';
 import { CliError } from '../errors';
 import type { CommandContext } from './context';
 
@@ -10,17 +11,22 @@ export function registerProcessCommands(program: Command, { out, env }: CommandC
     .command('dev')
     .description('run the whole stack locally (embedded PostgreSQL, Temporal dev server, mail catcher, worker, API); same as `npm start`')
     .action(async () => {
-      const { runDevStack } = require('../dev') as typeof import('../dev');
+      const { runDevStack } = require('../dev-run') as typeof import('../dev-run');
       const code = await runDevStack({ env, log: out });
       if (code !== 0) throw new CliError(null, code);
     });
 
   program
     .command('worker')
-    .description('run a Temporal worker (configuration from the environment)')
+    .description('run a Temporal worker: the compiled one, built first when stale (configuration from the environment)')
     .action(async () => {
-      const { runWorker } = require('../../worker/main') as typeof import('../../worker/main');
-      await runWorker(env);
+      if (compiledWorkerOff(env)) {
+        const { runWorker } = require('../../worker/main') as typeof import('../../worker/main');
+        return runWorker(env);
+      }
+      const { runCompiledWorker } = require('../compiled-worker') as typeof import('../compiled-worker');
+      const { PROJECT_ROOT } = require('../stack/go-tool') as typeof import('../stack/go-tool');
+      await runCompiledWorker(PROJECT_ROOT, env, out);
     });
 
   program

