@@ -3,6 +3,7 @@
 //   dsar submit --type export --email a@b.c      dsar verify <id> <code>      dsar status <id>
 //   dsar audit verify [--json]      dsar plan --email a@b.c      dsar admin-key create --name n
 //   dsar schedules apply      dsar datamap init --url postgres://…      dsar datamap check [--json]
+//   dsar datamap diff old.yml new.yml
 // Expected failures print one line and exit 1; DSAR_DEBUG=1 adds the stack trace.
 // Heavy modules (the Temporal worker, fastify, embedded PostgreSQL) load only for the commands
 // that need them, so the client commands answer fast.
@@ -46,19 +47,14 @@ export function buildProgram(io: CliIo = {}): Command {
   registerRequestCommands(program, ctx); // submit, verify, status, plan
   registerAdminCommands(program, ctx); // admin-key, bundle, schedules
   registerComplianceCommands(program, ctx); // report, audit
-  // datamap init, check: a group built on its own, given the program's error and output handling
-  const datamap = buildDatamapCommand(ctx);
+  // datamap init, check, diff: a group built on its own, given the program's error and output handling
+  const datamap = buildDatamapCommand(ctx).addCommand(datamapDiffCommand(ctx));
   const inherit = (c: Command) => {
     c.copyInheritedSettings(program);
     c.commands.forEach(inherit);
   };
   inherit(datamap);
   program.addCommand(datamap);
-
-  // datamap diff: under the `datamap` group (made here if no other command made it)
-  const datamapGroup =
-    program.commands.find((c) => c.name() === 'datamap') ?? program.command('datamap').description('work with data maps');
-  datamapGroup.addCommand(datamapDiffCommand(ctx).copyInheritedSettings(program));
   return program;
 }
 
