@@ -1,15 +1,13 @@
 // The request's place among those doing data work at once (ACTIVE_REQUESTS_MAX): it queues in
-// order of receipt and waits, without polling, until the request that frees a slot admits it and
-// signals it; a long re-check covers a wake-up that never came. Only requests started by the
+// order of receipt and waits, without polling or timers, until the request that frees a slot
+// admits it and signals it. The signal is durable once the admitting workflow recorded it, and a
+// retried admission call returns (and signals) the same requests again, so no wake-up is lost. Only requests started by the
 // lean step code take part (workflows/request-steps.ts, LEAN_STEPS_PATCH).
 import { condition, getExternalWorkflowHandle, setHandler } from '@temporalio/workflow';
 import type { DsarActivities } from '../activities';
 import { admittedSignal } from '../schemas/contract';
 
 type Steps = Pick<DsarActivities, 'admitRequest' | 'releaseAdmission'>;
-
-/** A lost wake-up only delays a request this long. */
-const RECHECK = '5 minutes';
 
 export interface AdmissionGate {
   /** Waits for a work slot (at once when one is free and nobody received earlier waits). */
@@ -37,18 +35,16 @@ export function admissionGate(requestId: string, steps: Steps): AdmissionGate {
     ).then(() => undefined);
   return {
     async enter() {
-      for (;;) {
-        const seen = wakeUps;
-        const r = await steps.admitRequest(requestId);
-        queued = true;
-        await wake(r.wake);
-        if (r.admitted) return;
-        waiting = true;
-        try {
-          await condition(() => wakeUps > seen, RECHECK);
-        } finally {
-          waiting = false;
-        }
+      const seen = wakeUps;
+      const r = await steps.admitRequest(requestId);
+      queued = true;
+      await wake(r.wake);
+      if (r.admitted) return;
+      waiting = true;
+      try {
+        await condition(() => wakeUps > seen);
+      } finally {
+        waiting = false;
       }
     },
     async leave() {
