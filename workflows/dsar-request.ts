@@ -13,7 +13,6 @@ import {
   verifyUpdate,
 } from '../schemas/contract';
 import { AUDIT_ACTIONS } from '../schemas/audit-actions';
-import type { Target } from '../schemas/datamap-graph';
 import { admissionGate, type AdmissionGate } from './admission';
 import { attentionGuard, type AttentionGuard } from './attention';
 import { deadlineKeeper, type DeadlineKeeper } from './deadline-laws';
@@ -34,15 +33,8 @@ import {
   steps,
   type RecordSteps,
 } from './request-steps';
-import type { CollectionProgress } from '../schemas/request';
 import { CLOSED_TO_VERIFICATION, TERMINAL_STATUSES } from '../schemas/status';
-import {
-  DENIAL_REASONS,
-  type CollectionExportResult,
-  type DsarRequestInput,
-  type DsarRequestState,
-  type ManualTaskCompletion,
-} from '../schemas/workflow';
+import { DENIAL_REASONS, type DsarRequestInput, type DsarRequestState, type ManualTaskCompletion } from '../schemas/workflow';
 
 export async function dsarRequest(input: DsarRequestInput): Promise<DsarRequestState> {
   const { requestId } = input;
