@@ -27,6 +27,8 @@ export async function runLeanDeletion(requestId: string, work: RequestWork, stat
   state.progress = [...targets.map(pending), ...notIncludedProgress(work)];
   const progressOf = (t: Target) => state.progress[targets.indexOf(t)];
   const outcomes: ErasureOutcome[] = (state.outcomes = []);
+  // a map with manual stores checks for a hold first: nobody is asked to delete by hand what a hold keeps
+  if (targets.some((t) => t.kind === 'manual')) await waitWhileHeld(requestId, state, ctx);
   for (;;) {
     outcomes.length = 0;
     // Children before the collections they reference; a level under a hold stops the pass.
@@ -73,6 +75,8 @@ export async function runLeanDeletion(requestId: string, work: RequestWork, stat
     ),
   ).toISOString();
   ctx.answer();
+  // visible before the step that records it and tells the subject: whoever reads the mail finds it in the status
+  state.purgeAt = purgeAt;
   const { wake } = await ctx.guard.run(() =>
     dataSteps.finishErasure(requestId, outcomes, {
       purgeAt,
@@ -84,7 +88,6 @@ export async function runLeanDeletion(requestId: string, work: RequestWork, stat
       },
     }),
   );
-  state.purgeAt = purgeAt;
   // waiting for the purge is not work: the slot goes to the next request in line
   await ctx.gate.released(wake);
 
@@ -127,7 +130,7 @@ export async function runLeanDeletion(requestId: string, work: RequestWork, stat
   state.status = 'completed';
 }
 
-/** One level: a data step per store (its targets side by side, erased again while rows are due), manual stores one by one. */
+/** One level: a data step per store (its targets side by side, erased again while rows are due), then manual stores one by one. */
 async function eraseLevel(
   requestId: string,
   level: Target[],
@@ -139,11 +142,8 @@ async function eraseLevel(
   level.forEach((t, i) => {
     if (t.kind !== 'manual') byStore.set(t.store, [...(byStore.get(t.store) ?? []), i]);
   });
-  await Promise.all([
-    ...level.map(async (t, i) => {
-      if (t.kind === 'manual') out[i] = await eraseOne(requestId, t, progressOf(t), ctx);
-    }),
-    ...[...byStore.values()].map(async (indexes) => {
+  await Promise.all(
+    [...byStore.values()].map(async (indexes) => {
       for (const i of indexes) progressOf(level[i]).state = 'running';
       // rows written meanwhile (the product is live): erased again, a few times at most
       let todo = indexes;
@@ -164,6 +164,13 @@ async function eraseLevel(
         p.rows = rowsTouched(out[i]);
       }
     }),
-  ]);
+  );
+  // manual tasks open once the stores' steps found no hold
+  if (out.some((o) => o?.action === 'held')) return out.filter(Boolean);
+  await Promise.all(
+    level.map(async (t, i) => {
+      if (t.kind === 'manual') out[i] = await eraseOne(requestId, t, progressOf(t), ctx);
+    }),
+  );
   return out;
 }
