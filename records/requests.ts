@@ -324,6 +324,7 @@ const REQUEST_CHILDREN = [
   'exports',
   'erasure_progress',
   'request_agents',
+  'work_admissions',
 ];
 
 /**
