@@ -14,6 +14,7 @@ export interface ActivityDeps {
     | 'MAIL_FROM'
     | 'MASKING_SALT'
     | 'RECORD_RETENTION_MONTHS'
+    | 'ACTIVE_REQUESTS_MAX'
     | 'PRIVACY_TEAM_EMAIL'
     | 'SUPERVISORY_AUTHORITY'
     | 'CCPA_COMPLAINT_TO'

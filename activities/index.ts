@@ -50,6 +50,7 @@ import { recordSweep, sweepCollection, sweepExports, sweepTargets } from './swee
 import { anchorAuditChain, expireRecords } from './record-keeping';
 import { eraseSubjectInboxMail } from './inbox-mail';
 import { classifyDataStepFailures } from './failures';
+import { combinedSteps } from './combined-steps';
 import { alertNeedsAttention, recordNeedsAttention, recordRetry } from './attention';
 import { holdOnRequest, keepResolvedUnderHolds, resolveHoldIdentities, sendHoldNotice } from './legal-holds';
 import type { HoldCategory } from '../schemas/legal-hold';
@@ -88,7 +89,7 @@ function activitiesWithMap(deps: ActivityDeps) {
   const db = deps.engineDb;
   const from = deps.config.MAIL_FROM;
 
-  return classifyDataStepFailures({
+  const single = classifyDataStepFailures({
     /** Moves the request's projection to a status and writes the step's audit event. */
     async recordStep(step: StepInput): Promise<void> {
       await updateProjection(db, step.requestId, step);
@@ -341,6 +342,7 @@ function activitiesWithMap(deps: ActivityDeps) {
       });
     },
   });
+  return { ...single, ...combinedSteps(deps, single) };
 }
 
 export type DsarActivities = ReturnType<typeof activitiesWithMap>;

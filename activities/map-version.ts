@@ -9,6 +9,7 @@ import { requestDataMapVersion } from '../records/requests';
 import { DataMapError } from '../schemas/datamap';
 import type { CompiledDataMap } from '../schemas/datamap-graph';
 import type { ActivityDeps } from './deps';
+import { COMBINED_DATA_STEPS } from './combined-steps';
 import { DATA_STEPS, failureFor } from './failures';
 
 type Activity = (...args: never[]) => Promise<unknown>;
@@ -24,6 +25,9 @@ export const NOT_REQUEST_STEPS = new Set([
   'recordSweep',
   'anchorAuditChain',
 ]);
+
+/** Steps that read or change the stores: they never run with another map than the request's. */
+const STORE_STEPS: ReadonlySet<string> = new Set([...DATA_STEPS, ...COMBINED_DATA_STEPS]);
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -81,7 +85,7 @@ export function pinnedToRequestMap<A extends Record<string, Activity>>(deps: Act
         // A version that can never load here: a step that reads or changes the stores stops the
         // request for a person (needs_attention); bookkeeping (statuses, audit events, mails) goes on
         // with this worker's map, so the request reaches that stop instead of retrying forever.
-        if ((DATA_STEPS as readonly string[]).includes(name)) throw failureFor(err, { store: 'engine', collection: 'datamap' });
+        if (STORE_STEPS.has(name)) throw failureFor(err, { store: 'engine', collection: 'datamap' });
         if (!(err instanceof DataMapError)) throw err; // the engine database is busy or away: retried
         console.warn(
           `request ${requestId}: its data map version cannot be loaded here (${(err as Error).message}); ${name} runs with the worker's map`,

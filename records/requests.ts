@@ -343,6 +343,7 @@ const REQUEST_CHILDREN = [
   'exports',
   'erasure_progress',
   'request_agents',
+  'work_admissions',
 ];
 
 /**

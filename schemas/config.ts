@@ -110,6 +110,12 @@ export const Config = z.object({
   /** How long finished requests and their audit are kept (CCPA §7101 asks for at least 24 months). */
   RECORD_RETENTION_MONTHS: z.coerce.number().int().min(24, 'RECORD_RETENTION_MONTHS must be at least 24 (CCPA §7101)').default(24),
   /** The worker serves Prometheus metrics (activity failures) on this port when set. */
+  /** Requests doing data work at once (all workers together); the rest wait their turn in order of receipt. */
+  ACTIVE_REQUESTS_MAX: PositiveInt.default(40),
+  /** Worker tuning: activity and workflow tasks run at once, and workflows kept in the sticky cache. */
+  WORKER_MAX_ACTIVITIES: PositiveInt.default(40),
+  WORKER_MAX_WORKFLOW_TASKS: PositiveInt.default(40),
+  WORKER_MAX_CACHED_WORKFLOWS: PositiveInt.default(500),
   WORKER_METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   /** Longest statement on a product store or on the worker's engine-database connections, in ms (batched erasure statements stay well under 1 s). */
   DB_STATEMENT_TIMEOUT_MS: PositiveInt.default(60_000),

@@ -24,3 +24,5 @@ export const holdReleasedSignal = defineSignal<[{ holdId: string }]>('holdReleas
 
 /** Resolves a newly placed legal hold's subject through the data map and stores the identities it holds. */
 export const HOLD_IDENTITIES_WORKFLOW = 'legalHoldIdentities';
+/** A request waiting for a work slot (ACTIVE_REQUESTS_MAX) was admitted by the request that freed it. */
+export const admittedSignal = defineSignal('admitted');

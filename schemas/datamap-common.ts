@@ -16,3 +16,7 @@ export function placeholders(template: string): string[] {
 
 /** An ISO 8601 duration such as P90D or P7Y. */
 export const IsoDuration = z.string().refine((s) => parseIsoDuration(s) !== null, 'must be an ISO 8601 duration such as P90D or P7Y');
+
+/** How many of a store's data steps (reads, erasures) one worker runs at once; more wait their turn in order. */
+export const MaxConcurrency = z.number().int().min(1).max(64).optional();
+export const DEFAULT_STORE_CONCURRENCY = 4;

@@ -2,7 +2,7 @@
 // CCPA §7022). Each call is a method and a path template whose `{identity}` placeholder is filled
 // with the subject's value; a `lookup` finds that value first from an identity the subject has.
 import { z } from 'zod';
-import { Identifier, JsonPath, placeholders } from './datamap-common';
+import { Identifier, JsonPath, MaxConcurrency, placeholders } from './datamap-common';
 import { ReaderWords } from './datamap-art15';
 
 const Status = z.number().int().min(100).max(599);
@@ -124,6 +124,7 @@ export const HttpStore = z
     kind: z.literal('http'),
     baseUrl: z.string().url(),
     description: z.string().optional(),
+    maxConcurrency: MaxConcurrency,
     ...ReaderWords,
     /** The identity the calls' paths are filled with. */
     identity: Identifier,

@@ -1,7 +1,7 @@
 // The S3-compatible object store's entry in the data map: a bucket, prefixes per identity,
 // what deletion does there.
 import { z } from 'zod';
-import { IsoDuration, placeholders } from './datamap-common';
+import { IsoDuration, MaxConcurrency, placeholders } from './datamap-common';
 import { ReaderWords } from './datamap-art15';
 
 const PLACEHOLDER = /\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
@@ -44,6 +44,7 @@ export const S3Store = z
   .object({
     kind: z.literal('s3'),
     description: z.string().optional(),
+    maxConcurrency: MaxConcurrency,
     ...ReaderWords,
     /** For S3-compatible servers (MinIO, Ceph…); AWS's endpoint for the region when absent. */
     endpoint: z.string().url().optional(),

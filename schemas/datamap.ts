@@ -1,7 +1,7 @@
 // The data map: platform engineers describe each store once; `datamap-graph.ts` compiles it.
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { Identifier, IsoDuration, placeholders as placeholdersOf } from './datamap-common';
+import { Identifier, IsoDuration, MaxConcurrency, placeholders as placeholdersOf } from './datamap-common';
 import { HttpStore, httpStoreIssues } from './datamap-http';
 import { CategoryPattern } from './disclosure';
 export { S3ErasureSpec, S3Store } from './datamap-s3';
@@ -39,6 +39,7 @@ export const PostgresStore = z
     kind: z.literal('postgres'),
     url: z.string().min(1),
     description: z.string().optional(),
+    maxConcurrency: MaxConcurrency,
     collections: z.record(Identifier, SqlCollection),
   })
   .strict();
@@ -52,6 +53,7 @@ export const MysqlStore = z
       .string()
       .regex(/^mysql:\/\/[^/]+\/[^/?]+/, 'must be a mysql:// URL naming a database (mysql://user:password@host:3306/database)'),
     description: z.string().optional(),
+    maxConcurrency: MaxConcurrency,
     collections: z.record(Identifier, SqlCollection),
   })
   .strict();
@@ -63,6 +65,7 @@ export const RedisStore = z
     kind: z.literal('redis'),
     url: z.string().min(1),
     description: z.string().optional(),
+    maxConcurrency: MaxConcurrency,
     ...ReaderWords,
     keys: z.array(z.string().regex(/\{[A-Za-z_][A-Za-z0-9_]*\}/, 'must contain an {identity} placeholder')).min(1),
     categories: z.array(z.string().min(1)).default([]),

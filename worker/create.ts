@@ -3,6 +3,7 @@ import { createActivities } from '../activities';
 import { workerInterceptors } from './metrics';
 import type { ActivityDeps } from '../activities/deps';
 import { recordStartingDataMap } from '../records/datamap-versions';
+import type { Config } from '../schemas/config';
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
 
@@ -11,9 +12,25 @@ export interface WorkerOptions {
   namespace: string;
   taskQueue: string;
   deps: ActivityDeps;
+  /** Task slots and sticky cache (WORKER_* configuration); the defaults were chosen with bench/load.ts. */
+  tuning?: WorkerTuning;
   /** A prebuilt bundle (tests build one per run); otherwise workflows are bundled at start. */
   workflowBundle?: WorkflowBundle;
 }
+
+export interface WorkerTuning {
+  maxActivities: number;
+  maxWorkflowTasks: number;
+  maxCachedWorkflows: number;
+}
+
+export const tuningFrom = (
+  c: Pick<Config, 'WORKER_MAX_ACTIVITIES' | 'WORKER_MAX_WORKFLOW_TASKS' | 'WORKER_MAX_CACHED_WORKFLOWS'>,
+): WorkerTuning => ({
+  maxActivities: c.WORKER_MAX_ACTIVITIES,
+  maxWorkflowTasks: c.WORKER_MAX_WORKFLOW_TASKS,
+  maxCachedWorkflows: c.WORKER_MAX_CACHED_WORKFLOWS,
+});
 
 export async function createDsarWorker(opts: WorkerOptions): Promise<Worker> {
   await recordStartingDataMap(opts.deps.engineDb, opts.deps.dataMap, 'worker');
@@ -23,7 +40,11 @@ export async function createDsarWorker(opts: WorkerOptions): Promise<Worker> {
     taskQueue: opts.taskQueue,
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     activities: createActivities(opts.deps),
-    maxConcurrentActivityTaskExecutions: 8,
+    maxConcurrentActivityTaskExecutions: opts.tuning?.maxActivities ?? 8,
+    maxConcurrentLocalActivityExecutions: opts.tuning?.maxActivities ?? 8,
+    ...(opts.tuning
+      ? { maxConcurrentWorkflowTaskExecutions: opts.tuning.maxWorkflowTasks, maxCachedWorkflows: opts.tuning.maxCachedWorkflows }
+      : {}),
     interceptors: workerInterceptors(),
   });
 }

@@ -11,7 +11,7 @@ import { migrate } from '../db/migrate';
 import { ConfigError, loadConfig } from '../schemas/config';
 import { DataMapError } from '../schemas/datamap';
 import { loadWorkflowBundle } from './bundle';
-import { createDsarWorker } from './create';
+import { createDsarWorker, tuningFrom } from './create';
 import { startWorkerMetricsServer } from './metrics';
 import { buildActivityDeps } from './deps';
 import { checkStoresAtStart, StoreSchemaError } from './store-check';
@@ -51,6 +51,7 @@ export async function runWorker(env: Record<string, string | undefined> = proces
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     deps,
     workflowBundle,
+    tuning: tuningFrom(config),
   });
   const metricsServer = config.WORKER_METRICS_PORT ? await startWorkerMetricsServer(config.WORKER_METRICS_PORT) : null;
   try {

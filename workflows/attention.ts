@@ -22,7 +22,14 @@ function attentionCause(err: unknown): AttentionCause | undefined {
   return err.cause.details?.[0] as AttentionCause | undefined;
 }
 
-export function attentionGuard(requestId: string, state: DsarRequestState, steps: Steps): AttentionGuard {
+/** While a request waits for a person, its work slot goes to the next request in line; it queues again on retry. */
+export interface WorkSlot {
+  /** Gives the slot back; false when the request held none. */
+  leave(): Promise<boolean>;
+  enter(): Promise<void>;
+}
+
+export function attentionGuard(requestId: string, state: DsarRequestState, steps: Steps, slot?: WorkSlot): AttentionGuard {
   let episodes = 0;
   let retries = 0;
   /** Failures being recorded, and a retry being recorded: a retry waits until both are written. */
@@ -68,6 +75,7 @@ export function attentionGuard(requestId: string, state: DsarRequestState, steps
           const attention = { ...cause, since: new Date(Date.now()).toISOString() };
           state.attention = attention;
           recording++;
+          let slotLeft = false;
           try {
             // recorded and alerted even if a denial arrives meanwhile: the trail shows why it waited
             await CancellationScope.nonCancellable(async () => {
@@ -76,11 +84,13 @@ export function attentionGuard(requestId: string, state: DsarRequestState, steps
               await steps.alertNeedsAttention(requestId, episode, attention).catch((e: unknown) => {
                 if (!(e instanceof ActivityFailure)) throw e;
               });
+              slotLeft = (await slot?.leave()) ?? false;
             });
           } finally {
             recording--;
           }
           await condition(() => retries > seen);
+          if (slotLeft) await slot?.enter();
         }
       }
     },

@@ -12,11 +12,12 @@ import type { Jurisdiction } from '../schemas/deadline';
 import { addIsoDuration } from '../schemas/duration';
 import type { CollectionProgress } from '../schemas/request';
 import type { DsarRequestState, ErasureOutcome, ManualTaskCompletion, RequestWork } from '../schemas/workflow';
+import type { AdmissionGate } from './admission';
 import type { AttentionGuard } from './attention';
-import { complete, dataSteps, mailSteps, notIncludedProgress, pending, steps } from './request-steps';
+import { complete, dataSteps, mailSteps, notIncludedProgress, pending, steps, type RecordSteps } from './request-steps';
 
 /** A store that still has rows due after erasure is erased again, at most this often. */
-const ERASE_ATTEMPTS = 3;
+export const ERASE_ATTEMPTS = 3;
 const DAY_MS = 86_400_000;
 /** A request waiting on_hold checks its holds this often even without a release signal (a lost signal only delays it). */
 const HOLD_RECHECK = '1 day';
@@ -31,6 +32,9 @@ export interface DeletionContext {
   guard: AttentionGuard;
   /** How many hold-release signals arrived so far. */
   holdReleases(): number;
+  /** Engine writes (local activities in the lean step code, workflows/deletion-lean.ts). */
+  record?: RecordSteps;
+  gate?: AdmissionGate;
 }
 
 /** The latest purge instant: the map's grace period from now, but no later than the due date less the margin (never in the past). */
@@ -134,13 +138,16 @@ export async function runDeletion(requestId: string, work: RequestWork, state: D
 }
 
 /** While the subject is under a legal hold: on_hold, the subject told once, resumed by a release. */
-async function waitWhileHeld(requestId: string, state: DsarRequestState, ctx: DeletionContext): Promise<void> {
-  let hold = await steps.holdOnRequest(requestId);
+export async function waitWhileHeld(requestId: string, state: DsarRequestState, ctx: DeletionContext): Promise<void> {
+  const record = ctx.record ?? steps;
+  let hold = await record.holdOnRequest(requestId);
   if (!hold) return;
   const resumeTo = state.status;
   state.status = 'on_hold';
   state.hold = { holdId: hold.id, category: hold.category, since: new Date(Date.now()).toISOString() };
-  await steps.recordStep({
+  // a held request gives its work slot to the next in line while it waits
+  const left = (await ctx.gate?.leave()) ?? false;
+  await record.recordStep({
     requestId,
     status: state.status,
     action: AUDIT_ACTIONS.requestOnHold,
@@ -151,14 +158,15 @@ async function waitWhileHeld(requestId: string, state: DsarRequestState, ctx: De
   while (hold) {
     const seen = ctx.holdReleases();
     await condition(() => ctx.holdReleases() > seen, HOLD_RECHECK);
-    hold = await steps.holdOnRequest(requestId);
+    hold = await record.holdOnRequest(requestId);
   }
   state.status = resumeTo;
   state.hold = undefined;
-  await steps.recordStep({ requestId, status: state.status, action: AUDIT_ACTIONS.requestHoldReleased });
+  await record.recordStep({ requestId, status: state.status, action: AUDIT_ACTIONS.requestHoldReleased });
+  if (left) await ctx.gate?.enter();
 }
 
-async function eraseOne(requestId: string, t: Target, p: CollectionProgress, ctx: DeletionContext): Promise<ErasureOutcome> {
+export async function eraseOne(requestId: string, t: Target, p: CollectionProgress, ctx: DeletionContext): Promise<ErasureOutcome> {
   const done = await ctx.manual.run(t, 'erase', p);
   p.state = 'running';
   const erase = () => ctx.guard.run(() => dataSteps.eraseTarget(requestId, t));

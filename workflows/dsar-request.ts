@@ -1,7 +1,7 @@
 // The request workflow. Deterministic: no I/O, no clocks but the SDK's, no randomness here;
 // every side effect is an activity. What a request touches, and in which order, comes from the
 // compiled data map through the `resolveSubject` activity.
-import { CancellationScope, condition, isCancellation, setHandler } from '@temporalio/workflow';
+import { CancellationScope, condition, isCancellation, patched, setHandler } from '@temporalio/workflow';
 import { checkExtension, reminderAt } from '../schemas/deadline';
 import {
   acceptObjectionUpdate,
@@ -13,27 +13,34 @@ import {
   verifyUpdate,
 } from '../schemas/contract';
 import { AUDIT_ACTIONS } from '../schemas/audit-actions';
-import type { Target } from '../schemas/datamap-graph';
+import { admissionGate, type AdmissionGate } from './admission';
 import { attentionGuard, type AttentionGuard } from './attention';
 import { deadlineKeeper, type DeadlineKeeper } from './deadline-laws';
 import { runDeletion } from './deletion';
+import { runLeanDeletion } from './deletion-lean';
 import { runProcessing } from './processing';
+import { readByStore, readOne, type ManualOperation, type ManualTasks } from './export-reads';
 import { DIRECT_MARKETING, isProcessingType } from '../schemas/processing';
-import { complete, dataSteps, lookupSteps, mailSteps, notIncludedProgress, pending, steps } from './request-steps';
-import type { CollectionProgress } from '../schemas/request';
-import { CLOSED_TO_VERIFICATION, TERMINAL_STATUSES } from '../schemas/status';
 import {
-  DENIAL_REASONS,
-  type CollectionExportResult,
-  type DsarRequestInput,
-  type DsarRequestState,
-  type ManualTaskCompletion,
-} from '../schemas/workflow';
-
-type ManualOperation = 'read' | 'erase' | 'correct' | 'process';
+  complete,
+  dataSteps,
+  LEAN_STEPS_PATCH,
+  localSteps,
+  lookupSteps,
+  mailSteps,
+  notIncludedProgress,
+  pending,
+  steps,
+  type RecordSteps,
+} from './request-steps';
+import { CLOSED_TO_VERIFICATION, TERMINAL_STATUSES } from '../schemas/status';
+import { DENIAL_REASONS, type DsarRequestInput, type DsarRequestState, type ManualTaskCompletion } from '../schemas/workflow';
 
 export async function dsarRequest(input: DsarRequestInput): Promise<DsarRequestState> {
   const { requestId } = input;
+  // decided once, at the start: a request keeps the step code it was started with
+  const lean = patched(LEAN_STEPS_PATCH);
+  const record: RecordSteps = lean ? localSteps : steps;
   const state: DsarRequestState = { requestId, type: input.type, status: 'received', progress: [], extensions: 0, overdue: false };
   let clockVersion = 0;
   const deadline = deadlineKeeper(input, state, { steps, mailSteps }, () => clockVersion++);
@@ -137,7 +144,8 @@ export async function dsarRequest(input: DsarRequestInput): Promise<DsarRequestS
     },
   );
 
-  const guard = attentionGuard(requestId, state, steps);
+  const gate = admissionGate(requestId, localSteps);
+  const guard = attentionGuard(requestId, state, steps, lean ? gate : undefined);
 
   // The deadline clock runs from receipt, beside the work, until the request is finished.
   const clock = deadlineClock(requestId, state, () => clockVersion);
@@ -153,6 +161,9 @@ export async function dsarRequest(input: DsarRequestInput): Promise<DsarRequestS
         deadline,
         objectionAccepted: () => objectionAccepted,
         acceptedBy: () => acceptedBy,
+        lean,
+        record,
+        gate,
       }),
     );
   } catch (err) {
@@ -160,8 +171,9 @@ export async function dsarRequest(input: DsarRequestInput): Promise<DsarRequestS
   }
   if (state.denial) {
     state.status = 'denied';
+    if (lean) await gate.leave();
     await mailSteps.sendDenialNotice(requestId, state.denial);
-    await steps.recordStep({
+    await record.recordStep({
       requestId,
       status: 'denied',
       action: AUDIT_ACTIONS.requestDenied,
@@ -189,13 +201,19 @@ interface Signals {
   /** An objection may proceed: to direct marketing at once, to another purpose once the privacy team accepts it. */
   objectionAccepted(): boolean;
   acceptedBy(): string | undefined;
+  /** Started by the lean step code (LEAN_STEPS_PATCH). */
+  lean: boolean;
+  /** Engine writes: local activities in the lean step code. */
+  record: RecordSteps;
+  /** The work slot an export, access or deletion takes before its data steps (lean step code only). */
+  gate: AdmissionGate;
 }
 
 /** The request's work, until it is answered (a deletion: until its purge is proven). */
 async function handle(input: DsarRequestInput, state: DsarRequestState, signals: Signals): Promise<void> {
   const { requestId } = input;
-  const { guard } = signals;
-  await steps.recordStep({
+  const { guard, record } = signals;
+  await record.recordStep({
     requestId,
     status: 'received',
     action: AUDIT_ACTIONS.requestReceived,
@@ -206,43 +224,47 @@ async function handle(input: DsarRequestInput, state: DsarRequestState, signals:
   if (!signals.isVerified()) {
     state.status = 'awaiting_verification';
     await guard.run(() => mailSteps.sendVerification(requestId));
-    await steps.recordStep({ requestId, status: state.status, action: AUDIT_ACTIONS.verificationRequested });
+    await record.recordStep({ requestId, status: state.status, action: AUDIT_ACTIONS.verificationRequested });
     if (!(await condition(signals.isVerified, input.verificationTimeout))) {
       state.status = 'expired_unverified';
       await guard.run(() => mailSteps.sendUnverifiedNotice(requestId));
-      await steps.recordStep({ requestId, status: state.status, action: AUDIT_ACTIONS.requestExpiredUnverified, completed: true });
+      await record.recordStep({ requestId, status: state.status, action: AUDIT_ACTIONS.requestExpiredUnverified, completed: true });
       return;
     }
   }
 
   state.status = 'in_progress';
-  await steps.recordStep({
+  await record.recordStep({
     requestId,
     status: state.status,
     action: AUDIT_ACTIONS.requestVerified,
     verified: true,
     details: { preVerified: input.preVerified === true },
   });
+  const gated = signals.lean && (input.type === 'deletion' || input.type === 'export' || input.type === 'access');
+  if (gated) await signals.gate.enter();
   const work = await guard.run(() => lookupSteps.resolveSubject(requestId));
   state.notIncluded = work.notIncluded;
   if (work.jurisdictions?.length) await signals.deadline.tighten(work.jurisdictions, guard);
   const manual = manualTasks(requestId, signals);
 
   if (input.type === 'deletion')
-    return runDeletion(requestId, work, state, {
+    return (signals.lean ? runLeanDeletion : runDeletion)(requestId, work, state, {
       jurisdiction: input.jurisdiction ?? 'policy',
       purgeMarginDays: input.purgeMarginDays,
       manual,
       answer: signals.answer,
       guard,
       holdReleases: signals.holdReleases,
+      record,
+      gate: signals.gate,
     });
 
   if (!signals.objectionAccepted()) {
     state.awaitingDecision = true;
     await condition(signals.objectionAccepted);
     state.awaitingDecision = false;
-    await steps.recordStep({
+    await record.recordStep({
       requestId,
       status: state.status,
       action: AUDIT_ACTIONS.objectionAccepted,
@@ -269,15 +291,36 @@ async function handle(input: DsarRequestInput, state: DsarRequestState, signals:
     );
     signals.answer();
     await guard.run(() => mailSteps.sendCorrectionNotice(requestId, state.corrections!));
-    await complete(state, {
-      fields: [...new Set(state.corrections.flatMap((o) => o.changes.map((c) => c.field)))],
-      notIncluded: work.notIncluded.length,
-    });
+    await complete(
+      state,
+      {
+        fields: [...new Set(state.corrections.flatMap((o) => o.changes.map((c) => c.field)))],
+        notIncluded: work.notIncluded.length,
+      },
+      record,
+    );
     return;
   }
 
   const targets = work.levels.flat();
   state.progress = [...targets.map(pending), ...notIncludedProgress(work)];
+  if (signals.lean) {
+    const read = await readByStore(requestId, targets, state.progress, manual, guard);
+    signals.answer();
+    const { pkg, wake } = await guard.run(() =>
+      dataSteps.deliverExport(requestId, read, {
+        status: 'completed',
+        action: AUDIT_ACTIONS.requestCompleted,
+        completed: true,
+        progress: state.progress,
+        details: { notIncluded: work.notIncluded.map((n) => `${n.store}.${n.collection}`), overdue: state.overdue },
+      }),
+    );
+    state.exportId = pkg.exportId;
+    state.status = 'completed';
+    await signals.gate.released(wake);
+    return;
+  }
   const results = await Promise.all(targets.map((t, i) => readOne(requestId, t, state.progress[i], manual, guard)));
   const pkg = await guard.run(() => dataSteps.packageExport(requestId, results));
   state.exportId = pkg.exportId;
@@ -316,37 +359,17 @@ async function deadlineClock(requestId: string, state: DsarRequestState, version
   }
 }
 
-interface ManualTasks {
-  /** For a manual store: opens its task, waits until an admin completes it, records it. Nothing for other kinds. */
-  run(t: Target, operation: ManualOperation, p: CollectionProgress): Promise<ManualTaskCompletion | undefined>;
-}
-
 function manualTasks(requestId: string, signals: Signals): ManualTasks {
   return {
     async run(t, operation, p) {
       if (t.kind !== 'manual') return undefined;
-      await steps.openManualTask(requestId, t.store, operation);
+      await signals.record.openManualTask(requestId, t.store, operation);
       signals.openManualTasks.set(t.store, operation);
       p.state = 'waiting';
       await condition(() => signals.manualDone.has(t.store));
       const done = signals.manualDone.get(t.store)!;
-      await steps.recordManualTaskDone(requestId, done);
+      await signals.record.recordManualTaskDone(requestId, done);
       return done;
     },
   };
-}
-
-async function readOne(
-  requestId: string,
-  t: Target,
-  p: CollectionProgress,
-  manual: ManualTasks,
-  guard: AttentionGuard,
-): Promise<CollectionExportResult> {
-  await manual.run(t, 'read', p);
-  p.state = 'running';
-  const result = await guard.run(() => dataSteps.readTarget(requestId, t));
-  p.state = 'done';
-  p.rows = result.rows;
-  return result;
 }

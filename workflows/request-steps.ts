@@ -1,5 +1,5 @@
 // The request workflow's activity proxies and the small steps every request type shares.
-import { proxyActivities, type RetryPolicy } from '@temporalio/workflow';
+import { proxyActivities, proxyLocalActivities, type RetryPolicy } from '@temporalio/workflow';
 import type { DsarActivities } from '../activities';
 import { AUDIT_ACTIONS } from '../schemas/audit-actions';
 import type { Target } from '../schemas/datamap-graph';
@@ -10,6 +10,16 @@ const retry: RetryPolicy = { initialInterval: '1 second', backoffCoefficient: 2,
 
 // Engine-database writes (projection, audit, manual tasks): short, so a dead worker is noticed in seconds.
 export const steps = proxyActivities<DsarActivities>({ startToCloseTimeout: '30 seconds', retry });
+// The same short engine-database writes as local activities: they run inside the workflow task
+// that asks for them, so consecutive ones cost one round trip (used by the lean step code).
+export const localSteps = proxyLocalActivities<DsarActivities>({ startToCloseTimeout: '30 seconds', retry });
+/**
+ * Requests started from here on run the lean step code: engine writes as local activities, one
+ * data step per store, the last work together with the writes that close it, and a work slot
+ * (ACTIVE_REQUESTS_MAX). Requests started before replay the steps they were started with.
+ */
+export const LEAN_STEPS_PATCH = 'lean-steps-1';
+export type RecordSteps = Pick<DsarActivities, 'recordStep' | 'holdOnRequest' | 'openManualTask' | 'recordManualTaskDone'>;
 // Mail goes through the outbox and heartbeats while the SMTP server is talked to; the transport's own
 // timeouts (SMTP_*_TIMEOUT_MS) fail a hung server within the budget.
 export const mailSteps = proxyActivities<DsarActivities>({ startToCloseTimeout: '30 seconds', heartbeatTimeout: '5 seconds', retry });
@@ -23,9 +33,9 @@ export const notIncludedProgress = (work: RequestWork): CollectionProgress[] =>
   work.notIncluded.map((n) => ({ store: n.store, collection: n.collection, state: 'not_included', note: n.reason }));
 
 /** The request is answered: status, projection and the audit event that closes it. */
-export async function complete(state: DsarRequestState, details: Record<string, unknown>): Promise<void> {
+export async function complete(state: DsarRequestState, details: Record<string, unknown>, record: RecordSteps = steps): Promise<void> {
   state.status = 'completed';
-  await steps.recordStep({
+  await record.recordStep({
     requestId: state.requestId,
     status: state.status,
     action: AUDIT_ACTIONS.requestCompleted,

@@ -75,6 +75,44 @@ export function mockActivities(overrides: Partial<DsarActivities> = {}) {
       },
     ]),
   ) as Partial<DsarActivities>;
+  // the lean step code's larger steps, made of the mocks above as the real ones are made of the single steps
+  const a = activities as DsarActivities;
+  const composite: Partial<DsarActivities> = {
+    admitRequest: async () => ({ admitted: true, wake: [] }),
+    releaseAdmission: async () => [],
+    readStoreTargets: (id, ts) => Promise.all(ts.map((t) => a.readTarget(id, t))),
+    // the real erasure finds a hold itself and erases nothing under it
+    eraseStoreTargets: async (id, ts) =>
+      (await (impl.holdOnRequest as DsarActivities['holdOnRequest'])(id))
+        ? ts.map((t) => erased(t, { action: 'held', deleted: 0 }))
+        : Promise.all(ts.map((t) => a.eraseTarget(id, t))),
+    deliverExport: async (id, results, completed) => {
+      const pkg = await a.packageExport(id, results);
+      await a.sendExportLink(id);
+      const details = { collections: pkg.collections, rows: pkg.rows, archiveSha256: pkg.sha256, ...completed.details };
+      await a.recordStep({ ...completed, requestId: id, details });
+      return { pkg, wake: [] };
+    },
+    finishErasure: async (id, outcomes, close) => {
+      await a.eraseSubjectInboxMail(id);
+      if (close.deactivated) await a.recordStep({ ...close.deactivated, requestId: id });
+      await a.sendDeletionNotice(id, outcomes, close.purgeAt);
+      if (close.completed) await a.recordStep({ ...close.completed, requestId: id });
+      return { wake: [] };
+    },
+    finishPurge: async (id, close) => {
+      await a.recordStep({ ...close.purged, requestId: id });
+      await a.sendPurgedNotice(id, close.purgedAt, close.retainedKept);
+      await a.recordStep({ ...close.completed, requestId: id });
+    },
+  };
+  for (const [name, fn] of Object.entries(composite) as [ActivityName, (...args: unknown[]) => Promise<unknown>][]) {
+    if (name in overrides) continue;
+    (activities as Record<string, unknown>)[name] = (...args: unknown[]) => {
+      calls.push({ name, args });
+      return fn(...args);
+    };
+  }
   const callsOf = <K extends ActivityName>(name: K) =>
     calls.filter((c) => c.name === name).map((c) => c.args as Parameters<DsarActivities[K]>);
   return { activities, calls, callsOf };
