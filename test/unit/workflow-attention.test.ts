@@ -93,3 +93,24 @@ test('a denial while the request needs attention: denied, the failed step never 
   assert.deepEqual(m.callsOf('sendDenialNotice'), [[result.requestId, denial]]);
   assert.equal(m.callsOf('recordRetry').length, 0);
 });
+
+test('a request waiting for a person gives its work slot to the next in line and queues again on retry', limit, async () => {
+  let failures = 1;
+  const m = mockActivities({
+    resolveSubject: async () => ({ levels: [[target('usage_logs')]], notIncluded: [] }),
+    eraseTarget: async (_id, t) => {
+      if (failures-- > 0) throw fatal();
+      return erased(t, { deleted: 3 });
+    },
+  });
+  const result = await run(m.activities, { type: 'deletion' }, async (handle) => {
+    await waitFor(async () => (await handle.query(stateQuery)).status === 'needs_attention', 'needs_attention');
+    await waitFor(() => m.callsOf('releaseAdmission').length === 1, 'the slot given back');
+    assert.equal(m.callsOf('admitRequest').length, 1, 'not queued again before the retry');
+    await handle.executeUpdate(retryUpdate, { args: [retry] });
+    return handle.result();
+  });
+  assert.equal(result.status, 'completed');
+  const order = m.calls.map((c) => c.name).filter((n) => n === 'admitRequest' || n === 'releaseAdmission' || n === 'recordRetry');
+  assert.deepEqual(order.slice(0, 4), ['admitRequest', 'releaseAdmission', 'recordRetry', 'admitRequest']);
+});
