@@ -27,13 +27,16 @@ async function admitWaiting(client: PoolClient, max: number, by: string): Promis
   return rows.map((r) => r.request_id);
 }
 
-/** Queues the request (once) and admits in order; whether it holds a slot, and the others admitted now. */
+/** Queues the request (once per wait: a retried call keeps its place) and admits in order; whether it holds a slot, and the others admitted now. */
 export function queueForAdmission(db: Pool, requestId: string, max: number): Promise<{ admitted: boolean; others: string[] }> {
   return inTransaction(db, async (client) => {
     await client.query('SELECT pg_advisory_xact_lock($1)', [ADMISSION_LOCK]);
     await client.query(
       `INSERT INTO work_admissions (request_id, received_at, queued_at)
-       SELECT id, received_at, clock_timestamp() FROM requests WHERE id = $1 ON CONFLICT (request_id) DO NOTHING`,
+       SELECT id, received_at, clock_timestamp() FROM requests WHERE id = $1
+       -- a request that gave its slot back (it waited for a person) queues again by its receipt
+       ON CONFLICT (request_id) DO UPDATE SET queued_at = excluded.queued_at, admitted_at = NULL, admitted_by = NULL, released_at = NULL
+       WHERE work_admissions.released_at IS NOT NULL`,
       [requestId],
     );
     const others = await admitWaiting(client, max, requestId);
