@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
 import type { Config } from '../schemas/config';
 import type { CompiledDataMap } from '../schemas/datamap-graph';
+import type { ArchiveStorageConfig } from '../storage/archive-storage';
 
 export interface ApiDeps {
   config: Pick<
@@ -25,14 +26,8 @@ export interface ApiDeps {
     | 'LOG_LEVEL'
     | 'MANUAL_UPLOAD_MAX_BYTES'
     | 'AGENT_PERMISSION_MAX_BYTES'
-    | 'EXPORT_DIR'
-    | 'EXPORT_STORAGE'
-    | 'EXPORT_S3_ENDPOINT'
-    | 'EXPORT_S3_REGION'
-    | 'EXPORT_S3_ACCESS_KEY_ID'
-    | 'EXPORT_S3_SECRET_ACCESS_KEY'
-    | 'EXPORT_S3_FORCE_PATH_STYLE'
-  >;
+  > &
+    ArchiveStorageConfig;
   engineDb: Pool;
   temporal: Client;
   /** The compiled data map: correctable fields at intake, which stores a request type touches. */
