@@ -6,7 +6,8 @@
 // peak RSS, peak product-DB connections, and the orchestration baseline (the export's activities
 // called directly vs the same exports through the engine, one at a time).
 //
-//   npx tsx bench/load.ts [--requests 1000] [--concurrency 50] [--timeout 900] [--baseline 50]
+//   npx tsx bench/load.ts [--requests 1000] [--concurrency 50] [--timeout 900] [--baseline 50] [--tsx-worker]
+// The worker runs as the default start runs it (compiled, prebuilt bundle); --tsx-worker runs the sources.
 //
 // Exit status: 0 whatever the numbers (a report); 1 when a request fails or the timeout passes.
 import { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -23,6 +24,7 @@ import { freePort } from '../test/support/ports';
 import { arg, Cleanup, runBench, startBenchDb } from './lib';
 import { directExports, engineExports } from './load-direct';
 import { countHistory, printHistories, summarise, type HistoryCount } from './load-history';
+import { COMPILED_WORKER_NODE_ARGS, ensureCompiledWorker } from '../cli/compiled-worker';
 import { fmtMB, sampleRss, spawnWorker } from './proc';
 
 const SECRET = 'bench-signing-secret-0123456789abcdef';
@@ -91,7 +93,12 @@ async function main(): Promise<number> {
       PORT: String(apiPort),
       LOG_LEVEL: 'warn',
     };
-    const worker = spawnWorker(path.join('worker', 'main.ts'), [], env);
+    // the worker as the default start runs it (compiled, prebuilt workflow bundle); --tsx-worker: from the sources
+    const worker = process.argv.includes('--tsx-worker')
+      ? spawnWorker(path.join('worker', 'main.ts'), [], env)
+      : await ensureCompiledWorker(PROJECT_ROOT, log).then((paths) =>
+          spawnWorker(paths.main, COMPILED_WORKER_NODE_ARGS, { ...env, WORKFLOW_BUNDLE_PATH: paths.bundle }),
+        );
     cleanup.add('stop worker', () => worker.stop());
     const api = spawn(process.execPath, ['--import', 'tsx', path.join('api', 'main.ts')], {
       cwd: PROJECT_ROOT,
