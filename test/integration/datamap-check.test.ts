@@ -158,7 +158,7 @@ function memorySink(files: Map<string, string>): ReadSink {
 }
 
 async function exportRows(dataMap: CompiledDataMap, email: string): Promise<Map<string, unknown>> {
-  const deps = { engineDb: db.engineDb, dataMap, config: {} } as unknown as ActivityDeps;
+  const deps = { engineDb: db.engineDb, dataMap, config: { EXPORT_FORMATS: ['json'] } } as unknown as ActivityDeps;
   const { selectors, identities } = await resolveSubject(deps, { email: [email] });
   const subject = resolvedSubject(selectors, identities);
   const rows = new Map<string, unknown>();
