@@ -115,7 +115,7 @@ export const Config = z.object({
   /** Worker tuning: activity and workflow tasks run at once, and workflows kept in the sticky cache. */
   WORKER_MAX_ACTIVITIES: PositiveInt.default(40),
   WORKER_MAX_WORKFLOW_TASKS: PositiveInt.default(40),
-  WORKER_MAX_CACHED_WORKFLOWS: PositiveInt.default(500),
+  WORKER_MAX_CACHED_WORKFLOWS: PositiveInt.default(100),
   WORKER_METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   /** Longest statement on a product store or on the worker's engine-database connections, in ms (batched erasure statements stay well under 1 s). */
   DB_STATEMENT_TIMEOUT_MS: PositiveInt.default(60_000),
