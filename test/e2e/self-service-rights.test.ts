@@ -7,13 +7,12 @@ import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { SignJWT } from 'jose';
 import { type BrowserContext, type Page } from 'playwright-core';
 import { createAdminKey } from '../../api/admin-keys';
 import { PROJECT_ROOT } from '../../cli/stack/temporal';
 import { AUDIT_ACTIONS } from '../../schemas/audit-actions';
 import { chromiumSkip, seriousAxeViolations, startBrowserStack, watchPageErrors, type BrowserStack } from '../support/browser';
-import { TEST_PRODUCT_SECRET, type Stack } from '../support/stack';
+import { productToken, type Stack } from '../support/stack';
 
 const ARTIFACTS = path.join(PROJECT_ROOT, 'test', 'e2e', 'artifacts');
 const MAIL_ORIGIN = 'http://dsar.test';
@@ -74,13 +73,7 @@ async function progressRows(page: Page): Promise<[string, string][]> {
     .evaluateAll((trs) => trs.map((tr) => [tr.children[0].textContent ?? '', tr.children[1].textContent ?? ''] as [string, string]));
 }
 
-const subjectToken = (email: string) =>
-  new SignJWT({ email })
-    .setProtectedHeader({ alg: 'HS256' })
-    .setAudience('dsar-engine')
-    .setIssuedAt()
-    .setExpirationTime('5m')
-    .sign(new TextEncoder().encode(TEST_PRODUCT_SECRET));
+const subjectToken = (email: string) => productToken(email);
 
 describe('every right on the self-service page, in Chromium', { skip }, () => {
   test('Global Privacy Control: a signed-in subject’s opt-out is recorded at once, applied and confirmed; a visitor gets it chosen in advance', async () => {

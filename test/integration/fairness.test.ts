@@ -2,11 +2,10 @@
 // than two doing data work at once, admitted in the order they were received, each completed with
 // one answer (a deletion gives its slot back while it waits for its purge).
 import assert from 'node:assert/strict';
-import { SignJWT } from 'jose';
 import { after, before, test } from 'node:test';
 import { admissionCounts } from '../../records/work-admissions';
 import { submit, waitForStatus } from '../support/flow';
-import { startStack, TEST_PRODUCT_SECRET, type Stack } from '../support/stack';
+import { startStack, productToken, type Stack } from '../support/stack';
 
 const CAP = 2;
 let stack: Stack;
@@ -24,13 +23,7 @@ async function waitForMail(id: string, subject: RegExp): Promise<void> {
   }
 }
 
-const vouch = (email: string) =>
-  new SignJWT({ email })
-    .setProtectedHeader({ alg: 'HS256' })
-    .setAudience('dsar-engine')
-    .setIssuedAt()
-    .setExpirationTime('5m')
-    .sign(new TextEncoder().encode(TEST_PRODUCT_SECRET));
+const vouch = (email: string) => productToken(email);
 
 test('at most ACTIVE_REQUESTS_MAX requests work at once; the rest are admitted in order of receipt', { timeout: 120_000 }, async () => {
   const requests: { id: string; type: string }[] = [];

@@ -2,12 +2,11 @@
 // a declared residence and the residence the product's own records hold — and the strictest
 // limits apply; CCPA requests are acknowledged (§7021). Real stack: PostgreSQL, Temporal, SMTP.
 import assert from 'node:assert/strict';
-import { SignJWT } from 'jose';
 import { after, before, test } from 'node:test';
 import { createAdminKey } from '../../api/admin-keys';
 import { AUDIT_ACTIONS } from '../../schemas/audit-actions';
 import { codeFrom, submit, verify, waitForErasure, waitForStatus } from '../support/flow';
-import { startStack, TEST_PRODUCT_SECRET, type Stack } from '../support/stack';
+import { startStack, productToken, type Stack } from '../support/stack';
 
 let stack: Stack;
 let admin: Record<string, string>;
@@ -25,13 +24,7 @@ before(async () => {
 after(async () => stack?.stop());
 
 const DAY = 86_400_000;
-const vouch = (email: string) =>
-  new SignJWT({ email })
-    .setProtectedHeader({ alg: 'HS256' })
-    .setAudience('dsar-engine')
-    .setIssuedAt()
-    .setExpirationTime('5m')
-    .sign(new TextEncoder().encode(TEST_PRODUCT_SECRET));
+const vouch = (email: string) => productToken(email);
 
 /** One calendar month later, worked out here: the same day next month, or its last day. */
 function oneMonthAfter(t: number): number {

@@ -4,14 +4,13 @@
 // is killed with SIGKILL mid-load. Every request completes once, with exactly one archive in the
 // bucket and one mail.
 import { HeadObjectCommand, paginateListObjectsV2 } from '@aws-sdk/client-s3';
-import { SignJWT } from 'jose';
 import assert from 'node:assert/strict';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { AUDIT_ACTIONS } from '../../schemas/audit-actions';
 import { spawnApiProcess, type ApiProcess } from '../support/api-process';
-import { archiveStorageEnv, startStack, TEST_PRODUCT_SECRET, workflowBundle, type Stack } from '../support/stack';
+import { archiveStorageEnv, startStack, productToken, workflowBundle, type Stack } from '../support/stack';
 import { spawnWorkerProcess, type WorkerProcess } from '../support/worker-process';
 import { downloadPathFrom } from '../support/flow';
 import { readZip } from '../support/zip';
@@ -40,13 +39,7 @@ after(async () => {
   await stack?.stop();
 });
 
-const vouch = (email: string) =>
-  new SignJWT({ email })
-    .setProtectedHeader({ alg: 'HS256' })
-    .setAudience('dsar-engine')
-    .setIssuedAt()
-    .setExpirationTime('10m')
-    .sign(new TextEncoder().encode(TEST_PRODUCT_SECRET));
+const vouch = (email: string) => productToken(email, '10m');
 
 /** Requests completed: status completed and the completion in the audit trail (written by the same step, just after). */
 async function completedCount(ids: string[]): Promise<number> {

@@ -5,14 +5,13 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { SignJWT } from 'jose';
 import { after, before, test } from 'node:test';
 import { createAdminKey } from '../../api/admin-keys';
 import { AUDIT_ACTIONS } from '../../schemas/audit-actions';
 import { stateQuery } from '../../schemas/contract';
 import { addBusinessDays } from '../../schemas/deadline';
 import { codeFrom, submit, verify, waitForStatus } from '../support/flow';
-import { startStack, TEST_PRODUCT_SECRET, type Stack } from '../support/stack';
+import { startStack, productToken, type Stack } from '../support/stack';
 
 let stack: Stack;
 let partner: Server;
@@ -155,12 +154,7 @@ test('GDPR Art. 21(3): an objection to direct marketing stops the mapped process
 test('CCPA §7025: Sec-GPC from a signed-in subject records one opt-out a day, pre-verified', async () => {
   const email = 'gpc-user@example.com';
   await stack.db.appDb.query(`INSERT INTO accounts (email, name) VALUES ($1, 'Gina Park')`, [email]);
-  const token = await new SignJWT({ email })
-    .setProtectedHeader({ alg: 'HS256' })
-    .setAudience('dsar-engine')
-    .setIssuedAt()
-    .setExpirationTime('5m')
-    .sign(new TextEncoder().encode(TEST_PRODUCT_SECRET));
+  const token = await productToken(email);
   const headers = { 'x-subject-token': token, 'sec-gpc': '1' };
   const first = await submit(stack, { type: 'access', email }, headers);
   assert.equal(first.status, 202);

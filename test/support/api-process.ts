@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../../cli/stack/temporal';
 import { freePort } from './ports';
+import { stackProcessEnv } from './worker-process';
 import { TEST_INBOX_SECRET, TEST_PRODUCT_SECRET, type Stack } from './stack';
 
 export interface ApiProcess {
@@ -16,16 +17,7 @@ export async function spawnApiProcess(stack: Stack, env: Record<string, string> 
   const port = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'api', 'main.ts')], {
     env: {
-      ...process.env,
-      DATABASE_URL: stack.db.engineUrl,
-      APP_DATABASE_URL: stack.db.appUrl,
-      TEMPORAL_ADDRESS: stack.env.address,
-      TEMPORAL_TASK_QUEUE: stack.taskQueue,
-      SMTP_URL: stack.config.SMTP_URL,
-      SIGNING_SECRET: stack.config.SIGNING_SECRET,
-      PUBLIC_BASE_URL: stack.config.PUBLIC_BASE_URL,
-      EXPORT_DIR: stack.config.EXPORT_DIR,
-      DATAMAP_PATH: path.join(PROJECT_ROOT, 'demo', 'datamap.yml'),
+      ...stackProcessEnv(stack),
       SELF_SERVICE_TOKEN_SECRET: TEST_PRODUCT_SECRET,
       INBOX_WEBHOOK_SECRET: TEST_INBOX_SECRET,
       INTAKE_RATE_LIMIT_PER_DAY: '100000',

@@ -3,6 +3,7 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Runtime, DefaultLogger, type Worker, type WorkflowBundle } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
+import { SignJWT } from 'jose';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -95,6 +96,15 @@ export function workflowBundle(): Promise<WorkflowBundle> {
 
 export const TEST_SECRET = 'test-signing-secret-0123456789abcdef';
 export const TEST_PRODUCT_SECRET = 'product-shared-secret-0123456789abcdef';
+
+/** A self-service token the product signs for a signed-in subject (`x-subject-token`). */
+export const productToken = (email: string, expiresIn = '5m'): Promise<string> =>
+  new SignJWT({ email })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setAudience('dsar-engine')
+    .setIssuedAt()
+    .setExpirationTime(expiresIn)
+    .sign(new TextEncoder().encode(TEST_PRODUCT_SECRET));
 export const TEST_INBOX_SECRET = 'inbox-webhook-secret-0123456789abcdef';
 
 export interface Stack {

@@ -11,21 +11,23 @@ export interface WorkerProcess extends ChildProcess {
   stderrTail(): string;
 }
 
+/** What a worker or API process started beside the stack needs to join it. */
+export const stackProcessEnv = (stack: Stack): NodeJS.ProcessEnv => ({
+  ...process.env,
+  DATABASE_URL: stack.db.engineUrl,
+  APP_DATABASE_URL: stack.db.appUrl,
+  TEMPORAL_ADDRESS: stack.env.address,
+  TEMPORAL_TASK_QUEUE: stack.taskQueue,
+  SMTP_URL: stack.config.SMTP_URL,
+  SIGNING_SECRET: stack.config.SIGNING_SECRET,
+  PUBLIC_BASE_URL: stack.config.PUBLIC_BASE_URL,
+  EXPORT_DIR: stack.config.EXPORT_DIR,
+  DATAMAP_PATH: path.join(PROJECT_ROOT, 'demo', 'datamap.yml'),
+});
+
 export function spawnWorkerProcess(stack: Stack, env: Record<string, string> = {}): WorkerProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'worker', 'main.ts')], {
-    env: {
-      ...process.env,
-      DATABASE_URL: stack.db.engineUrl,
-      APP_DATABASE_URL: stack.db.appUrl,
-      TEMPORAL_ADDRESS: stack.env.address,
-      TEMPORAL_TASK_QUEUE: stack.taskQueue,
-      SMTP_URL: stack.config.SMTP_URL,
-      SIGNING_SECRET: stack.config.SIGNING_SECRET,
-      PUBLIC_BASE_URL: stack.config.PUBLIC_BASE_URL,
-      EXPORT_DIR: stack.config.EXPORT_DIR,
-      DATAMAP_PATH: path.join(PROJECT_ROOT, 'demo', 'datamap.yml'),
-      ...env,
-    },
+    env: { ...stackProcessEnv(stack), ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let tail = '';
