@@ -9,7 +9,6 @@ import { AUDIT_ACTIONS } from '../schemas/audit-actions';
 import { inTransaction } from '../records/db';
 import { claimIdempotencyKey, findRequestByIdempotencyKey, idempotencyKeyExists } from '../records/idempotency-keys';
 import { saveRequestAgent } from '../records/request-agents';
-import { saveObjectionPurpose } from '../records/processing-rights';
 import { saveCorrections } from '../records/request-corrections';
 import { countSubjectRequestsLastDay, insertRequest, lockSubjectIntake, type StoredRequest } from '../records/requests';
 import { applicableJurisdictions, computeDeadline } from '../schemas/deadline';
@@ -69,10 +68,10 @@ export async function createRequest(
         residence: intake.residence ?? null,
         preVerified,
         dataMapVersion: deps.dataMap.origin?.version ?? null,
+        objectionPurpose: intake.purpose ?? null,
       });
       await saveCorrections(client, stored.id, intake.corrections ?? {});
       if (intake.agent) await saveRequestAgent(client, { requestId: stored.id, ...intake.agent });
-      if (intake.purpose) await saveObjectionPurpose(client, stored.id, intake.purpose);
       if (key && !(await claimIdempotencyKey(client, { channel, key, bodyHash, requestId: stored.id }))) throw new KeyAlreadyBound(key);
       return stored;
     });

@@ -3,11 +3,13 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { listRequestsWithoutWorkflow, markWorkflowStarted, type StoredRequest } from '../records/requests';
 import { DSAR_WORKFLOW, stateQuery } from '../schemas/contract';
-import { loadObjectionPurpose } from '../records/processing-rights';
 import type { DsarRequestInput, DsarRequestState } from '../schemas/workflow';
 import type { ApiDeps } from './deps';
 
-type StartableRequest = Pick<StoredRequest, 'id' | 'type' | 'receivedAt' | 'jurisdiction' | 'jurisdictions' | 'preVerified'>;
+type StartableRequest = Pick<
+  StoredRequest,
+  'id' | 'type' | 'receivedAt' | 'jurisdiction' | 'jurisdictions' | 'preVerified' | 'objectionPurpose'
+>;
 
 /** The sweep is not answering anyone, so its calls may wait longer than intake's. */
 const SWEEP_CALL_TIMEOUT_MS = 5_000;
@@ -67,7 +69,7 @@ export async function ensureWorkflowStarted(
     preVerified: r.preVerified,
     purgeMarginDays: deps.config.PURGE_SAFETY_MARGIN_DAYS,
   };
-  if (r.type === 'objection') input.purpose = (await loadObjectionPurpose(deps.engineDb, requestId)) ?? undefined;
+  if (r.type === 'objection') input.purpose = r.objectionPurpose ?? undefined;
   try {
     await withinDeadline(deps, 'workflow start', timeoutMs, () =>
       deps.temporal.workflow.start(DSAR_WORKFLOW, {

@@ -118,12 +118,14 @@ export interface NewRequest {
   preVerified: boolean;
   /** The version of the data map the request starts with (null: a map built in code, with no version). */
   dataMapVersion?: string | null;
+  /** An objection's purpose (GDPR Art. 21). */
+  objectionPurpose?: string | null;
 }
 
 export async function insertRequest(db: Queryable, r: NewRequest): Promise<StoredRequest> {
   const { rows } = await db.query<StoredRequestRow>(
-    `INSERT INTO requests (id, type, channel, status, subject_email, subject_hash, received_at, due_at, legal_due_at, jurisdiction, pre_verified, jurisdictions, residence, datamap_version)
-     VALUES ($1, $2, $3, 'received', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+    `INSERT INTO requests (id, type, channel, status, subject_email, subject_hash, received_at, due_at, legal_due_at, jurisdiction, pre_verified, jurisdictions, residence, datamap_version, objection_purpose)
+     VALUES ($1, $2, $3, 'received', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
      RETURNING ${storedRequestColumns()}`,
     [
       r.id,
@@ -139,6 +141,7 @@ export async function insertRequest(db: Queryable, r: NewRequest): Promise<Store
       r.jurisdictions ?? [r.jurisdiction],
       r.residence ?? null,
       r.dataMapVersion ?? null,
+      r.objectionPurpose ?? null,
     ],
   );
   return toStoredRequest(rows[0]);

@@ -6,7 +6,6 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { z } from 'zod';
 import { findRequest } from '../../records/requests';
-import { restrictionLiftedAt } from '../../records/processing-rights';
 import { RequestId } from '../../schemas/request';
 import { LIFT_RESTRICTION_WORKFLOW } from '../../schemas/workflow';
 import { ADMIN_SECURITY, adminOf, adminRoutes } from '../auth';
@@ -58,7 +57,7 @@ export const restrictionRoutes = adminRoutes(async (r, { deps }) => {
       if (!request) throw notFound('request');
       if (request.type !== 'restriction') throw conflict(`request is ${request.type}, not a restriction`);
       if (request.status !== 'completed') throw conflict(`the restriction is ${request.status}: only one in place can be lifted`);
-      if (await restrictionLiftedAt(deps.engineDb, request.id)) throw conflict('the restriction was already lifted');
+      if (request.restrictionLiftedAt) throw conflict('the restriction was already lifted');
       const args = [{ requestId: request.id, by: adminOf(req).name, reason: req.body.reason }];
       try {
         const result = await withinDeadline(deps, 'restriction lift', LIFT_TIMEOUT_MS, async () => {
