@@ -2,7 +2,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { migrate } from '../db/migrate';
 import { createPool } from '../records/pool';
-import { closeArchiveStorageClients } from '../storage/s3';
+import { closeS3Clients } from '../storage/s3-clients';
 import { ConfigError, loadConfig, type Config } from '../schemas/config';
 import { compileDataMapSources } from '../lib/datamap-version';
 import { readDataMapFiles } from '../schemas/datamap-load';
@@ -69,7 +69,7 @@ export async function runApi(
     await app.close();
     await connection.close();
     await engineDb.end();
-    closeArchiveStorageClients();
+    closeS3Clients();
   };
 }
 

@@ -7,42 +7,29 @@ import {
   DeleteObjectsCommand,
   GetObjectCommand,
   paginateListObjectsV2,
-  S3Client,
+  type S3Client,
   type S3ServiceException,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { PassThrough, type Readable } from 'node:stream';
+import { sharedS3Client } from './s3-clients';
 import { markStorageFailure, type ArchiveStorage, type ArchiveStorageConfig, type StorageWriter } from './archive-storage';
 
 /** Parts of 8 MiB, two in flight: an upload holds at most ~24 MiB in memory, whatever the archive's size. */
 const PART_BYTES = 8 * 1024 * 1024;
 const PARTS_IN_FLIGHT = 2;
 
-const clients = new Map<string, S3Client>();
-
 function clientFor(config: ArchiveStorageConfig): S3Client {
   const credentials =
     config.EXPORT_S3_ACCESS_KEY_ID && config.EXPORT_S3_SECRET_ACCESS_KEY
       ? { accessKeyId: config.EXPORT_S3_ACCESS_KEY_ID, secretAccessKey: config.EXPORT_S3_SECRET_ACCESS_KEY }
       : undefined;
-  const id = JSON.stringify([config.EXPORT_S3_ENDPOINT, config.EXPORT_S3_REGION, config.EXPORT_S3_FORCE_PATH_STYLE, credentials]);
-  let c = clients.get(id);
-  if (!c) {
-    c = new S3Client({
-      endpoint: config.EXPORT_S3_ENDPOINT,
-      region: config.EXPORT_S3_REGION,
-      forcePathStyle: config.EXPORT_S3_FORCE_PATH_STYLE,
-      credentials,
-      maxAttempts: 3,
-    });
-    clients.set(id, c);
-  }
-  return c;
-}
-
-export function closeArchiveStorageClients(): void {
-  for (const c of clients.values()) c.destroy();
-  clients.clear();
+  return sharedS3Client({
+    endpoint: config.EXPORT_S3_ENDPOINT,
+    region: config.EXPORT_S3_REGION,
+    forcePathStyle: config.EXPORT_S3_FORCE_PATH_STYLE,
+    credentials,
+  });
 }
 
 /** `s3://bucket/key` of an object. */

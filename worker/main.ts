@@ -2,8 +2,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
 import { closeRedisClients } from '../activities/stores/redis';
-import { closeS3Clients } from '../activities/stores/s3';
-import { closeArchiveStorageClients } from '../storage/s3';
+import { closeS3Clients } from '../storage/s3-clients';
 import { ensureRetentionSchedule } from './schedules';
 import { closeMysqlPools } from '../activities/stores/mysql';
 import { closeStorePools } from '../activities/stores/postgres';
@@ -64,7 +63,6 @@ export async function runWorker(env: Record<string, string | undefined> = proces
     await closeMysqlPools();
     await closeRedisClients();
     closeS3Clients();
-    closeArchiveStorageClients();
   }
 }
 

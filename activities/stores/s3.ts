@@ -5,36 +5,16 @@ import {
   HeadObjectCommand,
   ListObjectVersionsCommand,
   paginateListObjectsV2,
-  S3Client,
+  type S3Client,
   type _Object,
 } from '@aws-sdk/client-s3';
 import { ApplicationFailure } from '@temporalio/common';
 import { placeholdersOf, type S3Store } from '../../schemas/datamap';
+import { sharedS3Client } from '../../storage/s3-clients';
 import type { IdentityValues } from './selector';
 
-const clients = new Map<string, S3Client>();
-
 /** One client per endpoint, region and credentials (keys from the map, or the SDK's default chain). */
-export function s3Client(store: S3Store): S3Client {
-  const id = JSON.stringify([store.endpoint, store.region, store.forcePathStyle, store.credentials]);
-  let c = clients.get(id);
-  if (!c) {
-    c = new S3Client({
-      region: store.region,
-      endpoint: store.endpoint,
-      forcePathStyle: store.forcePathStyle,
-      credentials: store.credentials,
-      maxAttempts: 3,
-    });
-    clients.set(id, c);
-  }
-  return c;
-}
-
-export function closeS3Clients(): void {
-  for (const c of clients.values()) c.destroy();
-  clients.clear();
-}
+export const s3Client = (store: S3Store): S3Client => sharedS3Client(store);
 
 /**
  * Why an identity value cannot stand in a key prefix, or null when it can: a `/` would reach

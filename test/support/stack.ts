@@ -29,8 +29,7 @@ import { startRedis, type RedisServer } from './redis';
 import { startSmtpCatcher, type SmtpCatcher } from './smtp';
 import { createTimeSkippingEnv } from './time-skipping';
 import { closeRedisClients } from '../../activities/stores/redis';
-import { closeS3Clients } from '../../activities/stores/s3';
-import { closeArchiveStorageClients } from '../../storage/s3';
+import { closeS3Clients } from '../../storage/s3-clients';
 import { startS3Server, type S3Server } from './s3';
 
 // Seeding and benchmarks-sized setup may run long statements; the pools still get the listeners.
@@ -264,7 +263,6 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       await redis?.stop();
       await processor?.stop();
       closeS3Clients();
-      closeArchiveStorageClients();
       await s3?.stop();
       await closeMysqlPools();
       await mysql?.stop();
