@@ -12,7 +12,7 @@ export interface WorkerOptions {
   namespace: string;
   taskQueue: string;
   deps: ActivityDeps;
-  /** Task slots and sticky cache (WORKER_* configuration); the defaults were chosen with bench/load.ts. */
+  /** Task slots and sticky cache (WORKER_* configuration); bench/README.md has what bench/load.ts measured for them. */
   tuning?: WorkerTuning;
   /** A prebuilt bundle (tests build one per run); otherwise workflows are bundled at start. */
   workflowBundle?: WorkflowBundle;
